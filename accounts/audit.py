@@ -1,0 +1,62 @@
+"""Recording security events: logins, logouts, failed logins (from Django's auth signals) and
+actions on personal data. Model changes themselves are recorded by django-simple-history."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from .models import SecurityEvent
+
+logger = logging.getLogger(__name__)
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address the request came from (REMOTE_ADDR; the proxy sets it correctly)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_event(
+    kind: str,
+    *,
+    user=None,
+    username: str = "",
+    request: HttpRequest | None = None,
+    object_repr: str = "",
+    detail: dict[str, Any] | None = None,
+) -> SecurityEvent:
+    """Store one security event. `user` is who did it (None for a failed login)."""
+    if user is not None and not username:
+        username = user.get_username()
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=user if user is not None and user.pk else None,
+        username=username[:150],
+        ip_address=client_ip(request),
+        object_repr=object_repr[:255],
+        detail=detail or {},
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="qadam_audit_login")
+def _on_login(sender, request, user, **kwargs):
+    record_event(SecurityEvent.Kind.LOGIN, user=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="qadam_audit_logout")
+def _on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        record_event(SecurityEvent.Kind.LOGOUT, user=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="qadam_audit_login_failed")
+def _on_login_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))
+    logger.warning("failed login for %r from %s", username, client_ip(request))
+    record_event(SecurityEvent.Kind.LOGIN_FAILED, username=username, request=request)

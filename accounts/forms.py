@@ -1,0 +1,102 @@
+"""Forms of the user administration pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Region
+
+from .models import Role, User
+
+
+class UserForm(forms.ModelForm):
+    """Role and regions of a user; coordinators need at least one region."""
+
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions"),
+        queryset=Region.objects.order_by("code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for regional coordinators: the regions they work in."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "regions"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.COORDINATOR and not data.get("regions"):
+            self.add_error("regions", _("Choose at least one region for a coordinator."))
+        if data.get("role") != Role.COORDINATOR and data.get("regions"):
+            self.add_error("regions", _("Only coordinators are limited to regions."))
+        return data
+
+
+class UserCreateForm(UserForm):
+    """A new user: the administrator sets a first password, or leaves it empty and gives the
+    user a one-time link to set their own."""
+
+    password1 = forms.CharField(
+        label=_("Initial password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to give the user a link to set their own password."),
+    )
+    password2 = forms.CharField(
+        label=_("Initial password again"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 or p2:
+            if p1 != p2:
+                self.add_error("password2", _("The two passwords differ."))
+            else:
+                user = User(username=data.get("username", ""), email=data.get("email", ""))
+                try:
+                    password_validation.validate_password(p1, user)
+                except ValidationError as error:
+                    self.add_error("password1", error)
+        return data
+
+
+class DeactivateForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Yes, deactivate this account"), required=True)
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Request reference or reason"),
+        max_length=500,
+        help_text=_("E.g. the date and number of the person's written request."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that the name and contacts are removed for good"), required=True
+    )
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("User"), queryset=User.objects.order_by("username"), required=False
+    )
+    model = forms.ChoiceField(label=_("Record type"), required=False)
+    object_id = forms.IntegerField(label=_("Record id"), required=False, min_value=1)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, model_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", _("All"))] + list(model_choices)

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import two_factor
+from . import user_views as views
+
+app_name = "accounts"
+urlpatterns = [
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/password-link/", views.user_set_password_link, name="user_password_link"),
+    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path(
+        "users/set-password/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"
+    ),
+    path("account/two-factor/", two_factor.setup, name="two_factor_setup"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/security/", views.security_log, name="security_log"),
+    path("privacy/people/<int:pk>/export/", views.person_export, name="person_export"),
+    path("privacy/people/<int:pk>/erase/", views.person_erase, name="person_erase"),
+    path("privacy/retention/", views.retention, name="retention"),
+]

@@ -1,0 +1,219 @@
+"""Administration pages of Qadam itself (admins only): users and roles, the audit trail, and a
+person's data requests (export, erasure, retention review)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from participants.privacy import erase_person, export_person_json, people_due_for_review
+from participants.selectors import people_visible
+
+from . import services
+from .forms import AuditFilterForm, DeactivateForm, EraseForm, UserCreateForm, UserForm
+from .models import Role, SecurityEvent, User
+from .scope import scope_for
+from .selectors import AuditTrail, model_choices, security_events, users_list
+
+
+def admin_required(view):
+    """Logged in (else the login page) and an administrator of Qadam (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not scope_for(request.user).can_manage:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# Users --------------------------------------------------------------------------------------
+@admin_required
+def user_list(request):
+    page = Paginator(users_list(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/user_list.html", {"page": page})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.create_user(
+            username=data["username"],
+            role=data["role"],
+            regions=list(data["regions"]),
+            password=data["password1"] or None,
+            by=request.user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+        )
+        messages.success(request, _("User %(name)s created.") % {"name": user.username})
+        if not data["password1"]:
+            link = services.set_password_link(user, request.build_absolute_uri("/"))
+            return render(request, "accounts/user_link.html", {"account": user, "link": link})
+        return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "creating": True})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request, pk: int):
+    account = get_object_or_404(User, pk=pk)
+    form = UserForm(request.POST or None, instance=account)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and account.pk == request.user.pk
+        and form.cleaned_data["role"] != Role.ADMIN
+    ):
+        # An administrator demoting themselves could leave nobody to manage users.
+        form.add_error("role", _("You cannot take the administrator role from yourself."))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        regions = list(data.pop("regions"))
+        # The form already set the fields on `account`; the service validates, saves, audits.
+        services.update_user(user=account, by=request.user, regions=regions)
+        messages.success(request, _("User %(name)s saved.") % {"name": account.username})
+        return redirect("accounts:user_list")
+    return render(
+        request, "accounts/user_form.html", {"form": form, "account": account, "creating": False}
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_set_password_link(request, pk: int):
+    account = get_object_or_404(User, pk=pk, is_active=True)
+    if request.method == "POST":
+        link = services.set_password_link(account, request.build_absolute_uri("/"))
+        return render(request, "accounts/user_link.html", {"account": account, "link": link})
+    return render(request, "accounts/user_link_confirm.html", {"account": account})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_deactivate(request, pk: int):
+    account = get_object_or_404(User, pk=pk)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if account == request.user:
+            messages.error(request, _("You cannot deactivate your own account."))
+        else:
+            services.deactivate_user(user=account, by=request.user)
+            messages.success(request, _("%(name)s can no longer log in.") % {"name": account})
+        return redirect("accounts:user_list")
+    return render(request, "accounts/user_deactivate.html", {"form": form, "account": account})
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The one-time link an administrator gives a new user to choose their password."""
+
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("login")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is set. You can log in now."))
+        return super().form_valid(form)
+
+
+# Audit trail --------------------------------------------------------------------------------
+@admin_required
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None, model_choices=model_choices())
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "model_label": data["model"],
+            "user_id": data["user"].pk if data["user"] else None,
+            "object_id": data["object_id"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }
+    page = Paginator(AuditTrail(**filters), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"form": form, "page": page, "querystring": query.urlencode()},
+    )
+
+
+@admin_required
+def security_log(request):
+    kind = request.GET.get("kind", "")
+    if kind not in SecurityEvent.Kind.values:
+        kind = ""
+    user_id = request.GET.get("user")
+    events = security_events(
+        user_id=int(user_id) if user_id and user_id.isdigit() else None, kind=kind
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/security_log.html",
+        {
+            "page": page,
+            "kinds": SecurityEvent.Kind.choices,
+            "kind": kind,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+# A person's data requests -------------------------------------------------------------------
+def _person_for(request, pk: int):
+    return get_object_or_404(people_visible(scope_for(request.user)), pk=pk)
+
+
+@admin_required
+def person_export(request, pk: int):
+    person = _person_for(request, pk)
+    body = export_person_json(person, by=request.user, request=request)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="person-{person.pk}.json"'
+    return response
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def person_erase(request, pk: int):
+    person = _person_for(request, pk)
+    if person.is_anonymised:
+        messages.info(request, _("This record is already anonymised."))
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        erase_person(person, request.user, request=request, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The person's data was erased; the counts are kept."))
+        return redirect(reverse("accounts:retention"))
+    return render(request, "accounts/person_erase.html", {"form": form, "person": person})
+
+
+@admin_required
+def retention(request):
+    people = people_due_for_review(people_visible(scope_for(request.user)))
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/retention.html",
+        {"page": page, "years": settings.PERSONAL_DATA_RETENTION_YEARS},
+    )

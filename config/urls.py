@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts import views as account_views
+from accounts.two_factor import verify as two_factor_verify
+
+from .health import healthz
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", two_factor_verify, name="two_factor_verify"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz/", healthz, name="healthz"),
+    path("events/", include("trainings.urls")),
+    path("people/", include("participants.urls")),
+    path("imports/", include("participants.import_urls")),
+    path("reports/", include("reports.urls")),
+    path("manage/", include("regions.manage_urls")),
+    path("f/", include("participants.feedback_urls")),  # public feedback links
+    # Qadam's own administration: users/, audit/, privacy/ (admins only).
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,118 @@
+from django.contrib import admin
+
+from accounts.admin import ScopedAdmin
+
+from .models import (
+    Assessment,
+    Attendance,
+    Consent,
+    Enrolment,
+    Feedback,
+    ImportBatch,
+    Participant,
+    ParticipantCategory,
+)
+from .selectors import attendance_visible, enrolments_visible, feedback_visible, people_visible
+
+
+@admin.register(ParticipantCategory)
+class ParticipantCategoryAdmin(ScopedAdmin):
+    list_display = ("code", "name_en", "name_ru", "name_kk", "group", "order", "is_active")
+    list_filter = ("group", "is_active")
+    search_fields = ("code", "name_en", "name_ru", "name_kk")
+
+    def scoped_queryset(self, scope):
+        return ParticipantCategory.objects.all()
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    readonly_fields = ("recorded_by", "recorded_at")
+
+
+@admin.register(Participant)
+class ParticipantAdmin(ScopedAdmin):
+    list_display = ("full_name", "sex", "birth_year", "region", "category", "organisation")
+    list_filter = ("sex", "region", "category", "is_anonymised")
+    list_select_related = ("region", "category", "organisation")
+    search_fields = ("full_name", "name_normalised", "organisation_name", "position")
+    autocomplete_fields = ("region", "district", "organisation", "category")
+    readonly_fields = ("iin_hash", "created_by", "created_at", "updated_at")
+    inlines = [ConsentInline]
+
+    def scoped_queryset(self, scope):
+        return people_visible(scope)
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ScopedAdmin):
+    list_display = ("participant", "event", "created_at")
+    list_select_related = ("participant", "event")
+    search_fields = ("participant__full_name", "event__title")
+    autocomplete_fields = ("participant", "event")
+
+    def scoped_queryset(self, scope):
+        return enrolments_visible(scope)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ScopedAdmin):
+    list_display = ("enrolment", "session", "recorded_at")
+    list_select_related = ("enrolment__participant", "enrolment__event", "session")
+    search_fields = ("enrolment__participant__full_name", "session__event__title")
+    autocomplete_fields = ("enrolment", "session")
+
+    def scoped_queryset(self, scope):
+        return attendance_visible(scope)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ScopedAdmin):
+    list_display = ("event", "satisfaction", "relevance", "usefulness", "source", "submitted_at")
+    list_filter = ("source", "satisfaction", "consent_to_quote")
+    list_select_related = ("event",)
+    search_fields = ("event__title", "comments", "most_useful")
+    autocomplete_fields = ("event", "enrolment")
+
+    def scoped_queryset(self, scope):
+        return feedback_visible(scope)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ScopedAdmin):
+    list_display = ("enrolment", "pre_score", "post_score")
+    list_select_related = ("enrolment__participant", "enrolment__event")
+    search_fields = ("enrolment__participant__full_name", "enrolment__event__title")
+    autocomplete_fields = ("enrolment",)
+
+    def scoped_queryset(self, scope):
+        return Assessment.objects.filter(enrolment__in=enrolments_visible(scope))
+
+
+@admin.register(Consent)
+class ConsentAdmin(ScopedAdmin):
+    list_display = ("participant", "given", "given_on", "version", "method")
+    list_filter = ("given", "version", "method")
+    list_select_related = ("participant",)
+    search_fields = ("participant__full_name", "version")
+    autocomplete_fields = ("participant",)
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def scoped_queryset(self, scope):
+        return Consent.objects.filter(participant__in=people_visible(scope))
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ScopedAdmin):
+    """Spreadsheet imports (read-mostly: uploads and confirmations happen on /imports/)."""
+
+    list_display = ("original_name", "event", "status", "total_rows", "created_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("event", "created_by")
+    readonly_fields = ("sha256", "counts", "errors", "warnings", "preview", "created_at")
+
+    def scoped_queryset(self, scope):
+        from .imports.selectors import batches_visible
+
+        return batches_visible(scope)

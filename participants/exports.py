@@ -1,0 +1,274 @@
+"""Exports of the event, participant and attendance lists as CSV or XLSX, streamed.
+
+Rows come from the scoped selectors with `values_list(...).iterator(chunk_size=2000)`, so a
+200,000-row export never holds its rows in memory. Viewers get no people exports (403); phone
+and email are included only for roles that may see contacts. The participant export uses the
+import template's headers, so a roster can be exported, fixed and uploaded again."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date
+
+import django_filters
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.scope import Scope, scope_for
+from reports.tabular import csv_response, xlsx_response
+from trainings.selectors import events_visible
+
+from .imports.columns import BY_KEY
+from .models import Participant
+from .selectors import attendance_visible, enrolments_visible, people_visible
+
+CHUNK = 2000
+CONTACT_ROLES = {Role.ADMIN, Role.STAFF, Role.COORDINATOR}
+
+
+def may_see_contacts(scope: Scope) -> bool:
+    return scope.can_see_people and scope.role in CONTACT_ROLES
+
+
+def _lang() -> str:
+    lang = (get_language() or "en")[:2]
+    return lang if lang in ("kk", "ru", "en") else "en"
+
+
+def _respond(fmt: str, header, rows, name: str):
+    stamp = date.today().isoformat()
+    if fmt == "csv":
+        return csv_response(header, rows, f"qadam-{name}-{stamp}.csv")
+    if fmt == "xlsx":
+        return xlsx_response(header, rows, f"qadam-{name}-{stamp}.xlsx", title=name)
+    raise Http404
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _region_filter(qs: QuerySet, field: str, value: str | None) -> QuerySet:
+    if not value:
+        return qs
+    if value.isdigit():
+        return qs.filter(**{f"{field}_id": int(value)})
+    return qs.filter(**{f"{field}__code": value})
+
+
+def list_filterset(module: str, model):
+    """The FilterSet of a list page (django-filter) for `model`, if `module` defines one, so an
+    export filters exactly like the list it is linked from; None until that module exists."""
+    try:
+        filters = importlib.import_module(module)
+    except ImportError:
+        return None
+    for value in vars(filters).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, django_filters.FilterSet)
+            and getattr(value._meta, "model", None) is model
+        ):
+            return value
+    return None
+
+
+def _filtered(request, qs: QuerySet, module: str, fallback) -> QuerySet:
+    filterset_class = list_filterset(module, qs.model)
+    if filterset_class is None:
+        return fallback(qs, request.GET)
+    filterset = filterset_class(request.GET, queryset=qs, request=request)
+    return filterset.qs if filterset.is_valid() else qs.none()
+
+
+def filter_events(qs: QuerySet, params) -> QuerySet:
+    """The event list's filters as query parameters: q, region, status, type, from, to."""
+    if params.get("q"):
+        qs = qs.filter(Q(title__icontains=params["q"]) | Q(venue__icontains=params["q"]))
+    qs = _region_filter(qs, "region", params.get("region"))
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("type"):
+        qs = qs.filter(event_type=params["type"])
+    if _day(params.get("from")):
+        qs = qs.filter(end_date__gte=_day(params["from"]))
+    if _day(params.get("to")):
+        qs = qs.filter(start_date__lte=_day(params["to"]))
+    return qs
+
+
+def filter_people(qs: QuerySet, params) -> QuerySet:
+    """The participant list's filters: q, region, category, sex, event."""
+    if params.get("q"):
+        qs = qs.filter(full_name__icontains=params["q"])
+    qs = _region_filter(qs, "region", params.get("region"))
+    if params.get("category"):
+        qs = qs.filter(category__code=params["category"])
+    if params.get("sex") in ("M", "F"):
+        qs = qs.filter(sex=params["sex"])
+    if params.get("event", "").isdigit():
+        qs = qs.filter(enrolments__event_id=int(params["event"]))
+    return qs
+
+
+@login_required
+def export_events(request, fmt: str):
+    scope = scope_for(request.user)
+    lang = _lang()
+    qs = _filtered(request, events_visible(scope), "trainings.filters", filter_events)
+    qs = qs.order_by("-start_date", "pk")
+    header = [
+        _("ID"),
+        _("Title"),
+        _("Type"),
+        _("Start"),
+        _("End"),
+        _("Region"),
+        _("District"),
+        _("Venue"),
+        _("Modality"),
+        _("Status"),
+        _("Programme"),
+        _("Planned participants"),
+    ]
+    rows = qs.values_list(
+        "pk",
+        "title",
+        "event_type",
+        "start_date",
+        "end_date",
+        f"region__name_{lang}",
+        f"district__name_{lang}",
+        "venue",
+        "modality",
+        "status",
+        "programme__code",
+        "planned_participants",
+    ).iterator(chunk_size=CHUNK)
+    return _respond(fmt, header, rows, "events")
+
+
+def _people_scope(request) -> Scope:
+    scope = scope_for(request.user)
+    if not scope.can_see_people:
+        raise PermissionDenied
+    return scope
+
+
+@login_required
+def export_participants(request, fmt: str):
+    scope = _people_scope(request)
+    lang = _lang()
+    contacts = may_see_contacts(scope)
+    qs = _filtered(request, people_visible(scope), "participants.filters", filter_people)
+    if request.GET.get("event", "").isdigit() and list_filterset(
+        "participants.filters", Participant
+    ):
+        qs = qs.filter(enrolments__event_id=int(request.GET["event"]))
+    qs = qs.order_by("pk")
+    if request.GET.get("event"):
+        get_object_or_404(events_visible(scope), pk=request.GET["event"])
+    keys = ["full_name", "sex", "birth_year", "region", "organisation", "position", "category"]
+    fields = [
+        "full_name",
+        "sex",
+        "birth_year",
+        "region__code",
+        "organisation_name",
+        "position",
+        "category__code",
+    ]
+    if contacts:
+        keys += ["phone", "email"]
+        fields += ["phone", "email"]
+    header = ["ID"] + [BY_KEY[k].label(lang) for k in keys]
+    rows = qs.values_list("pk", *fields).distinct().iterator(chunk_size=CHUNK)
+    return _respond(fmt, header, rows, "participants")
+
+
+@login_required
+def export_attendance(request, fmt: str):
+    """With ?event=<id>: the event's roster with a 1/0 column per session date (the attendance
+    import template). Without: one row per attendance (event, session date, person)."""
+    scope = _people_scope(request)
+    lang = _lang()
+    event_id = request.GET.get("event")
+    if event_id:
+        event = get_object_or_404(events_visible(scope), pk=event_id)
+        sessions = list(event.sessions.order_by("date", "pk").values_list("pk", "date"))
+        columns: dict = {}
+        for pk, day in sessions:
+            columns.setdefault(day, []).append(pk)
+        present = set(
+            attendance_visible(scope)
+            .filter(session__event=event)
+            .values_list("enrolment_id", "session_id")
+        )
+        header = [BY_KEY[k].label(lang) for k in ("full_name", "sex", "birth_year", "organisation")]
+        header += [day.strftime("%d.%m.%Y") for day in columns]
+
+        def roster():
+            for enrolment_id, *person in (
+                enrolments_visible(scope)
+                .filter(event=event)
+                .order_by("participant__full_name", "pk")
+                .values_list(
+                    "pk",
+                    "participant__full_name",
+                    "participant__sex",
+                    "participant__birth_year",
+                    "participant__organisation_name",
+                )
+                .iterator(chunk_size=CHUNK)
+            ):
+                marks = [
+                    1 if any((enrolment_id, s) in present for s in ids) else 0
+                    for ids in columns.values()
+                ]
+                yield [*person, *marks]
+
+        return _respond(fmt, header, roster(), f"attendance-{event.pk}")
+    qs = filter_events_of_attendance(attendance_visible(scope), request.GET)
+    header = [
+        _("Event ID"),
+        _("Event"),
+        _("Session date"),
+        _("Participant ID"),
+        BY_KEY["full_name"].label(lang),
+        BY_KEY["sex"].label(lang),
+        BY_KEY["birth_year"].label(lang),
+        _("Region"),
+    ]
+    rows = (
+        qs.order_by("session__event_id", "session__date", "pk")
+        .values_list(
+            "session__event_id",
+            "session__event__title",
+            "session__date",
+            "enrolment__participant_id",
+            "enrolment__participant__full_name",
+            "enrolment__participant__sex",
+            "enrolment__participant__birth_year",
+            f"session__event__region__name_{lang}",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    return _respond(fmt, header, rows, "attendance")
+
+
+def filter_events_of_attendance(qs: QuerySet, params) -> QuerySet:
+    qs = _region_filter(qs, "session__event__region", params.get("region"))
+    if _day(params.get("from")):
+        qs = qs.filter(session__date__gte=_day(params["from"]))
+    if _day(params.get("to")):
+        qs = qs.filter(session__date__lte=_day(params["to"]))
+    return qs

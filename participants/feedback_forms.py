@@ -1,0 +1,227 @@
+"""Forms of the feedback pages: the public form participants fill in on their phones, paper
+feedback typed in by a coordinator, and the grid of pre/post test scores."""
+
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext_lazy as _
+
+from .models import Enrolment, Feedback
+
+# A person needs a few seconds to read four questions; a bot posts at once.
+MIN_FILL_SECONDS = 4
+_STARTED_SALT = "qadam.feedback.started"
+
+SATISFACTION_CHOICES = [
+    (1, _("Very dissatisfied")),
+    (2, _("Dissatisfied")),
+    (3, _("Neutral")),
+    (4, _("Satisfied")),
+    (5, _("Very satisfied")),
+]
+AGREE_CHOICES = [
+    (1, _("Strongly disagree")),
+    (2, _("Disagree")),
+    (3, _("Neither agree nor disagree")),
+    (4, _("Agree")),
+    (5, _("Strongly agree")),
+]
+
+
+def started_token(at: float | None = None) -> str:
+    """The signed time the form was shown (a hidden field): used for the minimum fill time."""
+    return signing.dumps({"t": time.time() if at is None else at}, salt=_STARTED_SALT)
+
+
+def _likert(label, choices) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[(str(value), f"{value} – {text}") for value, text in choices],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose one answer.")},
+    )
+
+
+class _LikertFields(forms.Form):
+    satisfaction = _likert(
+        _("Overall, how satisfied are you with the training?"), SATISFACTION_CHOICES
+    )
+    relevance = _likert(_("The training was relevant to my work."), AGREE_CHOICES)
+    usefulness = _likert(_("What I learned is useful to me."), AGREE_CHOICES)
+    intent_to_apply = _likert(_("I intend to apply what I learned."), AGREE_CHOICES)
+    most_useful = forms.CharField(
+        label=_("What was most useful?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    comments = forms.CharField(
+        label=_("Comments and suggestions"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    consent_to_quote = forms.BooleanField(
+        label=_("My comments may be quoted in reports, without my name."), required=False
+    )
+
+    ANSWER_FIELDS = (
+        "satisfaction",
+        "relevance",
+        "usefulness",
+        "intent_to_apply",
+        "most_useful",
+        "comments",
+        "consent_to_quote",
+    )
+
+    def answers(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.ANSWER_FIELDS}
+
+
+class PublicFeedbackForm(_LikertFields):
+    """The anonymous form behind an event's feedback link. Two traps for bots: a field people
+    never see (`website`) and a minimum time between showing the form and sending it."""
+
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    started = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.is_spam = bool(cleaned.get("website"))
+        try:
+            shown_at = signing.loads(
+                cleaned.get("started") or "", salt=_STARTED_SALT, max_age=60 * 60 * 24
+            )["t"]
+        except (signing.BadSignature, KeyError, TypeError):
+            raise forms.ValidationError(
+                _("This form has expired. Please answer the questions again and send it."),
+                code="expired",
+            ) from None
+        if time.time() - shown_at < getattr(
+            settings, "FEEDBACK_MIN_FILL_SECONDS", MIN_FILL_SECONDS
+        ):
+            raise forms.ValidationError(
+                _("That was very quick. Please check your answers and send the form again."),
+                code="too_fast",
+            )
+        return cleaned
+
+
+class PaperFeedbackForm(_LikertFields):
+    """One paper feedback form typed in by a coordinator, optionally linked to a person on the
+    roster (only people whose feedback is not recorded yet)."""
+
+    enrolment = forms.ModelChoiceField(
+        label=_("Participant (optional)"),
+        queryset=Enrolment.objects.none(),
+        required=False,
+        empty_label=_("Anonymous form"),
+        help_text=_("Choose a person only if their name is on the form."),
+    )
+    ANSWER_FIELDS = ("enrolment", *_LikertFields.ANSWER_FIELDS)
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields["enrolment"].queryset = (
+            Enrolment.objects.filter(event=event)
+            .select_related("participant")
+            .order_by("participant__full_name", "pk")
+        )
+        self.fields["enrolment"].label_from_instance = lambda e: e.participant.full_name
+        self.order_fields(["enrolment"])
+
+    def clean_enrolment(self):
+        enrolment = self.cleaned_data.get("enrolment")
+        if enrolment and Feedback.objects.filter(enrolment=enrolment).exists():
+            raise forms.ValidationError(
+                _("Feedback from %(name)s is already recorded for this event.")
+                % {"name": enrolment.participant.full_name}
+            )
+        return enrolment
+
+
+class ScoreField(forms.DecimalField):
+    """A test score 0-100; accepts a decimal comma (45,5) as typed in Kazakhstan."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            min_value=0,
+            max_value=100,
+            max_digits=5,
+            decimal_places=2,
+            required=False,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+class ScoreRowForm(forms.Form):
+    """One row of the scores grid: a person on the roster and their two scores."""
+
+    enrolment = forms.IntegerField(widget=forms.HiddenInput)
+    pre_score = ScoreField(label=_("Score before"))
+    post_score = ScoreField(label=_("Score after"))
+
+
+class BaseScoresFormSet(forms.BaseFormSet):
+    def __init__(self, *args, roster: dict[int, Enrolment], **kwargs):
+        self.roster = roster
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            pk = form.cleaned_data.get("enrolment") if hasattr(form, "cleaned_data") else None
+            if pk is not None and pk not in self.roster:
+                raise forms.ValidationError(_("The roster has changed: reload the page."))
+
+    def rows(self):
+        """(enrolment, pre, post) of the rows that were changed."""
+        return [
+            (
+                self.roster[form.cleaned_data["enrolment"]],
+                form.cleaned_data.get("pre_score"),
+                form.cleaned_data.get("post_score"),
+            )
+            for form in self.forms
+            if form.has_changed()
+        ]
+
+
+ScoresFormSet = forms.formset_factory(
+    ScoreRowForm, formset=BaseScoresFormSet, extra=0, max_num=2000, validate_max=True
+)
+
+
+class FeedbackClosingForm(forms.Form):
+    """The date after which an event's feedback link closes by itself (empty: stays open)."""
+
+    closes_on = forms.DateField(
+        label=_("Close the link after"),
+        required=False,
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "class": "form-control form-control-sm",
+                "aria-describedby": "closes-on-help",
+            },
+            format="%Y-%m-%d",
+        ),
+        help_text=_("Leave empty to keep the link open until you close it."),
+    )

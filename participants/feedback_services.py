@@ -1,0 +1,98 @@
+"""Writes of the feedback link and of pre/post scores typed in from paper forms."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from trainings.models import TrainingEvent
+
+from .models import Assessment, Enrolment, Feedback
+from .services import record_feedback, record_scores
+
+
+def device_token_hash(token: str) -> str:
+    """A keyed hash of a device's cookie: the database alone cannot link answers to a phone."""
+    return hmac.new(settings.SECRET_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def feedback_is_open(event: TrainingEvent) -> bool:
+    """Whether the public form takes answers today."""
+    if not event.feedback_open:
+        return False
+    return not (event.feedback_closes_on and event.feedback_closes_on < timezone.localdate())
+
+
+def already_answered(event: TrainingEvent, device_token: str) -> bool:
+    return (
+        bool(device_token)
+        and Feedback.objects.filter(
+            event=event, device_token_hash=device_token_hash(device_token)
+        ).exists()
+    )
+
+
+def submit_public_feedback(
+    *, event: TrainingEvent, device_token: str, language: str, **answers: Any
+) -> Feedback | None:
+    """Store an answer from the public form, once per device: a second answer from the same
+    device (a double click, a resubmitted form) stores nothing and returns None."""
+    digest = device_token_hash(device_token)
+    if Feedback.objects.filter(event=event, device_token_hash=digest).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return record_feedback(
+                event=event,
+                source=Feedback.Source.ONLINE,
+                language=language,
+                device_token_hash=digest,
+                **answers,
+            )
+    except IntegrityError:  # two requests at the same moment: the other one was stored
+        return None
+
+
+@transaction.atomic
+def set_feedback_open(*, event: TrainingEvent, is_open: bool) -> TrainingEvent:
+    """Open or close an event's public feedback link. Reopening clears a closing date that
+    has passed (otherwise the link would stay closed)."""
+    event.feedback_open = is_open
+    fields = ["feedback_open", "updated_at"]
+    if is_open and event.feedback_closes_on and event.feedback_closes_on < timezone.localdate():
+        event.feedback_closes_on = None
+        fields.append("feedback_closes_on")
+    event.save(update_fields=fields)
+    return event
+
+
+@transaction.atomic
+def set_feedback_closing(*, event: TrainingEvent, closes_on) -> TrainingEvent:
+    """Set (or clear, with None) the last day the public link takes answers."""
+    event.feedback_closes_on = closes_on
+    event.save(update_fields=["feedback_closes_on", "updated_at"])
+    return event
+
+
+@transaction.atomic
+def save_scores(
+    rows: list[tuple[Enrolment, Decimal | None, Decimal | None]],
+) -> tuple[int, int]:
+    """Record the pre/post scores of several people of one event at once (one transaction):
+    both scores empty removes a person's test record. Returns (saved, removed)."""
+    saved = removed = 0
+    for enrolment, pre, post in rows:
+        if pre is None and post is None:
+            for assessment in Assessment.objects.filter(enrolment=enrolment):
+                assessment.delete()  # one by one so the history records it
+                removed += 1
+            continue
+        record_scores(enrolment=enrolment, pre_score=pre, post_score=post)
+        saved += 1
+    return saved, removed

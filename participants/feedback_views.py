@@ -1,0 +1,343 @@
+"""Feedback pages. Public: the form behind an event's feedback link (/f/<token>/), filled in
+on phones without an account. For coordinators: the feedback summary of an event, its QR code
+and printable poster, opening/closing the link, typing in paper feedback and pre/post scores."""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.scope import Scope, scope_for
+from trainings.models import TrainingEvent
+from trainings.selectors import events_visible
+
+from .feedback_forms import (
+    FeedbackClosingForm,
+    PaperFeedbackForm,
+    PublicFeedbackForm,
+    ScoresFormSet,
+    started_token,
+)
+from .feedback_selectors import (
+    feedback_summary,
+    knowledge_gain,
+    quotes,
+    satisfaction_distribution,
+)
+from .feedback_services import (
+    already_answered,
+    feedback_is_open,
+    save_scores,
+    set_feedback_closing,
+    set_feedback_open,
+    submit_public_feedback,
+)
+from .models import Assessment, Feedback
+from .services import record_feedback
+
+logger = logging.getLogger(__name__)
+
+DEVICE_COOKIE = "qadam_feedback_device"
+DEVICE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+# Helpers ------------------------------------------------------------------------------------
+def can_edit_event(scope: Scope, event: TrainingEvent) -> bool:
+    """Whether the user may change the event's data (reported events are locked for
+    coordinators). Uses trainings.selectors.can_edit_event where it exists."""
+    try:
+        from trainings.selectors import can_edit_event as rule
+    except ImportError:
+        return (
+            scope.can_edit
+            and scope.covers_region(event.region_id)
+            and not (
+                event.status == TrainingEvent.Status.REPORTED and scope.role == Role.COORDINATOR
+            )
+        )
+    return rule(scope, event)
+
+
+def public_feedback_url(request, event: TrainingEvent) -> str:
+    return request.build_absolute_uri(reverse("feedback:form", args=[event.feedback_token]))
+
+
+def _event_for_people(request, event_pk: int) -> tuple[Scope, TrainingEvent]:
+    """An event of the user's regions, for roles that see people's answers (viewers: 403)."""
+    scope = scope_for(request.user)
+    event = get_object_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    if not scope.can_see_people:
+        raise PermissionDenied
+    return scope, event
+
+
+def _event_for_editing(request, event_pk: int) -> tuple[Scope, TrainingEvent]:
+    scope, event = _event_for_people(request, event_pk)
+    if not can_edit_event(scope, event):
+        raise PermissionDenied
+    return scope, event
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _rate_limited(request) -> bool:
+    """At most FEEDBACK_RATE_LIMIT answers per address in FEEDBACK_RATE_WINDOW seconds (a room
+    of participants behind one Wi-Fi router stays well below it)."""
+    limit = getattr(settings, "FEEDBACK_RATE_LIMIT", 60)
+    window = getattr(settings, "FEEDBACK_RATE_WINDOW", 600)
+    key = f"qadam:feedback-rate:{_client_ip(request)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def _with_device_cookie(request, response, token: str, is_new: bool):
+    if is_new:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=DEVICE_COOKIE_AGE,
+            path="/f/",
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _language_redirect(request):
+    """Language links (?lang=kk) work without an account or JavaScript: remember the choice in
+    Django's language cookie and come back to the clean URL."""
+    response = redirect(request.path)
+    lang = request.GET.get("lang")
+    if lang in LANGUAGE_CODES:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            lang,
+            max_age=DEVICE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    return response
+
+
+# Public pages -------------------------------------------------------------------------------
+@never_cache
+def feedback_form(request, token: str):
+    """The feedback form of one event: one answer per device, closed when the link is."""
+    event = get_object_or_404(TrainingEvent.objects.select_related("region"), feedback_token=token)
+    if "lang" in request.GET:
+        return _language_redirect(request)
+    context = {"event": event}
+    if not feedback_is_open(event):
+        return render(request, "feedback/closed.html", context)
+
+    device = request.COOKIES.get(DEVICE_COOKIE, "")
+    is_new = not device
+    if is_new:
+        device = secrets.token_urlsafe(24)
+    if already_answered(event, device):
+        if request.method == "POST":  # sent twice: nothing more to store
+            return redirect("feedback:form", token=token)
+        return render(request, "feedback/thanks.html", {**context, "already": True})
+
+    if request.method == "POST":
+        if _rate_limited(request):
+            logger.warning("feedback rate limit hit from %s", _client_ip(request))
+            return render(request, "feedback/rate_limited.html", context, status=429)
+        form = PublicFeedbackForm(request.POST)
+        if form.is_valid():
+            if form.is_spam:
+                logger.info("feedback honeypot filled for event %s; not stored", event.pk)
+                return redirect("feedback:thanks", token=token)
+            stored = submit_public_feedback(
+                event=event,
+                device_token=device,
+                language=(get_language() or "")[:5],
+                **form.answers(),
+            )
+            target = "feedback:thanks" if stored else "feedback:form"
+            return _with_device_cookie(request, redirect(target, token=token), device, is_new)
+        form.data = form.data.copy()
+        form.data["started"] = started_token()  # a fresh clock for the second try
+    else:
+        form = PublicFeedbackForm(initial={"started": started_token()})
+    response = render(request, "feedback/form.html", {**context, "form": form})
+    return _with_device_cookie(request, response, device, is_new)
+
+
+@never_cache
+def feedback_thanks(request, token: str):
+    event = get_object_or_404(TrainingEvent, feedback_token=token)
+    if "lang" in request.GET:
+        return _language_redirect(request)
+    return render(request, "feedback/thanks.html", {"event": event, "already": False})
+
+
+# Coordinators' pages ------------------------------------------------------------------------
+@login_required
+def event_feedback(request, event_pk: int):
+    """What participants said about an event: counts, averages and quotable comments."""
+    scope, event = _event_for_people(request, event_pk)
+    answers = Feedback.objects.filter(event=event)
+    context = {
+        "event": event,
+        "scope": scope,
+        "can_edit": can_edit_event(scope, event),
+        "is_open": feedback_is_open(event),
+        "closing_form": FeedbackClosingForm(initial={"closes_on": event.feedback_closes_on}),
+        "public_url": public_feedback_url(request, event),
+        "summary": feedback_summary(answers),
+        "distribution": satisfaction_distribution(answers),
+        "quotes": quotes(answers),
+        "scores": knowledge_gain(Assessment.objects.filter(enrolment__event=event)),
+    }
+    return render(request, "feedback/summary.html", context)
+
+
+@login_required
+def event_feedback_qr(request, event_pk: int):
+    """The feedback link as a QR code (SVG made on the server)."""
+    _scope, event = _event_for_people(request, event_pk)
+    buffer = io.BytesIO()
+    segno.make(public_feedback_url(request, event), error="m").save(
+        buffer, kind="svg", scale=10, border=2, title=gettext("Feedback form: %s") % event.title
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="feedback-{event.pk}.svg"'
+    return response
+
+
+@login_required
+def event_feedback_print(request, event_pk: int):
+    """A poster to print: the QR code and the link, for the room where the event is held."""
+    _scope, event = _event_for_people(request, event_pk)
+    if "lang" in request.GET:
+        return _language_redirect(request)
+    return render(
+        request,
+        "feedback/print.html",
+        {"event": event, "public_url": public_feedback_url(request, event)},
+    )
+
+
+@login_required
+@require_POST
+def event_feedback_toggle(request, event_pk: int):
+    """Open or close the public link, or set the date after which it closes (htmx swaps the
+    event page's feedback panel)."""
+    scope, event = _event_for_editing(request, event_pk)
+    if "closes_on" in request.POST:
+        form = FeedbackClosingForm(request.POST)
+        if form.is_valid():
+            set_feedback_closing(event=event, closes_on=form.cleaned_data["closes_on"])
+            messages.success(request, gettext("The closing date is saved."))
+        else:
+            messages.error(request, " ".join(form.errors["closes_on"]))
+    else:
+        is_open = request.POST.get("open") == "1"
+        set_feedback_open(event=event, is_open=is_open)
+        if request.htmx:
+            return render(
+                request,
+                "participants/partials/event_feedback.html",
+                {"event": event, "scope": scope},
+            )
+        messages.success(
+            request,
+            gettext("The feedback link is open.")
+            if is_open
+            else gettext("The feedback link is closed."),
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("participants:event_feedback", args=[event.pk])
+    return redirect(target)
+
+
+@login_required
+def event_feedback_entry(request, event_pk: int):
+    """Type in one paper feedback form (then the next one)."""
+    scope, event = _event_for_editing(request, event_pk)
+    form = PaperFeedbackForm(request.POST or None, event=event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_feedback(event=event, source=Feedback.Source.PAPER, **form.answers())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, gettext("Feedback saved. You can type in the next form."))
+            return redirect("participants:event_feedback_entry", event_pk=event.pk)
+    n_recorded = Feedback.objects.filter(event=event).count()
+    return render(
+        request,
+        "feedback/paper_entry.html",
+        {"event": event, "scope": scope, "form": form, "n_recorded": n_recorded},
+    )
+
+
+@login_required
+def event_scores_entry(request, event_pk: int):
+    """Pre/post test scores of everyone on the roster, in one grid."""
+    scope, event = _event_for_editing(request, event_pk)
+    enrolments = list(
+        event.enrolments.select_related("participant", "assessment").order_by(
+            "participant__full_name", "pk"
+        )
+    )
+    roster = {e.pk: e for e in enrolments}
+    initial = []
+    for e in enrolments:
+        assessment = getattr(e, "assessment", None)
+        initial.append(
+            {
+                "enrolment": e.pk,
+                "pre_score": assessment.pre_score if assessment else None,
+                "post_score": assessment.post_score if assessment else None,
+            }
+        )
+    formset = ScoresFormSet(request.POST or None, initial=initial, roster=roster, prefix="scores")
+    if request.method == "POST" and formset.is_valid():
+        try:
+            saved, removed = save_scores(formset.rows())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                gettext("Scores saved: %(saved)s updated, %(removed)s removed.")
+                % {"saved": saved, "removed": removed},
+            )
+            return redirect("participants:event_scores_entry", event_pk=event.pk)
+    rows = [(form, roster.get(initial[i]["enrolment"])) for i, form in enumerate(formset.forms)]
+    return render(
+        request,
+        "feedback/scores_entry.html",
+        {"event": event, "scope": scope, "formset": formset, "rows": rows},
+    )

@@ -1,0 +1,188 @@
+"""Forms of the registry: a person's details (with consent when registering), the search box,
+roster removal and merge confirmation. Choices are limited to the user's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import Scope
+from regions.models import District, PartnerOrganisation, Region
+
+from .identity import validate_iin
+from .imports.apply import CONSENT_VERSION
+from .models import Consent, Participant, ParticipantCategory
+
+PERSON_FIELDS = [
+    "full_name",
+    "sex",
+    "birth_year",
+    "region",
+    "district",
+    "category",
+    "organisation",
+    "organisation_name",
+    "position",
+    "phone",
+    "email",
+]
+
+
+class PersonForm(forms.ModelForm):
+    """A person's details. Only what the reports need is required: contacts and the IIN are
+    optional (least data); the IIN is checked and kept only as a keyed hash."""
+
+    iin = forms.CharField(
+        label=_("IIN (optional)"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "12 digits. Used only to recognise the same person again: stored as a keyed hash, "
+            "never as the number."
+        ),
+    )
+
+    class Meta:
+        model = Participant
+        fields = PERSON_FIELDS
+        help_texts = {
+            "organisation_name": _("If the organisation is not in the list, write its name."),
+            "phone": _("Optional: only if the person agreed to be contacted."),
+        }
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        # An existing person may live outside the user's regions (they came to an event here):
+        # their current region and district stay valid choices.
+        current = self.instance.region_id if self.instance.pk else None
+        self.fields["region"].queryset = Region.objects.filter(scope.region_q("pk") | Q(pk=current))
+        self.fields["district"].queryset = District.objects.filter(
+            scope.region_q("region") | Q(region_id=current), is_active=True
+        ).select_related("region")
+        self.fields["organisation"].queryset = PartnerOrganisation.objects.filter(
+            scope.region_q("region") | Q(region__isnull=True), is_active=True
+        )
+        self.fields["category"].queryset = ParticipantCategory.objects.filter(is_active=True)
+        self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
+        self.fields["phone"].widget.attrs.update({"autocomplete": "off", "inputmode": "tel"})
+        self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        if self.instance.pk and self.instance.iin_hash:
+            self.fields["iin"].help_text = _(
+                "An IIN is on file (hashed). Leave empty to keep it; type a new one to replace it."
+            )
+
+    def clean_iin(self) -> str:
+        value = self.cleaned_data.get("iin", "")
+        return validate_iin(value) if value.strip() else ""
+
+    def person_fields(self) -> dict:
+        """The cleaned values to give register_person / update_person."""
+        return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
+
+
+class RegisterPersonForm(PersonForm):
+    """A new person: their details plus the consent they gave (required by law, recorded with
+    its date, text version and how it was given)."""
+
+    consent_given = forms.BooleanField(
+        label=_("The person agreed to the processing of their personal data"),
+        required=True,
+        error_messages={
+            "required": _(
+                "People can be registered only with their consent. Tick the box once "
+                "they have agreed (signed form or verbally)."
+            )
+        },
+    )
+    consent_method = forms.ChoiceField(
+        label=_("How consent was given"),
+        choices=Consent.Method.choices,
+        initial=Consent.Method.PAPER,
+    )
+    consent_date = forms.DateField(
+        label=_("Date of consent"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    consent_version = forms.CharField(
+        label=_("Consent text version"), max_length=20, initial=CONSENT_VERSION
+    )
+
+    def clean(self):
+        data = super().clean()
+        # The organisation helps to tell namesakes apart (see likely_duplicates).
+        if not data.get("organisation") and not (data.get("organisation_name") or "").strip():
+            self.add_error("organisation_name", _("Choose the organisation or write its name."))
+        return data
+
+    def clean_consent_date(self) -> date:
+        value = self.cleaned_data["consent_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of consent cannot be in the future."))
+        return value
+
+
+class ConsentForm(forms.Form):
+    """Consent of a person already in the registry (e.g. imported without it), or a withdrawal."""
+
+    given = forms.TypedChoiceField(
+        label=_("Consent"),
+        choices=[("1", _("Given")), ("0", _("Refused or withdrawn"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    method = forms.ChoiceField(
+        label=_("How consent was given"), choices=Consent.Method.choices, initial="paper"
+    )
+    given_on = forms.DateField(
+        label=_("Date of consent"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    version = forms.CharField(
+        label=_("Consent text version"), max_length=20, initial=CONSENT_VERSION
+    )
+
+    def clean_given_on(self) -> date:
+        value = self.cleaned_data["given_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of consent cannot be in the future."))
+        return value
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search the registry"),
+        required=False,
+        max_length=100,
+        help_text=_("Type part of the name (any word order) or of the organisation."),
+    )
+
+
+class RemoveFromRosterForm(forms.Form):
+    """Confirmation of a roster removal; attendance already recorded needs an explicit tick."""
+
+    also_attendance = forms.BooleanField(
+        label=_("Also delete this person's attendance at this event"), required=False
+    )
+
+    def __init__(self, *args, n_attendance: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.n_attendance = n_attendance
+        if not n_attendance:
+            del self.fields["also_attendance"]
+
+    def clean(self):
+        data = super().clean()
+        if self.n_attendance and not data.get("also_attendance"):
+            self.add_error(
+                "also_attendance",
+                _("This person's attendance is recorded: tick the box to delete it as well."),
+            )
+        return data

@@ -1,0 +1,130 @@
+"""Pages of the spreadsheet import: templates, upload, preview with errors, confirm, progress.
+Thin: the work is in participants/imports/services.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts.scope import scope_for
+from participants.models import ImportBatch
+from trainings.selectors import events_visible
+
+from .imports.blank import template_response
+from .imports.columns import KINDS
+from .imports.selectors import batches_visible
+from .imports.services import confirm_import, start_import
+
+LANGS = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+KIND_CHOICES = [
+    ("participants", _("Participants and enrolment")),
+    ("attendance", _("Attendance per session")),
+    ("feedback", _("Feedback")),
+    ("scores", _("Pre/post test scores")),
+]
+
+
+class TemplateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=KIND_CHOICES)
+    lang = forms.ChoiceField(label=_("Language of the headers"), choices=LANGS)
+    fmt = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")])
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        help_text=_("Up to 10 MB and 60,000 rows. Headers in Kazakh, Russian or English."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is too large: the limit is %(mb)s MB. Split it in parts.")
+                % {"mb": round(limit / 1048576, 1)}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+
+def _editor_scope(request):
+    scope = scope_for(request.user)
+    if not (scope.can_edit and scope.can_see_people):
+        raise PermissionDenied
+    return scope
+
+
+@login_required
+def import_home(request):
+    scope = _editor_scope(request)
+    batches = batches_visible(scope).select_related("event", "created_by")[:30]
+    events = events_visible(scope).order_by("-start_date")[:50]
+    return render(
+        request,
+        "imports/home.html",
+        {"batches": batches, "events": events, "template_form": TemplateForm()},
+    )
+
+
+@login_required
+def template_download(request):
+    _editor_scope(request)
+    form = TemplateForm(request.GET or None)
+    if not form.is_valid():
+        return redirect("imports:home")
+    event = None
+    if request.GET.get("event"):
+        event = get_object_or_404(events_visible(scope_for(request.user)), pk=request.GET["event"])
+    data = form.cleaned_data
+    return template_response(data["kind"], data["lang"], data["fmt"], event)
+
+
+@login_required
+def upload(request, pk: int):
+    scope = _editor_scope(request)
+    event = get_object_or_404(events_visible(scope), pk=pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        batch = start_import(
+            event=event, data=upload_file.read(), filename=upload_file.name, user=request.user
+        )
+        return redirect(batch)
+    return render(
+        request,
+        "imports/upload.html",
+        {"event": event, "form": form, "template_form": TemplateForm(), "kinds": KINDS},
+    )
+
+
+def _batch(request, pk: int) -> ImportBatch:
+    scope = scope_for(request.user)
+    return get_object_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = _batch(request, pk)
+    return render(request, "imports/batch_detail.html", {"batch": batch})
+
+
+@login_required
+def batch_progress(request, pk: int):
+    batch = _batch(request, pk)
+    return render(request, "imports/partials/progress.html", {"batch": batch})
+
+
+@login_required
+@require_POST
+def batch_confirm(request, pk: int):
+    batch = _batch(request, pk)
+    _editor_scope(request)
+    confirm_import(batch)
+    return redirect(batch)

@@ -1,0 +1,434 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .identity import normalise_name
+
+LIKERT = [MinValueValidator(1), MaxValueValidator(5)]
+SCORE = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+
+
+AGE_BANDS = [
+    (0, 17, "<18"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 200, "55+"),
+]
+
+
+def age_band(birth_year: int | None, on_year: int) -> str:
+    """The age band of someone born in `birth_year`, in `on_year` ("unknown" without a year)."""
+    if not birth_year:
+        return "unknown"
+    age = on_year - birth_year
+    for low, high, label in AGE_BANDS:
+        if low <= age <= high:
+            return label
+    return "unknown"
+
+
+class ParticipantCategory(models.Model):
+    """A cohort reports group by: akimat staff, YRC staff, theologian, police units, NEET..."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=200)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    group = models.CharField(
+        _("group"), max_length=40, blank=True, help_text=_("e.g. 'police' for all police units")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("participant category")
+        verbose_name_plural = _("participant categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        lang = (get_language() or "en")[:2]
+        return getattr(self, f"name_{lang}", "") or self.name_en
+
+
+class Participant(models.Model):
+    """A person who took part in at least one event. Counted once however often they come."""
+
+    full_name = models.CharField(_("full name"), max_length=255)
+    name_normalised = models.CharField(max_length=255, editable=False, db_index=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1920), MaxValueValidator(2100)],
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="participants",
+        verbose_name=_("region"),
+    )
+    district = models.ForeignKey(
+        "regions.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participants",
+        verbose_name=_("district or city"),
+    )
+    organisation = models.ForeignKey(
+        "regions.PartnerOrganisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("organisation"),
+    )
+    organisation_name = models.CharField(_("organisation (as written)"), max_length=255, blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        ParticipantCategory,
+        on_delete=models.PROTECT,
+        related_name="participants",
+        verbose_name=_("category"),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    iin_hash = models.CharField(
+        _("IIN (keyed hash)"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    is_anonymised = models.BooleanField(_("anonymised"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_normalised"])
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        indexes = [models.Index(fields=["region", "category"], name="participant_region_cat")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(birth_year__isnull=True)
+                | models.Q(birth_year__gte=1920, birth_year__lte=2100),
+                name="participant_birth_year_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.name_normalised = normalise_name(self.full_name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("participants:person_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        this_year = timezone.localdate().year
+        if self.birth_year and self.birth_year > this_year:
+            errors["birth_year"] = _("%(year)s is in the future.") % {"year": self.birth_year}
+        elif self.birth_year and self.birth_year > this_year - 10:
+            errors["birth_year"] = _("Participants are at least 10 years old.")
+        if self.district_id and self.region_id and self.district.region_id != self.region_id:
+            errors["district"] = _("%(district)s is not in %(region)s.") % {
+                "district": self.district,
+                "region": self.region,
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class Consent(models.Model):
+    """A person's consent to the processing of their data: given or not, when, which text."""
+
+    class Method(models.TextChoices):
+        PAPER = "paper", _("Paper form")
+        ONLINE = "online", _("Online form")
+        IMPORT = "import", _("Imported sign-in sheet")
+        VERBAL = "verbal", _("Verbal, recorded by staff")
+
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="consents",
+        verbose_name=_("participant"),
+    )
+    given = models.BooleanField(_("consent given"))
+    given_on = models.DateField(_("date"))
+    version = models.CharField(_("consent text version"), max_length=20)
+    method = models.CharField(_("how"), max_length=20, choices=Method.choices, default=Method.PAPER)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-given_on", "-pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.participant} {self.version} {self.given_on}"
+
+
+class Enrolment(models.Model):
+    """A person on the roster of an event."""
+
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("participant"),
+    )
+    event = models.ForeignKey(
+        "trainings.TrainingEvent",
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("event"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["event", "participant__full_name"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "event"],
+                name="enrolment_once_per_event",
+                violation_error_message=_("This person is already on the event's roster."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} @ {self.event}"
+
+
+class Attendance(models.Model):
+    """Presence of an enrolled person at one session (the row exists = they were there)."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("enrolment")
+    )
+    session = models.ForeignKey(
+        "trainings.Session",
+        on_delete=models.CASCADE,
+        related_name="attendances",
+        verbose_name=_("session"),
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "session"], name="attendance_once")
+        ]
+        # Per-region "people reached" reads attendance by session: index-only (docs/performance.md)
+        indexes = [
+            models.Index(fields=["session", "enrolment"], name="attendance_session_enrolment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.participant} @ {self.session}"
+
+    def clean(self) -> None:
+        if (
+            self.enrolment_id
+            and self.session_id
+            and (self.enrolment.event_id != self.session.event_id)
+        ):
+            raise ValidationError(_("This session belongs to another event."))
+
+
+class Feedback(models.Model):
+    """What a participant thought of an event (Likert 1-5 items and comments). Linked to the
+    enrolment when typed in from a named paper form; anonymous when sent through the public
+    link (then a hashed device token prevents double submissions)."""
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("Online form")
+        PAPER = "paper", _("Paper form")
+        IMPORT = "import", _("Import")
+
+    event = models.ForeignKey(
+        "trainings.TrainingEvent",
+        on_delete=models.CASCADE,
+        related_name="feedback",
+        verbose_name=_("event"),
+    )
+    enrolment = models.OneToOneField(
+        Enrolment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        verbose_name=_("participant"),
+    )
+    satisfaction = models.PositiveSmallIntegerField(_("overall satisfaction"), validators=LIKERT)
+    relevance = models.PositiveSmallIntegerField(_("relevance to my work"), validators=LIKERT)
+    usefulness = models.PositiveSmallIntegerField(_("usefulness"), validators=LIKERT)
+    intent_to_apply = models.PositiveSmallIntegerField(
+        _("I intend to apply what I learned"), validators=LIKERT
+    )
+    most_useful = models.TextField(_("what was most useful"), blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+    consent_to_quote = models.BooleanField(_("may be quoted anonymously in reports"), default=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+    device_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__gte=1, satisfaction__lte=5)
+                & models.Q(relevance__gte=1, relevance__lte=5)
+                & models.Q(usefulness__gte=1, usefulness__lte=5)
+                & models.Q(intent_to_apply__gte=1, intent_to_apply__lte=5),
+                name="feedback_likert_1_5",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "device_token_hash"],
+                condition=~models.Q(device_token_hash=""),
+                name="feedback_once_per_device",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.satisfaction}/5)"
+
+    def clean(self) -> None:
+        if self.enrolment_id and self.event_id and self.enrolment.event_id != self.event_id:
+            raise ValidationError(_("This person is not on this event's roster."))
+
+
+class Assessment(models.Model):
+    """A person's knowledge test scores (0-100) before and after an event."""
+
+    enrolment = models.OneToOneField(
+        Enrolment,
+        on_delete=models.CASCADE,
+        related_name="assessment",
+        verbose_name=_("participant"),
+    )
+    pre_score = models.DecimalField(
+        _("score before"), max_digits=5, decimal_places=2, null=True, blank=True, validators=SCORE
+    )
+    post_score = models.DecimalField(
+        _("score after"), max_digits=5, decimal_places=2, null=True, blank=True, validators=SCORE
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pre/post test")
+        verbose_name_plural = _("pre/post tests")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(pre_score__isnull=True)
+                    | models.Q(pre_score__gte=0, pre_score__lte=100)
+                )
+                & (
+                    models.Q(post_score__isnull=True)
+                    | models.Q(post_score__gte=0, post_score__lte=100)
+                ),
+                name="assessment_scores_0_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment}: {self.pre_score} -> {self.post_score}"
+
+    def clean(self) -> None:
+        if self.pre_score is None and self.post_score is None:
+            raise ValidationError(_("Enter at least one score."))
+
+
+def _import_upload_path(instance, filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{filename}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded spreadsheet for an event: parsed and checked (preview), then written in one
+    transaction when a person confirms. The file stays in storage so the confirmation re-reads
+    exactly what was previewed (see participants/imports/)."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking the file")
+        PREVIEW = "preview", _("Ready to import")
+        INVALID = "invalid", _("Has errors")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(
+        "trainings.TrainingEvent",
+        on_delete=models.CASCADE,
+        related_name="import_batches",
+        verbose_name=_("event"),
+    )
+    file = models.FileField(_("file"), upload_to=_import_upload_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.VALIDATING
+    )
+    percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:batch_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.VALIDATING, self.Status.IMPORTING)

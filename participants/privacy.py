@@ -1,0 +1,255 @@
+"""A person's rights over their data: export everything held about them, erase on request
+(anonymise, keeping what the counts need), and list people kept longer than the retention period.
+
+Erasure keeps sex, the birth year rounded down to a 5-year band, region, district, organisation
+(an institution, not a person) and category, so people reached and every disaggregation in
+reports stay the same; it drops the name, contacts, IIN hash, organisation as written, position
+and the free text of their feedback, in the live rows and in the history rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.utils import timezone
+
+from accounts.audit import record_event
+from accounts.models import SecurityEvent
+
+from .models import Assessment, Attendance, Consent, Enrolment, Feedback, Participant
+
+PERSONAL_FIELDS = ("full_name", "phone", "email", "iin_hash", "organisation_name", "position")
+FEEDBACK_TEXT_FIELDS = ("most_useful", "comments")
+
+
+def anonymised_name(person_id: int) -> str:
+    return f"Anonymised #{person_id}"
+
+
+def birth_year_band(year: int | None) -> int | None:
+    """The first year of the 5-year band `year` falls in (1987 -> 1985)."""
+    return None if year is None else year - year % 5
+
+
+def _history_rows(model, **filters) -> list[dict[str, Any]]:
+    rows = []
+    for h in (
+        model.history.filter(**filters).select_related("history_user").order_by("history_date")
+    ):
+        rows.append(
+            {
+                "when": h.history_date,
+                "type": h.get_history_type_display(),
+                "by": h.history_user.get_username() if h.history_user else None,
+                "changed": list(h.diff_against(h.prev_record).changed_fields)
+                if h.prev_record
+                else [],
+            }
+        )
+    return rows
+
+
+def export_person(person: Participant, *, by=None, request=None) -> dict[str, Any]:
+    """Everything Qadam holds about one person, as JSON-ready data (a subject access request).
+    The export itself is audited."""
+    enrolments = Enrolment.objects.filter(participant=person).select_related(
+        "event", "event__region"
+    )
+    attendance = Attendance.objects.filter(enrolment__participant=person).select_related(
+        "session", "session__event"
+    )
+    feedback = Feedback.objects.filter(enrolment__participant=person).select_related("event")
+    scores = Assessment.objects.filter(enrolment__participant=person).select_related(
+        "enrolment__event"
+    )
+    data = {
+        "exported_at": timezone.now(),
+        "person": {
+            "id": person.pk,
+            "full_name": person.full_name,
+            "sex": person.get_sex_display(),
+            "birth_year": person.birth_year,
+            "region": person.region.name_en,
+            "district": person.district.name_en if person.district_id else None,
+            "organisation": str(person.organisation) if person.organisation_id else None,
+            "organisation_name": person.organisation_name,
+            "position": person.position,
+            "category": person.category.name_en,
+            "phone": person.phone,
+            "email": person.email,
+            "iin_recorded": bool(person.iin_hash),
+            "is_anonymised": person.is_anonymised,
+            "created_at": person.created_at,
+        },
+        "consents": [
+            {
+                "given": c.given,
+                "date": c.given_on,
+                "version": c.version,
+                "method": c.get_method_display(),
+            }
+            for c in Consent.objects.filter(participant=person)
+        ],
+        "enrolments": [
+            {
+                "event": e.event.title,
+                "region": e.event.region.name_en,
+                "start_date": e.event.start_date,
+                "end_date": e.event.end_date,
+            }
+            for e in enrolments
+        ],
+        "attendance": [
+            {"event": a.session.event.title, "session_date": a.session.date} for a in attendance
+        ],
+        "feedback": [
+            {
+                "event": f.event.title,
+                "satisfaction": f.satisfaction,
+                "relevance": f.relevance,
+                "usefulness": f.usefulness,
+                "intent_to_apply": f.intent_to_apply,
+                "most_useful": f.most_useful,
+                "comments": f.comments,
+                "consent_to_quote": f.consent_to_quote,
+                "submitted_at": f.submitted_at,
+            }
+            for f in feedback
+        ],
+        "scores": [
+            {"event": s.enrolment.event.title, "pre_score": s.pre_score, "post_score": s.post_score}
+            for s in scores
+        ],
+        "history": _history_rows(Participant, id=person.pk),
+    }
+    record_event(
+        SecurityEvent.Kind.PERSON_EXPORTED,
+        user=by,
+        request=request,
+        object_repr=f"Participant #{person.pk}",
+        detail={"participant_id": person.pk},
+    )
+    return data
+
+
+def export_person_json(person: Participant, **kwargs: Any) -> str:
+    return json.dumps(
+        export_person(person, **kwargs), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+    )
+
+
+@transaction.atomic
+def erase_person(person: Participant, by, *, request=None, reason: str = "") -> Participant:
+    """Anonymise a person on request: drop name, contacts, IIN hash, organisation as written,
+    position and feedback free text, in the live rows and in every history row; keep what
+    counts need. Idempotent. Audited as a SecurityEvent (who, when, which record)."""
+    person = Participant.objects.select_for_update().get(pk=person.pk)
+    pk = person.pk
+    old_names = {person.full_name, person.phone, person.email}
+    old_names |= set(Participant.history.filter(id=pk).values_list("full_name", flat=True))
+    anonymous = {
+        "full_name": anonymised_name(pk),
+        "phone": "",
+        "email": "",
+        "iin_hash": None,
+        "organisation_name": "",
+        "position": "",
+    }
+    for name, value in anonymous.items():
+        setattr(person, name, value)
+    person.birth_year = birth_year_band(person.birth_year)
+    person.is_anonymised = True
+    person._history_user = by
+    person.save()
+    # History rows of this person keep no trace of the name or contacts either.
+    Participant.history.filter(id=pk).update(
+        birth_year=person.birth_year, is_anonymised=True, **anonymous
+    )
+    # The Django admin's change log names the object too.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Participant), object_id=str(pk)
+    ).update(object_repr=anonymised_name(pk))
+    _scrub_import_batches(pk, names=[n for n in old_names if n], replacement=anonymised_name(pk))
+    feedback_ids = list(
+        Feedback.objects.filter(enrolment__participant_id=pk).values_list("pk", flat=True)
+    )
+    blank_text = dict.fromkeys(FEEDBACK_TEXT_FIELDS, "")
+    Feedback.objects.filter(pk__in=feedback_ids).update(**blank_text)
+    Feedback.history.filter(id__in=feedback_ids).update(**blank_text)
+    record_event(
+        SecurityEvent.Kind.PERSON_ERASED,
+        user=by,
+        request=request,
+        object_repr=f"Participant #{pk}",
+        detail={
+            "participant_id": pk,
+            "reason": reason[:500],
+            "feedback_blanked": len(feedback_ids),
+        },
+    )
+    return person
+
+
+def _replace_in(value: Any, names: list[str], replacement: str) -> Any:
+    if isinstance(value, str):
+        for name in names:
+            value = value.replace(name, replacement)
+        return value
+    if isinstance(value, list):
+        return [_replace_in(v, names, replacement) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace_in(v, names, replacement) for k, v in value.items()}
+    return value
+
+
+def _scrub_import_batches(person_id: int, *, names: list[str], replacement: str) -> None:
+    """Spreadsheet imports keep a preview and error list of the rows they read: replace the
+    person's name and contacts there too. (The uploaded file itself is not rewritten.)"""
+    from .models import ImportBatch
+
+    text_fields = ("preview", "errors", "warnings", "message")
+    events = Enrolment.objects.filter(participant_id=person_id).values("event_id")
+    for batch in ImportBatch.objects.filter(event__in=events).only("pk", *text_fields):
+        changed = []
+        for field in text_fields:
+            old = getattr(batch, field)
+            new = _replace_in(old, names, replacement)
+            if new != old:
+                setattr(batch, field, new)
+                changed.append(field)
+        if changed:
+            batch.save(update_fields=changed)
+
+
+def retention_cutoff(today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    years = settings.PERSONAL_DATA_RETENTION_YEARS
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def people_due_for_review(
+    people: QuerySet[Participant], today: date | None = None
+) -> QuerySet[Participant]:
+    """People (of an already scoped queryset) not anonymised and with no activity since the
+    retention cutoff: no event of theirs ended (or started) after it, and not added after it."""
+    cutoff = retention_cutoff(today)
+    recent = Enrolment.objects.filter(participant=OuterRef("pk"), event__start_date__gte=cutoff)
+    recent_end = Enrolment.objects.filter(participant=OuterRef("pk"), event__end_date__gte=cutoff)
+    return (
+        people.filter(is_anonymised=False, created_at__date__lt=cutoff)
+        .exclude(Exists(recent))
+        .exclude(Exists(recent_end))
+        .annotate(last_event=Max("enrolments__event__start_date"))
+        .select_related("region", "category")
+        .order_by("last_event", "pk")
+    )

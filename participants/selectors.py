@@ -1,0 +1,384 @@
+"""Reads of people and what they did, limited to a Scope. People are personal data: a scope
+without `can_see_people` (viewers) gets nothing here, only aggregates elsewhere."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.scope import Scope
+from trainings.models import Session
+
+from .models import Attendance, Consent, Enrolment, Feedback, Participant
+
+
+def people_visible(scope: Scope) -> QuerySet[Participant]:
+    """People who live in the user's regions or came to an event held there."""
+    if not scope.can_see_people:
+        return Participant.objects.none()
+    if scope.all_regions:
+        return Participant.objects.all()
+    came_here = Enrolment.objects.filter(
+        participant=OuterRef("pk"), event__region__in=scope.region_ids
+    )
+    return Participant.objects.filter(Q(region__in=scope.region_ids) | Exists(came_here))
+
+
+def enrolments_visible(scope: Scope) -> QuerySet[Enrolment]:
+    if not scope.can_see_people:
+        return Enrolment.objects.none()
+    return Enrolment.objects.filter(scope.region_q("event__region"))
+
+
+def attendance_visible(scope: Scope) -> QuerySet[Attendance]:
+    if not scope.can_see_people:
+        return Attendance.objects.none()
+    return Attendance.objects.filter(scope.region_q("session__event__region"))
+
+
+def feedback_visible(scope: Scope) -> QuerySet[Feedback]:
+    return Feedback.objects.filter(scope.region_q("event__region"))
+
+
+def people_reached(scope: Scope, start: date | None = None, end: date | None = None) -> int:
+    """Unique people with at least one attendance at an event of the scope in the period.
+    An aggregate: allowed for every scope, viewers included."""
+    qs = Attendance.objects.filter(scope.region_q("session__event__region"))
+    if start:
+        qs = qs.filter(session__date__gte=start)
+    if end:
+        qs = qs.filter(session__date__lte=end)
+    return qs.aggregate(n=Count("enrolment__participant", distinct=True))["n"]
+
+
+def likely_duplicates(
+    scope: Scope,
+    *,
+    full_name: str,
+    birth_year: int | None = None,
+    organisation_id: int | None = None,
+    organisation_name: str = "",
+    iin_hash: str = "",
+    exclude_pk: int | None = None,
+) -> QuerySet[Participant]:
+    """People in scope who are probably the person about to be saved: same normalised name and
+    birth year, same normalised name and organisation, or the same IIN hash."""
+    from .identity import normalise_name
+
+    name = normalise_name(full_name)
+    match = Q(pk__in=[])
+    if name and birth_year:
+        match |= Q(name_normalised=name, birth_year=birth_year)
+    if name and organisation_id:
+        match |= Q(name_normalised=name, organisation_id=organisation_id)
+    if name and organisation_name.strip():
+        match |= Q(name_normalised=name, organisation_name__iexact=organisation_name.strip())
+    if iin_hash:
+        match |= Q(iin_hash=iin_hash)
+    people = people_visible(scope).filter(match)
+    if exclude_pk:
+        people = people.exclude(pk=exclude_pk)
+    return people.select_related("region", "organisation").order_by("full_name", "pk")
+
+
+# Registry search, rosters, attendance grids and merges (the event pages of coordinators) ----
+
+
+def search_terms(query: str) -> list[Q]:
+    """One filter per word typed: the word is in the name (compared folded, as
+    `normalise_name` does, so any spelling and word order match) or in the organisation's name
+    (compared as typed, case-insensitively)."""
+    from .identity import normalise_name
+
+    terms = []
+    for word in re.findall(r"\w+", query or ""):
+        folded = normalise_name(word)
+        terms.append(
+            Q(name_normalised__contains=folded)
+            | Q(organisation_name__icontains=word)
+            | Q(organisation__name__icontains=word)
+        )
+    return terms
+
+
+def search_people(scope: Scope, query: str, *, event=None) -> QuerySet[Participant]:
+    """People in scope whose name (in any spelling or word order) or organisation contains
+    every word typed. With `event`, each person carries `on_roster` (already enrolled)."""
+    terms = search_terms(query)
+    if not terms:
+        return Participant.objects.none()
+    people = people_visible(scope)
+    for term in terms:
+        people = people.filter(term)
+    if event is not None:
+        people = people.annotate(
+            on_roster=Exists(Enrolment.objects.filter(participant=OuterRef("pk"), event=event))
+        )
+    return people.select_related("region", "organisation", "category").order_by("full_name", "pk")
+
+
+def people_list(scope: Scope) -> QuerySet[Participant]:
+    """The people list: people in scope by name, each with `n_events` (their events in scope)."""
+    n_events = Subquery(
+        enrolments_visible(scope)
+        .filter(participant=OuterRef("pk"))
+        .order_by()
+        .values("participant")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    return (
+        people_visible(scope)
+        .select_related("region", "category", "organisation")
+        .annotate(n_events=Coalesce(n_events, 0))
+        .order_by("full_name", "pk")
+    )
+
+
+def _present_count() -> Subquery:
+    return Subquery(
+        Attendance.objects.filter(enrolment=OuterRef("pk"))
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def event_roster(scope: Scope, event) -> QuerySet[Enrolment]:
+    """The people on an event's roster (in scope), with the sessions each attended and
+    `consent`: their latest consent on file (True, False for refused/withdrawn, None)."""
+    latest_consent = Subquery(
+        Consent.objects.filter(participant=OuterRef("participant"))
+        .order_by("-given_on", "-pk")
+        .values("given")[:1]
+    )
+    return (
+        enrolments_visible(scope)
+        .filter(event=event)
+        .select_related("participant", "participant__category", "participant__region")
+        .annotate(n_present=Coalesce(_present_count(), 0), consent=latest_consent)
+        .order_by("participant__full_name", "pk")
+    )
+
+
+def session_counts(event) -> dict[int, int]:
+    """Session id -> number of people present, for every session of the event."""
+    counts = dict(
+        Attendance.objects.filter(session__event=event)
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values_list("session", "n")
+    )
+    return {s: counts.get(s, 0) for s in event.sessions.values_list("pk", flat=True)}
+
+
+@dataclass
+class GridRow:
+    enrolment: Enrolment
+    cells: list[tuple[Any, bool]]  # (session, present) in session order
+
+
+@dataclass
+class AttendanceGrid:
+    """An event's attendance as people x sessions: three queries whatever the size."""
+
+    sessions: list
+    rows: list[GridRow]
+    counts: dict[int, int]
+
+    @property
+    def session_counts(self) -> list[tuple[Any, int]]:
+        return [(s, self.counts.get(s.pk, 0)) for s in self.sessions]
+
+
+def attendance_grid(scope: Scope, event) -> AttendanceGrid:
+    sessions = list(event.sessions.order_by("date", "start_time", "pk"))
+    enrolments = list(
+        enrolments_visible(scope)
+        .filter(event=event)
+        .select_related("participant")
+        .order_by("participant__full_name", "pk")
+    )
+    present = set(
+        Attendance.objects.filter(session__event=event).values_list("enrolment_id", "session_id")
+    )
+    rows = [GridRow(e, [(s, (e.pk, s.pk) in present) for s in sessions]) for e in enrolments]
+    counts = {s.pk: 0 for s in sessions}
+    for _enrolment_id, session_id in present:
+        counts[session_id] = counts.get(session_id, 0) + 1
+    return AttendanceGrid(sessions, rows, counts)
+
+
+def person_enrolments(scope: Scope, person: Participant) -> QuerySet[Enrolment]:
+    """A person's events in scope, newest first, with attendance counts, feedback and scores."""
+    n_sessions = Subquery(
+        Session.objects.filter(event=OuterRef("event"))
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    return (
+        enrolments_visible(scope)
+        .filter(participant=person)
+        .select_related("event", "event__region", "feedback", "assessment")
+        .annotate(n_present=Coalesce(_present_count(), 0), n_sessions=Coalesce(n_sessions, 0))
+        .order_by("-event__start_date", "-pk")
+    )
+
+
+@dataclass
+class EventMerge:
+    """What happens to one event of the record being removed."""
+
+    event: Any
+    enrolment: Enrolment  # of the record removed
+    into: Enrolment | None  # the kept record's enrolment in the same event, if any
+    attendance_moved: list = field(default_factory=list)  # sessions
+    attendance_duplicate: list = field(default_factory=list)  # sessions both attended
+    feedback: str = ""  # "", "move", "detach"
+    assessment: str = ""  # "", "move", "combine"
+
+
+@dataclass
+class MergePlan:
+    """Exactly what merge_people(keep, remove) moves: shown before confirming, then executed."""
+
+    keep: Participant
+    remove: Participant
+    events: list[EventMerge]
+    consents: list
+    fields: list[tuple[str, str, Any]]  # (field name, label, value copied to the kept record)
+    iin: bool  # the removed record's IIN hash moves to the kept one
+    differences: list = field(default_factory=list)  # labels of fields that disagree
+
+    @property
+    def moved(self) -> list[EventMerge]:
+        return [e for e in self.events if e.into is None]
+
+    @property
+    def combined(self) -> list[EventMerge]:
+        return [e for e in self.events if e.into is not None]
+
+    @property
+    def n_attendance(self) -> int:
+        moved = sum(len(e.attendance_moved) for e in self.events)
+        return moved
+
+    @property
+    def n_feedback(self) -> int:
+        return sum(1 for e in self.events if e.feedback)
+
+    @property
+    def n_assessments(self) -> int:
+        return sum(1 for e in self.events if e.assessment)
+
+
+# Shown when the two records disagree (the kept record's values stay): a hint they may be
+# two different people after all.
+MERGE_COMPARE_FIELDS = ("sex", "birth_year", "region", "category", "organisation")
+MERGE_FILL_FIELDS = (
+    "birth_year",
+    "district",
+    "organisation",
+    "organisation_name",
+    "position",
+    "phone",
+    "email",
+)
+
+
+def has_events_outside(scope: Scope, *people: Participant) -> bool:
+    """Whether any of these people went to events outside the scope (a coordinator may not
+    merge records whose history they cannot review)."""
+    if scope.all_regions:
+        return False
+    return (
+        Enrolment.objects.filter(participant__in=people)
+        .exclude(scope.region_q("event__region"))
+        .exists()
+    )
+
+
+def merge_plan(keep: Participant, remove: Participant) -> MergePlan:
+    """Plan merging `remove` into `keep`: enrolments in events `keep` was not at move across;
+    in shared events attendance, feedback and scores are combined into `keep`'s enrolment (a
+    second feedback stays with the event, unlinked; scores fill gaps). Consents move. Blank
+    fields of `keep` take `remove`'s values."""
+    kept = {
+        e.event_id: e
+        for e in Enrolment.objects.filter(participant=keep).select_related("feedback", "assessment")
+    }
+    removed = list(
+        Enrolment.objects.filter(participant=remove)
+        .select_related("event", "event__region", "feedback", "assessment")
+        .order_by("event__start_date", "pk")
+    )
+    sessions_of: dict[int, list] = {}
+    for a in Attendance.objects.filter(enrolment__participant__in=[keep, remove]).select_related(
+        "session"
+    ):
+        sessions_of.setdefault(a.enrolment_id, []).append(a.session)
+    events = []
+    for enrolment in removed:
+        into = kept.get(enrolment.event_id)
+        mine = sorted(sessions_of.get(enrolment.pk, []), key=lambda s: (s.date, s.pk))
+        plan = EventMerge(enrolment.event, enrolment, into)
+        has_feedback = _related(enrolment, "feedback") is not None
+        has_scores = _related(enrolment, "assessment") is not None
+        if into is None:
+            plan.attendance_moved = mine
+            plan.feedback = "move" if has_feedback else ""
+            plan.assessment = "move" if has_scores else ""
+        else:
+            theirs = {s.pk for s in sessions_of.get(into.pk, [])}
+            plan.attendance_moved = [s for s in mine if s.pk not in theirs]
+            plan.attendance_duplicate = [s for s in mine if s.pk in theirs]
+            if has_feedback:
+                plan.feedback = "detach" if _related(into, "feedback") else "move"
+            if has_scores:
+                plan.assessment = "combine" if _related(into, "assessment") else "move"
+        events.append(plan)
+    fields = []
+    for name in MERGE_FILL_FIELDS:
+        mine_value = getattr(remove, name)
+        if name == "district" and remove.district_id and remove.region_id != keep.region_id:
+            continue  # a district of another region would not fit the kept record
+        if mine_value not in (None, "") and getattr(keep, name) in (None, ""):
+            label = Participant._meta.get_field(name).verbose_name
+            fields.append((name, label, mine_value))
+    differences = [
+        Participant._meta.get_field(name).verbose_name
+        for name in MERGE_COMPARE_FIELDS
+        if _value(keep, name) not in (None, "")
+        and _value(remove, name) not in (None, "")
+        and _value(keep, name) != _value(remove, name)
+    ]
+    return MergePlan(
+        keep=keep,
+        remove=remove,
+        events=events,
+        consents=list(remove.consents.all()),
+        fields=fields,
+        iin=bool(remove.iin_hash and not keep.iin_hash),
+        differences=differences,
+    )
+
+
+def _value(person: Participant, name: str):
+    """A field's value, foreign keys by id (no query)."""
+    return getattr(person, Participant._meta.get_field(name).attname)
+
+
+def _related(obj, name: str):
+    """A reverse one-to-one (feedback, assessment) or None when there is none."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None

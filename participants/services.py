@@ -1,0 +1,266 @@
+"""Writes of people, enrolments, attendance, feedback and test scores."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from trainings.models import Session, TrainingEvent
+
+from .identity import hash_iin
+from .models import Assessment, Attendance, Consent, Enrolment, Feedback, Participant
+
+
+@transaction.atomic
+def register_person(
+    *,
+    iin: str | None = None,
+    consent_given: bool | None = None,
+    consent_date: date | None = None,
+    consent_version: str = "",
+    consent_method: str = Consent.Method.PAPER,
+    created_by=None,
+    **fields: Any,
+) -> Participant:
+    """Add a person to the registry. The IIN, if given, is validated and kept only as a keyed
+    hash; consent, if given, is recorded with its date and version."""
+    person = Participant(created_by=created_by, **fields)
+    if iin:
+        person.iin_hash = hash_iin(iin)
+    person.full_clean()
+    person.save()
+    if consent_given is not None:
+        record_consent(
+            person=person,
+            given=consent_given,
+            given_on=consent_date or date.today(),
+            version=consent_version or "1",
+            method=consent_method,
+            recorded_by=created_by,
+        )
+    return person
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    person: Participant,
+    given: bool,
+    given_on: date,
+    version: str,
+    method: str = Consent.Method.PAPER,
+    recorded_by=None,
+) -> Consent:
+    consent = Consent(
+        participant=person,
+        given=given,
+        given_on=given_on,
+        version=version,
+        method=method,
+        recorded_by=recorded_by,
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def enrol(*, person: Participant, event: TrainingEvent) -> Enrolment:
+    """Put a person on an event's roster (once: a second call raises a ValidationError)."""
+    enrolment = Enrolment(participant=person, event=event)
+    enrolment.full_clean()
+    enrolment.save()
+    return enrolment
+
+
+@transaction.atomic
+def record_attendance(*, enrolment: Enrolment, session: Session, present: bool = True) -> bool:
+    """Mark a person present at (or absent from) a session; returns whether they are present."""
+    if present:
+        attendance = Attendance(enrolment=enrolment, session=session)
+        attendance.full_clean(validate_unique=False)
+        Attendance.objects.get_or_create(enrolment=enrolment, session=session)
+    else:
+        for attendance in Attendance.objects.filter(enrolment=enrolment, session=session):
+            attendance.delete()  # one by one, so the audit trail records each deletion
+    return present
+
+
+@transaction.atomic
+def record_feedback(*, event: TrainingEvent, **fields: Any) -> Feedback:
+    feedback = Feedback(event=event, **fields)
+    feedback.full_clean()
+    feedback.save()
+    return feedback
+
+
+@transaction.atomic
+def record_scores(*, enrolment: Enrolment, pre_score=None, post_score=None) -> Assessment:
+    """Set a person's pre/post test scores for an event (creating or updating the record)."""
+    assessment = Assessment.objects.filter(enrolment=enrolment).first() or Assessment(
+        enrolment=enrolment
+    )
+    assessment.pre_score = pre_score
+    assessment.post_score = post_score
+    assessment.full_clean()
+    assessment.save()
+    return assessment
+
+
+# Registry and roster edits from the event pages ---------------------------------------------
+
+
+def _by(obj, by):
+    """Name the user in the audit history when a service runs outside a request."""
+    if by is not None:
+        obj._history_user = by
+    return obj
+
+
+@transaction.atomic
+def update_person(*, person: Participant, by=None, iin: str | None = None, **fields: Any):
+    """Change a person's details (validated); a new IIN replaces the stored hash."""
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if iin:
+        person.iin_hash = hash_iin(iin)
+    person.full_clean()
+    _by(person, by).save()
+    return person
+
+
+@transaction.atomic
+def unenrol(*, enrolment: Enrolment, by=None) -> int:
+    """Take a person off an event's roster; their attendance there goes too (each deletion in
+    the history), their feedback stays with the event, unlinked. Returns attendance removed."""
+    attendances = list(enrolment.attendances.all())
+    for attendance in attendances:
+        _by(attendance, by).delete()
+    feedback = Feedback.objects.filter(enrolment=enrolment).first()
+    if feedback is not None:
+        feedback.enrolment = None
+        _by(feedback, by).save()
+    _by(enrolment, by).delete()
+    return len(attendances)
+
+
+@transaction.atomic
+def set_attendance(
+    *, event: TrainingEvent, present: set[tuple[int, int]], by=None
+) -> tuple[int, int]:
+    """Make an event's attendance exactly `present` ((enrolment id, session id) pairs), as the
+    plain attendance form sends it. Returns (marked present, marked absent)."""
+    enrolment_ids = set(event.enrolments.values_list("pk", flat=True))
+    session_ids = set(event.sessions.values_list("pk", flat=True))
+    wanted = {(e, s) for e, s in present if e in enrolment_ids and s in session_ids}
+    current = {
+        (a.enrolment_id, a.session_id): a for a in Attendance.objects.filter(session__event=event)
+    }
+    new = [Attendance(enrolment_id=e, session_id=s) for e, s in wanted if (e, s) not in current]
+    bulk_create_with_history(new, Attendance, default_user=by)
+    gone = [a for key, a in current.items() if key not in wanted]
+    for attendance in gone:
+        _by(attendance, by).delete()
+    return len(new), len(gone)
+
+
+@transaction.atomic
+def mark_all_present(*, session: Session, by=None) -> int:
+    """Everyone on the roster was at `session`. Returns how many were added."""
+    there = set(session.attendances.values_list("enrolment_id", flat=True))
+    new = [
+        Attendance(enrolment=e, session=session)
+        for e in session.event.enrolments.all()
+        if e.pk not in there
+    ]
+    bulk_create_with_history(new, Attendance, default_user=by)
+    return len(new)
+
+
+@transaction.atomic
+def merge_people(*, keep: Participant, remove: Participant, by=None, request=None):
+    """Merge two records of the same person into `keep` and delete `remove`, in one
+    transaction: enrolments, attendance, feedback, scores and consents move as
+    `participants.selectors.merge_plan` lists (the preview shows that same plan). Every row
+    change is in the model history; the merge itself is a SecurityEvent."""
+    from accounts.audit import record_event
+
+    from .selectors import merge_plan
+
+    if keep.pk == remove.pk:
+        raise ValidationError(_("A record cannot be merged with itself."))
+    locked = {
+        p.pk: p for p in Participant.objects.select_for_update().filter(pk__in=[keep.pk, remove.pk])
+    }
+    keep, remove = locked[keep.pk], locked[remove.pk]
+    plan = merge_plan(keep, remove)
+    for step in plan.events:
+        enrolment = step.enrolment
+        if step.into is None:
+            enrolment.participant = keep
+            _by(enrolment, by).save()
+            continue
+        into = step.into
+        moved = {s.pk for s in step.attendance_moved}
+        for attendance in list(enrolment.attendances.all()):
+            if attendance.session_id in moved:
+                attendance.enrolment = into
+                _by(attendance, by).save()
+            else:
+                _by(attendance, by).delete()
+        feedback = Feedback.objects.filter(enrolment=enrolment).first()
+        if feedback is not None:
+            feedback.enrolment = into if step.feedback == "move" else None
+            _by(feedback, by).save()
+        scores = Assessment.objects.filter(enrolment=enrolment).first()
+        if scores is not None:
+            if step.assessment == "move":
+                scores.enrolment = into
+                _by(scores, by).save()
+            else:
+                kept_scores = Assessment.objects.get(enrolment=into)
+                if kept_scores.pre_score is None:
+                    kept_scores.pre_score = scores.pre_score
+                if kept_scores.post_score is None:
+                    kept_scores.post_score = scores.post_score
+                _by(scores, by).delete()
+                _by(kept_scores, by).save()
+        _by(enrolment, by).delete()
+    for consent in plan.consents:
+        consent.participant = keep
+        _by(consent, by).save()
+    for name, _label, value in plan.fields:
+        setattr(keep, name, value)
+    if plan.iin:
+        keep.iin_hash = remove.iin_hash
+        remove.iin_hash = None
+        _by(remove, by).save()  # the hash is unique: free it before the kept record takes it
+    keep.full_clean()
+    _by(keep, by).save()
+    removed_pk = remove.pk
+    _by(remove, by).delete()
+    summary = {
+        "kept_id": keep.pk,
+        "removed_id": removed_pk,
+        "enrolments_moved": len(plan.moved),
+        "enrolments_combined": len(plan.combined),
+        "attendance_moved": plan.n_attendance,
+        "attendance_duplicates_dropped": sum(len(e.attendance_duplicate) for e in plan.events),
+        "feedback": plan.n_feedback,
+        "assessments": plan.n_assessments,
+        "consents_moved": len(plan.consents),
+        "fields_filled": [name for name, _label, _value in plan.fields],
+    }
+    record_event(
+        "person_merged",
+        user=by,
+        request=request,
+        object_repr=f"Participant #{keep.pk} <- #{removed_pk}",
+        detail=summary,
+    )
+    return summary

@@ -1,0 +1,496 @@
+"""Pages of the registry: the people list, a person's page, edit and merge; on an event, the
+roster (search-as-you-type, add, register, remove) and the attendance grid. Thin: reads go
+through participants.selectors, writes through participants.services. Every htmx action is
+also a plain form post that redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.scope import Scope, scope_for
+from trainings.selectors import can_edit_event, events_visible
+
+from .filters import PeopleFilter
+from .forms import (
+    ConsentForm,
+    PersonForm,
+    RegisterPersonForm,
+    RemoveFromRosterForm,
+    SearchForm,
+)
+from .identity import hash_iin
+from .models import Participant
+from .selectors import (
+    attendance_grid as grid_of,
+)
+from .selectors import (
+    enrolments_visible,
+    event_roster,
+    has_events_outside,
+    likely_duplicates,
+    merge_plan,
+    people_list,
+    people_visible,
+    person_enrolments,
+    search_people,
+    session_counts,
+)
+from .services import (
+    enrol,
+    mark_all_present,
+    merge_people,
+    record_attendance,
+    record_consent,
+    register_person,
+    set_attendance,
+    unenrol,
+    update_person,
+)
+
+SEARCH_LIMIT = 20
+
+
+# Access ------------------------------------------------------------------------------------
+
+
+def _people_scope(request) -> Scope:
+    """People are personal data: viewers (aggregates only) are refused."""
+    scope = scope_for(request.user)
+    if not scope.can_see_people:
+        raise PermissionDenied
+    return scope
+
+
+def _event(request, event_pk: int, *, edit: bool = True):
+    """The event (404 outside the scope) and the scope; with `edit`, refuse users who may not
+    change it (viewers, and coordinators once it is reported)."""
+    scope = scope_for(request.user)
+    event = get_object_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    if not (scope.can_see_people and scope.can_edit):
+        raise PermissionDenied
+    if edit and not can_edit_event(scope, event):
+        raise PermissionDenied(_("This event is reported and locked."))
+    return scope, event
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+def _error_to_form(form, error: ValidationError) -> None:
+    """Put a model ValidationError from a service on the form fields it concerns."""
+    rename = {"iin_hash": "iin"}
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            name = rename.get(name, name)
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+# People list and a person's pages ----------------------------------------------------------
+
+
+@login_required
+def person_list(request):
+    scope = _people_scope(request)
+    people = people_list(scope)
+    filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    event = None
+    if _int(request.GET.get("event")):
+        event = events_visible(scope).filter(pk=int(request.GET["event"])).first()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "participants/person_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "querystring": query.urlencode(),
+            "filtered_event": event,
+        },
+    )
+
+
+def _person(scope: Scope, pk: int) -> Participant:
+    return get_object_or_404(
+        people_visible(scope).select_related("region", "district", "category", "organisation"),
+        pk=pk,
+    )
+
+
+@login_required
+def person_detail(request, pk: int):
+    scope = scope_for(request.user)
+    person = _person(scope, pk)
+    duplicates = []
+    if scope.can_edit and not person.is_anonymised:
+        duplicates = list(
+            likely_duplicates(
+                scope,
+                full_name=person.full_name,
+                birth_year=person.birth_year,
+                organisation_id=person.organisation_id,
+                organisation_name=person.organisation_name,
+                exclude_pk=person.pk,
+            )[:5]
+        )
+    return render(
+        request,
+        "participants/person_detail.html",
+        {
+            "person": person,
+            "enrolments": person_enrolments(scope, person),
+            "consents": person.consents.all()[:5],
+            "duplicates": duplicates,
+        },
+    )
+
+
+@login_required
+def person_edit(request, pk: int):
+    scope = scope_for(request.user)
+    person = _person(scope, pk)
+    if not scope.can_edit:
+        raise PermissionDenied
+    if person.is_anonymised:
+        messages.error(request, _("This person's data was erased: the record cannot be edited."))
+        return redirect(person)
+    form = PersonForm(request.POST or None, instance=person, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_person(
+                person=person, by=request.user, iin=form.cleaned_data["iin"], **form.person_fields()
+            )
+        except ValidationError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect(person)
+    return render(request, "participants/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+def person_consent(request, pk: int):
+    """Record a person's consent (or its withdrawal) with its date, text version and how."""
+    scope = scope_for(request.user)
+    person = _person(scope, pk)
+    if not scope.can_edit:
+        raise PermissionDenied
+    if person.is_anonymised:
+        messages.error(request, _("This person's data was erased: nothing more is recorded."))
+        return redirect(person)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record_consent(
+            person=person,
+            given=data["given"],
+            given_on=data["given_on"],
+            version=data["version"],
+            method=data["method"],
+            recorded_by=request.user,
+        )
+        messages.success(request, _("The consent is recorded."))
+        return redirect(person)
+    return render(request, "participants/person_consent.html", {"form": form, "person": person})
+
+
+@login_required
+def person_merge(request, pk: int):
+    """Merge another record into this person (or this one into the other): pick the other
+    record, see exactly what will move, confirm."""
+    scope = scope_for(request.user)
+    person = _person(scope, pk)
+    if not scope.can_edit:
+        raise PermissionDenied
+    if person.is_anonymised:
+        messages.error(request, _("This person's data was erased: the record cannot be merged."))
+        return redirect(person)
+    other_pk = _int(request.POST.get("other") or request.GET.get("other"))
+    if other_pk is None:
+        form = SearchForm(request.GET or None)
+        found = []
+        if form.is_valid() and form.cleaned_data["q"]:
+            found = list(search_people(scope, form.cleaned_data["q"]).exclude(pk=person.pk)[:20])
+        duplicates = likely_duplicates(
+            scope,
+            full_name=person.full_name,
+            birth_year=person.birth_year,
+            organisation_id=person.organisation_id,
+            organisation_name=person.organisation_name,
+            iin_hash=person.iin_hash or "",
+            exclude_pk=person.pk,
+        )[:10]
+        return render(
+            request,
+            "participants/person_merge_pick.html",
+            {"person": person, "form": form, "found": found, "duplicates": duplicates},
+        )
+    if other_pk == person.pk:
+        raise Http404
+    other = _person(scope, other_pk)
+    if other.is_anonymised:
+        messages.error(request, _("This person's data was erased: the record cannot be merged."))
+        return redirect("participants:person_merge", pk=person.pk)
+    keep_pk = _int(request.POST.get("keep") or request.GET.get("keep")) or person.pk
+    keep, remove = (other, person) if keep_pk == other.pk else (person, other)
+    blocked = has_events_outside(scope, keep, remove)
+    if request.method == "POST" and not blocked:
+        try:
+            summary = merge_people(keep=keep, remove=remove, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The records are merged: %(events)s event(s), %(attendance)s attendance "
+                    "record(s) and %(consents)s consent(s) moved to this person."
+                )
+                % {
+                    "events": summary["enrolments_moved"] + summary["enrolments_combined"],
+                    "attendance": summary["attendance_moved"],
+                    "consents": summary["consents_moved"],
+                },
+            )
+            return redirect(keep)
+    swap = (
+        reverse("participants:person_merge", args=[person.pk])
+        + "?"
+        + urlencode({"other": other.pk, "keep": remove.pk})
+    )
+    return render(
+        request,
+        "participants/person_merge.html",
+        {
+            "person": person,
+            "plan": merge_plan(keep, remove),
+            "keep": keep,
+            "remove": remove,
+            "other": other,
+            "swap_url": swap,
+            "blocked": blocked,
+        },
+    )
+
+
+# Roster of an event ------------------------------------------------------------------------
+
+
+@login_required
+@vary_on_headers("HX-Request")  # the same URL answers htmx with a fragment, others with a page
+def roster_add(request, event_pk: int):
+    """Find people in the registry and put them on the roster. GET ?q= searches (htmx asks for
+    the results list only); POST person=<id> adds one."""
+    scope, event = _event(request, event_pk)
+    if request.method == "POST":
+        person = get_object_or_404(people_visible(scope), pk=_int(request.POST.get("person")))
+        try:
+            enrol(person=person, event=event)
+            added = True
+        except ValidationError:
+            added = False  # already on the roster: nothing to do
+        if request.htmx:
+            return render(
+                request,
+                "participants/partials/search_result.html",
+                {
+                    "event": event,
+                    "person": person,
+                    "on_roster": True,
+                    "just_added": added,
+                    # The roster further down the page is refreshed out of band.
+                    "oob_roster": True,
+                    "roster": event_roster(scope, event),
+                },
+            )
+        if added:
+            messages.success(request, _("%(name)s is on the roster.") % {"name": person})
+        else:
+            messages.info(request, _("%(name)s was already on the roster.") % {"name": person})
+        url = reverse("participants:roster_add", args=[event.pk])
+        q = request.POST.get("q", "")
+        return redirect(f"{url}?{urlencode({'q': q})}" if q else url)
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    results = list(search_people(scope, query, event=event)[: SEARCH_LIMIT + 1]) if query else []
+    context = {
+        "event": event,
+        "form": form,
+        "query": query,
+        "results": results[:SEARCH_LIMIT],
+        "more": len(results) > SEARCH_LIMIT,
+    }
+    if request.htmx:
+        return render(request, "participants/partials/search_results.html", context)
+    context["roster"] = event_roster(scope, event)
+    return render(request, "participants/roster_add.html", context)
+
+
+@login_required
+def roster_new(request, event_pk: int):
+    """Register a person not yet in the registry (with their consent) and enrol them. People
+    who are probably the same are shown first: use one of them, or create anyway."""
+    scope, event = _event(request, event_pk)
+    initial = {"region": event.region_id, "full_name": request.GET.get("q", "")[:255]}
+    form = RegisterPersonForm(request.POST or None, scope=scope, initial=initial)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        iin = data["iin"]
+        duplicates = list(
+            likely_duplicates(
+                scope,
+                full_name=data["full_name"],
+                birth_year=data["birth_year"],
+                organisation_id=data["organisation"].pk if data["organisation"] else None,
+                organisation_name=data["organisation_name"],
+                iin_hash=hash_iin(iin) if iin else "",
+            )[:10]
+        )
+        if not duplicates or request.POST.get("confirm_new") == "1":
+            try:
+                person = register_person(
+                    iin=iin or None,
+                    consent_given=True,
+                    consent_date=data["consent_date"],
+                    consent_version=data["consent_version"],
+                    consent_method=data["consent_method"],
+                    created_by=request.user,
+                    **form.person_fields(),
+                )
+                enrol(person=person, event=event)
+            except ValidationError as error:
+                _error_to_form(form, error)
+                duplicates = []
+            else:
+                messages.success(
+                    request, _("%(name)s is registered and on the roster.") % {"name": person}
+                )
+                return redirect("participants:roster_add", event_pk=event.pk)
+    return render(
+        request,
+        "participants/roster_new.html",
+        {"event": event, "form": form, "duplicates": duplicates},
+    )
+
+
+@login_required
+def roster_remove(request, event_pk: int, pk: int):
+    """Take a person off the roster, after confirmation (and an explicit tick when their
+    attendance is already recorded)."""
+    scope, event = _event(request, event_pk)
+    enrolment = get_object_or_404(
+        enrolments_visible(scope).filter(event=event).select_related("participant"), pk=pk
+    )
+    n_attendance = enrolment.attendances.count()
+    form = RemoveFromRosterForm(
+        request.POST if request.method == "POST" else None, n_attendance=n_attendance
+    )
+    if request.method == "POST" and form.is_valid():
+        unenrol(enrolment=enrolment, by=request.user)
+        messages.success(
+            request, _("%(name)s is off the roster.") % {"name": enrolment.participant}
+        )
+        return redirect(event)
+    return render(
+        request,
+        "participants/roster_remove.html",
+        {"event": event, "enrolment": enrolment, "form": form, "n_attendance": n_attendance},
+    )
+
+
+# Attendance grid ---------------------------------------------------------------------------
+
+
+def _grid_context(scope: Scope, event) -> dict:
+    return {"event": event, "grid": grid_of(scope, event), "editable": can_edit_event(scope, event)}
+
+
+@login_required
+def attendance_grid(request, event_pk: int):
+    """People x sessions. Without JavaScript a form of checkboxes saved at once; with htmx each
+    tick is saved as it is made (attendance_toggle)."""
+    scope, event = _event(request, event_pk, edit=request.method == "POST")
+    if request.method == "POST":
+        pairs = set()
+        for value in request.POST.getlist("p"):
+            enrolment_id, _sep, session_id = value.partition("-")
+            if enrolment_id.isdigit() and session_id.isdigit():
+                pairs.add((int(enrolment_id), int(session_id)))
+        added, removed = set_attendance(event=event, present=pairs, by=request.user)
+        messages.success(
+            request,
+            _("Attendance saved: %(added)s marked present, %(removed)s marked absent.")
+            % {"added": added, "removed": removed},
+        )
+        return redirect("participants:attendance_grid", event_pk=event.pk)
+    return render(request, "participants/attendance_grid.html", _grid_context(scope, event))
+
+
+@login_required
+@require_POST
+def attendance_toggle(request, event_pk: int):
+    """Mark one person present or absent at one session. htmx gets the cell back (and the
+    session's count, out of band); a plain post goes back to the grid."""
+    scope, event = _event(request, event_pk)
+    enrolment = get_object_or_404(
+        enrolments_visible(scope).filter(event=event).select_related("participant"),
+        pk=_int(request.POST.get("enrolment")),
+    )
+    session = get_object_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
+    key = f"{enrolment.pk}-{session.pk}"
+    if "present" in request.POST:
+        present = request.POST["present"] == "1"
+    else:  # the grid's checkboxes: ticked ones are sent as p=<enrolment>-<session>
+        present = key in request.POST.getlist("p")
+    record_attendance(enrolment=enrolment, session=session, present=present)
+    if request.htmx:
+        return render(
+            request,
+            "participants/partials/attendance_cell.html",
+            {
+                "event": event,
+                "enrolment": enrolment,
+                "session": session,
+                "present": present,
+                "count": session_counts(event).get(session.pk, 0),
+                "editable": True,
+                "oob": True,
+            },
+        )
+    return redirect("participants:attendance_grid", event_pk=event.pk)
+
+
+@login_required
+@require_POST
+def attendance_all_present(request, event_pk: int):
+    """Everyone on the roster was at one session."""
+    scope, event = _event(request, event_pk)
+    session = get_object_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
+    added = mark_all_present(session=session, by=request.user)
+    if request.htmx:
+        return render(
+            request, "participants/partials/attendance_table.html", _grid_context(scope, event)
+        )
+    messages.success(
+        request,
+        ngettext("%(n)s more person marked present.", "%(n)s more people marked present.", added)
+        % {"n": added},
+    )
+    return redirect("participants:attendance_grid", event_pk=event.pk)

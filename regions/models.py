@@ -1,0 +1,135 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class TranslatedName(models.Model):
+    """A name kept in Kazakh, Russian and English; `name` gives it in the active language."""
+
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=200)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        lang = (get_language() or "en")[:2]
+        return getattr(self, f"name_{lang}", "") or self.name_en
+
+
+class Region(TranslatedName):
+    """A top-level unit of Kazakhstan: one of 17 regions (oblys) or 3 cities of republican
+    significance, identified by its ISO 3166-2:KZ code."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        CITY = "city", _("City of republican significance")
+
+    code = models.CharField(_("ISO 3166-2 code"), max_length=8, unique=True)
+    kato = models.CharField(_("KATO code"), max_length=9, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGION)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:region_edit", args=[self.pk])
+
+
+class District(TranslatedName):
+    """A district (audan) or a city inside a region."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("District")
+        CITY = "city", _("City")
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="districts", verbose_name=_("region")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["region__code", "name_en"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name_en"], name="district_unique_in_region")
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:district_edit", args=[self.pk])
+
+
+class PartnerOrganisation(models.Model):
+    """An organisation the programme works with: hosts events, implements them, sends people."""
+
+    class Type(models.TextChoices):
+        AKIMAT = "akimat", _("Akimat")
+        YRC = "yrc", _("Youth Resource Center")
+        POLICE = "police", _("Police department")
+        UNIVERSITY = "university", _("University")
+        NGO = "ngo", _("NGO")
+        DONOR = "donor", _("Donor")
+        UN_AGENCY = "un_agency", _("UN agency")
+        RELIGIOUS = "religious", _("Religious organisation")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partners",
+        verbose_name=_("region"),
+        help_text=_("Empty for national or international organisations."),
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_role = models.CharField(_("contact person's role"), max_length=200, blank=True)
+    mou_start = models.DateField(_("agreement (MoU) from"), null=True, blank=True)
+    mou_end = models.DateField(_("agreement (MoU) until"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "region"], name="partner_unique_name_region"),
+            models.CheckConstraint(
+                condition=models.Q(mou_end__isnull=True)
+                | models.Q(mou_start__isnull=True)
+                | models.Q(mou_end__gte=models.F("mou_start")),
+                name="partner_mou_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:partner_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.mou_start and self.mou_end and self.mou_end < self.mou_start:
+            raise ValidationError({"mou_end": _("The agreement cannot end before it starts.")})

@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.db.models import Q
+
+from accounts.admin import ScopedAdmin
+
+from .models import Indicator, IndicatorTarget, Narrative, ReportFile, ReportRun
+
+
+class IndicatorTargetInline(admin.TabularInline):
+    model = IndicatorTarget
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedAdmin):
+    list_display = ("code", "name", "level", "unit", "baseline", "rule", "programme")
+    list_filter = ("level", "unit", "programme")
+    list_select_related = ("programme",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("programme",)
+    inlines = [IndicatorTargetInline]
+
+    def scoped_queryset(self, scope):
+        return Indicator.objects.all()
+
+
+@admin.register(IndicatorTarget)
+class IndicatorTargetAdmin(ScopedAdmin):
+    list_display = ("indicator", "period", "period_start", "period_end", "value")
+    list_filter = ("period",)
+    list_select_related = ("indicator",)
+    search_fields = ("indicator__code", "indicator__name", "period")
+    autocomplete_fields = ("indicator",)
+
+    def scoped_queryset(self, scope):
+        return IndicatorTarget.objects.all()
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(ScopedAdmin):
+    list_display = ("period_label", "status", "stage", "percent", "requested_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("requested_by",)
+    search_fields = ("period_label",)
+    readonly_fields = ("snapshot", "inputs_hash", "error")
+
+    def scoped_queryset(self, scope):
+        if scope.all_regions:
+            return ReportRun.objects.all()
+        return ReportRun.objects.filter(requested_by_id=scope.user_id)
+
+
+@admin.register(ReportFile)
+class ReportFileAdmin(ScopedAdmin):
+    list_display = ("run", "format", "size", "created_at")
+    list_filter = ("format",)
+    list_select_related = ("run",)
+    search_fields = ("run__period_label", "format")
+    readonly_fields = ("run", "format", "file", "size", "sha256")
+
+    def scoped_queryset(self, scope):
+        if scope.all_regions:
+            return ReportFile.objects.all()
+        return ReportFile.objects.filter(run__requested_by_id=scope.user_id)
+
+
+@admin.register(Narrative)
+class NarrativeAdmin(ScopedAdmin):
+    list_display = ("period_label", "region", "programme", "updated_by", "updated_at")
+    list_filter = ("period_label",)
+    list_select_related = ("region", "programme", "updated_by")
+    search_fields = ("period_label", "highlights", "challenges")
+    autocomplete_fields = ("programme", "region")
+
+    def scoped_queryset(self, scope):
+        return Narrative.objects.filter(scope.region_q("region") | Q(region__isnull=True))

@@ -1,0 +1,219 @@
+"""Pages of the results framework (indicators with their rules and targets) and of the
+narratives. Every signed-in user reads them; programme staff and admins edit them."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.scope import scope_for
+from regions.models import Region
+from trainings.models import Programme
+
+from . import framework
+from .builder import describe_params
+from .forms import IndicatorForm, NarrativeForm, TargetFormSet
+from .indicators import DISAGGREGATIONS, RULES
+from .models import Indicator, Narrative
+
+PER_PAGE = 25
+INDICATOR_SORTS = {
+    "order": ("order", "code"),
+    "code": ("code",),
+    "name": ("name",),
+    "level": ("level", "order"),
+}
+
+
+def editors_only(view):
+    """Signed in (else the login page) and programme staff or admin (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not framework.can_edit_framework(scope_for(request.user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _querystring(request, drop=("page",)) -> str:
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+# Indicators -----------------------------------------------------------------------------------
+@login_required
+def indicator_list(request):
+    scope = scope_for(request.user)
+    indicators = framework.indicators_visible(scope)
+    programmes = list(Programme.objects.order_by("code"))
+    programme_id = request.GET.get("programme", "")
+    if programme_id.isdigit():
+        indicators = indicators.filter(programme_id=int(programme_id))
+    q = request.GET.get("q", "").strip()
+    if q:
+        indicators = indicators.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    sort = request.GET.get("sort", "order")
+    indicators = indicators.order_by("programme__code", *INDICATOR_SORTS.get(sort, ("order",)))
+    page = Paginator(indicators, PER_PAGE).get_page(request.GET.get("page"))
+    for indicator in page.object_list:
+        rule = RULES.get(indicator.rule)
+        indicator.rule_label = rule.label if rule else ""
+    return render(
+        request,
+        "reports/indicator_list.html",
+        {
+            "page": page,
+            "indicators": page.object_list,
+            "programmes": programmes,
+            "programme_id": programme_id,
+            "q": q,
+            "sort": sort,
+            "querystring": _querystring(request),
+            "can_edit": framework.can_edit_framework(scope),
+        },
+    )
+
+
+@login_required
+def indicator_detail(request, pk: int):
+    scope = scope_for(request.user)
+    indicator = get_object_or_404(framework.indicators_visible(scope), pk=pk)
+    rule = RULES.get(indicator.rule)
+    return render(
+        request,
+        "reports/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "rule": rule,
+            "targets": indicator.targets.order_by("period_start"),
+            "disaggregations": [DISAGGREGATIONS.get(d, d) for d in indicator.disaggregations],
+            "params": describe_params(indicator.rule_params or {}),
+            "can_edit": framework.can_edit_framework(scope),
+        },
+    )
+
+
+def _indicator_form(request, indicator: Indicator | None):
+    form = IndicatorForm(request.POST or None, instance=indicator)
+    targets = TargetFormSet(
+        request.POST or None, instance=indicator or Indicator(), prefix="targets"
+    )
+    if request.method == "POST":
+        if form.is_valid() and targets.is_valid():
+            saved = framework.save_indicator(form=form, targets=targets)
+            messages.success(request, _("Indicator %(code)s saved.") % {"code": saved.code})
+            return redirect("reports:indicator_detail", pk=saved.pk)
+        messages.error(request, _("Please correct the errors below."))
+    return render(
+        request,
+        "reports/indicator_form.html",
+        {
+            "form": form,
+            "targets": targets,
+            "indicator": indicator,
+            "rules": RULES.values(),
+        },
+    )
+
+
+@editors_only
+@require_http_methods(["GET", "POST"])
+def indicator_create(request):
+    return _indicator_form(request, None)
+
+
+@editors_only
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request, pk: int):
+    return _indicator_form(request, get_object_or_404(Indicator, pk=pk))
+
+
+@editors_only
+@require_http_methods(["GET", "POST"])
+def indicator_delete(request, pk: int):
+    indicator = get_object_or_404(Indicator, pk=pk)
+    if request.method == "POST":
+        code = indicator.code
+        framework.delete_indicator(indicator=indicator)
+        messages.success(request, _("Indicator %(code)s deleted.") % {"code": code})
+        return redirect("reports:indicator_list")
+    return render(request, "reports/indicator_confirm_delete.html", {"indicator": indicator})
+
+
+# Narratives -----------------------------------------------------------------------------------
+@login_required
+def narrative_list(request):
+    scope = scope_for(request.user)
+    narratives = framework.narratives_visible(scope)
+    period = request.GET.get("period", "").strip()
+    if period:
+        narratives = narratives.filter(period_label__iexact=period)
+    region = request.GET.get("region", "")
+    if region == "all":
+        narratives = narratives.filter(region__isnull=True)
+    elif region:
+        narratives = narratives.filter(region__code=region)
+    narratives = narratives.order_by("-period_start", "region__code")
+    page = Paginator(narratives, PER_PAGE).get_page(request.GET.get("page"))
+    regions = Region.objects.order_by("code")
+    if scope.region_ids is not None:
+        regions = regions.filter(pk__in=scope.region_ids)
+    return render(
+        request,
+        "reports/narrative_list.html",
+        {
+            "page": page,
+            "narratives": page.object_list,
+            "period": period,
+            "region": region,
+            "regions": regions,
+            "querystring": _querystring(request),
+            "can_edit": framework.can_edit_framework(scope),
+        },
+    )
+
+
+def _narrative_form(request, narrative: Narrative | None):
+    initial = {}
+    if narrative is None:
+        initial = {k: request.GET[k] for k in ("period_label",) if request.GET.get(k)}
+    form = NarrativeForm(request.POST or None, instance=narrative, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            saved = framework.save_narrative(form=form, user=request.user)
+            messages.success(
+                request, _("Narrative for %(period)s saved.") % {"period": saved.period_label}
+            )
+            return redirect(reverse("reports:narrative_list") + f"?period={saved.period_label}")
+        messages.error(request, _("Please correct the errors below."))
+    return render(request, "reports/narrative_form.html", {"form": form, "narrative": narrative})
+
+
+@editors_only
+@require_http_methods(["GET", "POST"])
+def narrative_create(request):
+    return _narrative_form(request, None)
+
+
+@editors_only
+@require_http_methods(["GET", "POST"])
+def narrative_edit(request, pk: int):
+    narrative = framework.narratives_visible(scope_for(request.user)).filter(pk=pk).first()
+    if narrative is None:
+        raise Http404
+    return _narrative_form(request, narrative)

@@ -1,0 +1,48 @@
+"""Render a ReportData into files: PDF (to send), DOCX (to edit), XLSX (data annex), CSV (a zip
+of one CSV file per table) and IATI 2.03 activity XML. Renderers never query the database:
+everything they show is in the ReportData, already protected by reports/disclosure.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.utils import translation
+
+from ..builder import ReportData
+
+FORMATS = ("pdf", "docx", "xlsx", "csv", "iati")
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "application/zip",
+    "iati": "application/xml",
+}
+EXTENSIONS = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "csv": "zip", "iati": "xml"}
+MODULES = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "csv": "csv_zip", "iati": "iati"}
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    content: bytes
+    filename: str
+    content_type: str
+
+
+def filename_for(data: ReportData, fmt: str) -> str:
+    suffix = "-iati" if fmt == "iati" else ("-tables" if fmt == "csv" else "")
+    return f"{data.slug}{suffix}.{EXTENSIONS[fmt]}"
+
+
+def render(data: ReportData, fmt: str) -> RenderedFile:
+    """The report in one format, as bytes with a file name and content type."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+    module = import_module(f"{__name__}.{MODULES[fmt]}")
+    with translation.override(data.language):
+        content = module.render(data)
+    return RenderedFile(
+        content=content, filename=filename_for(data, fmt), content_type=CONTENT_TYPES[fmt]
+    )

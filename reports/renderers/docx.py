@@ -1,0 +1,326 @@
+"""Word (.docx) version of the donor report, for staff to edit before sending: the same content
+as the PDF (cover, key figures, indicators with status colours, people reached, events,
+feedback, knowledge gain, narrative, quotes, annex), with the charts given as tables."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from ..builder import ReportData
+from .tables import (
+    dimension_label,
+    disclosure_note,
+    narrative_sections,
+    period_text,
+    report_tables,
+    status_label,
+)
+
+BLUE = RGBColor(0x04, 0x68, 0xB1)
+NAVY = RGBColor(0x1F, 0x3B, 0x5C)
+GREY = RGBColor(0x5F, 0x6B, 0x7A)
+STATUS_FILL = {"green": "DCEFDC", "amber": "FFF1C2", "red": "FADCD9", "grey": "ECEFF3"}
+
+
+def shade(cell, hex_fill: str) -> None:
+    props = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), hex_fill)
+    props.append(shading)
+
+
+def text(value: Any, decimals: int = 0) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        return value
+    if decimals == 0 and float(value).is_integer():
+        return f"{int(value):,}".replace(",", "\u00a0")
+    return f"{float(value):,.{decimals or 1}f}".replace(",", "\u00a0")
+
+
+def add_table(
+    doc, header: list[str], rows: list[list[Any]], *, right: set[int] = frozenset(), widths=None
+):
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for c, title in enumerate(header):
+        cell = table.rows[0].cells[c]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(str(title))
+        run.bold = True
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        shade(cell, "1F3B5C")
+        if c in right:
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    # Repeat the header row on each page.
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    header_flag = OxmlElement("w:tblHeader")
+    header_flag.set(qn("w:val"), "true")
+    tr_pr.append(header_flag)
+    for row in rows:
+        cells = table.add_row().cells
+        for c, value in enumerate(row):
+            cells[c].text = ""
+            run = cells[c].paragraphs[0].add_run(value if isinstance(value, str) else text(value))
+            run.font.size = Pt(8.5)
+            if c in right:
+                cells[c].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if widths:
+        for row in table.rows:
+            for c, width in enumerate(widths):
+                row.cells[c].width = Cm(width)
+    doc.add_paragraph()
+    return table
+
+
+def render(data: ReportData) -> bytes:
+    doc = Document()
+    section = doc.sections[0]
+    section.left_margin = section.right_margin = Cm(2)
+    section.top_margin = section.bottom_margin = Cm(2)
+    normal = doc.styles["Normal"]
+    normal.font.name = "DejaVu Sans"
+    normal.font.size = Pt(10)
+    for level in (1, 2, 3):
+        style = doc.styles[f"Heading {level}"]
+        style.font.color.rgb = BLUE if level != 2 else NAVY
+    core = doc.core_properties
+    core.title = _("Progress report %(period)s") % {"period": data.period_label}
+    core.subject = data.programme.get("name", "")
+    core.author = data.programme.get("implementer", "")
+    core.comments = data.inputs_hash
+
+    # Cover
+    p = doc.add_paragraph()
+    run = p.add_run(data.programme.get("implementer", "").upper())
+    run.bold = True
+    run.font.color.rgb = BLUE
+    doc.add_heading(_("Quarterly progress report"), level=0)
+    p = doc.add_paragraph()
+    run = p.add_run(data.programme.get("name", ""))
+    run.font.size = Pt(13)
+    run.font.color.rgb = NAVY
+    p = doc.add_paragraph()
+    run = p.add_run(f"{period_text(data)} · {data.scope['label']}")
+    run.bold = True
+    pr = data.programme
+    details = [
+        (_("Programme code"), pr.get("code")),
+        (_("Donor"), pr.get("donor")),
+        (_("Implemented by"), pr.get("implementer")),
+        (_("Budget code"), pr.get("budget_code")),
+        (_("SDG target"), pr.get("sdg_target")),
+        (_("Reporting period"), period_text(data)),
+        (_("Regions covered"), data.scope["label"]),
+        (_("Expected outcome"), pr.get("outcome")),
+    ]
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Light List Accent 1"
+    for key, value in details:
+        if value:
+            cells = table.add_row().cells
+            cells[0].text = str(key)
+            cells[1].text = str(value)
+            cells[0].paragraphs[0].runs[0].bold = True
+    doc.add_paragraph()
+    doc.add_heading(_("Key figures"), level=2)
+    s = data.summary
+    tiles = [
+        (text(s["people"]), _("people reached (unique)")),
+        (text(s["women"]), _("women")),
+        (text(s["events"]), _("events held")),
+        (text(s["partners"]), _("partner organisations")),
+        (
+            text(s["satisfied_pct"], 1) + ("%" if isinstance(s["satisfied_pct"], float) else ""),
+            _("participants satisfied"),
+        ),
+        (text(s["knowledge_gain"], 1), _("points of knowledge gain")),
+    ]
+    grid = doc.add_table(rows=2, cols=3)
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for i, (value, label) in enumerate(tiles):
+        cell = grid.rows[i // 3].cells[i % 3]
+        shade(cell, "EEF3F8")
+        cell.text = ""
+        para = cell.paragraphs[0]
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = para.add_run(value)
+        run.bold = True
+        run.font.size = Pt(20)
+        run.font.color.rgb = BLUE
+        label_para = cell.add_paragraph()
+        label_para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        label_run = label_para.add_run(str(label))
+        label_run.font.size = Pt(8)
+        label_run.font.color.rgb = GREY
+    doc.add_page_break()
+
+    # Results framework
+    doc.add_heading(_("Results framework"), level=1)
+    doc.add_paragraph(
+        _(
+            "Actual values for %(period)s against the targets set for the period. Status: on "
+            "track at 90%% of the target or more, needs attention from 60%%, off track below."
+        )
+        % {"period": period_text(data)}
+    )
+    header = [
+        _("Code"),
+        _("Indicator"),
+        _("Level"),
+        _("Baseline"),
+        _("Target"),
+        _("Actual"),
+        _("% of target"),
+        _("Status"),
+    ]
+    rows = []
+    for ind in data.indicators:
+        dec = 1 if ind["unit"] in ("percent", "points") else 0
+        rows.append(
+            [
+                ind["code"],
+                ind["name"],
+                ind["level_label"],
+                text(ind["baseline"], dec),
+                text(ind["target"], dec),
+                text(ind["actual"], dec),
+                text(ind["percent_of_target"], 1),
+                status_label(ind["status"]),
+            ]
+        )
+    table = add_table(doc, header, rows, right={3, 4, 5, 6})
+    for r, ind in enumerate(data.indicators, start=1):
+        shade(table.rows[r].cells[7], STATUS_FILL.get(ind["status"], "FFFFFF"))
+
+    # People reached and the other tables (the same tables as the XLSX annex)
+    doc.add_heading(_("People reached"), level=1)
+    doc.add_paragraph(
+        _(
+            "%(n)s different people attended at least one session in the period. Each person "
+            "is counted once, however many events they attended; the region is where the "
+            "person lives."
+        )
+        % {"n": text(data.people["total"])}
+    )
+    tables = {t.key: t for t in report_tables(data)}
+    for key in (
+        "people_by_sex",
+        "people_by_age_band",
+        "people_by_region",
+        "people_by_category",
+        "people_category_by_sex",
+    ):
+        t = tables[key]
+        doc.add_heading(t.title, level=3)
+        add_table(doc, t.header, t.rows, right=set(range(1, len(t.header))))
+
+    doc.add_heading(_("Events held"), level=1)
+    t = tables["events"]
+    keep = [0, 1, 3, 4, 6, 7, 8, 9, 10]
+    add_table(
+        doc,
+        [t.header[i] for i in keep],
+        [
+            [(f"{row[i]:%d.%m.%Y}" if i in (3, 4) and row[i] else row[i]) for i in keep]
+            for row in t.rows
+        ],
+        right={7, 8},
+    )
+
+    doc.add_heading(_("Feedback and learning"), level=1)
+    fb = data.feedback
+    doc.add_paragraph(
+        _(
+            "%(n)s participants filled in a feedback form; %(pct)s rated the training 4 "
+            "or 5 out of 5."
+        )
+        % {
+            "n": text(fb["respondents"]),
+            "pct": text(fb["satisfied_pct"], 1)
+            + ("%" if isinstance(fb["satisfied_pct"], float) else ""),
+        }
+    )
+    for key in ("feedback", "feedback_distribution"):
+        t = tables[key]
+        add_table(
+            doc,
+            t.header,
+            [[r[0], text(r[1], 2 if key == "feedback" else 0)] for r in t.rows],
+            right={1},
+        )
+    doc.add_heading(_("Knowledge gain"), level=2)
+    t = tables["knowledge"]
+    add_table(
+        doc, t.header, [[r[0]] + [text(v, 1) for v in r[1:]] for r in t.rows], right={1, 2, 3, 4, 5}
+    )
+
+    doc.add_heading(_("Narrative"), level=1)
+    if not data.narratives:
+        doc.add_paragraph(_("No narrative has been written for this period yet."))
+    for n in data.narratives:
+        if len(data.narratives) > 1 or not data.scope["all_regions"]:
+            doc.add_heading(n["scope"], level=2)
+        for key, label in narrative_sections():
+            if n[key]:
+                doc.add_heading(label, level=3)
+                for para in n[key].split("\n"):
+                    if para.strip():
+                        doc.add_paragraph(para.strip())
+
+    doc.add_heading(_("What participants said"), level=1)
+    if not data.quotes:
+        doc.add_paragraph(_("No participant agreed to be quoted in this period."))
+    for q in data.quotes:
+        para = doc.add_paragraph(style="Intense Quote")
+        para.add_run(f"“{q['text']}”")
+        who = " · ".join(x for x in (q["category"], q["event_type"], q["region"]) if x)
+        credit = doc.add_paragraph()
+        run = credit.add_run(f"— {who}")
+        run.font.size = Pt(8)
+        run.font.color.rgb = GREY
+
+    doc.add_page_break()
+    doc.add_heading(_("Annex: how each indicator is computed"), level=1)
+    for a in data.annex:
+        doc.add_heading(f"{a['code']} · {a['name']}", level=3)
+        para = doc.add_paragraph()
+        para.add_run(f"{a['rule_label']}. ").bold = True
+        para.add_run(a["explanation"])
+        if a["disaggregations"]:
+            doc.add_paragraph(_("Disaggregated by: %(d)s") % {"d": ", ".join(a["disaggregations"])})
+        if a["params"]:
+            doc.add_paragraph(_("Limited to: %(p)s") % {"p": a.get("params_text", "")})
+    doc.add_heading(_("Results by group"), level=2)
+    rows = [
+        [ind["code"], dimension_label(dim), c["label"], text(c["value"], 1)]
+        for ind in data.indicators
+        for dim, cells in ind["disaggregations"].items()
+        for c in cells
+    ]
+    add_table(doc, [_("Code"), _("Disaggregated by"), _("Group"), _("Value")], rows, right={3})
+    doc.add_heading(_("Data protection"), level=2)
+    doc.add_paragraph(disclosure_note())
+    small = doc.add_paragraph()
+    run = small.add_run(
+        _("Report fingerprint (sha256 of its inputs): %(h)s") % {"h": data.inputs_hash}
+    )
+    run.font.size = Pt(7)
+    run.font.color.rgb = GREY
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

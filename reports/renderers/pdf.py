@@ -1,0 +1,914 @@
+"""PDF for the donor (ReportLab): cover with key figures, indicator table with status colours,
+charts of people reached and knowledge gain, events, feedback, narrative, quotes and an annex
+on how each indicator is computed. DejaVu fonts cover Kazakh and Russian Cyrillic."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ..builder import ReportData
+from .tables import (
+    dimension_label,
+    disclosure_note,
+    narrative_sections,
+    period_text,
+    status_label,
+)
+
+FONT = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+BLUE = colors.HexColor("#0468B1")
+NAVY = colors.HexColor("#1F3B5C")
+GREY = colors.HexColor("#5F6B7A")
+LIGHT = colors.HexColor("#EEF3F8")
+RULE = colors.HexColor("#C9D3DE")
+STATUS = {
+    "green": (colors.HexColor("#2E7D32"), colors.HexColor("#DCEFDC")),
+    "amber": (colors.HexColor("#9A6B00"), colors.HexColor("#FFF1C2")),
+    "red": (colors.HexColor("#B3261E"), colors.HexColor("#FADCD9")),
+    "grey": (GREY, colors.HexColor("#ECEFF3")),
+}
+SERIES = [BLUE, colors.HexColor("#F5A623"), colors.HexColor("#7FB2E5"), NAVY]
+PAGE_W, PAGE_H = A4
+MARGIN = 18 * mm
+WIDTH = PAGE_W - 2 * MARGIN
+
+
+@cache
+def register_fonts() -> None:
+    folder = Path(settings.BASE_DIR) / "static" / "fonts"
+    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle(
+        "body", fontName=FONT, fontSize=9.5, leading=13, textColor=NAVY, spaceAfter=2
+    )
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=GREY),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "cell_r": ParagraphStyle("cell_r", parent=base, fontSize=8, leading=10, alignment=TA_RIGHT),
+        "head": ParagraphStyle(
+            "head", parent=base, fontName=BOLD, fontSize=7.5, leading=9.5, textColor=colors.white
+        ),
+        "head_r": ParagraphStyle(
+            "head_r",
+            parent=base,
+            fontName=BOLD,
+            fontSize=7.5,
+            leading=9.5,
+            textColor=colors.white,
+            alignment=TA_RIGHT,
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=BOLD,
+            fontSize=16,
+            leading=20,
+            spaceBefore=12,
+            spaceAfter=8,
+            textColor=BLUE,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=BOLD,
+            fontSize=11.5,
+            leading=15,
+            spaceBefore=10,
+            spaceAfter=5,
+            textColor=NAVY,
+        ),
+        "h3": ParagraphStyle(
+            "h3",
+            parent=base,
+            fontName=BOLD,
+            fontSize=9.5,
+            leading=13,
+            spaceBefore=6,
+            spaceAfter=2,
+            textColor=BLUE,
+        ),
+        "quote": ParagraphStyle(
+            "quote", parent=base, fontSize=10, leading=14.5, textColor=NAVY, leftIndent=4
+        ),
+        "kpi": ParagraphStyle(
+            "kpi",
+            parent=base,
+            fontName=BOLD,
+            fontSize=20,
+            leading=24,
+            alignment=TA_CENTER,
+            textColor=BLUE,
+        ),
+        "kpi_label": ParagraphStyle(
+            "kpi_label",
+            parent=base,
+            fontSize=7.5,
+            leading=9.5,
+            alignment=TA_CENTER,
+            textColor=GREY,
+        ),
+        "cover_title": ParagraphStyle(
+            "cover_title",
+            parent=base,
+            fontName=BOLD,
+            fontSize=24,
+            leading=30,
+            textColor=colors.white,
+        ),
+        "cover_sub": ParagraphStyle(
+            "cover_sub", parent=base, fontSize=12, leading=16, textColor=colors.white
+        ),
+        "toc": ParagraphStyle("toc", parent=base, fontSize=9.5, leading=14),
+    }
+
+
+def esc(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def num(value: Any, decimals: int = 0) -> str:
+    """A figure as printed: '1 234', '82.3', '<5' or an en dash when missing."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        return value
+    if decimals == 0 and float(value).is_integer():
+        return f"{int(value):,}".replace(",", "\u202f")
+    return f"{float(value):,.{decimals or 1}f}".replace(",", "\u202f")
+
+
+def with_unit(value: Any, decimals: int, unit: str) -> str:
+    shown = num(value, decimals)
+    return shown + unit if isinstance(value, int | float) else shown
+
+
+def date_range(start: str, end: str) -> str:
+    """'13–15.08.2024' within a month, '30.08–02.09.2024' across months."""
+    s, e = date.fromisoformat(start), date.fromisoformat(end)
+    if s == e:
+        return f"{e:%d.%m.%Y}"
+    if (s.year, s.month) == (e.year, e.month):
+        return f"{s:%d}–{e:%d.%m.%Y}"
+    if s.year == e.year:
+        return f"{s:%d.%m}–{e:%d.%m.%Y}"
+    return f"{s:%d.%m.%Y}–{e:%d.%m.%Y}"
+
+
+def plot_value(value: Any) -> float:
+    """Charts cannot draw "<5": a suppressed cell is drawn as 0 and labelled "<5"."""
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+class ReportDoc(BaseDocTemplate):
+    """Cover page, then content pages with a running header and page numbers."""
+
+    def __init__(self, buffer, data: ReportData, **kw):
+        super().__init__(
+            buffer,
+            pagesize=A4,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN + 6 * mm,
+            bottomMargin=MARGIN,
+            title=_("Progress report %(period)s") % {"period": data.period_label},
+            author=data.programme.get("implementer", ""),
+            subject=data.programme.get("name", ""),
+            creator="Qadam",
+            **kw,
+        )
+        self.data = data
+        pad = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
+        frame = Frame(MARGIN, MARGIN, WIDTH, PAGE_H - 2 * MARGIN - 6 * mm, id="body", **pad)
+        cover_frame = Frame(MARGIN, MARGIN, WIDTH, PAGE_H - 2 * MARGIN - 80 * mm, id="cover", **pad)
+        self.addPageTemplates(
+            [
+                PageTemplate(id="cover", frames=[cover_frame], onPage=self.draw_cover),
+                PageTemplate(id="body", frames=[frame], onPage=self.draw_page),
+            ]
+        )
+
+    def draw_cover(self, canvas, doc):
+        data = self.data
+        canvas.saveState()
+        canvas.setFillColor(BLUE)
+        canvas.rect(0, PAGE_H - 95 * mm, PAGE_W, 95 * mm, stroke=0, fill=1)
+        canvas.setFillColor(NAVY)
+        canvas.rect(0, PAGE_H - 98 * mm, PAGE_W, 3 * mm, stroke=0, fill=1)
+        canvas.setFillColor(colors.white)
+        canvas.setFont(BOLD, 10)
+        canvas.drawString(MARGIN, PAGE_H - 16 * mm, data.programme.get("implementer", "").upper())
+        canvas.setFont(FONT, 9)
+        donor = data.programme.get("donor")
+        if donor:
+            canvas.drawRightString(
+                PAGE_W - MARGIN, PAGE_H - 16 * mm, _("Funded by %(donor)s") % {"donor": donor}
+            )
+        st = styles()
+        title = Paragraph(esc(_("Quarterly progress report")), st["cover_title"])
+        sub = Paragraph(esc(data.programme.get("name", "")), st["cover_sub"])
+        period = Paragraph(
+            f"<b>{esc(period_text(data))}</b> · {esc(data.scope['label'])}", st["cover_sub"]
+        )
+        y = PAGE_H - 30 * mm
+        for para in (title, sub, period):
+            w, h = para.wrap(WIDTH, 60 * mm)
+            y -= h
+            para.drawOn(canvas, MARGIN, y)
+            y -= 5 * mm
+        self.draw_footer(canvas, doc)
+        canvas.restoreState()
+
+    def draw_page(self, canvas, doc):
+        data = self.data
+        canvas.saveState()
+        canvas.setStrokeColor(BLUE)
+        canvas.setLineWidth(1.2)
+        top = PAGE_H - MARGIN + 1 * mm
+        canvas.line(MARGIN, top, PAGE_W - MARGIN, top)
+        canvas.setFont(BOLD, 7.5)
+        canvas.setFillColor(BLUE)
+        canvas.drawString(MARGIN, top + 2 * mm, data.programme.get("code", ""))
+        canvas.setFont(FONT, 7.5)
+        canvas.setFillColor(GREY)
+        canvas.drawRightString(
+            PAGE_W - MARGIN,
+            top + 2 * mm,
+            f"{_('Progress report')} {data.period_label} · {data.scope['label']}",
+        )
+        self.draw_footer(canvas, doc)
+        canvas.restoreState()
+
+    def draw_footer(self, canvas, doc):
+        canvas.setFont(FONT, 7)
+        canvas.setFillColor(GREY)
+        canvas.drawString(
+            MARGIN,
+            MARGIN - 8 * mm,
+            _("Generated by Qadam on %(date)s. Figures computed from the programme's registry.")
+            % {"date": self.data.generated_at[:10]},
+        )
+        canvas.drawRightString(
+            PAGE_W - MARGIN, MARGIN - 8 * mm, _("Page %(n)s") % {"n": canvas.getPageNumber()}
+        )
+
+
+def grid(
+    rows: list[list[Any]],
+    widths: list[float],
+    *,
+    right: set[int] = frozenset(),
+    zebra: bool = True,
+    extra: list | None = None,
+    header_rows: int = 1,
+) -> Table:
+    """A table with a blue header, thin rules and zebra rows; cells are Paragraphs."""
+    st = styles()
+    out = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, value in enumerate(row):
+            if not isinstance(value, str | int | float) and value is not None:
+                cells.append(value)
+                continue
+            if r < header_rows:
+                style = st["head_r"] if c in right else st["head"]
+            else:
+                style = st["cell_r"] if c in right else st["cell"]
+            cells.append(Paragraph(esc(value), style))
+        out.append(cells)
+    table = Table(out, colWidths=widths, repeatRows=header_rows)
+    commands = [
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), NAVY),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, header_rows), (-1, -1), 0.4, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if zebra:
+        for r in range(header_rows, len(rows)):
+            if (r - header_rows) % 2:
+                commands.append(("BACKGROUND", (0, r), (-1, r), LIGHT))
+    table.setStyle(TableStyle(commands + (extra or [])))
+    return table
+
+
+def kpi_tiles(data: ReportData) -> Table:
+    st = styles()
+    s = data.summary
+    tiles = [
+        (num(s["people"]), _("people reached (unique)")),
+        (num(s["women"]), _("women")),
+        (num(s["events"]), _("events held")),
+        (num(s["partners"]), _("partner organisations")),
+        (
+            f"{num(s['satisfied_pct'], 1)}%" if s["satisfied_pct"] is not None else "–",
+            _("participants satisfied"),
+        ),
+        (
+            f"+{num(s['knowledge_gain'], 1)}"
+            if isinstance(s["knowledge_gain"], int | float)
+            else num(s["knowledge_gain"]),
+            _("points of knowledge gain"),
+        ),
+    ]
+    cells = [
+        [Paragraph(esc(v), st["kpi"]), Paragraph(esc(label), st["kpi_label"])] for v, label in tiles
+    ]
+    row1 = [Table([[c[0]], [c[1]]], colWidths=[WIDTH / 3 - 4 * mm]) for c in cells[:3]]
+    row2 = [Table([[c[0]], [c[1]]], colWidths=[WIDTH / 3 - 4 * mm]) for c in cells[3:]]
+    table = Table([row1, row2], colWidths=[WIDTH / 3] * 3, rowHeights=[26 * mm, 26 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
+                ("BOX", (0, 0), (-1, -1), 0, colors.white),
+                ("INNERGRID", (0, 0), (-1, -1), 3, colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def cover_details(data: ReportData) -> Table:
+    p = data.programme
+    rows = [
+        [_("Programme"), p.get("name", "")],
+        [_("Programme code"), p.get("code", "")],
+        [_("Donor"), p.get("donor", "")],
+        [_("Implemented by"), p.get("implementer", "")],
+        [_("Budget code"), p.get("budget_code", "")],
+        [_("SDG target"), p.get("sdg_target", "")],
+        [_("Reporting period"), period_text(data)],
+        [_("Regions covered"), data.scope["label"]],
+        [_("Expected outcome"), p.get("outcome", "")],
+    ]
+    st = styles()
+    out = [
+        [
+            Paragraph(
+                esc(k), ParagraphStyle("k", parent=st["cell"], fontName=BOLD, textColor=GREY)
+            ),
+            Paragraph(esc(v), st["cell"]),
+        ]
+        for k, v in rows
+        if v
+    ]
+    table = Table(out, colWidths=[40 * mm, WIDTH - 40 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def indicator_table(data: ReportData) -> Table:
+    header = [
+        _("Code"),
+        _("Indicator"),
+        _("Baseline"),
+        _("Target"),
+        _("Actual"),
+        _("% of target"),
+        _("Status"),
+    ]
+    rows = [header]
+    extra = []
+    st = styles()
+    for r, ind in enumerate(data.indicators, start=1):
+        dec = 1 if ind["unit"] in ("percent", "points") else 0
+        unit = "%" if ind["unit"] == "percent" else ""
+        fg, bg = STATUS[ind["status"]]
+        rows.append(
+            [
+                Paragraph(f"<b>{esc(ind['code'])}</b>", st["cell"]),
+                Paragraph(
+                    f"{esc(ind['name'])}<br/><font size=6.5 color='#5F6B7A'>"
+                    f"{esc(ind['level_label'])} · {esc(ind['unit_label'])}</font>",
+                    st["cell"],
+                ),
+                num(ind["baseline"], dec) + (unit if ind["baseline"] is not None else ""),
+                num(ind["target"], dec) + (unit if ind["target"] is not None else ""),
+                Paragraph(f"<b>{esc(with_unit(ind['actual'], dec, unit))}</b>", st["cell_r"]),
+                num(ind["percent_of_target"], 1)
+                + ("%" if ind["percent_of_target"] is not None else ""),
+                Paragraph(
+                    f"<font color='{fg.hexval().replace('0x', '#')}'>●</font> "
+                    f"{esc(status_label(ind['status']))}",
+                    st["cell"],
+                ),
+            ]
+        )
+        extra += [("BACKGROUND", (6, r), (6, r), bg)]
+    widths = [
+        13 * mm,
+        WIDTH - 13 * mm - 4 * 17 * mm - 32 * mm,
+        17 * mm,
+        17 * mm,
+        17 * mm,
+        17 * mm,
+        32 * mm,
+    ]
+    return grid(rows, widths, right={2, 3, 4, 5}, extra=extra)
+
+
+def bar_chart(
+    title: str,
+    rows: list[dict],
+    *,
+    width: float = WIDTH,
+    height: float = 55 * mm,
+    horizontal: bool = False,
+    colour=BLUE,
+) -> Drawing:
+    """A single-series bar chart of (label, value) rows; "<5" bars are drawn empty and labelled."""
+    labels = [str(r["label"]) for r in rows] or ["–"]
+    values = [plot_value(r["value"]) for r in rows] or [0]
+    shown = [num(r["value"]) for r in rows] or ["0"]
+    drawing = Drawing(width, height)
+    drawing.add(String(0, height - 10, title, fontName=BOLD, fontSize=9, fillColor=NAVY))
+    chart = HorizontalBarChart() if horizontal else VerticalBarChart()
+    longest = max(len(label) for label in labels)
+    if horizontal:
+        left = min(max(longest * 4.2, 30 * mm), width * 0.45)
+        chart.x, chart.y = left, 6
+        chart.width, chart.height = width - left - 18 * mm, height - 24
+    else:
+        chart.x, chart.y = 10 * mm, 26
+        chart.width, chart.height = width - 14 * mm, height - 50
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = [
+        label if len(label) <= 38 else label[:36] + "…" for label in labels
+    ]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fillColor = NAVY
+    chart.categoryAxis.strokeColor = RULE
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fillColor = GREY
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#E3E8EE")
+    chart.valueAxis.gridStrokeWidth = 0.4
+    top = max(values) if values else 0
+    chart.valueAxis.valueMax = max(5, top * 1.18)
+    chart.bars[0].fillColor = colour
+    chart.bars[0].strokeColor = None
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [shown]
+    chart.barLabels.fontName = BOLD
+    chart.barLabels.fontSize = 7
+    chart.barLabels.fillColor = NAVY
+    if horizontal:
+        chart.barLabels.boxAnchor = "w"
+        chart.barLabels.dx = 3
+        chart.categoryAxis.labels.boxAnchor = "e"
+        chart.categoryAxis.labels.dx = -3
+        chart.categoryAxis.reverseDirection = True
+    else:
+        chart.barLabels.boxAnchor = "s"
+        chart.barLabels.dy = 2
+        if longest > 12:
+            chart.categoryAxis.labels.angle = 20
+            chart.categoryAxis.labels.boxAnchor = "ne"
+    drawing.add(chart)
+    return drawing
+
+
+def knowledge_chart(data: ReportData) -> Drawing:
+    rows = data.knowledge["by_activity"]
+    width, height = WIDTH, 62 * mm
+    drawing = Drawing(width, height)
+    drawing.add(
+        String(
+            0,
+            height - 10,
+            _("Mean test score before and after (0-100)"),
+            fontName=BOLD,
+            fontSize=9,
+            fillColor=NAVY,
+        )
+    )
+    chart = VerticalBarChart()
+    chart.x, chart.y = 10 * mm, 30
+    chart.width, chart.height = width - 14 * mm, height - 58
+    chart.data = [
+        [plot_value(r["pre"]) for r in rows] or [0],
+        [plot_value(r["post"]) for r in rows] or [0],
+    ]
+    names = [r["label"] for r in rows] or ["–"]
+    chart.categoryAxis.categoryNames = [n if len(n) <= 44 else n[:42] + "…" for n in names]
+    for axis in (chart.categoryAxis.labels, chart.valueAxis.labels):
+        axis.fontName = FONT
+        axis.fontSize = 7
+        axis.fillColor = NAVY
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = 100
+    chart.valueAxis.valueStep = 20
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#E3E8EE")
+    chart.valueAxis.strokeColor = RULE
+    chart.categoryAxis.strokeColor = RULE
+    chart.bars[0].fillColor = colors.HexColor("#9DB9D5")
+    chart.bars[1].fillColor = BLUE
+    chart.bars.strokeColor = None
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [
+        [num(r["pre"], 1) for r in rows] or ["–"],
+        [num(r["post"], 1) for r in rows] or ["–"],
+    ]
+    chart.barLabels.fontName = FONT
+    chart.barLabels.fontSize = 6.5
+    chart.barLabels.boxAnchor = "s"
+    chart.barLabels.dy = 2
+    chart.groupSpacing = 12
+    drawing.add(chart)
+    legend = Legend()
+    legend.x, legend.y = width - 62 * mm, height - 6
+    legend.fontName = FONT
+    legend.fontSize = 7
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.deltax = 70
+    legend.colorNamePairs = [
+        (chart.bars[0].fillColor, _("before")),
+        (chart.bars[1].fillColor, _("after")),
+    ]
+    drawing.add(legend)
+    return drawing
+
+
+def people_section(data: ReportData, st) -> list:
+    people = data.people
+    out = [Paragraph(esc(_("People reached")), st["h1"])]
+    out.append(
+        Paragraph(
+            esc(
+                _(
+                    "%(n)s different people attended at least one session in the period. Each "
+                    "person is counted once, however many events they attended; the region is "
+                    "where the person lives."
+                )
+                % {"n": num(people["total"])}
+            ),
+            st["body"],
+        )
+    )
+    if not people["total"]:
+        return out
+    out.append(Spacer(1, 4 * mm))
+    half = WIDTH / 2 - 3 * mm
+    by_sex = bar_chart(_("By sex"), people["by_sex"], width=half, height=52 * mm)
+    by_age = bar_chart(
+        _("By age band"),
+        people["by_age_band"],
+        width=half,
+        height=52 * mm,
+        colour=colors.HexColor("#7FB2E5"),
+    )
+    pair = Table([[by_sex, by_age]], colWidths=[WIDTH / 2, WIDTH / 2])
+    pair.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    out.append(pair)
+    out.append(Spacer(1, 4 * mm))
+    out.append(
+        bar_chart(
+            _("By region of residence"),
+            people["by_region"],
+            height=max(40 * mm, 12 * mm + 7 * mm * len(people["by_region"])),
+            horizontal=True,
+        )
+    )
+    out.append(Spacer(1, 4 * mm))
+    out.append(
+        bar_chart(
+            _("By category"),
+            people["by_category"],
+            height=max(40 * mm, 12 * mm + 6.5 * mm * len(people["by_category"])),
+            horizontal=True,
+            colour=NAVY,
+        )
+    )
+    out.append(Spacer(1, 4 * mm))
+    rows = [[_("Category"), _("Women"), _("Men"), _("Total")]]
+    rows += [
+        [r["label"], num(r["F"]), num(r["M"]), num(r["total"])] for r in people["category_by_sex"]
+    ]
+    rows.append(
+        [_("Total"), num(data.summary["women"]), num(data.summary["men"]), num(people["total"])]
+    )
+    table = grid(
+        rows,
+        [WIDTH - 3 * 25 * mm, 25 * mm, 25 * mm, 25 * mm],
+        right={1, 2, 3},
+        extra=[("FONTNAME", (0, -1), (-1, -1), BOLD), ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY)],
+    )
+    out.append(
+        KeepTogether([Paragraph(esc(_("People reached by category and sex")), st["h3"]), table])
+    )
+    return out
+
+
+def events_section(data: ReportData, st) -> list:
+    out = [Paragraph(esc(_("Events held")), st["h1"])]
+    if not data.events:
+        return out + [Paragraph(esc(_("No events were held in this period.")), st["body"])]
+    rows = [[_("Event"), _("Dates"), _("Where"), _("People"), _("Women")]]
+    for e in data.events:
+        dates = date_range(e["start"], e["end"])
+        where = ", ".join(x for x in (e["region"], e["district"]) if x)
+        rows.append(
+            [
+                Paragraph(
+                    f"{esc(e['title'])}<br/><font size=6.5 color='#5F6B7A'>{esc(e['type_label'])}"
+                    f"{' · ' + esc(e['activity']) if e['activity'] else ''}</font>",
+                    st["cell"],
+                ),
+                dates,
+                Paragraph(
+                    f"{esc(where)}<br/><font size=6.5 color='#5F6B7A'>{esc(e['venue'])}</font>",
+                    st["cell"],
+                ),
+                num(e["people"]),
+                num(e["women"]),
+            ]
+        )
+    out.append(
+        grid(
+            rows,
+            [WIDTH - 28 * mm - 52 * mm - 30 * mm, 28 * mm, 52 * mm, 15 * mm, 15 * mm],
+            right={3, 4},
+        )
+    )
+    return out
+
+
+def feedback_section(data: ReportData, st) -> list:
+    fb, k = data.feedback, data.knowledge
+    out = [Paragraph(esc(_("Feedback and learning")), st["h1"])]
+    out.append(
+        Paragraph(
+            esc(
+                _(
+                    "%(n)s participants filled in a feedback form; %(pct)s rated the training 4 "
+                    "or 5 out of 5."
+                )
+                % {
+                    "n": num(fb["respondents"]),
+                    "pct": (num(fb["satisfied_pct"], 1) + "%")
+                    if isinstance(fb["satisfied_pct"], int | float)
+                    else num(fb["satisfied_pct"]),
+                }
+            ),
+            st["body"],
+        )
+    )
+    rows = [[_("Question"), _("Mean (1-5)")]]
+    rows += [[i["label"], num(i["mean"], 2)] for i in fb["items"]]
+    items = grid(rows, [WIDTH / 2 - 25 * mm, 22 * mm], right={1})
+    dist = [[_("Overall satisfaction (1-5)"), _("Respondents")]]
+    dist += [[str(d["score"]), num(d["count"])] for d in fb["distribution"]]
+    dist_table = grid(dist, [WIDTH / 2 - 30 * mm, 24 * mm], right={1})
+    pair = Table([[items, dist_table]], colWidths=[WIDTH / 2, WIDTH / 2])
+    pair.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+    )
+    out += [Spacer(1, 3 * mm), pair]
+    out.append(Paragraph(esc(_("Knowledge gain")), st["h2"]))
+    out.append(
+        Paragraph(
+            esc(
+                _(
+                    "%(n)s participants took both the pre-test and the post-test. Their mean "
+                    "score rose from %(pre)s to %(post)s (%(gain)s points); %(pct)s improved "
+                    "their score."
+                )
+                % {
+                    "n": num(k["n"]),
+                    "pre": num(k["pre"], 1),
+                    "post": num(k["post"], 1),
+                    "gain": num(k["gain"], 1),
+                    "pct": num(k["improved_pct"], 1)
+                    + ("%" if isinstance(k["improved_pct"], int | float) else ""),
+                }
+            ),
+            st["body"],
+        )
+    )
+    out.append(Spacer(1, 3 * mm))
+    if k["by_activity"]:
+        out.append(knowledge_chart(data))
+    rows = [[_("Activity"), _("People tested"), _("Before"), _("After"), _("Gain"), _("Improved")]]
+    for r in k["by_activity"]:
+        rows.append(
+            [
+                r["label"],
+                num(r["n"]),
+                num(r["pre"], 1),
+                num(r["post"], 1),
+                num(r["gain"], 1),
+                num(r["improved_pct"], 1)
+                + ("%" if isinstance(r["improved_pct"], int | float) else ""),
+            ]
+        )
+    out.append(Spacer(1, 2 * mm))
+    out.append(
+        grid(
+            rows,
+            [WIDTH - 5 * 19 * mm, 19 * mm, 19 * mm, 19 * mm, 19 * mm, 19 * mm],
+            right={1, 2, 3, 4, 5},
+        )
+    )
+    return out
+
+
+def narrative_section(data: ReportData, st) -> list:
+    out = [Paragraph(esc(_("Narrative")), st["h1"])]
+    if not data.narratives:
+        return out + [
+            Paragraph(esc(_("No narrative has been written for this period yet.")), st["small"])
+        ]
+    for n in data.narratives:
+        if len(data.narratives) > 1 or not data.scope["all_regions"]:
+            out.append(Paragraph(esc(n["scope"]), st["h2"]))
+        for key, label in narrative_sections():
+            if n[key]:
+                out.append(Paragraph(esc(label), st["h3"]))
+                for para in n[key].split("\n"):
+                    if para.strip():
+                        out.append(Paragraph(esc(para.strip()), st["body"]))
+    return out
+
+
+def quotes_section(data: ReportData, st) -> list:
+    out = [CondPageBreak(60 * mm), Paragraph(esc(_("What participants said")), st["h1"])]
+    if not data.quotes:
+        return out + [
+            Paragraph(esc(_("No participant agreed to be quoted in this period.")), st["small"])
+        ]
+    for q in data.quotes:
+        who = " · ".join(x for x in (q["category"], q["event_type"], q["region"]) if x)
+        cell = [
+            Paragraph(f"“{esc(q['text'])}”", st["quote"]),
+            Spacer(1, 1.5 * mm),
+            Paragraph(f"— {esc(who)}", st["small"]),
+        ]
+        table = Table([[cell]], colWidths=[WIDTH])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("LINEBEFORE", (0, 0), (0, 0), 3, BLUE),
+                    ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 6),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ]
+            )
+        )
+        out += [KeepTogether(table), Spacer(1, 3 * mm)]
+    out.append(
+        Paragraph(
+            esc(_("Quotes are used only with the participant's consent and without their name.")),
+            st["small"],
+        )
+    )
+    return out
+
+
+def annex_section(data: ReportData, st) -> list:
+    out = [PageBreak(), Paragraph(esc(_("Annex: how each indicator is computed")), st["h1"])]
+    for a in data.annex:
+        text = esc(a["explanation"])
+        if a["disaggregations"]:
+            text += "<br/>" + esc(
+                _("Disaggregated by: %(d)s") % {"d": ", ".join(a["disaggregations"])}
+            )
+        if a["params"]:
+            shown = a.get("params_text", "")
+            text += "<br/>" + esc(_("Limited to: %(p)s") % {"p": shown})
+        out.append(
+            KeepTogether(
+                [
+                    Paragraph(f"{esc(a['code'])} · {esc(a['name'])}", st["h3"]),
+                    Paragraph(f"<b>{esc(a['rule_label'])}.</b> {text}", st["body"]),
+                ]
+            )
+        )
+    out.append(Paragraph(esc(_("Results by group")), st["h2"]))
+    rows = [[_("Code"), _("Disaggregated by"), _("Value per group")]]
+    for ind in data.indicators:
+        for dim, cells in ind["disaggregations"].items():
+            dec = 0 if ind["unit"] not in ("percent", "points") else 1
+            shown = " · ".join(
+                f"{esc(c['label'])}: <b>{esc(num(c['value'], dec))}</b>" for c in cells
+            )
+            rows.append([ind["code"], dimension_label(dim), Paragraph(shown or "–", st["cell"])])
+    if len(rows) > 1:
+        out.append(grid(rows, [14 * mm, 30 * mm, WIDTH - 44 * mm]))
+    out.append(
+        KeepTogether(
+            [
+                Paragraph(esc(_("Data protection")), st["h2"]),
+                Paragraph(esc(disclosure_note()), st["body"]),
+            ]
+        )
+    )
+    out.append(Spacer(1, 2 * mm))
+    out.append(
+        Paragraph(
+            esc(_("Report fingerprint (sha256 of its inputs): %(h)s") % {"h": data.inputs_hash}),
+            st["small"],
+        )
+    )
+    return out
+
+
+def render(data: ReportData) -> bytes:
+    register_fonts()
+    st = styles()
+    buffer = io.BytesIO()
+    doc = ReportDoc(buffer, data)
+    story: list = [Spacer(1, 2 * mm), kpi_tiles(data), Spacer(1, 6 * mm), cover_details(data)]
+    story += [NextPageTemplate("body"), PageBreak()]
+    story += [Paragraph(esc(_("Results framework")), st["h1"])]
+    story.append(
+        Paragraph(
+            esc(
+                _(
+                    "Actual values for %(period)s against the targets set for the period. Status: "
+                    "on track at 90%% of the target or more, needs attention from 60%%, off track "
+                    "below."
+                )
+                % {"period": period_text(data)}
+            ),
+            st["body"],
+        )
+    )
+    if not data.scope["all_regions"]:
+        story.append(
+            Paragraph(
+                esc(
+                    _(
+                        "This report covers %(regions)s only; the targets are the programme's, "
+                        "for all regions."
+                    )
+                    % {"regions": data.scope["label"]}
+                ),
+                st["small"],
+            )
+        )
+    story += [Spacer(1, 3 * mm), indicator_table(data)]
+    story += [Spacer(1, 6 * mm)] + people_section(data, st)
+    story += [CondPageBreak(90 * mm)] + events_section(data, st)
+    story += [CondPageBreak(120 * mm)] + feedback_section(data, st)
+    story += [PageBreak()] + narrative_section(data, st)
+    story += quotes_section(data, st)
+    story += annex_section(data, st)
+    doc.build(story)
+    return buffer.getvalue()

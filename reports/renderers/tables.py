@@ -1,0 +1,289 @@
+"""The report's tables as (title, header, rows), shared by the CSV, XLSX and DOCX renderers.
+
+Reads only the ReportData (never the database). Call inside
+`translation.override(data.language)` so headers come out in the report's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ..builder import ReportData
+
+
+@dataclass
+class Table:
+    key: str  # file/sheet name, ASCII
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    # header -> kind of number: "int", "pct", "dec1", "dec2", "date"
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "green": _("On track"),
+        "amber": _("Needs attention"),
+        "red": _("Off track"),
+        "grey": _("No target"),
+    }
+    return labels.get(status, status)
+
+
+def day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def period_text(data: ReportData) -> str:
+    """'2024Q3 (01.07.2024 - 30.09.2024)'."""
+    return f"{data.period_label} ({data.start_date:%d.%m.%Y} – {data.end_date:%d.%m.%Y})"
+
+
+def dimension_label(dim: str) -> str:
+    return {
+        "sex": _("Sex"),
+        "age_band": _("Age band"),
+        "region": _("Region"),
+        "category": _("Category"),
+        "event_type": _("Event type"),
+        "partner_type": _("Partner type"),
+    }.get(dim, dim)
+
+
+def summary_rows(data: ReportData) -> list[list[Any]]:
+    s = data.summary
+    return [
+        [_("People reached (unique)"), s["people"]],
+        [_("of whom women"), s["women"]],
+        [_("of whom men"), s["men"]],
+        [_("Events held"), s["events"]],
+        [_("Sessions delivered"), s["sessions"]],
+        [_("Partner organisations engaged"), s["partners"]],
+        [_("Feedback respondents"), s["respondents"]],
+        [_("Participants satisfied (%)"), s["satisfied_pct"]],
+        [_("Mean knowledge gain (points)"), s["knowledge_gain"]],
+    ]
+
+
+def report_tables(data: ReportData) -> list[Table]:
+    """Every table of the report, in reading order."""
+    tables = [
+        Table("summary", _("Key figures"), [_("Figure"), _("Value")], summary_rows(data)),
+    ]
+    h = [
+        _("Code"),
+        _("Indicator"),
+        _("Level"),
+        _("Unit"),
+        _("Baseline"),
+        _("Target"),
+        _("Actual"),
+        _("% of target"),
+        _("Status"),
+    ]
+    tables.append(
+        Table(
+            "indicators",
+            _("Results framework: indicators"),
+            h,
+            [
+                [
+                    i["code"],
+                    i["name"],
+                    i["level_label"],
+                    i["unit_label"],
+                    i["baseline"],
+                    i["target"],
+                    i["actual"],
+                    i["percent_of_target"],
+                    status_label(i["status"]),
+                ]
+                for i in data.indicators
+            ],
+            {h[4]: "dec1", h[5]: "dec1", h[6]: "dec1", h[7]: "dec1"},
+        )
+    )
+    h = [_("Code"), _("Disaggregated by"), _("Group"), _("Value")]
+    tables.append(
+        Table(
+            "indicator_disaggregations",
+            _("Indicators by group"),
+            h,
+            [
+                [i["code"], dimension_label(dim), row["label"], row["value"]]
+                for i in data.indicators
+                for dim, rows in i["disaggregations"].items()
+                for row in rows
+            ],
+            {h[3]: "dec1"},
+        )
+    )
+    people = data.people
+    for dim, title in (
+        ("sex", _("People reached by sex")),
+        ("age_band", _("People reached by age band")),
+        ("region", _("People reached by region of residence")),
+        ("category", _("People reached by category")),
+    ):
+        h = [dimension_label(dim), _("People")]
+        rows = [[r["label"], r["value"]] for r in people[f"by_{dim}"]]
+        rows.append([_("Total"), people["total"]])
+        tables.append(Table(f"people_by_{dim}", title, h, rows, {h[1]: "int"}))
+    h = [_("Category"), _("Women"), _("Men"), _("Total")]
+    tables.append(
+        Table(
+            "people_category_by_sex",
+            _("People reached by category and sex"),
+            h,
+            [[r["label"], r["F"], r["M"], r["total"]] for r in people["category_by_sex"]],
+            {h[1]: "int", h[2]: "int", h[3]: "int"},
+        )
+    )
+    h = [
+        _("Event"),
+        _("Type"),
+        _("Activity"),
+        _("Start"),
+        _("End"),
+        _("Days"),
+        _("Region"),
+        _("District"),
+        _("Venue"),
+        _("People"),
+        _("Women"),
+    ]
+    tables.append(
+        Table(
+            "events",
+            _("Events held"),
+            h,
+            [
+                [
+                    e["title"],
+                    e["type_label"],
+                    e["activity"],
+                    day(e["start"]),
+                    day(e["end"]),
+                    e["days"],
+                    e["region"],
+                    e["district"],
+                    e["venue"],
+                    e["people"],
+                    e["women"],
+                ]
+                for e in data.events
+            ],
+            {h[3]: "date", h[4]: "date", h[5]: "int", h[9]: "int", h[10]: "int"},
+        )
+    )
+    fb = data.feedback
+    h = [_("Question"), _("Mean (1-5)")]
+    rows = [[i["label"], i["mean"]] for i in fb["items"]]
+    rows.append([_("Participants satisfied (%)"), fb["satisfied_pct"]])
+    rows.append([_("Respondents"), fb["respondents"]])
+    tables.append(Table("feedback", _("Participant feedback"), h, rows, {h[1]: "dec2"}))
+    h = [_("Overall satisfaction (1-5)"), _("Respondents")]
+    tables.append(
+        Table(
+            "feedback_distribution",
+            _("Overall satisfaction: answers"),
+            h,
+            [[d["score"], d["count"]] for d in fb["distribution"]],
+            {h[1]: "int"},
+        )
+    )
+    k = data.knowledge
+    h = [
+        _("Activity"),
+        _("People tested"),
+        _("Mean before"),
+        _("Mean after"),
+        _("Mean gain"),
+        _("Improved (%)"),
+    ]
+    rows = [
+        [r["label"], r["n"], r["pre"], r["post"], r["gain"], r["improved_pct"]]
+        for r in k["by_activity"]
+    ]
+    rows.append([_("Total"), k["n"], k["pre"], k["post"], k["gain"], k["improved_pct"]])
+    tables.append(
+        Table(
+            "knowledge",
+            _("Knowledge gain (pre/post tests, 0-100)"),
+            h,
+            rows,
+            {h[1]: "int", h[2]: "dec1", h[3]: "dec1", h[4]: "dec1", h[5]: "dec1"},
+        )
+    )
+    h = [_("Quote"), _("Event type"), _("Region"), _("Category")]
+    tables.append(
+        Table(
+            "quotes",
+            _("What participants said"),
+            h,
+            [[q["text"], q["event_type"], q["region"], q["category"]] for q in data.quotes],
+        )
+    )
+    h = [_("Scope"), _("Section"), _("Text")]
+    tables.append(
+        Table(
+            "narrative",
+            _("Narrative"),
+            h,
+            [
+                [n["scope"], label, n[key]]
+                for n in data.narratives
+                for key, label in narrative_sections()
+                if n[key]
+            ],
+        )
+    )
+    h = [
+        _("Code"),
+        _("Indicator"),
+        _("Computed by"),
+        _("How it is computed"),
+        _("Parameters"),
+        _("Disaggregated by"),
+    ]
+    tables.append(
+        Table(
+            "indicator_rules",
+            _("Annex: how each indicator is computed"),
+            h,
+            [
+                [
+                    a["code"],
+                    a["name"],
+                    a["rule_label"],
+                    a["explanation"],
+                    a.get("params_text", ""),
+                    ", ".join(a["disaggregations"]),
+                ]
+                for a in data.annex
+            ],
+        )
+    )
+    return tables
+
+
+def narrative_sections() -> list[tuple[str, str]]:
+    return [
+        ("highlights", _("Highlights")),
+        ("challenges", _("Challenges")),
+        ("lessons", _("Lessons learned")),
+        ("next_steps", _("Next steps")),
+    ]
+
+
+def disclosure_note() -> str:
+    return _(
+        "Disclosure control: counts of 1 to 4 in any breakdown are shown as \u201c<5\u201d, and "
+        "rates or means based on fewer than 5 people are hidden the same way; totals are exact. "
+        "The report holds no names, contacts or identity numbers; quotes are used only with "
+        "the participant's consent."
+    )

@@ -1,0 +1,529 @@
+"""Report runs: request one, build it (in a Celery worker or in-process), recover runs whose
+worker died, retry failed ones, and draft each quarter's report on a schedule.
+
+Progress and outcome live on the ReportRun row (stage, percent, heartbeat), so a page reload or
+another worker sees them. A run is immutable once done: its snapshot of the computed numbers,
+its inputs hash and its files are never written again."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role, User
+from accounts.scope import Scope, scope_for
+from regions.models import Region
+from trainings.models import Programme
+
+from .models import ReportFile, ReportRun
+
+logger = logging.getLogger(__name__)
+Status = ReportRun.Status
+
+LANGUAGES = ("kk", "ru", "en")
+UNAVAILABLE = gettext_lazy(
+    "Reports are unavailable right now (the background service does not answer). "
+    "Your request is kept: try again in a few minutes."
+)
+# Errors of the database that pass (a restart, a dropped connection): the task retries them.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    """What sending a task raises when the broker (Redis) cannot be reached."""
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    errors: list[type[BaseException]] = [KombuOperationalError, ConnectionError, TimeoutError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        errors += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:  # pragma: no cover - redis comes with celery[redis]
+        pass
+    return tuple(errors)
+
+
+def stale_after() -> timedelta:
+    """A running run without a heartbeat for this long has lost its worker."""
+    return timedelta(seconds=getattr(settings, "REPORT_STALE_AFTER", 300))
+
+
+def max_attempts() -> int:
+    return getattr(settings, "REPORT_MAX_ATTEMPTS", 3)
+
+
+def available_formats() -> list[str]:
+    from .renderers import FORMATS
+
+    return list(FORMATS)
+
+
+def default_programme() -> Programme | None:
+    """The programme reports are about when none is named (the builder's choice)."""
+    from .builder import resolve_programme
+
+    return resolve_programme(None)
+
+
+# Periods ------------------------------------------------------------------------------------
+def quarter_period(year: int, quarter: int) -> tuple[str, date, date]:
+    """(label, first day, last day) of a calendar quarter, e.g. ("2024Q3", 1 Jul, 30 Sep)."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"no quarter {quarter}")
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return f"{year}Q{quarter}", start, end - timedelta(days=1)
+
+
+def year_period(year: int) -> tuple[str, date, date]:
+    return str(year), date(year, 1, 1), date(year, 12, 31)
+
+
+def custom_period(start: date, end: date) -> tuple[str, date, date]:
+    return f"{start.isoformat()}..{end.isoformat()}", start, end
+
+
+def previous_quarter(today: date) -> tuple[str, date, date]:
+    """The last quarter that has fully ended before `today`."""
+    quarter = (today.month - 1) // 3 + 1
+    year = today.year
+    if quarter == 1:
+        return quarter_period(year - 1, 4)
+    return quarter_period(year, quarter - 1)
+
+
+# Who may see which run ----------------------------------------------------------------------
+def runs_visible(scope: Scope):
+    """Report runs the scope may see. Staff and admins: all. Viewers: finished runs only.
+    Coordinators: runs limited to their own regions (never a programme-wide run, which holds
+    other regions' numbers)."""
+    runs = ReportRun.objects.all()
+    if scope.role == Role.VIEWER and not scope.can_build_reports:
+        return runs.filter(status=Status.DONE)
+    if scope.region_ids is None:
+        return runs
+    others = Region.objects.exclude(pk__in=scope.region_ids)
+    return runs.filter(regions__isnull=False).exclude(regions__in=others).distinct()
+
+
+def can_download(scope: Scope) -> bool:
+    return scope.can_build_reports or scope.role == Role.VIEWER
+
+
+# Requesting ---------------------------------------------------------------------------------
+def _validate_request(
+    scope: Scope,
+    *,
+    start: date,
+    end: date,
+    region_ids: Iterable[int] | None,
+    formats: Sequence[str],
+    language: str,
+) -> list[int]:
+    """Check a request against the user's scope; return the region ids the run covers
+    ([] = every region)."""
+    errors: dict[str, list[str]] = {}
+    if end < start:
+        errors.setdefault("end", []).append(_("The period cannot end before it starts."))
+    known = set(available_formats())
+    if not formats:
+        errors.setdefault("formats", []).append(_("Choose at least one format."))
+    elif unknown := [f for f in formats if f not in known]:
+        errors.setdefault("formats", []).append(
+            _("Unknown format: %(formats)s.") % {"formats": ", ".join(unknown)}
+        )
+    if language not in LANGUAGES:
+        errors.setdefault("language", []).append(_("Choose Kazakh, Russian or English."))
+    ids = sorted({int(pk) for pk in region_ids or []})
+    if ids and Region.objects.filter(pk__in=ids).count() != len(ids):
+        errors.setdefault("regions", []).append(_("Unknown region."))
+    if scope.region_ids is not None:
+        if not ids:
+            ids = sorted(scope.region_ids)  # "all" for a coordinator: all of their regions
+        if not ids:
+            errors.setdefault("regions", []).append(_("You have no regions to report on."))
+        elif not set(ids) <= scope.region_ids:
+            errors.setdefault("regions", []).append(
+                _("You can build reports for your own regions only.")
+            )
+    if errors:
+        raise ValidationError(errors)
+    return ids
+
+
+def request_report(
+    *,
+    user: User,
+    period_label: str,
+    start: date,
+    end: date,
+    region_ids: Iterable[int] | None,
+    formats: Sequence[str],
+    language: str,
+    programme: Programme | None = None,
+) -> ReportRun:
+    """Record a report request and hand it to a worker once the transaction commits.
+
+    Raises PermissionDenied for users who may not build reports and ValidationError (keyed by
+    form field) for a period, scope, format or language they may not ask for. If the broker
+    cannot be reached the run stays queued with an error saying so; `retry_run` sends it again."""
+    scope = scope_for(user)
+    if not scope.can_build_reports:
+        raise PermissionDenied
+    ids = _validate_request(
+        scope, start=start, end=end, region_ids=region_ids, formats=formats, language=language
+    )
+    with transaction.atomic():
+        run = ReportRun.objects.create(
+            programme=programme or default_programme(),
+            period_label=period_label[:30],
+            period_start=start,
+            period_end=end,
+            formats=list(dict.fromkeys(formats)),
+            language=language,
+            requested_by=user,
+            stage="queued",
+        )
+        if ids:
+            run.regions.set(ids)
+        transaction.on_commit(lambda: dispatch(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def dispatch(run_id: int) -> bool:
+    """Send a queued run to the workers. False (and the reason on the row) if the broker is
+    unreachable: the run is kept, queued, to be sent again."""
+    from celery import uuid
+
+    from .tasks import build_report_run
+
+    task_id = uuid()
+    ReportRun.objects.filter(pk=run_id, status=Status.QUEUED).update(task_id=task_id)
+    try:
+        build_report_run.apply_async(
+            args=[run_id],
+            task_id=task_id,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        )
+    except _broker_errors() as exc:
+        logger.warning("report run %s not sent, broker unreachable: %s", run_id, exc)
+        ReportRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
+            task_id="", error=str(UNAVAILABLE)
+        )
+        return False
+    return True
+
+
+def retry_run(run: ReportRun, *, by: User) -> ReportRun:
+    """Send a failed run, or a queued one the broker never got, to the workers again."""
+    scope = scope_for(by)
+    if not scope.can_build_reports or not runs_visible(scope).filter(pk=run.pk).exists():
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = ReportRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status == Status.FAILED:
+            locked.status = Status.QUEUED
+            locked.attempts = 0
+        elif not (locked.status == Status.QUEUED and not locked.task_id):
+            raise ValidationError(_("Only a failed or unsent report can be sent again."))
+        locked.stage = "queued"
+        locked.percent = 0
+        locked.error = ""
+        locked.finished_at = None
+        locked.save()
+        transaction.on_commit(lambda: dispatch(locked.pk))
+    locked.refresh_from_db()
+    return locked
+
+
+# Building -----------------------------------------------------------------------------------
+class RunSuperseded(Exception):
+    """Another attempt took the run over (this worker was thought dead): stop quietly."""
+
+
+def _claim(run_id: int) -> tuple[ReportRun | None, int]:
+    """Mark the run running for this attempt, or return None when there is nothing to do:
+    done or failed, or running with a fresh heartbeat (another worker is on it)."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status in (Status.DONE, Status.FAILED):
+            return None, 0
+        if run.status == Status.RUNNING and (run.heartbeat_at or now) > now - stale_after():
+            return None, 0
+        if run.attempts >= max_attempts():
+            _fail(
+                run, _("The report could not be built after %(n)s attempts.") % {"n": run.attempts}
+            )
+            return None, 0
+        run.status = Status.RUNNING
+        run.attempts += 1
+        run.started_at = now
+        run.heartbeat_at = now
+        run.finished_at = None
+        run.stage = "starting"
+        run.percent = 0
+        run.error = ""
+        run.save()
+        return run, run.attempts
+
+
+def _fail(run: ReportRun, reason: str) -> None:
+    run.status = Status.FAILED
+    run.error = reason[:2000]
+    run.finished_at = timezone.now()
+    run.save()
+    if run.requested_by_id is None:
+        transaction.on_commit(lambda: notify_staff(run.pk))
+
+
+def _progress_writer(run_id: int, attempt: int) -> Callable[[str, int], None]:
+    delay = float(getattr(settings, "REPORT_STAGE_DELAY", 0) or 0)
+
+    def write(stage: str, percent: int) -> None:
+        updated = ReportRun.objects.filter(
+            pk=run_id, status=Status.RUNNING, attempts=attempt
+        ).update(
+            stage=str(stage)[:40],
+            percent=max(0, min(100, int(percent))),
+            heartbeat_at=timezone.now(),
+        )
+        if not updated:
+            raise RunSuperseded
+        if delay:
+            time.sleep(delay)  # REPORT_STAGE_DELAY: tests slow a run down to kill its worker
+
+    return write
+
+
+def run_report(run_id: int) -> ReportRun | None:
+    """Build a queued run: compute, snapshot, render each format, store the files, done.
+
+    Idempotent: a done or failed run, or one another worker is building, is left alone.
+    Transient database errors propagate (the task retries them); any other error marks the
+    run failed with the reason."""
+    run, attempt = _claim(run_id)
+    if run is None:
+        return ReportRun.objects.filter(pk=run_id).first()
+    progress = _progress_writer(run.pk, attempt)
+    try:
+        with translation.override(run.language):
+            _build(run, progress)
+    except RunSuperseded:
+        logger.info("report run %s attempt %s superseded by a newer attempt", run_id, attempt)
+        return ReportRun.objects.filter(pk=run_id).first()
+    except TRANSIENT_ERRORS:
+        logger.warning("report run %s: transient database error, will retry", run_id)
+        ReportRun.objects.filter(pk=run_id, status=Status.RUNNING, attempts=attempt).update(
+            status=Status.QUEUED, stage="queued", error=_("A temporary error: retrying.")
+        )
+        raise
+    except Exception as exc:  # noqa: BLE001 - any bug or bad data: the run fails with the reason
+        logger.exception("report run %s failed", run_id)
+        with transaction.atomic():
+            current = ReportRun.objects.select_for_update().get(pk=run_id)
+            if current.status == Status.RUNNING and current.attempts == attempt:
+                _fail(current, _("The report could not be built: %(error)s") % {"error": exc})
+    return ReportRun.objects.filter(pk=run_id).first()
+
+
+def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
+    from .builder import build_report_data, inputs_hash
+    from .renderers import render
+
+    region_ids = sorted(run.regions.values_list("pk", flat=True)) or None
+    progress("computing", 2)
+    data = build_report_data(
+        start=run.period_start,
+        end=run.period_end,
+        region_ids=region_ids,
+        language=run.language,
+        period_label=run.period_label,
+        programme=run.programme,
+        progress=lambda stage, percent: progress(
+            "computed" if stage == "done" else stage, 2 + int(percent * 0.6)
+        ),
+    )
+    snapshot = data.to_json()
+    digest = getattr(data, "inputs_hash", "") or inputs_hash(
+        start=run.period_start,
+        end=run.period_end,
+        region_ids=region_ids,
+        language=run.language,
+        programme=run.programme,
+    )
+    # Files of an earlier, interrupted attempt are replaced.
+    for old in ReportFile.objects.filter(run=run):
+        old.file.delete(save=False)
+        old.delete()
+    total = len(run.formats) or 1
+    stored = []
+    for i, fmt in enumerate(run.formats):
+        progress(f"rendering {fmt}", 65 + int(30 * i / total))
+        rendered = render(data, fmt)
+        report_file = ReportFile(
+            run=run,
+            format=fmt,
+            size=len(rendered.content),
+            sha256=hashlib.sha256(rendered.content).hexdigest(),
+        )
+        report_file.file.save(
+            f"run{run.pk}-{rendered.filename}", ContentFile(rendered.content), save=False
+        )
+        report_file.save()
+        stored.append(report_file)
+    progress("storing", 98)
+    with transaction.atomic():
+        current = ReportRun.objects.select_for_update().get(pk=run.pk)
+        if current.status != Status.RUNNING or current.attempts != run.attempts:
+            for f in stored:
+                f.file.delete(save=False)
+            raise RunSuperseded
+        current.snapshot = snapshot
+        current.inputs_hash = digest
+        current.status = Status.DONE
+        current.stage = "done"
+        current.percent = 100
+        current.error = ""
+        current.finished_at = timezone.now()
+        current.heartbeat_at = current.finished_at
+        current.save()
+        if current.requested_by_id is None:
+            transaction.on_commit(lambda: notify_staff(current.pk))
+
+
+def fail_run(run_id: int, reason: str) -> None:
+    """Mark a run failed (the task gave up retrying); a done run is left alone."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is not None and run.status in (Status.QUEUED, Status.RUNNING):
+            _fail(run, reason)
+
+
+# Recovery -----------------------------------------------------------------------------------
+def recover_stale_runs(*, now=None) -> dict[str, int]:
+    """Runs whose worker died: "running" without a heartbeat for REPORT_STALE_AFTER are sent
+    again (while attempts remain) or failed with the reason; queued runs the broker never got
+    are sent again. No run stays "running" forever."""
+    now = now or timezone.now()
+    limit = now - stale_after()
+    counts = {"requeued": 0, "failed": 0, "resent": 0}
+    stale = ReportRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=limit)
+    stale_ids = list(stale.values_list("pk", flat=True))
+    stale_ids += list(
+        ReportRun.objects.filter(
+            status=Status.RUNNING, heartbeat_at__isnull=True, started_at__lt=limit
+        ).values_list("pk", flat=True)
+    )
+    for run_id in stale_ids:
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update().get(pk=run_id)
+            beat = run.heartbeat_at or run.started_at
+            if run.status != Status.RUNNING or (beat and beat >= limit):
+                continue
+            if run.attempts >= max_attempts():
+                _fail(
+                    run,
+                    _(
+                        "The report build stopped (its worker was lost) %(n)s times; "
+                        "it was not finished."
+                    )
+                    % {"n": run.attempts},
+                )
+                counts["failed"] += 1
+                continue
+            run.status = Status.QUEUED
+            run.stage = "queued"
+            run.percent = 0
+            run.error = _("The worker building this report stopped; it is being built again.")
+            run.save()
+            transaction.on_commit(lambda pk=run.pk: dispatch(pk))
+            counts["requeued"] += 1
+    unsent = ReportRun.objects.filter(status=Status.QUEUED, task_id="", created_at__lt=limit)
+    for run_id in unsent.values_list("pk", flat=True):
+        ReportRun.objects.filter(pk=run_id, status=Status.QUEUED, task_id="").update(error="")
+        if dispatch(run_id):
+            counts["resent"] += 1
+    if any(counts.values()):
+        logger.warning("stale report runs: %s", counts)
+    return counts
+
+
+# The quarterly draft ------------------------------------------------------------------------
+def draft_quarterly_report(*, today: date | None = None) -> ReportRun | None:
+    """After a quarter ends, queue the programme-wide report of that quarter (once) in every
+    format; staff get an e-mail with its link when it is built. None if already drafted."""
+    today = today or timezone.localdate()
+    label, start, end = previous_quarter(today)
+    programme = default_programme()
+    with transaction.atomic():
+        exists = ReportRun.objects.filter(
+            period_label=label,
+            programme=programme,
+            requested_by__isnull=True,
+            regions__isnull=True,
+        ).exists()
+        if exists:
+            return None
+        run = ReportRun.objects.create(
+            programme=programme,
+            period_label=label,
+            period_start=start,
+            period_end=end,
+            formats=available_formats(),
+            language=settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in LANGUAGES else "en",
+            requested_by=None,
+            stage="queued",
+        )
+        transaction.on_commit(lambda: dispatch(run.pk))
+    logger.info("drafted the %s report (run %s)", label, run.pk)
+    return run
+
+
+def staff_emails() -> list[str]:
+    return list(
+        User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.ADMIN])
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
+def notify_staff(run_id: int) -> int:
+    """E-mail programme staff the link of a scheduled report run (built or failed)."""
+    run = ReportRun.objects.get(pk=run_id)
+    recipients = staff_emails()
+    if not recipients:
+        return 0
+    link = settings.SITE_URL.rstrip("/") + run.get_absolute_url()
+    if run.status == Status.DONE:
+        subject = _("Qadam: the %(period)s report is ready") % {"period": run.period_label}
+        body = _(
+            "The quarterly donor report for %(period)s has been drafted in every format.\n"
+            "Review it and download the files here:\n%(link)s\n"
+        ) % {"period": run.period_label, "link": link}
+    else:
+        subject = _("Qadam: the %(period)s report could not be built") % {
+            "period": run.period_label
+        }
+        body = _("The report for %(period)s failed: %(error)s\nRetry it here:\n%(link)s\n") % {
+            "period": run.period_label,
+            "error": run.error,
+            "link": link,
+        }
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -1,0 +1,225 @@
+"""Report run pages: the list of past runs, the request form, a run's live progress, retry and
+file downloads. Thin: the rules live in reports/services.py."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.scope import scope_for
+
+from . import services
+from .models import ReportRun
+from .run_forms import ReportRequestForm, format_label
+
+STAGES = {
+    "queued": gettext_lazy("Waiting for a worker"),
+    "starting": gettext_lazy("Starting"),
+    "computing": gettext_lazy("Counting the numbers"),
+    "fingerprint": gettext_lazy("Checking the data"),
+    "indicators": gettext_lazy("Computing the indicators"),
+    "people": gettext_lazy("Counting people reached"),
+    "events": gettext_lazy("Listing the events"),
+    "feedback": gettext_lazy("Summarising feedback"),
+    "knowledge": gettext_lazy("Comparing test scores"),
+    "narrative": gettext_lazy("Adding the narrative"),
+    "computed": gettext_lazy("Numbers ready"),
+    "storing": gettext_lazy("Saving the files"),
+    "done": gettext_lazy("Finished"),
+}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
+    "xml": "application/xml",
+}
+SORTS = {
+    "-created": "-created_at",
+    "created": "created_at",
+    "-period": "-period_start",
+    "period": "period_start",
+    "status": "status",
+}
+
+
+def stage_label(stage: str) -> str:
+    if stage.startswith("rendering "):
+        return _("Writing the %(format)s file") % {"format": stage.split(" ", 1)[1].upper()}
+    return str(STAGES.get(stage, stage.replace("_", " ")))
+
+
+def duration_text(run: ReportRun) -> str:
+    if not (run.started_at and run.finished_at):
+        return ""
+    seconds = max(0, int((run.finished_at - run.started_at) / timedelta(seconds=1)))
+    if seconds < 60:
+        return _("%(s)s s") % {"s": seconds}
+    return _("%(m)s min %(s)s s") % {"m": seconds // 60, "s": seconds % 60}
+
+
+def _visible_run(request, pk: int) -> ReportRun:
+    scope = scope_for(request.user)
+    runs = services.runs_visible(scope).select_related("requested_by", "programme")
+    return get_object_or_404(runs.prefetch_related("regions", "files"), pk=pk)
+
+
+SUMMARY = (
+    ("people", gettext_lazy("People reached (unique)")),
+    ("women", gettext_lazy("Women")),
+    ("men", gettext_lazy("Men")),
+    ("events", gettext_lazy("Events held")),
+    ("sessions", gettext_lazy("Sessions delivered")),
+    ("partners", gettext_lazy("Partners engaged")),
+    ("respondents", gettext_lazy("Feedback respondents")),
+    ("satisfied_pct", gettext_lazy("Satisfied respondents, %")),
+    ("knowledge_gain", gettext_lazy("Mean knowledge gain, points")),
+)
+
+
+def summary_rows(run: ReportRun) -> list[tuple[str, object]]:
+    """The headline numbers frozen in the run's snapshot (as the donor files show them)."""
+    summary = (run.snapshot or {}).get("summary") or {}
+    return [(label, summary[key]) for key, label in SUMMARY if summary.get(key) is not None]
+
+
+def _run_context(run: ReportRun) -> dict:
+    order = {fmt: i for i, fmt in enumerate(run.formats)}
+    files = sorted(run.files.all(), key=lambda f: (order.get(f.format, 99), f.format))
+    return {
+        "summary": summary_rows(run) if run.status == ReportRun.Status.DONE else [],
+        "run": run,
+        "stage": stage_label(run.stage),
+        "duration": duration_text(run),
+        "files": [(f, format_label(f.format)) for f in files],
+        "is_active": run.status in (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING),
+        "unsent": run.status == ReportRun.Status.QUEUED and not run.task_id,
+    }
+
+
+@login_required
+def run_list(request):
+    """Past report runs the user may see, newest first, with their files."""
+    scope = scope_for(request.user)
+    runs = services.runs_visible(scope).select_related("requested_by", "programme")
+    status = request.GET.get("status", "")
+    if status in ReportRun.Status.values:
+        runs = runs.filter(status=status)
+    sort = request.GET.get("sort", "-created")
+    runs = runs.order_by(SORTS.get(sort, "-created_at"), "-pk")
+    page = Paginator(runs.prefetch_related("regions", "files"), 20).get_page(
+        request.GET.get("page")
+    )
+    rows = [_run_context(run) for run in page.object_list]
+    query = "&".join(
+        f"{k}={v}" for k, v in (("status", status), ("sort", sort)) if v and k in request.GET
+    )
+    return render(
+        request,
+        "reports/run_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "sort": sort,
+            "statuses": ReportRun.Status.choices,
+            "querystring": query,
+            "can_request": scope.can_build_reports,
+        },
+    )
+
+
+@login_required
+def run_new(request):
+    """The request form; a valid request is queued and the user sent to its progress page."""
+    scope = scope_for(request.user)
+    if not scope.can_build_reports:
+        raise PermissionDenied
+    form = ReportRequestForm(request.POST or None, scope=scope)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["period"]:
+        label, start, end = form.cleaned_data["period"]
+        try:
+            run = services.request_report(
+                user=request.user,
+                period_label=label,
+                start=start,
+                end=end,
+                region_ids=form.region_ids(),
+                formats=form.cleaned_data["formats"],
+                language=form.cleaned_data["language"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if run.status == ReportRun.Status.QUEUED and not run.task_id:
+                messages.error(request, services.UNAVAILABLE)
+            else:
+                messages.success(request, _("Your report has been requested."))
+            return redirect(run)
+    return render(request, "reports/run_new.html", {"form": form})
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = _visible_run(request, pk)
+    return render(request, "reports/run_detail.html", _run_context(run))
+
+
+@login_required
+def run_progress(request, pk: int):
+    """The progress fragment htmx polls while a run is queued or running."""
+    run = _visible_run(request, pk)
+    return render(request, "reports/partials/run_progress.html", _run_context(run))
+
+
+@login_required
+@require_POST
+def run_retry(request, pk: int):
+    """Send a failed (or never sent) run to the workers again."""
+    run = _visible_run(request, pk)
+    try:
+        run = services.retry_run(run, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if run.status == ReportRun.Status.QUEUED and not run.task_id:
+            messages.error(request, services.UNAVAILABLE)
+        else:
+            messages.success(request, _("The report is being built again."))
+    return redirect(run)
+
+
+@login_required
+def run_download(request, pk: int, fmt: str):
+    """One file of a finished run, streamed from storage."""
+    scope = scope_for(request.user)
+    if not services.can_download(scope):
+        raise PermissionDenied
+    run = _visible_run(request, pk)
+    if run.status != ReportRun.Status.DONE:
+        raise Http404
+    report_file = next((f for f in run.files.all() if f.format == fmt), None)
+    if report_file is None or not report_file.file:
+        raise Http404
+    name = report_file.file.name.rsplit("/", 1)[-1]
+    name = name.split("-", 1)[1] if name.startswith(f"run{run.pk}-") else name
+    extension = name.rsplit(".", 1)[-1].lower()
+    content_type = (
+        CONTENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    )
+    try:
+        handle = report_file.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)

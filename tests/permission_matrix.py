@@ -1,0 +1,441 @@
+"""Who may open which page: the expectations walked by tests/test_permission_matrix.py.
+
+The test introspects EVERY named URL pattern of the project (config.urls, recursively, with
+namespaces) and requests it as each role. A URL name missing from MATRIX fails the test, so a
+new page cannot ship without deciding who may see it.
+
+HOW TO ADD AN ENTRY (one line per URL name, "namespace:name"):
+
+    "trainings:event_detail": page({"pk": "event"}, REGION_OBJECT),
+    "reports:run_download": page({"pk": "report_run", "fmt": "=xlsx"}, REGION_OBJECT),
+    "trainings:session_toggle": page({"pk": "session"}, POST_ONLY),
+
+- kwargs: each value names an object built by OBJECTS below ("event" -> its pk;
+  "event.feedback_token" -> that attribute; "=xlsx" -> the literal string "xlsx").
+  Every object is of region A (Mangystau, KZ-47). Need another kind of object? Add a builder
+  to OBJECTS (a function returning one object of region A, preferably from the demo data).
+- expect: the status per role. Roles: anonymous, viewer, coordinator_own (coordinator of
+  Mangystau = the object's region), coordinator_other (coordinator of Kyzylorda), staff, admin.
+  Use a preset (LOGIN, REGION_OBJECT, PERSONAL, MANAGE, ADMIN_ONLY, PUBLIC...) or
+  `expect(ANON=302, viewer=403, ...)`. Rules of the project: outside the user's scope is 404,
+  not 403 (existence must not leak); a viewer never gets personal data (404 on a person's
+  page, 403 on a page that only lists people); a GET on a POST-only view is 405.
+- query: optional query string appended to the URL ("?q=..." ).
+Viewers' 200 responses are also checked for the name of a demo person (never shown to them),
+and every response carries the Content-Security-Policy header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "viewer", "coordinator_own", "coordinator_other", "staff", "admin")
+
+
+def expect(
+    anonymous=302, viewer=200, coordinator_own=200, coordinator_other=200, staff=200, admin=200
+):
+    """Expected status per role; defaults: anonymous is sent to the login page, others 200."""
+    return {
+        "anonymous": anonymous,
+        "viewer": viewer,
+        "coordinator_own": coordinator_own,
+        "coordinator_other": coordinator_other,
+        "staff": staff,
+        "admin": admin,
+    }
+
+
+# Presets ------------------------------------------------------------------------------------
+PUBLIC = expect(anonymous=200)  # anyone, logged in or not
+LOGIN = expect()  # any logged-in user; anonymous -> login page
+# An object of region A that aggregates-only viewers may see (events, sessions, reports).
+REGION_OBJECT = expect(coordinator_other=404)
+# An object of region A that viewers may not see either (a person, an enrolment, feedback text).
+PERSONAL = expect(viewer=404, coordinator_other=404)
+# A page listing people (no object in the URL): viewers are refused, coordinators see their own.
+PEOPLE_LIST = expect(viewer=403)
+# Edits of region data: viewers refused, coordinators of other regions 404.
+REGION_EDIT = expect(viewer=403, coordinator_other=404)
+# Pages for editors without an object: viewers refused.
+EDITORS = expect(viewer=403)
+# Administration pages of Qadam itself (users, audit log).
+ADMIN_ONLY = expect(viewer=403, coordinator_own=403, coordinator_other=403, staff=403)
+# Admins and programme staff (reference data, settings of the programme).
+STAFF_ONLY = expect(viewer=403, coordinator_own=403, coordinator_other=403)
+# Django admin: only is_staff users (demo: the admin) get in; others go to the admin login.
+DJANGO_ADMIN = expect(viewer=302, coordinator_own=302, coordinator_other=302, staff=302)
+# A POST-only endpoint opened with GET.
+POST_ONLY = expect(
+    anonymous=405, viewer=405, coordinator_own=405, coordinator_other=405, staff=405, admin=405
+)
+POST_ONLY_LOGIN = expect(
+    viewer=405, coordinator_own=405, coordinator_other=405, staff=405, admin=405
+)
+
+
+@dataclass
+class Page:
+    kwargs: dict[str, str] = field(default_factory=dict)
+    expect: dict[str, int] = field(default_factory=lambda: dict(LOGIN))
+    query: str = ""
+
+
+def page(
+    kwargs: dict[str, str] | None = None, expected: dict[str, int] | None = None, query: str = ""
+) -> Page:
+    return Page(kwargs or {}, dict(expected or LOGIN), query)
+
+
+# Objects of region A (Mangystau) the kwargs refer to ---------------------------------------
+def _event():
+    from trainings.models import TrainingEvent
+
+    return (
+        TrainingEvent.objects.filter(region__code="KZ-47", enrolments__isnull=False)
+        .order_by("start_date", "pk")
+        .first()
+    )
+
+
+def _session():
+    return _event().sessions.order_by("date", "pk").first()
+
+
+def _person():
+    """A person living in Mangystau who only went to Mangystau events: a coordinator of
+    Kyzylorda must not see them."""
+    from participants.models import Participant
+
+    return (
+        Participant.objects.filter(region__code="KZ-47", enrolments__isnull=False)
+        .exclude(enrolments__event__region__code__in=["KZ-43"])
+        .order_by("pk")
+        .first()
+    )
+
+
+def _enrolment():
+    return _event().enrolments.order_by("pk").first()
+
+
+def _feedback():
+    from participants.models import Feedback
+
+    return Feedback.objects.filter(event__region__code="KZ-47").order_by("pk").first()
+
+
+def _region():
+    from regions.models import Region
+
+    return Region.objects.get(code="KZ-47")
+
+
+def _user():
+    """A user to administer: the Mangystau coordinator."""
+    from accounts.models import User
+
+    return User.objects.get(username="coord.mangystau")
+
+
+def _programme():
+    from trainings.models import Programme
+
+    return Programme.objects.order_by("pk").first()
+
+
+def _indicator():
+    from reports.models import Indicator
+
+    return Indicator.objects.order_by("pk").first()
+
+
+def _report_run():
+    """A finished report run requested by the Mangystau coordinator for their region, with its
+    xlsx file (viewers may see finished runs and download them)."""
+    from reports.models import ReportFile, ReportRun
+
+    run = (
+        ReportRun.objects.filter(
+            requested_by__username="coord.mangystau", status="done", files__format="xlsx"
+        )
+        .order_by("pk")
+        .first()
+    )
+    if run is not None:
+        return run
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    run = ReportRun.objects.create(
+        requested_by=User.objects.get(username="coord.mangystau"),
+        period_label="2024Q3",
+        period_start=date(2024, 7, 1),
+        period_end=date(2024, 9, 30),
+        formats=["xlsx"],
+        status="done",
+        percent=100,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
+    run.regions.set([_region()])
+    report_file = ReportFile(run=run, format="xlsx", size=6)
+    report_file.file.save("matrix.xlsx", ContentFile(b"matrix"), save=True)
+    return run
+
+
+def _narrative():
+    """The Q3 2024 narrative of Mangystau (region A)."""
+    from datetime import date
+
+    from reports.models import Narrative
+
+    narrative, _created = Narrative.objects.get_or_create(
+        programme=_programme(),
+        period_label="2024Q3",
+        region=_region(),
+        defaults={
+            "period_start": date(2024, 7, 1),
+            "period_end": date(2024, 9, 30),
+            "highlights": "Two trainings held in Aktau.",
+        },
+    )
+    return narrative
+
+
+def _district():
+    """A district of region A with events and people (Beyneu)."""
+    from regions.models import District
+
+    return District.objects.get(region__code="KZ-47", name_en="Beyneu District")
+
+
+def _partner():
+    from regions.models import PartnerOrganisation
+
+    return PartnerOrganisation.objects.filter(region__code="KZ-47").order_by("pk").first()
+
+
+def _activity_line():
+    from trainings.models import ActivityLine
+
+    return ActivityLine.objects.order_by("pk").first()
+
+
+def _category():
+    from participants.models import ParticipantCategory
+
+    return ParticipantCategory.objects.order_by("pk").first()
+
+
+def _topic():
+    from trainings.models import Topic
+
+    return Topic.objects.order_by("pk").first()
+
+
+def _facilitator():
+    from trainings.models import Facilitator
+
+    return Facilitator.objects.order_by("pk").first()
+
+
+def _import_batch():
+    """An import uploaded by the Mangystau coordinator for a Mangystau event."""
+    from participants.imports.services import start_import
+
+    coord = _user()
+    data = "ФИО;Пол;Год рождения\nТестов Матрица;М;1990\n".encode()
+    return start_import(event=_event(), data=data, filename="matrix.csv", user=coord)
+
+
+OBJECTS: dict[str, Callable[[], object]] = {
+    "import_batch": _import_batch,
+    "event": _event,
+    "session": _session,
+    "person": _person,
+    "enrolment": _enrolment,
+    "feedback": _feedback,
+    "region": _region,
+    "user": _user,
+    "programme": _programme,
+    "indicator": _indicator,
+    "report_run": _report_run,
+    "narrative": _narrative,
+    "district": _district,
+    "partner": _partner,
+    "activity_line": _activity_line,
+    "category": _category,
+    "topic": _topic,
+    "facilitator": _facilitator,
+}
+
+# URL name patterns not walked (with the reason). Django admin's own pages are many and
+# generated; a few representative changelists are in MATRIX instead.
+SKIP_PREFIXES = {
+    "admin:": "Django admin internals (representative changelists are in MATRIX)",
+}
+ADMIN_SAMPLES = {
+    "admin:index",
+    "admin:trainings_trainingevent_changelist",
+    "admin:participants_participant_changelist",
+    "admin:accounts_user_changelist",
+}
+
+# The matrix -------------------------------------------------------------------------------
+MATRIX: dict[str, Page] = {
+    # Project-level
+    "home": page(),
+    "login": page(
+        expected=expect(
+            anonymous=200,
+            viewer=302,
+            coordinator_own=302,
+            coordinator_other=302,
+            staff=302,
+            admin=302,
+        )
+    ),
+    # Django 5: logout is POST-only.
+    "logout": page(expected=POST_ONLY),
+    # Language switcher: a GET just redirects back.
+    "set_language": page(
+        expected=expect(
+            anonymous=302,
+            viewer=302,
+            coordinator_own=302,
+            coordinator_other=302,
+            staff=302,
+            admin=302,
+        )
+    ),
+    "healthz": page(expected=expect(anonymous=200)),
+    # Django admin samples (index + changelists; ScopedAdmin filters the rows)
+    "admin:index": page(expected=DJANGO_ADMIN),
+    "admin:trainings_trainingevent_changelist": page(expected=DJANGO_ADMIN),
+    "admin:participants_participant_changelist": page(expected=DJANGO_ADMIN),
+    "admin:accounts_user_changelist": page(expected=DJANGO_ADMIN),
+    # Events
+    "trainings:event_list": page(),
+    "trainings:event_detail": page({"pk": "event"}, REGION_OBJECT),
+    "trainings:event_create": page(expected=EDITORS),
+    "trainings:event_edit": page({"pk": "event"}, REGION_EDIT),
+    # The demo event is held: the page explains why it cannot be deleted (no delete button).
+    "trainings:event_delete": page({"pk": "event"}, REGION_EDIT),
+    "trainings:event_mark_held": page({"pk": "event"}, POST_ONLY_LOGIN),
+    "trainings:event_mark_reported": page({"pk": "event"}, POST_ONLY_LOGIN),
+    "trainings:event_unlock": page({"pk": "event"}, POST_ONLY_LOGIN),
+    "trainings:event_sessions": page({"pk": "event"}, REGION_EDIT),
+    "trainings:sessions_per_day": page({"pk": "event"}, POST_ONLY_LOGIN),
+    "trainings:session_edit": page({"pk": "session"}, REGION_EDIT),
+    "trainings:session_delete": page({"pk": "session"}, REGION_EDIT),
+    # People
+    "participants:person_detail": page({"pk": "person"}, PERSONAL),
+    # People list, edit and merge; roster and attendance of an event (participants/urls.py)
+    "participants:person_list": page(expected=PEOPLE_LIST),
+    "participants:person_edit": page({"pk": "person"}, PERSONAL),
+    "participants:person_merge": page({"pk": "person"}, PERSONAL),
+    "participants:person_consent": page({"pk": "person"}, PERSONAL),
+    "participants:roster_add": page({"event_pk": "event"}, REGION_EDIT, query="?q=a"),
+    "participants:roster_new": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:roster_remove": page({"event_pk": "event", "pk": "enrolment"}, REGION_EDIT),
+    "participants:attendance_grid": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:attendance_toggle": page({"event_pk": "event"}, POST_ONLY_LOGIN),
+    "participants:attendance_all_present": page({"event_pk": "event"}, POST_ONLY_LOGIN),
+    # Qadam administration (accounts/urls.py): admins only
+    "accounts:user_list": page(expected=ADMIN_ONLY),
+    "accounts:user_create": page(expected=ADMIN_ONLY),
+    "accounts:user_edit": page({"pk": "user"}, ADMIN_ONLY),
+    "accounts:user_password_link": page({"pk": "user"}, ADMIN_ONLY),
+    "accounts:user_deactivate": page({"pk": "user"}, ADMIN_ONLY),
+    # A set-password link with a wrong token: a page saying so, for anyone.
+    "accounts:set_password": page({"uidb64": "=MQ", "token": "=bad-token"}, PUBLIC),
+    "accounts:two_factor_setup": page(expected=STAFF_ONLY),
+    "two_factor_verify": page(),
+    "accounts:audit_log": page(expected=ADMIN_ONLY),
+    "accounts:security_log": page(expected=ADMIN_ONLY),
+    "accounts:person_export": page({"pk": "person"}, ADMIN_ONLY),
+    "accounts:person_erase": page({"pk": "person"}, ADMIN_ONLY),
+    "accounts:retention": page(expected=ADMIN_ONLY),
+    # Spreadsheet import and list exports (participants/import_urls.py)
+    "imports:home": page(expected=EDITORS),
+    "imports:template": page(expected=EDITORS, query="?kind=attendance&lang=kk&fmt=xlsx"),
+    "imports:upload": page({"pk": "event"}, REGION_EDIT),
+    "imports:batch_detail": page({"pk": "import_batch"}, PERSONAL),
+    "imports:batch_progress": page({"pk": "import_batch"}, PERSONAL),
+    "imports:batch_confirm": page({"pk": "import_batch"}, POST_ONLY_LOGIN),
+    "imports:export_events": page({"fmt": "=csv"}, LOGIN),
+    "imports:export_participants": page({"fmt": "=xlsx"}, PEOPLE_LIST),
+    "imports:export_attendance": page({"fmt": "=csv"}, PEOPLE_LIST),
+    # Report runs (reports/views.py): viewers see finished runs and download their files.
+    "reports:run_list": page(),
+    "reports:run_new": page(expected=EDITORS),
+    "reports:run_detail": page({"pk": "report_run"}, REGION_OBJECT),
+    "reports:run_progress": page({"pk": "report_run"}, REGION_OBJECT),
+    "reports:run_retry": page({"pk": "report_run"}, POST_ONLY_LOGIN),
+    "reports:run_download": page({"pk": "report_run", "fmt": "=xlsx"}, REGION_OBJECT),
+    # Results framework and narratives (reports/framework_views.py): all read, staff edit.
+    "reports:indicator_list": page(),
+    "reports:indicator_detail": page({"pk": "indicator"}),
+    "reports:indicator_create": page(expected=STAFF_ONLY),
+    "reports:indicator_edit": page({"pk": "indicator"}, STAFF_ONLY),
+    "reports:indicator_delete": page({"pk": "indicator"}, STAFF_ONLY),
+    "reports:narrative_list": page(),
+    "reports:narrative_create": page(expected=STAFF_ONLY),
+    "reports:narrative_edit": page({"pk": "narrative"}, STAFF_ONLY),
+    # Feedback: the public link (no account), an event's feedback pages (participants/urls.py)
+    "feedback:form": page({"token": "event.feedback_token"}, PUBLIC),
+    "feedback:thanks": page({"token": "event.feedback_token"}, PUBLIC),
+    "participants:event_feedback": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:event_feedback_qr": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:event_feedback_print": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:event_feedback_toggle": page({"event_pk": "event"}, POST_ONLY_LOGIN),
+    "participants:event_feedback_entry": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:event_scores_entry": page({"event_pk": "event"}, REGION_EDIT),
+    # Management of regions, partners and reference data (regions/manage_urls.py): admins only
+    "manage:index": page(expected=ADMIN_ONLY),
+    "manage:region_list": page(expected=ADMIN_ONLY),
+    "manage:region_edit": page({"pk": "region"}, ADMIN_ONLY),
+    "manage:district_merge": page({"pk": "district"}, ADMIN_ONLY),
+    "manage:partner_detail": page({"pk": "partner"}, ADMIN_ONLY),
+    "manage:district_list": page(expected=ADMIN_ONLY),
+    "manage:district_create": page(expected=ADMIN_ONLY),
+    "manage:district_edit": page({"pk": "district"}, ADMIN_ONLY),
+    "manage:district_deactivate": page({"pk": "district"}, ADMIN_ONLY),
+    "manage:district_delete": page({"pk": "district"}, ADMIN_ONLY),
+    "manage:partner_list": page(expected=ADMIN_ONLY),
+    "manage:partner_create": page(expected=ADMIN_ONLY),
+    "manage:partner_edit": page({"pk": "partner"}, ADMIN_ONLY),
+    "manage:partner_deactivate": page({"pk": "partner"}, ADMIN_ONLY),
+    "manage:partner_delete": page({"pk": "partner"}, ADMIN_ONLY),
+    "manage:programme_list": page(expected=ADMIN_ONLY),
+    "manage:programme_create": page(expected=ADMIN_ONLY),
+    "manage:programme_edit": page({"pk": "programme"}, ADMIN_ONLY),
+    "manage:programme_deactivate": page({"pk": "programme"}, ADMIN_ONLY),
+    "manage:programme_delete": page({"pk": "programme"}, ADMIN_ONLY),
+    "manage:activityline_list": page(expected=ADMIN_ONLY),
+    "manage:activityline_create": page(expected=ADMIN_ONLY),
+    "manage:activityline_edit": page({"pk": "activity_line"}, ADMIN_ONLY),
+    "manage:activityline_deactivate": page({"pk": "activity_line"}, ADMIN_ONLY),
+    "manage:activityline_delete": page({"pk": "activity_line"}, ADMIN_ONLY),
+    "manage:category_list": page(expected=ADMIN_ONLY),
+    "manage:category_create": page(expected=ADMIN_ONLY),
+    "manage:category_edit": page({"pk": "category"}, ADMIN_ONLY),
+    "manage:category_deactivate": page({"pk": "category"}, ADMIN_ONLY),
+    "manage:category_delete": page({"pk": "category"}, ADMIN_ONLY),
+    "manage:topic_list": page(expected=ADMIN_ONLY),
+    "manage:topic_create": page(expected=ADMIN_ONLY),
+    "manage:topic_edit": page({"pk": "topic"}, ADMIN_ONLY),
+    "manage:topic_deactivate": page({"pk": "topic"}, ADMIN_ONLY),
+    "manage:topic_delete": page({"pk": "topic"}, ADMIN_ONLY),
+    "manage:facilitator_list": page(expected=ADMIN_ONLY),
+    "manage:facilitator_create": page(expected=ADMIN_ONLY),
+    "manage:facilitator_edit": page({"pk": "facilitator"}, ADMIN_ONLY),
+    "manage:facilitator_deactivate": page({"pk": "facilitator"}, ADMIN_ONLY),
+    "manage:facilitator_delete": page({"pk": "facilitator"}, ADMIN_ONLY),
+}

@@ -1,0 +1,274 @@
+"""The attendance grid of an event: people x sessions, one tap per cell with htmx, a plain form
+with checkboxes and Save without JavaScript, "all present" per session, counts per session."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from participants.models import Attendance
+from participants.services import record_attendance
+from tests.factories import EnrolmentFactory, EventFactory, SessionFactory, region
+from trainings.models import TrainingEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event():
+    """A Mangystau event with two sessions and three people on the roster."""
+    event = EventFactory(region=region("KZ-47"), status=TrainingEvent.Status.HELD)
+    SessionFactory(event=event, title="Day 1")
+    SessionFactory(event=event, title="Day 2")
+    for name in ("Айжан", "Болат", "Вадим"):
+        EnrolmentFactory(event=event, participant__full_name=f"{name} Тестов")
+    return event
+
+
+def _login(client, username="coord.mangystau"):
+    client.force_login(User.objects.get(username=username))
+
+
+def _ids(event):
+    enrolments = list(event.enrolments.order_by("participant__full_name"))
+    sessions = list(event.sessions.order_by("pk"))
+    return enrolments, sessions
+
+
+def _present(event) -> set[tuple[int, int]]:
+    return set(
+        Attendance.objects.filter(session__event=event).values_list("enrolment_id", "session_id")
+    )
+
+
+def test_grid_shows_people_by_sessions_with_counts(client, event):
+    enrolments, sessions = _ids(event)
+    record_attendance(enrolment=enrolments[0], session=sessions[0])
+    _login(client)
+    response = client.get(reverse("participants:attendance_grid", args=[event.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    grid = response.context["grid"]
+    assert [row.enrolment for row in grid.rows] == enrolments
+    assert grid.session_counts == [(sessions[0], 1), (sessions[1], 0)]
+    assert html.count('type="checkbox"') == 6
+    assert html.count(" checked") == 1
+    assert f'id="count-{sessions[0].pk}">1<' in html
+    # Usable at 360 px: the table scrolls sideways and the names stay in view.
+    assert "table-responsive attendance-grid" in html and 'class="sticky-col' in html
+    # Each checkbox has a label naming the person and the session.
+    assert f'for="a-{enrolments[0].pk}-{sessions[0].pk}"' in html
+    # Works without JavaScript: a form posting to the grid with a Save button.
+    assert f'action="{reverse("participants:attendance_grid", args=[event.pk])}"' in html
+
+
+def test_one_tap_with_htmx_saves_and_returns_the_cell_and_the_count(client, event):
+    enrolments, sessions = _ids(event)
+    e, s = enrolments[1], sessions[0]
+    _login(client)
+    url = reverse("participants:attendance_toggle", args=[event.pk])
+    # htmx sends the grid form (the ticked boxes as p=...) plus the cell's enrolment and session.
+    response = client.post(
+        url, {"enrolment": e.pk, "session": s.pk, "p": [f"{e.pk}-{s.pk}"]}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith("<td") and " checked" in html
+    assert f'<span id="count-{s.pk}" hx-swap-oob="true">1</span>' in html
+    assert _present(event) == {(e.pk, s.pk)}
+
+    # Untick: no p for this cell any more.
+    response = client.post(url, {"enrolment": e.pk, "session": s.pk}, HTTP_HX_REQUEST="true")
+    assert " checked" not in response.content.decode()
+    assert 'hx-swap-oob="true">0</span>' in response.content.decode()
+    assert _present(event) == set()
+
+
+def test_plain_toggle_redirects_back_to_the_grid(client, event):
+    enrolments, sessions = _ids(event)
+    _login(client)
+    response = client.post(
+        reverse("participants:attendance_toggle", args=[event.pk]),
+        {"enrolment": enrolments[0].pk, "session": sessions[1].pk, "present": "1"},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("participants:attendance_grid", args=[event.pk])
+    assert _present(event) == {(enrolments[0].pk, sessions[1].pk)}
+
+
+def test_plain_form_saves_exactly_the_ticked_boxes(client, event):
+    enrolments, sessions = _ids(event)
+    record_attendance(enrolment=enrolments[2], session=sessions[1])  # will be unticked
+    _login(client)
+    ticked = [(enrolments[0].pk, sessions[0].pk), (enrolments[1].pk, sessions[1].pk)]
+    response = client.post(
+        reverse("participants:attendance_grid", args=[event.pk]),
+        {"p": [f"{e}-{s}" for e, s in ticked] + ["junk", "999999-1"]},
+        follow=True,
+    )
+    assert "Attendance saved: 2 marked present, 1 marked absent." in response.content.decode()
+    assert _present(event) == set(ticked)
+
+
+def test_all_present_marks_the_whole_roster_for_one_session(client, event):
+    enrolments, sessions = _ids(event)
+    record_attendance(enrolment=enrolments[0], session=sessions[0])
+    _login(client)
+    url = reverse("participants:attendance_all_present", args=[event.pk])
+    response = client.post(url, {"session": sessions[0].pk}, follow=True)
+    assert "2 more people marked present." in response.content.decode()
+    assert _present(event) == {(e.pk, sessions[0].pk) for e in enrolments}
+
+    # With htmx the refreshed grid comes back, counts included.
+    response = client.post(url, {"session": sessions[1].pk}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.startswith('<div id="attendance-grid"')
+    assert f'id="count-{sessions[1].pk}">3<' in html
+    assert len(_present(event)) == 6
+
+
+def test_other_regions_coordinator_gets_404_and_viewer_403(client, event):
+    enrolments, sessions = _ids(event)
+    data = {"enrolment": enrolments[0].pk, "session": sessions[0].pk, "present": "1"}
+    _login(client, "coord.kyzylorda")
+    assert client.get(reverse("participants:attendance_grid", args=[event.pk])).status_code == 404
+    toggle = reverse("participants:attendance_toggle", args=[event.pk])
+    assert client.post(toggle, data).status_code == 404
+    all_present = reverse("participants:attendance_all_present", args=[event.pk])
+    assert client.post(all_present, {"session": sessions[0].pk}).status_code == 404
+    _login(client, "viewer")
+    assert client.get(reverse("participants:attendance_grid", args=[event.pk])).status_code == 403
+    assert client.post(toggle, data).status_code == 403
+    assert _present(event) == set()
+
+
+def test_a_session_or_person_of_another_event_is_refused(client, event):
+    other = EventFactory(region=region("KZ-47"))
+    other_session = SessionFactory(event=other)
+    other_enrolment = EnrolmentFactory(event=other)
+    enrolments, sessions = _ids(event)
+    _login(client)
+    toggle = reverse("participants:attendance_toggle", args=[event.pk])
+    bad = [
+        {"enrolment": enrolments[0].pk, "session": other_session.pk, "present": "1"},
+        {"enrolment": other_enrolment.pk, "session": sessions[0].pk, "present": "1"},
+    ]
+    for data in bad:
+        assert client.post(toggle, data).status_code == 404
+    assert _present(event) == set()
+    assert not Attendance.objects.filter(session=other_session).exists()
+
+
+def test_reported_event_is_read_only_for_its_coordinator(client, event):
+    enrolments, sessions = _ids(event)
+    event.status = TrainingEvent.Status.REPORTED
+    event.save()
+    _login(client)
+    response = client.get(reverse("participants:attendance_grid", args=[event.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This event is reported" in html
+    assert html.count(" disabled") == 6
+    toggle = reverse("participants:attendance_toggle", args=[event.pk])
+    data = {"enrolment": enrolments[0].pk, "session": sessions[0].pk, "present": "1"}
+    assert client.post(toggle, data).status_code == 403
+    grid = reverse("participants:attendance_grid", args=[event.pk])
+    assert client.post(grid, {"p": [f"{enrolments[0].pk}-{sessions[0].pk}"]}).status_code == 403
+    # Programme staff may still correct it.
+    _login(client, "undp.staff")
+    assert client.post(toggle, data).status_code == 302
+    assert _present(event) == {(enrolments[0].pk, sessions[0].pk)}
+
+
+def test_grid_query_count_does_not_grow_with_people(client, event):
+    _login(client)
+    url = reverse("participants:attendance_grid", args=[event.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = count()
+    sessions = list(event.sessions.all())
+    for _ in range(30):
+        enrolment = EnrolmentFactory(event=event)
+        record_attendance(enrolment=enrolment, session=sessions[0])
+    assert count() == small
+
+
+# In a real browser (htmx on, 360 px phone) ----------------------------------------------------
+
+
+def _demo_event():
+    return (
+        TrainingEvent.objects.filter(region__code="KZ-47", enrolments__isnull=False)
+        .exclude(status=TrainingEvent.Status.REPORTED)
+        .exclude(sessions__isnull=True)
+        .distinct()
+        .order_by("start_date", "pk")
+        .first()
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_tap_on_a_phone_updates_the_cell_and_count(phone, demo):
+    from .browser_fixtures import assert_accessible, login, screenshot
+
+    event = _demo_event()
+    Attendance.objects.filter(session__event=event).delete()
+    enrolment = event.enrolments.order_by("participant__full_name", "pk").first()
+    session = event.sessions.order_by("date", "start_time", "pk").first()
+    login(phone, "coord.mangystau")
+    phone.goto(phone.base + reverse("participants:attendance_grid", args=[event.pk]))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone)
+    box = phone.locator(f"#a-{enrolment.pk}-{session.pk}")
+    box.tap()
+    phone.wait_for_function(
+        f"document.getElementById('count-{session.pk}').textContent.trim() === '1'"
+    )
+    screenshot(phone, "attendance-phone")
+    assert phone.locator(f"#a-{enrolment.pk}-{session.pk}").is_checked()
+    assert Attendance.objects.filter(enrolment=enrolment, session=session).exists()
+    # The name column stays in view when the grid scrolls sideways.
+    phone.locator("#attendance-grid").evaluate("el => el.scrollLeft = 400")
+    name = phone.locator("tbody th.sticky-col").first.bounding_box()
+    assert name is not None and name["x"] < 40
+
+    # "All present" for the session refreshes the grid and its count.
+    phone.get_by_role("button", name="All present").first.tap()
+    n = event.enrolments.count()
+    phone.wait_for_function(
+        f"document.getElementById('count-{session.pk}').textContent.trim() === '{n}'"
+    )
+    assert Attendance.objects.filter(session=session).count() == n
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_search_as_you_type_and_add_to_the_roster(page, demo):
+    from participants.models import Enrolment, Participant
+
+    from .browser_fixtures import assert_accessible, login, screenshot
+
+    event = _demo_event()
+    person = (
+        Participant.objects.filter(region__code="KZ-47")
+        .exclude(enrolments__event=event)
+        .order_by("pk")
+        .first()
+    )
+    login(page, "coord.mangystau")
+    page.goto(page.base + reverse("participants:roster_add", args=[event.pk]))
+    page.get_by_label("Search the registry").press_sequentially(person.full_name, delay=20)
+    result = page.locator("#search-results li", has_text=person.full_name).first
+    result.wait_for()
+    assert_accessible(page)
+    screenshot(page, "roster-add")
+    result.get_by_role("button", name="Add").click()
+    page.locator("#search-results .badge", has_text="Added").first.wait_for()
+    page.locator("#roster-list", has_text=person.full_name).wait_for()
+    assert Enrolment.objects.filter(event=event, participant=person).exists()

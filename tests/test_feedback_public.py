@@ -1,0 +1,279 @@
+"""The public feedback link: participants answer on their phones without an account."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from participants.feedback_forms import started_token
+from participants.feedback_views import DEVICE_COOKIE
+from participants.models import Feedback
+from trainings.models import TrainingEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def event(demo):
+    return TrainingEvent.objects.get(
+        title__startswith="Emotional intelligence", region__code="KZ-47"
+    )
+
+
+def answers(**overrides):
+    data = {
+        "satisfaction": "5",
+        "relevance": "4",
+        "usefulness": "4",
+        "intent_to_apply": "5",
+        "most_useful": "Жағдайлық ойындар",
+        "comments": "Тренинг өте пайдалы болды, рахмет!",
+        "consent_to_quote": "on",
+        "website": "",
+        "started": started_token(time.time() - 60),
+    }
+    data.update(overrides)
+    return data
+
+
+def form_url(event):
+    return reverse("feedback:form", args=[event.feedback_token])
+
+
+def test_participant_answers_in_kazakh_and_it_is_stored(client, event):
+    page = client.get(form_url(event) + "?lang=kk")
+    assert page.status_code == 302  # the choice is kept in the language cookie
+    page = client.get(form_url(event))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<html lang="kk">' in html
+    assert event.title in html
+    for label in ("Қазақша", "Русский", "English"):
+        assert label in html
+    before = Feedback.objects.filter(event=event).count()
+
+    response = client.post(form_url(event), answers())
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("feedback:thanks", args=[event.feedback_token])
+    stored = Feedback.objects.filter(event=event).order_by("-pk").first()
+    assert Feedback.objects.filter(event=event).count() == before + 1
+    assert stored.source == Feedback.Source.ONLINE
+    assert stored.language == "kk"
+    assert (stored.satisfaction, stored.relevance, stored.usefulness, stored.intent_to_apply) == (
+        5,
+        4,
+        4,
+        5,
+    )
+    assert stored.comments == "Тренинг өте пайдалы болды, рахмет!"
+    assert stored.consent_to_quote is True
+    assert stored.enrolment is None  # anonymous
+    assert stored.device_token_hash and client.cookies[DEVICE_COOKIE].value not in (
+        stored.device_token_hash
+    )
+    thanks = client.get(response["Location"])
+    assert thanks.status_code == 200
+
+
+def test_default_language_comes_from_the_browser(client, event):
+    page = client.get(form_url(event), HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9,en;q=0.5")
+    assert '<html lang="ru">' in page.content.decode()
+
+
+def test_missing_answers_are_explained_and_typed_text_is_kept(client, event):
+    response = client.post(form_url(event), answers(satisfaction="", comments="Keep me"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Please choose one answer." in html
+    assert "Keep me" in html
+    assert not Feedback.objects.filter(event=event, comments="Keep me").exists()
+
+
+def test_closed_link_shows_a_closed_page(client, event):
+    event.feedback_open = False
+    event.save()
+    page = client.get(form_url(event))
+    assert page.status_code == 200
+    assert "This feedback form is closed" in page.content.decode()
+    before = Feedback.objects.count()
+    client.post(form_url(event), answers())
+    assert Feedback.objects.count() == before
+
+
+def test_link_past_its_closing_date_is_closed(client, event):
+    event.feedback_closes_on = timezone.localdate() - timedelta(days=1)
+    event.save()
+    assert "This feedback form is closed" in client.get(form_url(event)).content.decode()
+    event.feedback_closes_on = timezone.localdate()
+    event.save()
+    assert "This feedback form is closed" not in client.get(form_url(event)).content.decode()
+
+
+def test_unknown_token_is_404(client, demo):
+    assert client.get(reverse("feedback:form", args=["no-such-token"])).status_code == 404
+
+
+def test_one_answer_per_device(client, event):
+    client.get(form_url(event))  # sets the device cookie
+    client.post(form_url(event), answers())
+    n = Feedback.objects.filter(event=event).count()
+
+    again = client.post(form_url(event), answers(comments="Second try"))
+
+    assert again.status_code == 302 and again["Location"] == form_url(event)
+    page = client.get(form_url(event))
+    assert "already been received" in page.content.decode()
+    assert Feedback.objects.filter(event=event).count() == n
+    # Another phone may still answer.
+    other = client_class_new(client)
+    other.get(form_url(event))
+    other.post(form_url(event), answers())
+    assert Feedback.objects.filter(event=event).count() == n + 1
+
+
+def client_class_new(client):
+    return client.__class__()
+
+
+def test_double_submit_stores_one_row_even_without_a_prior_visit(client, event):
+    """A double tap on "Send" posts twice with the same cookie: one answer is stored."""
+    before = Feedback.objects.filter(event=event).count()
+    first = client.post(form_url(event), answers())
+    second = client.post(form_url(event), answers())
+    assert first.status_code == second.status_code == 302
+    assert Feedback.objects.filter(event=event).count() == before + 1
+
+
+def test_honeypot_is_not_stored(client, event):
+    before = Feedback.objects.count()
+    response = client.post(form_url(event), answers(website="http://spam.example"))
+    assert response.status_code == 302  # the bot is told "thanks"
+    assert Feedback.objects.count() == before
+
+
+def test_too_fast_answer_is_refused_with_a_message(client, event):
+    before = Feedback.objects.count()
+    response = client.post(form_url(event), answers(started=started_token(time.time())))
+    assert response.status_code == 200
+    assert "That was very quick" in response.content.decode()
+    assert Feedback.objects.count() == before
+    forged = client.post(form_url(event), answers(started="forged"))
+    assert "This form has expired" in forged.content.decode()
+    assert Feedback.objects.count() == before
+
+
+def test_many_answers_from_one_address_are_rate_limited(client, event, settings):
+    settings.FEEDBACK_RATE_LIMIT = 3
+    for _ in range(3):
+        phone = client_class_new(client)
+        assert phone.post(form_url(event), answers()).status_code == 302
+    phone = client_class_new(client)
+    response = phone.post(form_url(event), answers())
+    assert response.status_code == 429
+    assert "Please wait a few minutes" in response.content.decode()
+
+
+def test_public_page_is_light_and_has_no_scripts(client, event):
+    page = client.get(form_url(event))
+    html = page.content.decode()
+    assert "<script" not in html
+    assert "bootstrap" not in html
+    css = finders.find("css/feedback.css")
+    total = len(page.content) + Path(css).stat().st_size
+    assert total < 25_000, total
+    for name in ("satisfaction", "relevance", "usefulness", "intent_to_apply"):
+        for value in range(1, 6):
+            assert f'id="id_{name}_{value - 1}"' in html  # every radio has its <label for>
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_logged_in_staff_can_open_the_public_form_too(client, event):
+    client.force_login(User.objects.get(username="coord.kyzylorda"))
+    assert client.get(form_url(event)).status_code == 200
+
+
+def test_language_links_work_on_every_public_page_without_an_account(client, event):
+    thanks = reverse("feedback:thanks", args=[event.feedback_token])
+    response = client.get(thanks + "?lang=ru")
+    assert response.status_code == 302 and response["Location"] == thanks
+    assert '<html lang="ru">' in client.get(thanks).content.decode()
+    assert '<html lang="ru">' in client.get(form_url(event)).content.decode()
+    client.get(form_url(event) + "?lang=en")
+    assert '<html lang="en">' in client.get(form_url(event)).content.decode()
+    client.get(form_url(event) + "?lang=xx")  # unknown: ignored
+    assert '<html lang="en">' in client.get(form_url(event)).content.decode()
+
+
+# In a real browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_participant_answers_on_a_phone_in_kazakh(phone, demo, settings):
+    """At 360 px, without an account: switch to Kazakh, answer by tapping labels, send."""
+    from .browser_fixtures import assert_accessible, screenshot
+
+    settings.FEEDBACK_MIN_FILL_SECONDS = 0
+    event = TrainingEvent.objects.get(
+        title__startswith="Emotional intelligence", region__code="KZ-47"
+    )
+    before = Feedback.objects.filter(event=event).count()
+    phone.goto(phone.base + form_url(event))
+    phone.get_by_role("link", name="Қазақша").click()
+    phone.wait_for_load_state()
+    assert phone.evaluate("document.documentElement.lang") == "kk"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone)
+    screenshot(phone, "feedback-form-phone")
+    for name in ("satisfaction", "relevance", "usefulness", "intent_to_apply"):
+        phone.locator(f"label[for=id_{name}_4]").click()
+    phone.locator("#id_comments").fill("Өте пайдалы тренинг")
+    with phone.expect_navigation():
+        phone.locator("button[type=submit]").click()
+    assert "/thanks/" in phone.url
+    assert_accessible(phone)
+    stored = Feedback.objects.filter(event=event).order_by("-pk").first()
+    assert Feedback.objects.filter(event=event).count() == before + 1
+    assert (stored.language, stored.satisfaction, stored.comments) == (
+        "kk",
+        5,
+        "Өте пайдалы тренинг",
+    )
+    # The same phone opening the link again is told its answer is in.
+    phone.goto(phone.base + form_url(event))
+    assert phone.locator("#feedback-already").count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_dashboard_and_feedback_pages_are_accessible_on_a_phone(phone, demo):
+    from .browser_fixtures import assert_accessible, login, screenshot
+
+    login(phone, "coord.mangystau")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone)
+    screenshot(phone, "dashboard-phone")
+    event = TrainingEvent.objects.get(
+        title__startswith="Emotional intelligence", region__code="KZ-47"
+    )
+    for name in ("event_feedback", "event_feedback_entry", "event_scores_entry"):
+        phone.goto(phone.base + reverse(f"participants:{name}", args=[event.pk]))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, name
+        assert_accessible(phone)
+        screenshot(phone, name.replace("_", "-") + "-phone")

@@ -1,0 +1,173 @@
+"""A person's data: exported as JSON on request, erased on request (counts unchanged, the name
+gone from every table including history), and listed for review after the retention period."""
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.db.models import Count
+
+from accounts.models import SecurityEvent, User
+from accounts.scope import scope_for
+from participants.models import Feedback, Participant
+from participants.privacy import birth_year_band, erase_person, people_due_for_review
+from participants.selectors import people_reached
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(demo):
+    return User.objects.get(username="admin")
+
+
+@pytest.fixture
+def person(demo):
+    """A demo person who attended sessions and has history."""
+    return (
+        Participant.objects.filter(enrolments__attendances__isnull=False, birth_year__isnull=False)
+        .distinct()
+        .order_by("pk")
+        .first()
+    )
+
+
+def _counts():
+    scope = scope_for(User.objects.get(username="admin"))
+    by_group = list(
+        Participant.objects.values("sex", "category__code", "region__code")
+        .annotate(n=Count("pk"))
+        .order_by("sex", "category__code", "region__code")
+    )
+    return people_reached(scope), by_group
+
+
+def _tables_containing(text: str) -> list[str]:
+    """Every text column of every table (history tables included) that holds `text`."""
+    found = []
+    for model in apps.get_models():
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.JSONField))
+        ]
+        for name in fields:
+            if isinstance(model._meta.get_field(name), models.JSONField):
+                # Read JSON back: SQLite stores non-ASCII text escaped (\\u0410...).
+                values = model._default_manager.values_list(name, flat=True)
+                if any(text in json.dumps(v, ensure_ascii=False) for v in values):
+                    found.append(f"{model._meta.label}.{name}")
+            elif model._default_manager.filter(**{f"{name}__contains": text}).exists():
+                found.append(f"{model._meta.label}.{name}")
+    return found
+
+
+def test_export_holds_everything_about_the_person_and_is_audited(client, admin, person):
+    client.force_login(admin)
+    response = client.get(f"/privacy/people/{person.pk}/export/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.content)
+    assert data["person"]["full_name"] == person.full_name
+    assert len(data["enrolments"]) == person.enrolments.count()
+    assert data["attendance"]
+    assert data["history"] and data["history"][0]["type"]
+    assert "consents" in data and "feedback" in data and "scores" in data
+    event = SecurityEvent.objects.get(kind="person_exported")
+    assert event.user == admin and event.detail["participant_id"] == person.pk
+    assert person.full_name not in event.object_repr
+
+
+def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
+    name = person.full_name
+    person.phone = "+7 701 000 00 00"
+    person.save()  # one more history row with the phone
+    Feedback.objects.filter(enrolment__participant=person).update(comments=f"Thanks, {name}")
+    # A spreadsheet import of one of their events keeps a preview of the rows it read.
+    from participants.imports.services import start_import
+
+    event = person.enrolments.first().event
+    start_import(
+        event=event,
+        data=f"ФИО;Пол;Год рождения\n{name};М;1990\n".encode(),
+        filename="roster.csv",
+        user=admin,
+    )
+    before = _counts()
+    holding = _tables_containing(name)
+    assert "participants.Participant.full_name" in holding
+    assert "participants.ImportBatch.preview" in holding
+
+    erase_person(person, admin, reason="Request of 2026-11-20 No. 7")
+
+    assert _counts() == before
+    assert _tables_containing(name) == []
+    assert _tables_containing("+7 701 000 00 00") == []
+    person.refresh_from_db()
+    assert person.full_name == f"Anonymised #{person.pk}"
+    assert person.is_anonymised and person.iin_hash is None
+    assert person.birth_year % 5 == 0
+    assert all(h.full_name == person.full_name for h in Participant.history.filter(id=person.pk))
+    event = SecurityEvent.objects.get(kind="person_erased")
+    assert event.user == admin and event.detail["participant_id"] == person.pk
+
+
+def test_erasure_through_the_page_needs_confirmation(client, admin, person):
+    client.force_login(admin)
+    url = f"/privacy/people/{person.pk}/erase/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": "written request"})
+    assert response.status_code == 200  # the confirmation box was not ticked
+    person.refresh_from_db()
+    assert not person.is_anonymised
+    response = client.post(url, {"reason": "written request", "confirm": "on"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_anonymised
+
+
+def test_only_admins_export_or_erase(client, demo, person):
+    for username in ("undp.staff", "coord.mangystau", "viewer"):
+        client.force_login(User.objects.get(username=username))
+        assert client.get(f"/privacy/people/{person.pk}/export/").status_code == 403
+        assert (
+            client.post(f"/privacy/people/{person.pk}/erase/", {"confirm": "on"}).status_code == 403
+        )
+    person.refresh_from_db()
+    assert not person.is_anonymised
+
+
+def test_birth_year_band():
+    assert birth_year_band(1987) == 1985
+    assert birth_year_band(1990) == 1990
+    assert birth_year_band(None) is None
+
+
+def test_people_without_activity_for_the_retention_period_are_listed(client, admin, settings):
+    settings.PERSONAL_DATA_RETENTION_YEARS = 3
+    everyone = Participant.objects.all()
+    Participant.objects.update(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    # The demo events are in 2024: within three years in 2026, all past it by December 2028.
+    assert not people_due_for_review(everyone, today=date(2026, 11, 25)).exists()
+    due = people_due_for_review(everyone, today=date(2028, 12, 1))
+    assert due.count() == Participant.objects.filter(is_anonymised=False).count()
+    client.force_login(admin)
+    page = client.get("/privacy/retention/")
+    assert page.status_code == 200
+
+
+def test_retention_review_command_lists_ids_not_names(demo, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.PERSONAL_DATA_RETENTION_YEARS = 0
+    Participant.objects.update(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    out = StringIO()
+    call_command("retention_review", stdout=out)
+    text = out.getvalue()
+    person = Participant.objects.order_by("pk").first()
+    assert f"#{person.pk}\t" in text
+    assert person.full_name not in text

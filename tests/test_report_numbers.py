@@ -1,0 +1,336 @@
+"""The donor report's numbers, checked against counts taken independently from the registry
+(plain Python over the rows, the slow obvious way), plus disclosure control and scoping."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from statistics import mean
+
+import pytest
+
+from accounts.models import User
+from accounts.scope import scope_for
+from participants.models import Assessment, Attendance, Feedback, age_band
+from participants.services import enrol, record_attendance, record_feedback, register_person
+from regions.models import Region
+from reports import disclosure
+from reports.builder import ReportData, allowed_region_ids, build_report_data, inputs_hash
+from reports.indicators import RULES
+from reports.models import Narrative
+from trainings.models import TrainingEvent
+
+pytestmark = pytest.mark.django_db
+Q3 = {"start": date(2024, 7, 1), "end": date(2024, 9, 30)}
+
+
+def build(region_ids=None, language="en", **kw) -> ReportData:
+    return build_report_data(
+        region_ids=region_ids, language=language, period_label="2024Q3", **Q3, **kw
+    )
+
+
+def reached(region_ids=None):
+    """People with an attendance in Q3 at events of the regions, by walking the rows."""
+    people = {}
+    for a in Attendance.objects.select_related(
+        "enrolment__participant__category", "session__event"
+    ):
+        if not (Q3["start"] <= a.session.date <= Q3["end"]):
+            continue
+        if region_ids is not None and a.session.event.region_id not in region_ids:
+            continue
+        people[a.enrolment.participant_id] = a.enrolment.participant
+    return people
+
+
+def shown(count: int):
+    """What a disaggregated cell must show for a true count."""
+    return "<5" if 1 <= count <= 4 else count
+
+
+def rows(table):
+    return {row["key"]: row["value"] for row in table}
+
+
+def indicator(data, code):
+    return next(i for i in data.indicators if i["code"] == code)
+
+
+def test_people_reached_equal_the_registry_by_sex_category_and_region(demo):
+    data = build()
+    people = reached()
+    assert data.people["total"] == len(people) == data.summary["people"]
+    assert len(people) > 100  # the demo's August events
+    by_sex = Counter(p.sex for p in people.values())
+    by_cat = Counter(p.category.code for p in people.values())
+    by_region = Counter(Region.objects.get(pk=p.region_id).code for p in people.values())
+    assert rows(data.people["by_sex"]) == {k: shown(v) for k, v in by_sex.items()}
+    assert rows(data.people["by_category"]) == {k: shown(v) for k, v in by_cat.items()}
+    assert rows(data.people["by_region"]) == {k: shown(v) for k, v in by_region.items()}
+    ages = Counter(age_band(p.birth_year, 2024) for p in people.values())
+    assert rows(data.people["by_age_band"]) == {k: shown(v) for k, v in ages.items()}
+    # Someone enrolled twice (two events) is still one person.
+    enrolments = {
+        (a.enrolment.participant_id, a.enrolment.event_id)
+        for a in Attendance.objects.select_related("enrolment")
+    }
+    assert len(enrolments) >= len(people)
+
+
+def test_indicator_actuals_equal_independent_counts(demo):
+    data = build()
+    people = reached()
+    cats = Counter(p.category.code for p in people.values())
+    police = sum(n for code, n in cats.items() if code.startswith("police"))
+    assert indicator(data, "OP1")["actual"] == cats["akimat"] + cats["yrc"] + cats["theologian"]
+    assert indicator(data, "OP2")["actual"] == police
+    assert indicator(data, "OP3")["actual"] == cats["neet"]
+    held = [
+        e
+        for e in TrainingEvent.objects.all()
+        if e.status in ("held", "reported") and Q3["start"] <= e.start_date <= Q3["end"]
+    ]
+    assert indicator(data, "OP4")["actual"] == len(held) == len(data.events) == 5
+    # Targets of the quarter, % of target and a status colour.
+    op1 = indicator(data, "OP1")
+    assert op1["target"] == 60
+    assert op1["percent_of_target"] == round(100 * op1["actual"] / 60, 1)
+    assert op1["status"] in {"green", "amber", "red"}
+
+
+def test_satisfaction_and_knowledge_gain_equal_the_registry(demo):
+    data = build()
+    forms = [
+        f
+        for f in Feedback.objects.select_related("event")
+        if Q3["start"] <= f.event.start_date <= Q3["end"]
+    ]
+    satisfied = round(100 * sum(f.satisfaction >= 4 for f in forms) / len(forms), 1)
+    assert data.feedback["respondents"] == len(forms)
+    assert data.feedback["satisfied_pct"] == satisfied
+    assert indicator(data, "OC1")["actual"] == satisfied
+    tests = [
+        t
+        for t in Assessment.objects.select_related("enrolment__event")
+        if t.pre_score is not None
+        and t.post_score is not None
+        and Q3["start"] <= t.enrolment.event.start_date <= Q3["end"]
+    ]
+    gain = round(float(mean(t.post_score - t.pre_score for t in tests)), 1)
+    assert data.knowledge["n"] == len(tests)
+    assert data.knowledge["gain"] == gain
+    assert indicator(data, "OC2")["actual"] == gain
+    improved = round(100 * sum(t.post_score > t.pre_score for t in tests) / len(tests), 1)
+    result = RULES["knowledge_improved_pct"].compute(None, Q3["start"], Q3["end"], {})
+    assert result.total == improved == data.knowledge["improved_pct"]
+
+
+def test_every_rule_of_the_catalogue_runs_in_a_few_queries(demo, django_assert_max_num_queries):
+    for code, rule in RULES.items():
+        with django_assert_max_num_queries(8):
+            result = rule.compute(None, Q3["start"], Q3["end"], {})
+        assert result.total is not None, code
+    # The catalogue's contract: code -> (label, unit, function).
+    label, unit, function = RULES["people_trained"]
+    assert unit == "people" and callable(function)
+
+
+def test_building_a_report_takes_a_fixed_number_of_queries(demo, django_assert_max_num_queries):
+    with django_assert_max_num_queries(80):
+        build()
+
+
+def test_small_cells_are_suppressed_and_totals_stay_exact(demo):
+    data = build()
+    people = reached()
+    pairs = Counter((p.category.code, p.sex) for p in people.values())
+    assert any(1 <= n <= 4 for n in pairs.values()), "the demo has small cells"
+    for row in data.people["category_by_sex"]:
+        assert row["F"] == shown(pairs[(row["key"], "F")])
+        assert row["M"] == shown(pairs[(row["key"], "M")])
+    # Every count cell in a breakdown is 0, 5+ or "<5".
+    for key in ("by_sex", "by_age_band", "by_region", "by_category"):
+        for row in data.people[key]:
+            assert row["value"] == "<5" or row["value"] == 0 or row["value"] >= 5
+    for ind in data.indicators:
+        assert not isinstance(ind["actual"], str)  # totals exact
+        for cells in ind["disaggregations"].values():
+            for cell in cells:
+                value = cell["value"]
+                assert (
+                    value == "<5"
+                    or value is None
+                    or not (1 <= value <= 4)
+                    or (isinstance(value, float))
+                ), (ind["code"], cell)
+
+
+def test_disclosure_rules():
+    assert [disclosure.protect_count(n) for n in (0, 1, 4, 5, 12)] == [0, "<5", "<5", 5, 12]
+    assert disclosure.protect_rate(80.0, 3) == "<5"
+    assert disclosure.protect_rate(80.0, 5) == 80.0
+    quotes = disclosure.quotable(
+        [
+            {"text": "Great, call me on +7 701 123 45 67", "consent_to_quote": True},
+            {"text": "Write to aigerim@example.kz, IIN 900101300017", "consent_to_quote": True},
+            {"text": "Secret opinion", "consent_to_quote": False},
+            {"text": "   ", "consent_to_quote": True},
+            {
+                "text": "Я, Иванова Анна, рада",
+                "consent_to_quote": True,
+                "author_name": "Иванова Анна",
+            },
+        ]
+    )
+    texts = [q["text"] for q in quotes]
+    assert len(texts) == 3
+    assert "Иванова" not in texts[2] and "Анна" not in texts[2] and "рада" in texts[2]
+    assert "701" not in texts[0] and "example.kz" not in texts[1]
+    assert "900101300017" not in texts[1]
+
+
+def test_quotes_need_consent_and_hold_no_contact(demo):
+    event = TrainingEvent.objects.get(
+        title__startswith="Emotional intelligence for police officers (Aktau)"
+    )
+    person = register_person(
+        full_name="Testova Zhuldyz",
+        sex="F",
+        birth_year=1990,
+        region=event.region,
+        category_id=event.enrolments.first().participant.category_id,
+        phone="+7 777 555 44 33",
+        email="zhuldyz.testova@example.kz",
+    )
+    enrolment = enrol(person=person, event=event)
+    record_attendance(enrolment=enrolment, session=event.sessions.first())
+    record_feedback(
+        event=event,
+        enrolment=enrolment,
+        satisfaction=5,
+        relevance=5,
+        usefulness=5,
+        intent_to_apply=5,
+        consent_to_quote=False,
+        source="paper",
+        comments="Without consent: this must never be quoted.",
+    )
+    other = Feedback.objects.filter(event=event, consent_to_quote=True, comments="").first()
+    other.comments = "Call me at +7 777 555 44 33 or zhuldyz.testova@example.kz, it was great."
+    other.save()
+    data = build()
+    texts = [q["text"] for q in data.quotes]
+    assert not any("never be quoted" in t for t in texts)
+    assert any("it was great" in t for t in texts)
+    dump = json.dumps(data.to_json(), ensure_ascii=False)
+    for secret in ("Testova", "555 44 33", "zhuldyz.testova@example.kz"):
+        assert secret not in dump
+
+
+def test_report_data_round_trips_through_json(demo):
+    data = build(language="ru")
+    raw = json.loads(json.dumps(data.to_json()))
+    again = ReportData.from_json(raw)
+    assert again == data
+    assert again.language == "ru"
+    assert again.programme["donor"] == "Government of Japan"
+
+
+def test_inputs_hash_changes_with_the_data_only(demo):
+    args = {"region_ids": None, "language": "en", "programme": None, **Q3}
+    first = inputs_hash(**args)
+    assert inputs_hash(**args) == first
+    assert inputs_hash(**(args | {"language": "kk"})) != first
+    event = TrainingEvent.objects.get(title__startswith="Youth Camp")
+    enrolment = event.enrolments.exclude(attendances__session=event.sessions.last()).first()
+    record_attendance(enrolment=enrolment, session=event.sessions.last())
+    assert inputs_hash(**args) != first
+
+
+def test_coordinator_report_covers_their_regions_only(demo):
+    coordinator = User.objects.get(username="coord.kyzylorda")
+    kyzylorda = Region.objects.get(code="KZ-43")
+    mangystau = Region.objects.get(code="KZ-47")
+    scope = scope_for(coordinator)
+    assert allowed_region_ids(scope, None) == [kyzylorda.pk]
+    with pytest.raises(PermissionError):
+        allowed_region_ids(scope, [mangystau.pk])
+    data = build(region_ids=allowed_region_ids(scope, None))
+    assert {e["region_code"] for e in data.events} == {"KZ-43"}
+    assert data.people["total"] == len(reached({kyzylorda.pk}))
+    assert data.scope["regions"] == [{"code": "KZ-43", "name": kyzylorda.name}]
+    # Staff may ask for any regions; nothing asked means all.
+    staff = scope_for(User.objects.get(username="undp.staff"))
+    assert allowed_region_ids(staff, None) is None
+    assert allowed_region_ids(staff, [mangystau.pk]) == [mangystau.pk]
+
+
+def test_narrative_of_the_period_and_scope_is_included(demo):
+    programme = TrainingEvent.objects.first().programme
+    kyzylorda = Region.objects.get(code="KZ-43")
+    Narrative.objects.create(
+        programme=programme,
+        period_label="2024Q3",
+        period_start=Q3["start"],
+        period_end=Q3["end"],
+        highlights="All five August trainings were held.",
+        lessons="Start recruitment earlier.",
+    )
+    Narrative.objects.create(
+        programme=programme,
+        period_label="2024Q3",
+        period_start=Q3["start"],
+        period_end=Q3["end"],
+        region=kyzylorda,
+        highlights="Kyzylorda police joined.",
+    )
+    everywhere = build()
+    assert [n["highlights"] for n in everywhere.narratives] == [
+        "All five August trainings were held."
+    ]
+    local = build(region_ids=[kyzylorda.pk])
+    assert [n["highlights"] for n in local.narratives] == ["Kyzylorda police joined."]
+
+
+def test_rule_params_filter_people(demo):
+    everyone = RULES["people_trained"].compute(None, Q3["start"], Q3["end"], {}).total
+    camp = (
+        RULES["people_trained"]
+        .compute(None, Q3["start"], Q3["end"], {"event_types": ["camp"]})
+        .total
+    )
+    mangystau = (
+        RULES["people_trained"].compute(None, Q3["start"], Q3["end"], {"regions": ["KZ-47"]}).total
+    )
+    people = reached()
+    assert everyone == len(people)
+    assert camp == sum(p.category.code == "neet" for p in people.values())
+    assert mangystau == len(reached({Region.objects.get(code="KZ-47").pk}))
+    # Outside the period nothing is counted.
+    assert (
+        RULES["people_trained"].compute(None, date(2023, 1, 1), date(2023, 12, 31), {}).total == 0
+    )
+
+
+def test_sessions_partners_and_attendance_rate_equal_the_registry(demo):
+    held = [
+        e
+        for e in TrainingEvent.objects.prefetch_related(
+            "sessions", "enrolments", "host_partners", "implementing_partners"
+        )
+        if e.status in ("held", "reported") and Q3["start"] <= e.start_date <= Q3["end"]
+    ]
+    sessions = [s for e in held for s in e.sessions.all()]
+    partners = {
+        p.pk for e in held for p in [*e.host_partners.all(), *e.implementing_partners.all()]
+    }
+    possible = sum(len(e.enrolments.all()) * len(e.sessions.all()) for e in held)
+    present = Attendance.objects.filter(session__in=sessions).count()
+    start, end = Q3["start"], Q3["end"]
+    assert RULES["sessions_delivered"].compute(None, start, end, {}).total == len(sessions)
+    assert RULES["partners_engaged"].compute(None, start, end, {}).total == len(partners)
+    rate = RULES["attendance_rate"].compute(None, start, end, {})
+    assert rate.total == round(100 * present / possible, 1) and rate.base == possible
+    assert build().summary["partners"] == len(partners)

@@ -1,0 +1,90 @@
+from django.contrib import admin
+
+from accounts.admin import ScopedAdmin
+
+from .models import ActivityLine, Facilitator, Programme, Session, Topic, TrainingEvent
+from .selectors import events_visible, sessions_visible
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ScopedAdmin):
+    list_display = ("code", "name", "donor", "start_date", "end_date", "is_active")
+    list_filter = ("is_active",)
+    list_select_related = ("donor",)
+    search_fields = ("code", "name", "budget_code")
+    autocomplete_fields = ("donor",)
+
+    def scoped_queryset(self, scope):
+        return Programme.objects.all()
+
+
+@admin.register(ActivityLine)
+class ActivityLineAdmin(ScopedAdmin):
+    list_display = ("code", "name", "programme", "is_active")
+    list_filter = ("programme", "is_active")
+    list_select_related = ("programme",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("programme",)
+
+    def scoped_queryset(self, scope):
+        return ActivityLine.objects.all()
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+
+
+@admin.register(Facilitator)
+class FacilitatorAdmin(ScopedAdmin):
+    list_display = ("name", "expertise", "organisation", "is_active")
+    list_filter = ("is_active",)
+    list_select_related = ("organisation",)
+    search_fields = ("name", "expertise")
+    autocomplete_fields = ("organisation",)
+
+    def scoped_queryset(self, scope):
+        return Facilitator.objects.all()
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+
+
+@admin.register(TrainingEvent)
+class TrainingEventAdmin(ScopedAdmin):
+    list_display = ("title", "event_type", "start_date", "end_date", "region", "district", "status")
+    list_filter = ("status", "event_type", "modality", "region", "programme")
+    list_select_related = ("region", "district")
+    search_fields = ("title", "venue")
+    date_hierarchy = "start_date"
+    autocomplete_fields = (
+        "programme",
+        "activity_line",
+        "region",
+        "district",
+        "topics",
+        "facilitators",
+        "host_partners",
+        "implementing_partners",
+    )
+    readonly_fields = ("feedback_token", "created_by", "created_at", "updated_at")
+    inlines = [SessionInline]
+
+    def scoped_queryset(self, scope):
+        return events_visible(scope)
+
+
+@admin.register(Session)
+class SessionAdmin(ScopedAdmin):
+    list_display = ("event", "date", "title")
+    list_select_related = ("event",)
+    search_fields = ("title", "event__title")
+    autocomplete_fields = ("event",)
+    date_hierarchy = "date"
+
+    def scoped_queryset(self, scope):
+        return sessions_visible(scope)

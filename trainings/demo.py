@@ -1,0 +1,578 @@
+"""The demo data set: the August 2024 reporting period of the UNDP Kazakhstan PVE project
+(BRIEF.md). Deterministic: the same people, scores and feedback on every machine."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Role, User
+from participants.models import Participant, ParticipantCategory, Sex
+from participants.reference import load_reference as load_categories
+from participants.services import (
+    enrol,
+    record_attendance,
+    record_feedback,
+    record_scores,
+    register_person,
+)
+from regions.models import District, PartnerOrganisation, Region
+from regions.reference import load_reference as load_regions
+from reports.models import Indicator, IndicatorTarget
+
+from .models import ActivityLine, Facilitator, Programme, Topic, TrainingEvent
+from .services import add_sessions_per_day, create_event
+
+PROGRAMME_CODE = "PVE-KZ-JP"
+SEED = 20240823
+
+MALE_FIRST = [
+    "Асқар",
+    "Нұрлан",
+    "Ерлан",
+    "Дәурен",
+    "Бауыржан",
+    "Ержан",
+    "Серік",
+    "Айбек",
+    "Мұрат",
+    "Арман",
+    "Тимур",
+    "Дамир",
+    "Алексей",
+    "Дмитрий",
+    "Сергей",
+    "Руслан",
+    "Нұрсұлтан",
+    "Әлихан",
+    "Ислам",
+    "Жандос",
+    "Олжас",
+    "Бекзат",
+    "Мирас",
+    "Ақжол",
+]
+FEMALE_FIRST = [
+    "Айгерім",
+    "Гүлнар",
+    "Динара",
+    "Жанар",
+    "Әсел",
+    "Мадина",
+    "Сәуле",
+    "Ләззат",
+    "Айжан",
+    "Назерке",
+    "Анна",
+    "Елена",
+    "Ольга",
+    "Татьяна",
+    "Меруерт",
+    "Аружан",
+    "Томирис",
+    "Жұлдыз",
+    "Камила",
+    "Балнұр",
+    "Ақмарал",
+    "Гүлмира",
+    "Индира",
+    "Дана",
+]
+SURNAME_STEMS = [
+    "Нұрлан",
+    "Серікбай",
+    "Жұмабай",
+    "Оспан",
+    "Тоқтар",
+    "Сейіт",
+    "Әбдірахман",
+    "Қасым",
+    "Бекмұхамбет",
+    "Ержан",
+    "Сұлтан",
+    "Мұхамедж",
+    "Ахмет",
+    "Ибраһим",
+    "Жақсылық",
+    "Ораз",
+    "Қалдыбай",
+    "Тұрсын",
+    "Есен",
+    "Байжан",
+    "Иван",
+    "Петр",
+    "Ким",
+    "Смирн",
+    "Кузнец",
+    "Шәріп",
+    "Дүйсен",
+    "Әлі",
+    "Мақаш",
+    "Бақыт",
+]
+
+QUOTES = [
+    (
+        "I learned how to recognise early signs that a young person is being drawn into a "
+        "destructive group, and how to talk to them without pushing them away.",
+        "akimat",
+    ),
+    (
+        "Бұрын мұндай жағдайда не істеу керектігін білмейтінмін. Енді жастармен сенімді "
+        "сөйлесе аламын.",
+        "yrc",
+    ),
+    ("Очень полезны были упражнения по переговорам с людьми с деструктивным поведением.", "police"),
+    (
+        "The psychologist's examples from real cases made the profiling module very practical.",
+        "police",
+    ),
+    ("Кәсіпкерлік пен қаржылық сауаттылық сабақтарынан кейін өз ісімді бастағым келеді.", "neet"),
+    ("Я впервые выступила перед аудиторией. Лагерь дал мне уверенность.", "neet"),
+    (
+        "Working together with theologians and YRC staff showed us how to support families.",
+        "theologian",
+    ),
+]
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    usernames: list[str]
+
+
+def _name(rng: random.Random, sex: str) -> str:
+    first = rng.choice(MALE_FIRST if sex == Sex.MALE else FEMALE_FIRST)
+    stem = rng.choice(SURNAME_STEMS)
+    surname = stem + ("ов" if sex == Sex.MALE else "ова")
+    return f"{surname} {first}"
+
+
+def _users(password: str, mangystau: Region, kyzylorda: Region) -> list[str]:
+    specs = [
+        ("admin", Role.ADMIN, [], "Admin", "Qadam", True),
+        ("undp.staff", Role.STAFF, [], "Aida", "Programme", False),
+        ("coord.mangystau", Role.COORDINATOR, [mangystau], "Nurlan", "Mangystau", False),
+        ("coord.kyzylorda", Role.COORDINATOR, [kyzylorda], "Gulnar", "Kyzylorda", False),
+        ("viewer", Role.VIEWER, [], "Donor", "Liaison", False),
+    ]
+    names = []
+    for username, role, regions, first, last, is_admin in specs:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "role": role,
+                "first_name": first,
+                "last_name": last,
+                "is_staff": is_admin,
+                "is_superuser": is_admin,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+            user.regions.set(regions)
+        names.append(username)
+    return names
+
+
+@transaction.atomic
+def seed_demo(password: str | None = None) -> DemoResult:
+    """Create the demo users and, unless already there, the August 2024 data. Running it again
+    changes nothing. Reference data (regions, categories) is loaded first if missing."""
+    if not Region.objects.filter(code="KZ-47").exists():
+        load_regions()
+    if not ParticipantCategory.objects.exists():
+        load_categories()
+    mangystau = Region.objects.get(code="KZ-47")
+    kyzylorda = Region.objects.get(code="KZ-43")
+    almaty = Region.objects.get(code="KZ-75")
+    usernames = _users(password or settings.DEMO_PASSWORD, mangystau, kyzylorda)
+    if Programme.objects.filter(code=PROGRAMME_CODE).exists():
+        return DemoResult(created=False, usernames=usernames)
+
+    rng = random.Random(SEED)
+    district = {
+        d.name_en: d for d in District.objects.filter(region__in=[mangystau, kyzylorda, almaty])
+    }
+    cat = {c.code: c for c in ParticipantCategory.objects.all()}
+    P = PartnerOrganisation
+    japan = P.objects.create(name="Government of Japan", short_name="Japan", type=P.Type.DONOR)
+    undp = P.objects.create(
+        name="UNDP Kazakhstan",
+        short_name="UNDP",
+        type=P.Type.UN_AGENCY,
+        address="Astana, 14 Mangilik El",
+    )
+    sdu = P.objects.create(
+        name="Suleyman Demirel University",
+        short_name="SDU",
+        type=P.Type.UNIVERSITY,
+        region=almaty,
+        address="Almaty",
+    )
+    partners = {}
+    for region, key in ((mangystau, "M"), (kyzylorda, "K")):
+        rname = region.name_en.replace(" Region", "")
+        partners[key] = {
+            "akimat": P.objects.create(
+                name=f"Akimat of {region.name_en}", type=P.Type.AKIMAT, region=region
+            ),
+            "yrc": P.objects.create(
+                name=f"Youth Resource Center of {rname}", type=P.Type.YRC, region=region
+            ),
+            "police": P.objects.create(
+                name=f"Police Department of {region.name_en}", type=P.Type.POLICE, region=region
+            ),
+            "religious": P.objects.create(
+                name=f"Department of Religious Affairs of {region.name_en}",
+                type=P.Type.RELIGIOUS,
+                region=region,
+            ),
+        }
+    beyneu_akimat = P.objects.create(
+        name="Akimat of Beyneu District",
+        short_name="Beyneu akimat",
+        type=P.Type.AKIMAT,
+        region=mangystau,
+    )
+
+    programme = Programme.objects.create(
+        name="Promoting resilient communities to counter violent extremism in Central Asia: "
+        "Kazakhstan",
+        code=PROGRAMME_CODE,
+        donor=japan,
+        budget_code="00131527",
+        sdg_target="16.a",
+        outcome="Communities in Mangystau and Kyzylorda regions are more resilient to violent "
+        "extremism through inclusive development and trust between youth, local "
+        "authorities and police.",
+        start_date=date(2023, 3, 1),
+        end_date=date(2025, 2, 28),
+    )
+    line_youth = ActivityLine.objects.create(
+        programme=programme, code="1.1", name="PVE training for youth workers"
+    )
+    line_police = ActivityLine.objects.create(
+        programme=programme, code="1.2", name="Emotional intelligence for police"
+    )
+    line_camp = ActivityLine.objects.create(
+        programme=programme, code="2.1", name="Youth camps for NEET young people"
+    )
+    topic = {
+        name: Topic.objects.get_or_create(name=name)[0]
+        for name in [
+            "Psychological profiles of radicalisation",
+            "Identifying at-risk individuals",
+            "Safe interaction with people susceptible to extremist ideologies",
+            "Religious extremism: social and psychological dimensions",
+            "Criminal profiling",
+            "Operational psychodiagnostics",
+            "Negotiation with destructive behaviour",
+            "Entrepreneurship",
+            "Financial literacy",
+            "Media literacy",
+            "Digital skills",
+            "Public speaking",
+            "Communications",
+        ]
+    }
+    psychologist = Facilitator.objects.create(
+        name="Dr. Saule Abdrakhmanova",
+        expertise="Psychologist specialised in PVE",
+        organisation=undp,
+    )
+    trainer = Facilitator.objects.create(
+        name="Yerlan Tokhtarov",
+        expertise="Youth work and radicalisation prevention",
+        organisation=undp,
+    )
+    camp_team = Facilitator.objects.create(
+        name="SDU Career and Entrepreneurship Centre",
+        expertise="Entrepreneurship, digital skills",
+        organisation=sdu,
+    )
+
+    def event(**kw):
+        ev = create_event(programme=programme, status=TrainingEvent.Status.PLANNED, **kw)
+        add_sessions_per_day(event=ev)
+        return ev
+
+    prevention_topics = [topic[t] for t in list(topic)[:3]]
+    police_topics = [topic[t] for t in list(topic)[3:7]]
+    camp_topics = [topic[t] for t in list(topic)[7:]]
+    events = {
+        "prev_M": event(
+            title="Preventing youth radicalisation: training for akimat and YRC staff (Aktau)",
+            activity_line=line_youth,
+            event_type="training",
+            start_date=date(2024, 8, 13),
+            end_date=date(2024, 8, 15),
+            region=mangystau,
+            district=district["Aktau"],
+            venue="Aktau, Yessenov University conference hall",
+            planned_participants=30,
+            topics=prevention_topics,
+            facilitators=[trainer, psychologist],
+            host_partners=[partners["M"]["akimat"]],
+            implementing_partners=[undp],
+        ),
+        "police_M": event(
+            title="Emotional intelligence for police officers (Aktau)",
+            activity_line=line_police,
+            event_type="training",
+            start_date=date(2024, 8, 16),
+            end_date=date(2024, 8, 17),
+            region=mangystau,
+            district=district["Aktau"],
+            venue="Aktau, Police Department training room",
+            planned_participants=20,
+            topics=police_topics,
+            facilitators=[psychologist],
+            host_partners=[partners["M"]["police"]],
+            implementing_partners=[undp],
+        ),
+        "camp": event(
+            title="Youth Camp for NEET young people at SDU",
+            activity_line=line_camp,
+            event_type="camp",
+            start_date=date(2024, 8, 19),
+            end_date=date(2024, 8, 23),
+            region=almaty,
+            district=None,
+            venue="Suleyman Demirel University (SDU), Almaty",
+            planned_participants=100,
+            topics=camp_topics,
+            facilitators=[camp_team],
+            host_partners=[sdu],
+            implementing_partners=[undp],
+        ),
+        "prev_K": event(
+            title="Preventing youth radicalisation: training for akimat and YRC staff (Kyzylorda)",
+            activity_line=line_youth,
+            event_type="training",
+            start_date=date(2024, 8, 20),
+            end_date=date(2024, 8, 22),
+            region=kyzylorda,
+            district=district["Kyzylorda"],
+            venue="Kyzylorda, Korkyt Ata University",
+            planned_participants=30,
+            topics=prevention_topics,
+            facilitators=[trainer, psychologist],
+            host_partners=[partners["K"]["akimat"]],
+            implementing_partners=[undp],
+        ),
+        "police_K": event(
+            title="Emotional intelligence for police officers (Kyzylorda)",
+            activity_line=line_police,
+            event_type="training",
+            start_date=date(2024, 8, 22),
+            end_date=date(2024, 8, 23),
+            region=kyzylorda,
+            district=district["Kyzylorda"],
+            venue="Kyzylorda, Police Department training room",
+            planned_participants=20,
+            topics=police_topics,
+            facilitators=[psychologist],
+            host_partners=[partners["K"]["police"]],
+            implementing_partners=[undp],
+        ),
+    }
+    event(
+        title="Follow-up workshop for theologians and YRC staff (Beyneu)",
+        activity_line=line_youth,
+        event_type="workshop",
+        start_date=date(2024, 11, 12),
+        end_date=date(2024, 11, 13),
+        region=mangystau,
+        district=district["Beyneu District"],
+        venue="Beyneu, district akimat",
+        planned_participants=25,
+        topics=prevention_topics,
+        facilitators=[trainer],
+        host_partners=[beyneu_akimat],
+        implementing_partners=[undp],
+    )
+
+    def person(region, category, organisation, position, born, district_obj=None):
+        sex = rng.choice([Sex.FEMALE, Sex.MALE])
+        return register_person(
+            full_name=_name(rng, sex),
+            sex=sex,
+            birth_year=rng.randint(*born),
+            region=region,
+            district=district_obj,
+            organisation=organisation,
+            position=position,
+            category=cat[category],
+            consent_given=True,
+            consent_date=date(2024, 8, 1),
+            consent_version="2024-1",
+        )
+
+    roster: dict[str, list[Participant]] = {k: [] for k in events}
+    for key, region, mix in (("M", mangystau, (12, 11, 7)), ("K", kyzylorda, (12, 13, 5))):
+        n_akimat, n_yrc, n_theo = mix
+        home = district["Aktau"] if key == "M" else district["Kyzylorda"]
+        for _ in range(n_akimat):
+            roster[f"prev_{key}"].append(
+                person(
+                    region,
+                    "akimat",
+                    partners[key]["akimat"],
+                    "Chief specialist, youth policy",
+                    (1975, 1998),
+                    home,
+                )
+            )
+        for _ in range(n_yrc):
+            roster[f"prev_{key}"].append(
+                person(region, "yrc", partners[key]["yrc"], "Youth worker", (1985, 2001), home)
+            )
+        for i in range(n_theo):
+            # One theologian of Mangystau comes from Beyneu.
+            from_beyneu = key == "M" and i == 0
+            roster[f"prev_{key}"].append(
+                person(
+                    region,
+                    "theologian",
+                    beyneu_akimat if from_beyneu else partners[key]["religious"],
+                    "Theologian",
+                    (1978, 1996),
+                    district["Beyneu District"] if from_beyneu else home,
+                )
+            )
+        for code, n in (("police-inspector", 9), ("police-extremism", 6), ("police-gbv", 5)):
+            for _ in range(n):
+                roster[f"police_{key}"].append(
+                    person(region, code, partners[key]["police"], "Officer", (1978, 1998), home)
+                )
+        for _ in range(52):
+            roster["camp"].append(person(region, "neet", None, "", (2000, 2008), None))
+
+    for key, people in roster.items():
+        ev = events[key]
+        sessions = list(ev.sessions.all())
+        for p in people:
+            enrolment = enrol(person=p, event=ev)
+            present = [s for s in sessions if rng.random() < 0.92] or [sessions[0]]
+            for s in present:
+                record_attendance(enrolment=enrolment, session=s)
+            if key != "camp" or rng.random() < 0.5:
+                pre = Decimal(rng.randint(35, 65))
+                gain = Decimal(rng.randint(-3, 30))
+                record_scores(enrolment=enrolment, pre_score=pre, post_score=min(pre + gain, 100))
+            if rng.random() < 0.8:
+                sat = rng.choices([2, 3, 4, 5], weights=[1, 2, 6, 8])[0]
+                record_feedback(
+                    event=ev,
+                    enrolment=enrolment,
+                    satisfaction=sat,
+                    relevance=max(1, min(5, sat + rng.choice([-1, 0, 0, 1]))),
+                    usefulness=max(1, min(5, sat + rng.choice([-1, 0, 0]))),
+                    intent_to_apply=max(1, min(5, sat + rng.choice([0, 0, 1]))),
+                    consent_to_quote=rng.random() < 0.6,
+                    source="paper",
+                    most_useful=rng.choice(ev.topics.all()).name,
+                )
+        ev.status = TrainingEvent.Status.HELD
+        ev.save(update_fields=["status"])
+
+    # Participant quotes, as collected after the sessions.
+    group_of = {
+        "akimat": "prev",
+        "yrc": "prev",
+        "theologian": "prev",
+        "police": "police",
+        "neet": "camp",
+    }
+    for i, (text, group) in enumerate(QUOTES):
+        key = group_of[group] if group_of[group] == "camp" else f"{group_of[group]}_{'MK'[i % 2]}"
+        fb = events[key].feedback.filter(consent_to_quote=True, comments="").first()
+        if fb:
+            fb.comments = text
+            fb.save(update_fields=["comments"])
+
+    _indicators(programme)
+    return DemoResult(created=True, usernames=usernames)
+
+
+def _indicators(programme: Programme) -> None:
+    q3 = ("2024Q3", date(2024, 7, 1), date(2024, 9, 30))
+    year = ("2024", date(2024, 1, 1), date(2024, 12, 31))
+    specs = [
+        (
+            "OC1",
+            "outcome",
+            "percent",
+            "Share of trained participants satisfied with the training (4 or 5 of 5)",
+            "feedback_satisfied_pct",
+            {},
+            [],
+            (80, 80),
+        ),
+        (
+            "OC2",
+            "outcome",
+            "points",
+            "Mean knowledge gain between pre- and post-test",
+            "knowledge_gain_mean",
+            {},
+            [],
+            (15, 15),
+        ),
+        (
+            "OP1",
+            "output",
+            "people",
+            "Akimat and YRC staff and theologians trained in preventing youth radicalisation",
+            "people_trained",
+            {"categories": ["akimat", "yrc", "theologian"]},
+            ["sex", "age_band", "region", "category"],
+            (60, 120),
+        ),
+        (
+            "OP2",
+            "output",
+            "people",
+            "Police officers trained in emotional intelligence",
+            "people_trained",
+            {"category_group": "police"},
+            ["sex", "age_band", "region", "category"],
+            (40, 80),
+        ),
+        (
+            "OP3",
+            "output",
+            "people",
+            "NEET young people reached through youth camps",
+            "neet_reached",
+            {},
+            ["sex", "age_band", "region"],
+            (100, 150),
+        ),
+        ("OP4", "output", "events", "Training events held", "events_held", {}, ["region"], (5, 10)),
+    ]
+    for order, (code, level, unit, name, rule, params, disagg, (t_q3, t_year)) in enumerate(specs):
+        ind = Indicator.objects.create(
+            programme=programme,
+            code=code,
+            level=level,
+            unit=unit,
+            name=name,
+            rule=rule,
+            rule_params=params,
+            disaggregations=disagg,
+            order=order,
+            baseline=0,
+        )
+        for (label, start, end), value in ((q3, t_q3), (year, t_year)):
+            IndicatorTarget.objects.create(
+                indicator=ind, period=label, period_start=start, period_end=end, value=value
+            )

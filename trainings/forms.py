@@ -1,0 +1,226 @@
+"""Forms of the event and session pages (crispy forms, Bootstrap 5). They validate input and
+limit choices to the user's regions; saving goes through trainings.services."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import Scope
+from regions.selectors import districts_visible, partners_visible, regions_visible
+
+from .models import ActivityLine, Facilitator, Programme, Session, Topic, TrainingEvent
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+PICKER = {"class": "form-select", "size": 6}
+
+
+class DistrictChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.region.name}: {obj.name}"
+
+
+def _districts_by_region(districts) -> list:
+    """District choices grouped by region (one <optgroup> each): easier to scan than 200 rows."""
+    groups: dict[str, list] = {}
+    for district in districts:
+        groups.setdefault(district.region.name, []).append((district.pk, district.name))
+    return [("", "---------"), *groups.items()]
+
+
+def _pair(first: str, second: str, size: str = "sm") -> Row:
+    """Two fields side by side from the `size` breakpoint up, stacked on a phone."""
+    return Row(Column(first, css_class=f"col-{size}-6"), Column(second, css_class=f"col-{size}-6"))
+
+
+def _active_or_current(queryset, current_ids):
+    """Active choices, plus those already chosen (so editing an old event keeps them)."""
+    return queryset.filter(Q(is_active=True) | Q(pk__in=list(current_ids)))
+
+
+def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields when it names them."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class EventForm(forms.ModelForm):
+    """Create or edit a training event within the user's regions."""
+
+    class Meta:
+        model = TrainingEvent
+        fields = [
+            "title",
+            "event_type",
+            "programme",
+            "activity_line",
+            "start_date",
+            "end_date",
+            "region",
+            "district",
+            "venue",
+            "modality",
+            "planned_participants",
+            "description",
+            "topics",
+            "facilitators",
+            "host_partners",
+            "implementing_partners",
+        ]
+        widgets = {
+            "start_date": DATE,
+            "end_date": DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "topics": forms.SelectMultiple(attrs=PICKER),
+            "facilitators": forms.SelectMultiple(attrs=PICKER),
+            "host_partners": forms.SelectMultiple(attrs=PICKER),
+            "implementing_partners": forms.SelectMultiple(attrs=PICKER),
+        }
+        field_classes = {"district": DistrictChoiceField}
+        help_texts = {
+            "topics": _("Hold Ctrl (or Cmd) to choose several."),
+            "facilitators": _("Hold Ctrl (or Cmd) to choose several."),
+        }
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        event = self.instance
+        editing = event.pk is not None
+        f = self.fields
+        f["region"].queryset = regions_visible(scope).filter(
+            Q(is_active=True) | Q(pk=event.region_id or 0)
+        )
+        f["region"].error_messages["invalid_choice"] = _(
+            "This region is outside the regions you work in: choose one of yours."
+        )
+        f["district"].queryset = districts_visible(scope).order_by("region__code", "name_en")
+        f["district"].choices = _districts_by_region(f["district"].queryset)
+        f["district"].error_messages["invalid_choice"] = _(
+            "This district or city is outside the regions you work in."
+        )
+        f["programme"].queryset = Programme.objects.filter(
+            Q(is_active=True) | Q(pk=event.programme_id or 0)
+        )
+        f["activity_line"].queryset = ActivityLine.objects.filter(
+            Q(is_active=True) | Q(pk=event.activity_line_id or 0)
+        ).select_related("programme")
+        if not editing and not self.is_bound:
+            programmes = list(f["programme"].queryset[:2])
+            if len(programmes) == 1:  # the usual case: one programme, chosen already
+                self.initial.setdefault("programme", programmes[0].pk)
+
+        def current(name: str):
+            return getattr(event, name).values_list("pk", flat=True) if editing else []
+
+        f["topics"].queryset = _active_or_current(Topic.objects, current("topics"))
+        f["facilitators"].queryset = _active_or_current(
+            Facilitator.objects, current("facilitators")
+        )
+        for name in ("host_partners", "implementing_partners"):
+            f[name].queryset = _active_or_current(partners_visible(scope), current(name))
+        f["district"].help_text = _("Must be in the event's region.")
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                _("What"),
+                "title",
+                _pair("event_type", "modality"),
+                _pair("programme", "activity_line"),
+                "description",
+            ),
+            Fieldset(
+                _("When and where"),
+                _pair("start_date", "end_date"),
+                _pair("region", "district"),
+                Row(
+                    Column("venue", css_class="col-sm-8"),
+                    Column("planned_participants", css_class="col-sm-4"),
+                ),
+            ),
+            Fieldset(
+                _("Who and what about"),
+                _pair("topics", "facilitators", "md"),
+                _pair("host_partners", "implementing_partners", "md"),
+            ),
+        )
+
+    def clean(self):
+        data = super().clean()
+        region = data.get("region")
+        if region is not None and not self.scope.covers_region(region.pk):
+            self.add_error(
+                "region", _("This region is outside the regions you work in: choose one of yours.")
+            )
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date cannot be before the start date."))
+        district = data.get("district")
+        if district is not None and region is not None and district.region_id != region.pk:
+            self.add_error(
+                "district",
+                _("%(district)s is not in %(region)s.") % {"district": district, "region": region},
+            )
+        return data
+
+    def _post_clean(self):
+        # The model's clean() repeats the date and district checks: skip what the form already
+        # reported so each message shows once.
+        if self.has_error("end_date") or self.has_error("district"):
+            return
+        super()._post_clean()
+
+    def event_fields(self) -> dict:
+        """The cleaned data as keyword arguments of services.create_event/update_event."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class SessionForm(forms.ModelForm):
+    """A day or module of an event: its date must fall within the event's dates."""
+
+    class Meta:
+        model = Session
+        fields = ["date", "title", "start_time", "end_time"]
+        widgets = {"date": DATE, "start_time": TIME, "end_time": TIME}
+
+    def __init__(self, *args, event: TrainingEvent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.event = event
+        self.fields["date"].widget.attrs.update(
+            min=f"{event.start_date:%Y-%m-%d}", max=f"{event.end_date:%Y-%m-%d}"
+        )
+        self.fields["title"].help_text = _('e.g. "Day 1" or "Module 2: criminal profiling".')
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            _pair("date", "title", "sm"),
+            Row(Column("start_time", css_class="col-6"), Column("end_time", css_class="col-6")),
+        )
+
+    def clean(self):
+        data = super().clean()
+        day, title = data.get("date"), data.get("title", "")
+        if day is not None:
+            same = Session.objects.filter(event=self.instance.event, date=day, title=title)
+            if self.instance.pk:
+                same = same.exclude(pk=self.instance.pk)
+            if same.exists():
+                self.add_error(
+                    "title",
+                    _("This event already has a session called “%(title)s” on that day.")
+                    % {"title": title},
+                )
+        return data
+
+    def session_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -1,0 +1,293 @@
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Programme(models.Model):
+    """A funded programme (e.g. the Japan-funded PVE project) that activities report to."""
+
+    name = models.CharField(_("name"), max_length=255)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    donor = models.ForeignKey(
+        "regions.PartnerOrganisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="funded_programmes",
+        verbose_name=_("donor"),
+    )
+    budget_code = models.CharField(_("budget code"), max_length=60, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    sdg_target = models.CharField(_("SDG target"), max_length=40, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="programme_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+
+class ActivityLine(models.Model):
+    """A line of work inside a programme, e.g. "PVE training for youth workers"."""
+
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="activity_lines",
+        verbose_name=_("programme"),
+    )
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=255)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme__code", "code"]
+        verbose_name = _("activity line")
+        verbose_name_plural = _("activity lines")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="activity_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Topic(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Facilitator(models.Model):
+    """A trainer or expert who leads sessions."""
+
+    name = models.CharField(_("name"), max_length=200)
+    expertise = models.CharField(_("expertise"), max_length=255, blank=True)
+    organisation = models.ForeignKey(
+        "regions.PartnerOrganisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="facilitators",
+        verbose_name=_("organisation"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("facilitator")
+        verbose_name_plural = _("facilitators")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_feedback_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class TrainingEvent(models.Model):
+    """One training, camp or workshop: where, when, who ran it, with its sessions."""
+
+    class Type(models.TextChoices):
+        TRAINING = "training", _("Training")
+        CAMP = "camp", _("Camp")
+        WORKSHOP = "workshop", _("Workshop")
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+        REPORTED = "reported", _("Reported")
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="events", verbose_name=_("programme")
+    )
+    activity_line = models.ForeignKey(
+        ActivityLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("activity line"),
+    )
+    title = models.CharField(_("title"), max_length=255)
+    event_type = models.CharField(
+        _("type"), max_length=20, choices=Type.choices, default=Type.TRAINING
+    )
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="events", verbose_name=_("region")
+    )
+    district = models.ForeignKey(
+        "regions.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("district or city"),
+    )
+    venue = models.CharField(_("venue"), max_length=255, blank=True)
+    modality = models.CharField(
+        _("modality"), max_length=20, choices=Modality.choices, default=Modality.IN_PERSON
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    planned_participants = models.PositiveIntegerField(
+        _("planned participants"), null=True, blank=True
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="events", verbose_name=_("topics")
+    )
+    facilitators = models.ManyToManyField(
+        Facilitator, blank=True, related_name="events", verbose_name=_("facilitators")
+    )
+    host_partners = models.ManyToManyField(
+        "regions.PartnerOrganisation",
+        blank=True,
+        related_name="hosted_events",
+        verbose_name=_("host partners"),
+    )
+    implementing_partners = models.ManyToManyField(
+        "regions.PartnerOrganisation",
+        blank=True,
+        related_name="implemented_events",
+        verbose_name=_("implementing partners"),
+    )
+    feedback_token = models.CharField(
+        _("feedback link token"), max_length=40, unique=True, default=new_feedback_token
+    )
+    feedback_open = models.BooleanField(_("feedback form open"), default=True)
+    feedback_closes_on = models.DateField(_("feedback closes on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        verbose_name = _("training event")
+        verbose_name_plural = _("training events")
+        indexes = [
+            models.Index(fields=["region", "start_date"], name="event_region_start"),
+            models.Index(fields=["start_date"], name="event_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="event_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("trainings:event_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date cannot be before the start date.")
+        if self.district_id and self.region_id and self.district.region_id != self.region_id:
+            errors["district"] = _("%(district)s is not in %(region)s.") % {
+                "district": self.district,
+                "region": self.region,
+            }
+        if (
+            self.activity_line_id
+            and self.programme_id
+            and self.activity_line.programme_id != self.programme_id
+        ):
+            errors["activity_line"] = _("This activity line belongs to another programme.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+
+class Session(models.Model):
+    """A day or module of an event; attendance is taken per session."""
+
+    event = models.ForeignKey(
+        TrainingEvent, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event")
+    )
+    date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    start_time = models.TimeField(_("starts at"), null=True, blank=True)
+    end_time = models.TimeField(_("ends at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date", "start_time", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "date", "title"], name="session_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}".strip()
+
+    def clean(self) -> None:
+        event = self.event if self.event_id else None
+        if event and self.date and not (event.start_date <= self.date <= event.end_date):
+            raise ValidationError(
+                {
+                    "date": _(
+                        "The session must fall within the event's dates (%(start)s to %(end)s)."
+                    )
+                    % {"start": event.start_date, "end": event.end_date}
+                }
+            )
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": _("The session must end after it starts.")})

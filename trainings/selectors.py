@@ -1,0 +1,175 @@
+"""Reads of events and sessions, limited to a Scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import Role
+from accounts.scope import Scope
+
+from .models import Session, TrainingEvent
+
+# Roles that may still change an event after it has been reported (and unlock it).
+UNLOCKING_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+
+
+def events_visible(scope: Scope) -> QuerySet[TrainingEvent]:
+    """Events held in the user's regions."""
+    return TrainingEvent.objects.filter(scope.region_q("region"))
+
+
+def sessions_visible(scope: Scope) -> QuerySet[Session]:
+    return Session.objects.filter(scope.region_q("event__region"))
+
+
+def can_unlock_event(scope: Scope) -> bool:
+    """Programme staff and admins may unlock a reported event (back to "held")."""
+    return scope.can_edit and scope.role in UNLOCKING_ROLES
+
+
+def event_is_locked_for(scope: Scope, event: TrainingEvent) -> bool:
+    """True when the event is reported and this user may not change it any more: a reported
+    event is locked for coordinators; staff and admins keep write access (and may unlock)."""
+    return event.status == TrainingEvent.Status.REPORTED and not can_unlock_event(scope)
+
+
+def can_edit_event(scope: Scope, event: TrainingEvent) -> bool:
+    """May this user change the event or anything recorded on it (sessions, roster, attendance,
+    feedback, scores)? Needs edit rights, the event's region in scope, and the event not locked.
+
+    Other apps call this before their own edit actions; an out-of-scope event should already
+    have been a 404 through `events_visible`, this is the second line."""
+    return (
+        scope.can_edit
+        and scope.covers_region(event.region_id)
+        and not event_is_locked_for(scope, event)
+    )
+
+
+# The event list ---------------------------------------------------------------------------
+# ?sort= values of the event list -> ordering; "-" in front reverses. "people" sorts by the
+# roster size, which is the one sort that has to count over every filtered row.
+EVENT_SORTS: dict[str, tuple[str, ...]] = {
+    "date": ("start_date", "title", "pk"),
+    "title": ("title", "pk"),
+    "region": ("region__code", "-start_date", "pk"),
+    "status": ("status", "-start_date", "pk"),
+    "people": ("n_enrolled", "-start_date", "pk"),
+}
+DEFAULT_EVENT_SORT = "-date"
+
+
+def _roster_size() -> Coalesce:
+    from participants.models import Enrolment
+
+    per_event = (
+        Enrolment.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_event, output_field=IntegerField()), 0)
+
+
+def event_list_rows(events: QuerySet[TrainingEvent], sort: str = "") -> QuerySet[TrainingEvent]:
+    """An (already scoped and filtered) event queryset ready for the list: related rows joined
+    and ordered by `sort` (a key of EVENT_SORTS, "-" for descending; unknown -> newest first).
+    People counts are NOT computed here: see `with_people_counts`, called on one page."""
+    sort = sort if sort.lstrip("-") in EVENT_SORTS else DEFAULT_EVENT_SORT
+    key = sort.lstrip("-")
+    order = list(EVENT_SORTS[key])
+    if sort.startswith("-"):
+        order[0] = f"-{order[0]}"
+    events = events.select_related("region", "district", "programme")
+    if key == "people":
+        events = events.annotate(n_enrolled=_roster_size())
+    return events.order_by(*order)
+
+
+def with_people_counts(events) -> list[TrainingEvent]:
+    """The events of one page with `n_enrolled` (people on the roster) set, in one query for
+    the whole page, so the list costs the same with 200 or 200,000 people."""
+    from participants.models import Enrolment
+
+    rows = list(events)
+    missing = [e.pk for e in rows if not hasattr(e, "n_enrolled")]
+    if missing:
+        counts = dict(
+            Enrolment.objects.filter(event_id__in=missing)
+            .order_by()
+            .values("event_id")
+            .annotate(n=Count("pk"))
+            .values_list("event_id", "n")
+        )
+        for event in rows:
+            if not hasattr(event, "n_enrolled"):
+                event.n_enrolled = counts.get(event.pk, 0)
+    return rows
+
+
+# One event's page -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EventSummary:
+    """Counts and averages of one event, for its page (aggregates only: no personal data)."""
+
+    sessions: list[Session]  # each with n_present
+    n_enrolled: int
+    n_attended: int  # people present at one session at least
+    feedback: dict[str, Any] = field(default_factory=dict)
+    scores: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def attendance_rate(self) -> int | None:
+        """Percent of the roster present at least once."""
+        if not self.n_enrolled:
+            return None
+        return round(100 * self.n_attended / self.n_enrolled)
+
+
+def sessions_with_counts(event: TrainingEvent) -> list[Session]:
+    """The event's sessions in order, each with `n_present` (people marked present)."""
+    # Meta.ordering is ignored in GROUP BY queries: order explicitly.
+    return list(
+        event.sessions.annotate(n_present=Count("attendances")).order_by("date", "start_time", "pk")
+    )
+
+
+def event_summary(event: TrainingEvent) -> EventSummary:
+    """Sessions with attendance counts, roster and attendance totals, the feedback averages and
+    the pre/post test averages of one event, in a fixed number of queries."""
+    from participants.models import Assessment, Enrolment, Feedback
+
+    sessions = sessions_with_counts(event)
+    roster = Enrolment.objects.filter(event=event).aggregate(
+        n=Count("pk", distinct=True),
+        attended=Count("pk", filter=Q(attendances__isnull=False), distinct=True),
+    )
+    feedback = Feedback.objects.filter(event=event).aggregate(
+        n=Count("pk"),
+        satisfaction=Avg("satisfaction"),
+        relevance=Avg("relevance"),
+        usefulness=Avg("usefulness"),
+        intent_to_apply=Avg("intent_to_apply"),
+        quotable=Count("pk", filter=Q(consent_to_quote=True) & ~Q(comments="")),
+    )
+    both = Q(pre_score__isnull=False, post_score__isnull=False)
+    scores = Assessment.objects.filter(enrolment__event=event).aggregate(
+        n_pre=Count("pk", filter=Q(pre_score__isnull=False)),
+        n_post=Count("pk", filter=Q(post_score__isnull=False)),
+        n_both=Count("pk", filter=both),
+        avg_pre=Avg("pre_score", filter=both),
+        avg_post=Avg("post_score", filter=both),
+        avg_gain=Avg(F("post_score") - F("pre_score"), filter=both),
+    )
+    return EventSummary(
+        sessions=sessions,
+        n_enrolled=roster["n"],
+        n_attended=roster["attended"],
+        feedback=feedback,
+        scores=scores,
+    )

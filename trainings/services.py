@@ -1,0 +1,196 @@
+"""Writes of events and sessions. Views, imports, commands and the seed all call these."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_event
+from accounts.models import SecurityEvent
+
+from .models import Session, TrainingEvent
+
+M2M_FIELDS = ("topics", "facilitators", "host_partners", "implementing_partners")
+
+
+@transaction.atomic
+def create_event(*, created_by=None, **fields: Any) -> TrainingEvent:
+    """Create a training event after validating it; many-to-many fields (topics, facilitators,
+    host_partners, implementing_partners) may be passed as iterables."""
+    related = {name: fields.pop(name) for name in M2M_FIELDS if name in fields}
+    event = TrainingEvent(created_by=created_by, **fields)
+    event.full_clean()
+    event.save()
+    for name, values in related.items():
+        getattr(event, name).set(values)
+    return event
+
+
+@transaction.atomic
+def add_session(*, event: TrainingEvent, date, title: str = "", **fields: Any) -> Session:
+    session = Session(event=event, date=date, title=title, **fields)
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def add_sessions_per_day(*, event: TrainingEvent) -> list[Session]:
+    """One session for each day of the event that has none yet ("Day 1", "Day 2", ...)."""
+    existing = set(event.sessions.values_list("date", flat=True))
+    created = []
+    for i in range(event.days):
+        day = event.start_date + timedelta(days=i)
+        if day not in existing:
+            created.append(add_session(event=event, date=day, title=_("Day %(n)s") % {"n": i + 1}))
+    return created
+
+
+# Editing, status flow and deletion -----------------------------------------------------------
+# The audit kind for event status changes. SecurityEvent.Kind has no event-specific kind yet and
+# adding one needs a migration in accounts; until then the generic "changed" kind is reused and
+# `detail["action"]` says what happened (the model history records the change itself too).
+EVENT_AUDIT_KIND = getattr(SecurityEvent.Kind, "EVENT_STATUS", SecurityEvent.Kind.USER_CHANGED)
+
+
+def _audit(event: TrainingEvent, action: str, *, by=None, request=None, **detail: Any) -> None:
+    record_event(
+        EVENT_AUDIT_KIND,
+        user=by,
+        request=request,
+        object_repr=f"{event._meta.label_lower}:{event.pk} {event.title}",
+        detail={"action": action, "event_id": event.pk, **detail},
+    )
+
+
+def event_has_attendance(event: TrainingEvent) -> bool:
+    """True once anyone's presence has been recorded at any session of the event."""
+    from participants.models import Attendance
+
+    return Attendance.objects.filter(session__event=event).exists()
+
+
+@transaction.atomic
+def update_event(*, event: TrainingEvent, **fields: Any) -> TrainingEvent:
+    """Change an event's fields (and many-to-many pickers) after validating them. Sessions must
+    still fall within the event's dates: shrinking the dates past a session is refused."""
+    related = {name: fields.pop(name) for name in M2M_FIELDS if name in fields}
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.full_clean()
+    outside = event.sessions.exclude(date__range=(event.start_date, event.end_date))
+    if outside.exists():
+        days = ", ".join(f"{d:%Y-%m-%d}" for d in outside.values_list("date", flat=True)[:5])
+        raise ValidationError(
+            {
+                "start_date": _(
+                    "Sessions on %(days)s fall outside these dates: move or delete them first."
+                )
+                % {"days": days}
+            }
+        )
+    event.save()
+    for name, values in related.items():
+        getattr(event, name).set(values)
+    return event
+
+
+def _lock_row(event: TrainingEvent) -> TrainingEvent:
+    """Re-read the event with a row lock so two status changes cannot interleave."""
+    return TrainingEvent.objects.select_for_update().get(pk=event.pk)
+
+
+@transaction.atomic
+def mark_held(*, event: TrainingEvent, by=None, request=None) -> TrainingEvent:
+    """planned -> held. An event is only "held" once attendance has been recorded for it."""
+    locked = _lock_row(event)
+    if locked.status != TrainingEvent.Status.PLANNED:
+        raise ValidationError(_("Only a planned event can be marked as held."))
+    if not event_has_attendance(locked):
+        raise ValidationError(
+            _(
+                "This event has no attendance recorded yet. Record who came to at least one "
+                "session before marking it as held."
+            )
+        )
+    return _set_status(locked, TrainingEvent.Status.HELD, "event_held", by=by, request=request)
+
+
+@transaction.atomic
+def mark_reported(*, event: TrainingEvent, by=None, request=None) -> TrainingEvent:
+    """held -> reported. A reported event is locked for coordinators (see
+    trainings.selectors.can_edit_event); staff or an admin can unlock it."""
+    locked = _lock_row(event)
+    if locked.status != TrainingEvent.Status.HELD:
+        raise ValidationError(_("Only a held event can be marked as reported."))
+    return _set_status(
+        locked, TrainingEvent.Status.REPORTED, "event_reported", by=by, request=request
+    )
+
+
+@transaction.atomic
+def unlock_event(*, event: TrainingEvent, by=None, request=None, reason: str = "") -> TrainingEvent:
+    """reported -> held, so the event can be corrected again. Only staff and admins may do this
+    (checked by the caller with trainings.selectors.can_unlock_event); audited."""
+    locked = _lock_row(event)
+    if locked.status != TrainingEvent.Status.REPORTED:
+        raise ValidationError(_("Only a reported event can be unlocked."))
+    return _set_status(
+        locked, TrainingEvent.Status.HELD, "event_unlocked", by=by, request=request, reason=reason
+    )
+
+
+def _set_status(
+    event: TrainingEvent, status: str, action: str, *, by=None, request=None, **detail: Any
+) -> TrainingEvent:
+    old = event.status
+    event.status = status
+    if by is not None and getattr(by, "pk", None):
+        event._history_user = by  # simple-history: who made the change, also outside requests
+    event.save(update_fields=["status", "updated_at"])
+    _audit(event, action, by=by, request=request, old=old, new=status, **detail)
+    return event
+
+
+def event_delete_problem(event: TrainingEvent) -> str:
+    """Why the event cannot be deleted ("" when it can): only a planned event without any
+    attendance may go; a held or reported event is part of what was reported."""
+    if event.status != TrainingEvent.Status.PLANNED:
+        return _(
+            "Only a planned event can be deleted; this one is %(status)s and part of the record."
+        ) % {"status": event.get_status_display().lower()}
+    if event_has_attendance(event):
+        return _("Attendance has been recorded for this event, so it cannot be deleted.")
+    return ""
+
+
+@transaction.atomic
+def delete_event(*, event: TrainingEvent, by=None, request=None) -> None:
+    """Delete a planned event without attendance (its sessions and roster go with it)."""
+    locked = _lock_row(event)
+    problem = event_delete_problem(locked)
+    if problem:
+        raise ValidationError(problem)
+    _audit(locked, "event_deleted", by=by, request=request)
+    locked.delete()
+
+
+# Sessions ---------------------------------------------------------------------------------
+@transaction.atomic
+def update_session(*, session: Session, **fields: Any) -> Session:
+    """Change a session's date, title or times after validating them."""
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def delete_session(*, session: Session) -> None:
+    """Delete a session with the attendance recorded at it."""
+    session.delete()

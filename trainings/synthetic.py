@@ -1,0 +1,373 @@
+"""Synthetic national-scale data for benchmarks (issue 8): 20 regions, ~200 districts, thousands
+of events with 1-5 daily sessions, hundreds of thousands of people, about a million attendance
+rows, feedback and pre/post tests.
+
+Deterministic for a seed: every random choice comes from one `random.Random(seed)` and depends
+on list positions, never on database ids, so the same seed gives the same counts and aggregates.
+
+Rows are written with `bulk_create` in batches: no model `save()`, no signals, so SYNTHETIC DATA
+HAS NO AUDIT HISTORY (django-simple-history rows are created by save signals only). Everything
+is marked so it can be found and removed: the events belong to the programme `SYNTHETIC`, the
+people have `organisation_name == SYNTHETIC_MARK`, created districts are named
+"Synthetic district N".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from participants.identity import normalise_name
+from participants.models import (
+    Assessment,
+    Attendance,
+    Consent,
+    Enrolment,
+    Feedback,
+    Participant,
+    ParticipantCategory,
+    Sex,
+)
+from regions.models import District, Region
+
+from .models import ActivityLine, Programme, Session, TrainingEvent
+
+logger = logging.getLogger(__name__)
+
+PROGRAMME_CODE = "SYNTHETIC"
+SYNTHETIC_MARK = "Synthetic data (generate_synthetic)"
+DISTRICTS_PER_REGION = 10
+# A fixed calendar, not today's date, so a seed always gives the same data.
+YEAR_START = dt.date(2026, 1, 1)
+YEAR_DAYS = 350
+AS_OF = dt.date(2026, 11, 25)  # events starting after this are "planned" (no roster yet)
+
+FIRST_F = [
+    "Aigerim",
+    "Aruzhan",
+    "Dana",
+    "Zhanna",
+    "Saule",
+    "Madina",
+    "Aliya",
+    "Dinara",
+    "Gulnara",
+    "Asel",
+    "Kamila",
+    "Togzhan",
+]
+FIRST_M = [
+    "Nurlan",
+    "Yerlan",
+    "Daniyar",
+    "Arman",
+    "Bauyrzhan",
+    "Askar",
+    "Timur",
+    "Aidos",
+    "Marat",
+    "Serik",
+    "Olzhas",
+    "Yerbol",
+]
+LAST = [
+    "Akhmetov",
+    "Serikbayev",
+    "Nurlanov",
+    "Zhumabekov",
+    "Omarov",
+    "Abenov",
+    "Kassymov",
+    "Tokayev",
+    "Iskakov",
+    "Bekov",
+    "Sultanov",
+    "Mukhamedov",
+    "Kenzhebayev",
+    "Sadykov",
+    "Baimukhanov",
+    "Utepov",
+    "Dzhaksybekov",
+    "Abdrakhmanov",
+]
+CATEGORY_WEIGHTS = {
+    "akimat": 14,
+    "yrc": 10,
+    "theologian": 5,
+    "police-inspector": 12,
+    "police-extremism": 4,
+    "police-gbv": 5,
+    "police-other": 6,
+    "neet": 34,
+    "other": 10,
+}
+# Age (years on AS_OF) ranges by category group.
+AGES = {"youth": (16, 29), "": (23, 62), "police": (22, 55)}
+
+
+@dataclass
+class Result:
+    """What one run created (and, for tests, simple aggregates to compare between runs)."""
+
+    districts_created: int = 0
+    events: int = 0
+    sessions: int = 0
+    participants: int = 0
+    enrolments: int = 0
+    attendance: int = 0
+    feedback: int = 0
+    assessments: int = 0
+    consents: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _progress(label: str, done: int, total: int, out=None) -> None:
+    out = out or sys.stderr
+    pct = 100 * done // max(total, 1)
+    bar = "#" * (pct // 5)
+    out.write(f"\r{label:<12} [{bar:<20}] {pct:3d}% {done}/{total}")
+    if done >= total:
+        out.write("\n")
+    out.flush()
+
+
+def _weighted(rng: random.Random, items: list, weights: list[float]):
+    return rng.choices(items, weights=weights, k=1)[0]
+
+
+def ensure_districts(per_region: int = DISTRICTS_PER_REGION) -> int:
+    """Give every region at least `per_region` districts, creating clearly named synthetic ones."""
+    created = 0
+    for region in Region.objects.order_by("code"):
+        have = region.districts.count()
+        for n in range(have + 1, per_region + 1):
+            name = f"Synthetic district {n}"
+            _, made = District.objects.get_or_create(
+                region=region,
+                name_en=name,
+                defaults={
+                    "name_kk": f"Синтетикалық аудан {n}",
+                    "name_ru": f"Синтетический район {n}",
+                },
+            )
+            created += made
+    return created
+
+
+def purge() -> None:
+    """Delete everything a previous run created (events cascade to sessions, rosters...)."""
+    with transaction.atomic():
+        events = TrainingEvent.objects.filter(programme__code=PROGRAMME_CODE)
+        Feedback.objects.filter(event__in=events).delete()
+        events.delete()
+        Participant.objects.filter(organisation_name=SYNTHETIC_MARK).delete()
+        ActivityLine.objects.filter(programme__code=PROGRAMME_CODE).delete()
+        Programme.objects.filter(code=PROGRAMME_CODE).delete()
+
+
+def generate(
+    participants: int,
+    events: int,
+    seed: int = 42,
+    batch_size: int = 10_000,
+    progress: Callable[[str, int, int], None] | None = _progress,
+) -> Result:
+    """Fill the database. Sizes are totals added by this run; see the module docstring."""
+    rng = random.Random(seed)
+    progress = progress or (lambda *a: None)
+    res = Result()
+    res.districts_created = ensure_districts()
+
+    regions = list(Region.objects.order_by("code"))
+    districts = {
+        r.pk: list(District.objects.filter(region=r).order_by("name_en", "pk")) for r in regions
+    }
+    # Populous regions host more events: fixed, seed-dependent weights 1..6.
+    region_w = [rng.randint(1, 6) for _ in regions]
+    cats = list(ParticipantCategory.objects.filter(is_active=True).order_by("order", "code"))
+    cat_w = [CATEGORY_WEIGHTS.get(c.code, 5) for c in cats]
+
+    programme, _ = Programme.objects.get_or_create(
+        code=PROGRAMME_CODE,
+        defaults={"name": "Synthetic programme (benchmarks)", "start_date": YEAR_START},
+    )
+    lines = [
+        ActivityLine.objects.get_or_create(
+            programme=programme, code=f"SYN-{n}", defaults={"name": f"Synthetic line {n}"}
+        )[0]
+        for n in (1, 2, 3)
+    ]
+
+    # --- events and sessions -------------------------------------------------------------
+    ev_objs, ev_days = [], []
+    types = [TrainingEvent.Type.TRAINING, TrainingEvent.Type.CAMP, TrainingEvent.Type.WORKSHOP]
+    for i in range(events):
+        ri = rng.choices(range(len(regions)), weights=region_w, k=1)[0]
+        region = regions[ri]
+        district = rng.choice(districts[region.pk]) if districts[region.pk] else None
+        days = _weighted(rng, [1, 2, 3, 4, 5], [25, 25, 25, 15, 10])
+        start = YEAR_START + dt.timedelta(days=rng.randrange(YEAR_DAYS))
+        end = start + dt.timedelta(days=days - 1)
+        if start > AS_OF:
+            status = TrainingEvent.Status.PLANNED
+        else:
+            status = _weighted(
+                rng, [TrainingEvent.Status.REPORTED, TrainingEvent.Status.HELD], [70, 30]
+            )
+        ev_objs.append(
+            TrainingEvent(
+                programme=programme,
+                activity_line=lines[i % 3],
+                title=f"Synthetic training {i + 1}: {region.name_en}",
+                event_type=_weighted(rng, types, [70, 10, 20]),
+                start_date=start,
+                end_date=end,
+                region=region,
+                district=district,
+                venue="Synthetic venue",
+                modality=_weighted(rng, list(TrainingEvent.Modality.values), [80, 10, 10]),
+                status=status,
+                planned_participants=rng.randint(20, 120),
+                feedback_open=False,
+            )
+        )
+        ev_days.append(days)
+    saved_events = []
+    for k in range(0, len(ev_objs), batch_size):
+        saved_events += TrainingEvent.objects.bulk_create(ev_objs[k : k + batch_size])
+        progress("events", min(k + batch_size, len(ev_objs)), len(ev_objs))
+    res.events = len(saved_events)
+
+    sess_objs = []
+    for ev, days in zip(saved_events, ev_days, strict=True):
+        for d in range(days):
+            sess_objs.append(
+                Session(
+                    event=ev,
+                    date=ev.start_date + dt.timedelta(days=d),
+                    title=f"Day {d + 1}",
+                    start_time=dt.time(10, 0),
+                    end_time=dt.time(17, 0),
+                )
+            )
+    sessions_by_event: dict[int, list[int]] = {}
+    for k in range(0, len(sess_objs), batch_size):
+        for s in Session.objects.bulk_create(sess_objs[k : k + batch_size]):
+            sessions_by_event.setdefault(s.event_id, []).append(s.pk)
+        progress("sessions", min(k + batch_size, len(sess_objs)), len(sess_objs))
+    res.sessions = len(sess_objs)
+
+    # Events a person can attend (held or reported), by region, as list positions.
+    open_idx = [i for i, e in enumerate(saved_events) if e.status != TrainingEvent.Status.PLANNED]
+    by_region: dict[int, list[int]] = {}
+    for i in open_idx:
+        by_region.setdefault(saved_events[i].region_id, []).append(i)
+    rate = {e.pk: rng.uniform(0.85, 0.95) for e in saved_events}
+
+    # --- people, rosters, attendance, feedback, tests (streamed in batches) -----------------
+    tz = timezone.get_current_timezone()
+    done = 0
+    while done < participants and open_idx:
+        n = min(batch_size, participants - done)
+        people, plans = [], []
+        for j in range(n):
+            ri = rng.choices(range(len(regions)), weights=region_w, k=1)[0]
+            region = regions[ri]
+            cat = rng.choices(cats, weights=cat_w, k=1)[0]
+            low, high = AGES.get(cat.group, AGES[""])
+            sex = Sex.FEMALE if rng.random() < 0.5 else Sex.MALE
+            first = rng.choice(FIRST_F if sex == Sex.FEMALE else FIRST_M)
+            last = rng.choice(LAST)
+            if sex == Sex.FEMALE:
+                last += "a"
+            name = f"{last} {first} {done + j + 1}"
+            dists = districts[region.pk]
+            people.append(
+                Participant(
+                    full_name=name,
+                    name_normalised=normalise_name(name),
+                    sex=sex,
+                    birth_year=AS_OF.year - rng.randint(low, high) if rng.random() < 0.95 else None,
+                    region=region,
+                    district=rng.choice(dists) if dists and rng.random() < 0.85 else None,
+                    organisation_name=SYNTHETIC_MARK,
+                    category=cat,
+                )
+            )
+            # ~30% come to 2+ events; most events are in their own region.
+            count = (
+                1
+                if rng.random() < 0.70
+                else _weighted(rng, [2, 3, 4, 5, 6, 8, 10], [20, 18, 16, 14, 12, 10, 10])
+            )
+            home = by_region.get(region.pk) or open_idx
+            chosen: list[int] = []
+            for _ in range(count):
+                pool = home if rng.random() < 0.85 else open_idx
+                pick = rng.choice(pool)
+                if pick not in chosen:
+                    chosen.append(pick)
+            plans.append(chosen)
+        with transaction.atomic():
+            people = Participant.objects.bulk_create(people)
+            Consent.objects.bulk_create(
+                [
+                    Consent(participant=p, given=True, given_on=YEAR_START, version="synthetic")
+                    for p in people
+                ]
+            )
+            enrols = [
+                Enrolment(participant=p, event=saved_events[i])
+                for p, chosen in zip(people, plans, strict=True)
+                for i in chosen
+            ]
+            enrols = Enrolment.objects.bulk_create(enrols)
+            att, fb, tests = [], [], []
+            for en in enrols:
+                ev = en.event
+                r = rate[ev.pk]
+                for sid in sessions_by_event[ev.pk]:
+                    if rng.random() < r:
+                        att.append(Attendance(enrolment=en, session_id=sid))
+                if rng.random() < 0.70:
+                    base = rng.choice([3, 4, 4, 5, 5])
+                    fb.append(
+                        Feedback(
+                            event=ev,
+                            enrolment=en,
+                            satisfaction=base,
+                            relevance=max(1, min(5, base + rng.choice([-1, 0, 0, 1]))),
+                            usefulness=max(1, min(5, base + rng.choice([-1, 0, 0, 0]))),
+                            intent_to_apply=max(1, min(5, base + rng.choice([-2, -1, 0, 0]))),
+                            source=Feedback.Source.PAPER,
+                            submitted_at=dt.datetime.combine(ev.end_date, dt.time(17, 30), tz),
+                        )
+                    )
+                if rng.random() < 0.60:
+                    pre = rng.randint(20, 75)
+                    post = min(100, pre + rng.randint(-5, 35))
+                    tests.append(
+                        Assessment(enrolment=en, pre_score=Decimal(pre), post_score=Decimal(post))
+                    )
+            for k in range(0, len(att), batch_size):
+                Attendance.objects.bulk_create(att[k : k + batch_size])
+            Feedback.objects.bulk_create(fb, batch_size=batch_size)
+            Assessment.objects.bulk_create(tests, batch_size=batch_size)
+        res.participants += len(people)
+        res.consents += len(people)
+        res.enrolments += len(enrols)
+        res.attendance += len(att)
+        res.feedback += len(fb)
+        res.assessments += len(tests)
+        done += n
+        progress("people", done, participants)
+    logger.info("synthetic data: %s", res)
+    return res

@@ -1,0 +1,377 @@
+"""Event and session pages. Thin: parse input, call a selector or a service, render.
+
+Scoping: every object is looked up through trainings.selectors (outside the user's regions is a
+404); editing needs `scope.can_edit` (else 403) and an event that is not locked for the user
+(a reported event is locked for coordinators: they are sent back to its page with a message)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.scope import Scope, scope_for
+
+from . import services
+from .filters import EventFilter
+from .forms import EventForm, SessionForm, apply_errors
+from .models import Session, TrainingEvent
+from .selectors import (
+    DEFAULT_EVENT_SORT,
+    can_edit_event,
+    can_unlock_event,
+    event_is_locked_for,
+    event_list_rows,
+    event_summary,
+    events_visible,
+    sessions_visible,
+    sessions_with_counts,
+    with_people_counts,
+)
+
+PAGE_SIZE = 25
+SORT_COLUMNS = [
+    ("title", gettext_lazy("Title")),
+    ("date", gettext_lazy("Dates")),
+    ("region", gettext_lazy("Where")),
+    ("status", gettext_lazy("Status")),
+    ("people", gettext_lazy("People")),
+]
+# The "Sort by" choices of the list (a select in the filter form, so it works by keyboard and
+# on a phone where the table scrolls sideways).
+SORT_OPTIONS = [
+    ("-date", gettext_lazy("Newest first")),
+    ("date", gettext_lazy("Oldest first")),
+    ("title", gettext_lazy("Title A–Z")),
+    ("-title", gettext_lazy("Title Z–A")),
+    ("region", gettext_lazy("Region")),
+    ("status", gettext_lazy("Status")),
+    ("-people", gettext_lazy("Most people")),
+    ("people", gettext_lazy("Fewest people")),
+]
+FORM_ERRORS = gettext_lazy("Please correct the errors below.")
+
+
+# Helpers ----------------------------------------------------------------------------------
+def _visible_event(scope: Scope, pk: int) -> TrainingEvent:
+    return get_object_or_404(
+        events_visible(scope).select_related("region", "district", "programme", "activity_line"),
+        pk=pk,
+    )
+
+
+def _require_editor(scope: Scope) -> None:
+    if not scope.can_edit:
+        raise PermissionDenied
+
+
+def _locked_redirect(request: HttpRequest, scope: Scope, event: TrainingEvent):
+    """A redirect to the event's page with a message when the event is locked for the user."""
+    if event_is_locked_for(scope, event):
+        messages.error(
+            request,
+            _(
+                "This event has been reported and is locked. Ask programme staff to unlock it "
+                "if something needs correcting."
+            ),
+        )
+        return redirect(event)
+    return None
+
+
+def _querystring(params, *drop: str) -> str:
+    params = params.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+# Events -----------------------------------------------------------------------------------
+@login_required
+def event_list(request):
+    scope = scope_for(request.user)
+    filters = EventFilter(request.GET or None, queryset=events_visible(scope), request=request)
+    sort = request.GET.get("sort") or DEFAULT_EVENT_SORT
+    events = event_list_rows(filters.qs, sort)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_people_counts(page.object_list)
+
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "aria_sort": (
+                ("descending" if sort.startswith("-") else "ascending")
+                if sort.lstrip("-") == key
+                else ""
+            ),
+        }
+        for key, label in SORT_COLUMNS
+    ]
+    return render(
+        request,
+        "trainings/event_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "columns": columns,
+            "sort": sort,
+            "sort_options": SORT_OPTIONS,
+            "querystring": _querystring(request.GET, "page"),
+            "filtered": bool(_querystring(request.GET, "page", "sort")),
+            "more_filters": bool(_querystring(request.GET, "page", "sort", "q"))
+            or bool(filters.form.errors),
+        },
+    )
+
+
+@login_required
+def event_detail(request, pk: int):
+    scope = scope_for(request.user)
+    event = _visible_event(scope, pk)
+    summary = event_summary(event)
+    return render(
+        request,
+        "trainings/event_detail.html",
+        {
+            "event": event,
+            "summary": summary,
+            "sessions": summary.sessions,
+            "n_enrolled": summary.n_enrolled,
+            "can_edit": can_edit_event(scope, event),
+            "locked": event.status == TrainingEvent.Status.REPORTED,
+            "can_unlock": can_unlock_event(scope) and event.status == TrainingEvent.Status.REPORTED,
+            "Status": TrainingEvent.Status,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request):
+    scope = scope_for(request.user)
+    _require_editor(scope)
+    initial = {}
+    if scope.region_ids is not None and len(scope.region_ids) == 1:
+        initial["region"] = next(iter(scope.region_ids))
+    form = EventForm(request.POST or None, scope=scope, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                event = services.create_event(created_by=request.user, **form.event_fields())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Event “%(title)s” created.") % {"title": event})
+                return redirect(event)
+        messages.error(request, FORM_ERRORS)
+    return render(request, "trainings/event_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request, pk: int):
+    scope = scope_for(request.user)
+    event = _visible_event(scope, pk)
+    _require_editor(scope)
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    form = EventForm(request.POST or None, instance=event, scope=scope)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_event(event=event, **form.event_fields())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Event “%(title)s” saved.") % {"title": event})
+                return redirect(event)
+        messages.error(request, FORM_ERRORS)
+    # The title in the page header stays the saved one while the form shows what was typed.
+    saved = TrainingEvent.objects.only("title").get(pk=event.pk)
+    return render(
+        request,
+        "trainings/event_form.html",
+        {"form": form, "event": event, "saved_title": saved.title},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_delete(request, pk: int):
+    scope = scope_for(request.user)
+    event = _visible_event(scope, pk)
+    _require_editor(scope)
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    if request.method == "POST":
+        try:
+            services.delete_event(event=event, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(event)
+        messages.success(request, _("Event “%(title)s” deleted.") % {"title": event})
+        return redirect("trainings:event_list")
+    return render(
+        request,
+        "trainings/event_delete.html",
+        {"event": event, "problem": services.event_delete_problem(event)},
+    )
+
+
+def _change_status(request, pk: int, change, done: str, *, unlock: bool = False):
+    scope = scope_for(request.user)
+    event = _visible_event(scope, pk)
+    _require_editor(scope)
+    if unlock:
+        if not can_unlock_event(scope):
+            raise PermissionDenied
+    elif locked := _locked_redirect(request, scope, event):
+        return locked
+    extra = {"reason": request.POST.get("reason", "").strip()[:500]} if unlock else {}
+    try:
+        change(event=event, by=request.user, request=request, **extra)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(event)
+
+
+@login_required
+@require_POST
+def event_mark_held(request, pk: int):
+    return _change_status(request, pk, services.mark_held, _("The event is now marked as held."))
+
+
+@login_required
+@require_POST
+def event_mark_reported(request, pk: int):
+    return _change_status(
+        request,
+        pk,
+        services.mark_reported,
+        _("The event is marked as reported and locked for coordinators."),
+    )
+
+
+@login_required
+@require_POST
+def event_unlock(request, pk: int):
+    return _change_status(
+        request,
+        pk,
+        services.unlock_event,
+        _("The event is unlocked (back to held): coordinators can correct it again."),
+        unlock=True,
+    )
+
+
+# Sessions ---------------------------------------------------------------------------------
+def _session_page(request, event: TrainingEvent, form: SessionForm) -> HttpResponse:
+    return render(
+        request,
+        "trainings/event_sessions.html",
+        {"event": event, "form": form, "sessions": sessions_with_counts(event)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_sessions(request, pk: int):
+    """The sessions of an event, with a form to add one."""
+    scope = scope_for(request.user)
+    event = _visible_event(scope, pk)
+    _require_editor(scope)
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    form = SessionForm(request.POST or None, event=event)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                session = services.add_session(event=event, **form.session_fields())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Session %(session)s added.") % {"session": session})
+                return redirect("trainings:event_sessions", pk=event.pk)
+        messages.error(request, FORM_ERRORS)
+    return _session_page(request, event, form)
+
+
+@login_required
+@require_POST
+def sessions_per_day(request, pk: int):
+    """One click: a session for each day of the event that has none yet."""
+    scope = scope_for(request.user)
+    event = _visible_event(scope, pk)
+    _require_editor(scope)
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    created = services.add_sessions_per_day(event=event)
+    if created:
+        messages.success(
+            request,
+            _("%(n)s sessions added, one per day.") % {"n": len(created)},
+        )
+    else:
+        messages.info(request, _("Every day of the event already has a session."))
+    return redirect("trainings:event_sessions", pk=event.pk)
+
+
+def _visible_session(request, pk: int) -> tuple[Scope, Session]:
+    scope = scope_for(request.user)
+    session = get_object_or_404(
+        sessions_visible(scope).select_related("event", "event__region"), pk=pk
+    )
+    _require_editor(scope)
+    return scope, session
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk: int):
+    scope, session = _visible_session(request, pk)
+    event = session.event
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    form = SessionForm(request.POST or None, instance=session, event=event)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_session(session=session, **form.session_fields())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Session saved."))
+                return redirect("trainings:event_sessions", pk=event.pk)
+        messages.error(request, FORM_ERRORS)
+    return render(
+        request, "trainings/session_form.html", {"event": event, "session": session, "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_delete(request, pk: int):
+    scope, session = _visible_session(request, pk)
+    event = session.event
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    if request.method == "POST":
+        services.delete_session(session=session)
+        messages.success(request, _("Session %(session)s deleted.") % {"session": session})
+        return redirect(reverse("trainings:event_sessions", kwargs={"pk": event.pk}))
+    n_present = session.attendances.count()
+    return render(
+        request,
+        "trainings/session_delete.html",
+        {"event": event, "session": session, "n_present": n_present},
+    )
