@@ -8,6 +8,7 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import Enrolment, Feedback
@@ -40,7 +41,9 @@ def started_token(at: float | None = None) -> str:
 def _likert(label, choices) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
-        choices=[(str(value), f"{value} – {text}") for value, text in choices],
+        # Lazy: the answers are shown in the participant's language, not the one active when
+        # the module was imported.
+        choices=[(str(value), format_lazy("{} – {}", value, text)) for value, text in choices],
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": _("Please choose one answer.")},

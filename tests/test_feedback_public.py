@@ -55,6 +55,31 @@ def form_url(event):
     return reverse("feedback:form", args=[event.feedback_token])
 
 
+@pytest.mark.parametrize(
+    ("lang", "answer"),
+    [
+        ("kk", "Мүлдем риза емеспін"),
+        ("ru", "Совсем не удовлетворен(а)"),
+        ("en", "Very dissatisfied"),
+    ],
+)
+def test_the_answers_to_choose_from_are_in_the_participants_language(client, event, lang, answer):
+    """Found in a browser journey: the 1-5 answers stayed in English on the Kazakh form (their
+    labels were built when the module was imported)."""
+    from django.utils import translation
+
+    with translation.override(lang):
+        expected = translation.gettext("Very dissatisfied")
+    assert expected == answer
+    client.get(form_url(event) + f"?lang={lang}")
+    html = client.get(form_url(event)).content.decode()
+    assert f"1 – {answer}" in html
+    others = {"kk", "ru", "en"} - {lang}
+    for other in others:
+        with translation.override(other):
+            assert f"1 – {translation.gettext('Very dissatisfied')}" not in html
+
+
 def test_participant_answers_in_kazakh_and_it_is_stored(client, event):
     page = client.get(form_url(event) + "?lang=kk")
     assert page.status_code == 302  # the choice is kept in the language cookie
