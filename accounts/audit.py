@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Model
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -30,11 +31,15 @@ def record_event(
     request: HttpRequest | None = None,
     object_repr: str = "",
     detail: dict[str, Any] | None = None,
+    obj: Model | None = None,
 ) -> SecurityEvent:
-    """Store one security event. `user` is who did it (None for a failed login)."""
+    """Store one security event. `user` is who did it (None for a failed login); `obj` the
+    record it was about (an event, a person, a report run), for the per-record audit page."""
     if user is not None and not username:
         username = user.get_username()
     return SecurityEvent.objects.create(
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=obj.pk if obj is not None else None,
         kind=kind,
         user=user if user is not None and user.pk else None,
         username=username[:150],
@@ -60,3 +65,29 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))
     logger.warning("failed login for %r from %s", username, client_ip(request))
     record_event(SecurityEvent.Kind.LOGIN_FAILED, username=username, request=request)
+
+
+def record_download(
+    request: HttpRequest,
+    what: str,
+    *,
+    fmt: str = "",
+    obj: Model | None = None,
+    object_repr: str = "",
+    **detail: Any,
+) -> SecurityEvent:
+    """A report file or an export holding personal data was handed out: who, when, which file
+    (`what`, e.g. "report" or "participants"), its format and the filters it was built with.
+    A free-text search is noted but not copied: it may be a person's name, and an erasure must
+    leave no name behind."""
+    filters = {k: v for k, v in request.GET.items() if k not in ("page", "export", "q")}
+    if request.GET.get("q"):
+        filters["q"] = "…"
+    return record_event(
+        SecurityEvent.Kind.REPORT_DOWNLOADED,
+        user=request.user,
+        request=request,
+        obj=obj,
+        object_repr=object_repr or what,
+        detail={"what": what, "format": fmt, **({"filters": filters} if filters else {}), **detail},
+    )

@@ -47,7 +47,8 @@ class User(AbstractUser):
 
 class SecurityEvent(models.Model):
     """An audit record of what the model history does not show: logins, logouts, failed
-    logins, and actions on personal data (export, erasure). Written by accounts.audit."""
+    logins, actions on personal data (export, erasure, merge), event status changes and
+    downloads of reports and exports. Written by accounts.audit."""
 
     class Kind(models.TextChoices):
         LOGIN = "login", _("Logged in")
@@ -56,6 +57,9 @@ class SecurityEvent(models.Model):
         PERSON_EXPORTED = "person_exported", _("Person's data exported")
         PERSON_ERASED = "person_erased", _("Person's data erased")
         USER_CHANGED = "user_changed", _("User account changed")
+        EVENT_STATUS = "event_status", _("Event status changed")
+        PERSON_MERGED = "person_merged", _("Two records of a person merged")
+        REPORT_DOWNLOADED = "report_downloaded", _("Report or export downloaded")
 
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices, db_index=True)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
@@ -70,12 +74,33 @@ class SecurityEvent(models.Model):
     username = models.CharField(_("username"), max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    # The record the action was about, as the audit log names it ("trainings.trainingevent"
+    # and its id), so the per-record audit page lists it next to the record's history.
+    object_type = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="securityevent_object_idx")
+        ]
         verbose_name = _("security event")
         verbose_name_plural = _("security events")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def detail_text(self) -> str:
+        """The detail as one line for the audit pages ("action: event_held; new: held; ..."):
+        what happened first, the rest by name (PostgreSQL's jsonb does not keep key order)."""
+        parts = []
+        for key in sorted(self.detail, key=lambda k: (k not in ("action", "what"), k)):
+            value = self.detail[key]
+            if isinstance(value, dict):
+                value = ", ".join(f"{k}={v}" for k, v in value.items())
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            parts.append(f"{key}: {value}")
+        return "; ".join(parts)

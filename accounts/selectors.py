@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from .models import SecurityEvent, User
 
@@ -141,10 +141,34 @@ class AuditTrail:
         )
 
 
-def security_events(*, user_id: int | None = None, kind: str = "") -> QuerySet[SecurityEvent]:
+def security_events(
+    *,
+    user_id: int | None = None,
+    kind: str = "",
+    model_label: str = "",
+    object_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[SecurityEvent]:
+    """Logins, data requests, status changes, merges and downloads, newest first. With a
+    record (`model_label` and/or `object_id`): the actions about that record; a merged-away
+    person is found by the merge that removed them too."""
     qs = SecurityEvent.objects.select_related("user")
     if user_id:
         qs = qs.filter(user_id=user_id)
     if kind:
         qs = qs.filter(kind=kind)
+    if model_label or object_id:
+        about = Q()
+        if model_label:
+            about &= Q(object_type=model_label)
+        if object_id:
+            about &= Q(object_id=object_id)
+        if object_id and model_label in ("", "participants.participant"):
+            about |= Q(kind=SecurityEvent.Kind.PERSON_MERGED, detail__removed_id=object_id)
+        qs = qs.filter(about)
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
     return qs

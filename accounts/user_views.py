@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -133,10 +133,17 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
 
 # Audit trail --------------------------------------------------------------------------------
+ACTIONS_SHOWN = 100  # recorded actions listed on the per-record / per-user audit page
+
+
 @admin_required
 def audit_log(request):
+    """Changes of every audited record; for one record (?model=&object_id=) or one user
+    (?user=) also the actions recorded about it or by them (status changes, merges, data
+    requests, downloads, logins), so nothing needs looking up twice."""
     form = AuditFilterForm(request.GET or None, model_choices=model_choices())
     filters = {}
+    actions = None
     if form.is_valid():
         data = form.cleaned_data
         filters = {
@@ -146,13 +153,21 @@ def audit_log(request):
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }
+        if filters["user_id"] or filters["object_id"]:
+            actions = list(security_events(**filters)[:ACTIONS_SHOWN])
     page = Paginator(AuditTrail(**filters), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "accounts/audit_log.html",
-        {"form": form, "page": page, "querystring": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "actions": actions,
+            "actions_shown": ACTIONS_SHOWN,
+            "querystring": query.urlencode(),
+        },
     )
 
 
@@ -161,10 +176,9 @@ def security_log(request):
     kind = request.GET.get("kind", "")
     if kind not in SecurityEvent.Kind.values:
         kind = ""
-    user_id = request.GET.get("user")
-    events = security_events(
-        user_id=int(user_id) if user_id and user_id.isdigit() else None, kind=kind
-    )
+    user_id = request.GET.get("user", "")
+    user_id = int(user_id) if user_id.isdigit() else None
+    events = security_events(user_id=user_id, kind=kind)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -175,6 +189,8 @@ def security_log(request):
             "page": page,
             "kinds": SecurityEvent.Kind.choices,
             "kind": kind,
+            "users": User.objects.order_by("username").only("pk", "username"),
+            "user_id": user_id,
             "querystring": query.urlencode(),
         },
     )
@@ -204,7 +220,7 @@ def person_erase(request, pk: int):
     if request.method == "POST" and form.is_valid():
         erase_person(person, request.user, request=request, reason=form.cleaned_data["reason"])
         messages.success(request, _("The person's data was erased; the counts are kept."))
-        return redirect(reverse("accounts:retention"))
+        return redirect(person.get_absolute_url())
     return render(request, "accounts/person_erase.html", {"form": form, "person": person})
 
 

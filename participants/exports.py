@@ -3,7 +3,8 @@
 Rows come from the scoped selectors with `values_list(...).iterator(chunk_size=2000)`, so a
 200,000-row export never holds its rows in memory. Viewers get no people exports (403); phone
 and email are included only for roles that may see contacts. The participant export uses the
-import template's headers, so a roster can be exported, fixed and uploaded again."""
+import template's headers, so a roster can be exported, fixed and uploaded again. Exports
+holding people's names are audited (accounts.audit.record_download); the event list is not."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.audit import record_download
 from accounts.models import Role
 from accounts.scope import Scope, scope_for
 from reports.tabular import csv_response, xlsx_response
@@ -192,7 +194,9 @@ def export_participants(request, fmt: str):
         fields += ["phone", "email"]
     header = ["ID"] + [BY_KEY[k].label(lang) for k in keys]
     rows = qs.values_list("pk", *fields).distinct().iterator(chunk_size=CHUNK)
-    return _respond(fmt, header, rows, "participants")
+    response = _respond(fmt, header, rows, "participants")
+    record_download(request, "participants", fmt=fmt, contacts=contacts)
+    return response
 
 
 @login_required
@@ -236,7 +240,15 @@ def export_attendance(request, fmt: str):
                 ]
                 yield [*person, *marks]
 
-        return _respond(fmt, header, roster(), f"attendance-{event.pk}")
+        response = _respond(fmt, header, roster(), f"attendance-{event.pk}")
+        record_download(
+            request,
+            "attendance",
+            fmt=fmt,
+            obj=event,
+            object_repr=f"{event._meta.label_lower}:{event.pk} {event.title}",
+        )
+        return response
     qs = filter_events_of_attendance(attendance_visible(scope), request.GET)
     header = [
         _("Event ID"),
@@ -262,7 +274,9 @@ def export_attendance(request, fmt: str):
         )
         .iterator(chunk_size=CHUNK)
     )
-    return _respond(fmt, header, rows, "attendance")
+    response = _respond(fmt, header, rows, "attendance")
+    record_download(request, "attendance", fmt=fmt)
+    return response
 
 
 def filter_events_of_attendance(qs: QuerySet, params) -> QuerySet:

@@ -256,10 +256,13 @@ def merge_people(*, keep: Participant, remove: Participant, by=None, request=Non
         "consents_moved": len(plan.consents),
         "fields_filled": [name for name, _label, _value in plan.fields],
     }
+    from accounts.models import SecurityEvent
+
     record_event(
-        "person_merged",
+        SecurityEvent.Kind.PERSON_MERGED,
         user=by,
         request=request,
+        obj=keep,
         object_repr=f"Participant #{keep.pk} <- #{removed_pk}",
         detail=summary,
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from accounts.audit import record_download
 from accounts.scope import scope_for
 from accounts.user_views import admin_required
 from participants.models import ParticipantCategory
@@ -342,7 +343,15 @@ def partner_detail(request, pk: int):
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
         if request.GET.get("list") == "people":
-            return export(people, PARTNER_PEOPLE_COLUMNS, f"partner-{partner.pk}-people", fmt)
+            response = export(people, PARTNER_PEOPLE_COLUMNS, f"partner-{partner.pk}-people", fmt)
+            record_download(
+                request,
+                "partner_people",
+                fmt=fmt,
+                obj=partner,
+                object_repr=f"{partner._meta.label_lower}:{partner.pk} {partner}",
+            )
+            return response
         return export(events, PARTNER_EVENT_COLUMNS, f"partner-{partner.pk}-events", fmt)
     events_page = Paginator(events, 25).get_page(request.GET.get("events_page"))
     return render(

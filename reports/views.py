@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.audit import record_download
 from accounts.scope import scope_for
 
 from . import services
@@ -202,7 +203,7 @@ def run_retry(request, pk: int):
 
 @login_required
 def run_download(request, pk: int, fmt: str):
-    """One file of a finished run, streamed from storage."""
+    """One file of a finished run, streamed from storage; every download is audited."""
     scope = scope_for(request.user)
     if not services.can_download(scope):
         raise PermissionDenied
@@ -222,4 +223,12 @@ def run_download(request, pk: int, fmt: str):
         handle = report_file.file.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
+    record_download(
+        request,
+        "report",
+        fmt=fmt,
+        obj=run,
+        object_repr=f"{run._meta.label_lower}:{run.pk} {run.period_label}",
+        file=name,
+    )
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)

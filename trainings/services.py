@@ -51,17 +51,12 @@ def add_sessions_per_day(*, event: TrainingEvent) -> list[Session]:
 
 
 # Editing, status flow and deletion -----------------------------------------------------------
-# The audit kind for event status changes. SecurityEvent.Kind has no event-specific kind yet and
-# adding one needs a migration in accounts; until then the generic "changed" kind is reused and
-# `detail["action"]` says what happened (the model history records the change itself too).
-EVENT_AUDIT_KIND = getattr(SecurityEvent.Kind, "EVENT_STATUS", SecurityEvent.Kind.USER_CHANGED)
-
-
 def _audit(event: TrainingEvent, action: str, *, by=None, request=None, **detail: Any) -> None:
     record_event(
-        EVENT_AUDIT_KIND,
+        SecurityEvent.Kind.EVENT_STATUS,
         user=by,
         request=request,
+        obj=event,
         object_repr=f"{event._meta.label_lower}:{event.pk} {event.title}",
         detail={"action": action, "event_id": event.pk, **detail},
     )
