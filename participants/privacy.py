@@ -1,10 +1,11 @@
 """A person's rights over their data: export everything held about them, erase on request
 (anonymise, keeping what the counts need), and list people kept longer than the retention period.
 
-Erasure keeps sex, the birth year rounded down to a 5-year band, region, district, organisation
-(an institution, not a person) and category, so people reached and every disaggregation in
-reports stay the same; it drops the name, contacts, IIN hash, organisation as written, position
-and the free text of their feedback, in the live rows and in the history rows."""
+Erasure keeps sex, the birth year generalised to a 5-year band (see anonymised_birth_year),
+region, district, organisation (an institution, not a person) and category, so people reached
+and every disaggregation in reports stay the same; it drops the name, contacts, IIN hash,
+organisation as written, position and the free text of their feedback, in the live rows and in
+the history rows."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
 
-from .models import Assessment, Attendance, Consent, Enrolment, Feedback, Participant
+from .models import AGE_BANDS, Assessment, Attendance, Consent, Enrolment, Feedback, Participant
 
 PERSONAL_FIELDS = ("full_name", "phone", "email", "iin_hash", "organisation_name", "position")
 FEEDBACK_TEXT_FIELDS = ("most_useful", "comments")
@@ -36,6 +37,40 @@ def anonymised_name(person_id: int) -> str:
 def birth_year_band(year: int | None) -> int | None:
     """The first year of the 5-year band `year` falls in (1987 -> 1985)."""
     return None if year is None else year - year % 5
+
+
+def activity_years(person_id: int) -> set[int]:
+    """The years a report counting the person is about: those of the sessions they attended
+    and of the events they enrolled in (start and end)."""
+    years = {
+        d.year
+        for d in Attendance.objects.filter(enrolment__participant_id=person_id).values_list(
+            "session__date", flat=True
+        )
+    }
+    for start, end in Enrolment.objects.filter(participant_id=person_id).values_list(
+        "event__start_date", "event__end_date"
+    ):
+        years |= {d.year for d in (start, end) if d}
+    return years
+
+
+def anonymised_birth_year(year: int | None, years: set[int]) -> int | None:
+    """The birth year an erased record keeps: the first year of its 5-year band
+    (birth_year_band), moved up only as far as needed to keep the person in the same age band
+    in every year of `years` (reports compute ages on the period's end year: a 16-year-old
+    born in 2008 must not become 19 in the 2024 figures by being "born in 2005")."""
+    if year is None:
+        return None
+    low, high = birth_year_band(year), birth_year_band(year) + 4
+    for on_year in years:
+        age = on_year - year
+        for youngest, oldest, _label in AGE_BANDS:
+            if youngest <= age <= oldest:
+                low = max(low, on_year - oldest)
+                high = min(high, on_year - youngest)
+                break
+    return low if low <= year <= high else year
 
 
 def _history_rows(model, **filters) -> list[dict[str, Any]]:
@@ -133,6 +168,7 @@ def export_person(person: Participant, *, by=None, request=None) -> dict[str, An
         SecurityEvent.Kind.PERSON_EXPORTED,
         user=by,
         request=request,
+        obj=person,
         object_repr=f"Participant #{person.pk}",
         detail={"participant_id": person.pk},
     )
@@ -164,7 +200,7 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
     }
     for name, value in anonymous.items():
         setattr(person, name, value)
-    person.birth_year = birth_year_band(person.birth_year)
+    person.birth_year = anonymised_birth_year(person.birth_year, activity_years(pk))
     person.is_anonymised = True
     person._history_user = by
     person.save()
@@ -187,6 +223,7 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
         SecurityEvent.Kind.PERSON_ERASED,
         user=by,
         request=request,
+        obj=person,
         object_repr=f"Participant #{pk}",
         detail={
             "participant_id": pk,

@@ -12,7 +12,13 @@ from django.db.models import Count
 from accounts.models import SecurityEvent, User
 from accounts.scope import scope_for
 from participants.models import Feedback, Participant
-from participants.privacy import birth_year_band, erase_person, people_due_for_review
+from participants.privacy import (
+    activity_years,
+    anonymised_birth_year,
+    birth_year_band,
+    erase_person,
+    people_due_for_review,
+)
 from participants.selectors import people_reached
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +101,7 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
         filename="roster.csv",
         user=admin,
     )
+    born = person.birth_year
     before = _counts()
     holding = _tables_containing(name)
     assert "participants.Participant.full_name" in holding
@@ -108,7 +115,8 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
     person.refresh_from_db()
     assert person.full_name == f"Anonymised #{person.pk}"
     assert person.is_anonymised and person.iin_hash is None
-    assert person.birth_year % 5 == 0
+    assert birth_year_band(person.birth_year) == birth_year_band(born)
+    assert person.birth_year == anonymised_birth_year(born, activity_years(person.pk))
     assert all(h.full_name == person.full_name for h in Participant.history.filter(id=person.pk))
     event = SecurityEvent.objects.get(kind="person_erased")
     assert event.user == admin and event.detail["participant_id"] == person.pk
@@ -128,6 +136,32 @@ def test_erasure_through_the_page_needs_confirmation(client, admin, person):
     assert person.is_anonymised
 
 
+def test_the_person_page_links_to_export_and_erase_for_administrators_only(client, person):
+    export = f'href="/privacy/people/{person.pk}/export/"'
+    erase = f'href="/privacy/people/{person.pk}/erase/"'
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get(person.get_absolute_url()).content.decode()
+    assert export in page and erase in page
+    # The erase link opens the page that asks for the request reference and a confirmation.
+    confirm = client.get(f"/privacy/people/{person.pk}/erase/").content.decode()
+    assert 'name="confirm"' in confirm and 'name="reason"' in confirm
+    for username in ("undp.staff", "coord.mangystau", "coord.kyzylorda"):
+        client.force_login(User.objects.get(username=username))
+        response = client.get(person.get_absolute_url())
+        if response.status_code == 404:  # another region's coordinator does not see the person
+            continue
+        page = response.content.decode()
+        assert response.status_code == 200 and person.full_name in page, username
+        assert export not in page and erase not in page, username
+    client.force_login(User.objects.get(username="viewer"))
+    assert client.get(person.get_absolute_url()).status_code in (403, 404)
+    # Once erased, only the export is offered.
+    erase_person(person, User.objects.get(username="admin"), reason="request")
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get(person.get_absolute_url()).content.decode()
+    assert export in page and erase not in page
+
+
 def test_only_admins_export_or_erase(client, demo, person):
     for username in ("undp.staff", "coord.mangystau", "viewer"):
         client.force_login(User.objects.get(username=username))
@@ -143,6 +177,18 @@ def test_birth_year_band():
     assert birth_year_band(1987) == 1985
     assert birth_year_band(1990) == 1990
     assert birth_year_band(None) is None
+
+
+def test_anonymised_birth_year_keeps_the_age_band_of_every_year_of_activity():
+    # No activity: the first year of the 5-year band.
+    assert anonymised_birth_year(1987, set()) == 1985
+    # 1987 is 37 in 2024 (35-44, born 1980-1989): the band start 1985 keeps that.
+    assert anonymised_birth_year(1987, {2024}) == 1985
+    # 2008 is 16 in 2024 (under 18, born 2007 or later): 2005 would make them 19.
+    assert anonymised_birth_year(2008, {2024}) == 2007
+    # 1991 is 34 in 2025 (25-34, born 1991-2000): only 1991 itself keeps that.
+    assert anonymised_birth_year(1991, {2024, 2025}) == 1991
+    assert anonymised_birth_year(None, {2024}) is None
 
 
 def test_people_without_activity_for_the_retention_period_are_listed(client, admin, settings):
