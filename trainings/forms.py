@@ -11,7 +11,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
-from regions.selectors import districts_visible, partners_visible, regions_visible
+from regions.selectors import (
+    active_districts,
+    active_partners,
+    districts_visible,
+    partners_visible,
+    regions_visible,
+)
 
 from .models import ActivityLine, Facilitator, Programme, Session, Topic, TrainingEvent
 
@@ -102,7 +108,13 @@ class EventForm(forms.ModelForm):
         f["region"].error_messages["invalid_choice"] = _(
             "This region is outside the regions you work in: choose one of yours."
         )
-        f["district"].queryset = districts_visible(scope).order_by("region__code", "name_en")
+        # Active districts and partners only (regions.selectors.active_*), plus the event's
+        # current ones so editing an event whose district was since merged or closed keeps it.
+        f["district"].queryset = (
+            districts_visible(scope)
+            .filter(Q(pk__in=active_districts().values("pk")) | Q(pk=event.district_id or 0))
+            .order_by("region__code", "name_en")
+        )
         f["district"].choices = _districts_by_region(f["district"].queryset)
         f["district"].error_messages["invalid_choice"] = _(
             "This district or city is outside the regions you work in."
@@ -126,7 +138,9 @@ class EventForm(forms.ModelForm):
             Facilitator.objects, current("facilitators")
         )
         for name in ("host_partners", "implementing_partners"):
-            f[name].queryset = _active_or_current(partners_visible(scope), current(name))
+            f[name].queryset = partners_visible(scope).filter(
+                Q(pk__in=active_partners(scope).values("pk")) | Q(pk__in=list(current(name)))
+            )
         f["district"].help_text = _("Must be in the event's region.")
 
         self.helper = FormHelper()
