@@ -379,3 +379,22 @@ def test_import_pages_query_count_does_not_grow(
         assert client.get(reverse("imports:home")).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(batch.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("year", ["1990.0", "1990,0", "1990", " 1990 "])
+def test_a_birth_year_written_as_a_decimal_in_a_csv_is_a_year(event, coord, year):
+    """docs/imports.md accepts 1990.0; a CSV saved from a number column has it as text (found
+    by the browser journey, tests/test_journey_staff.py)."""
+    sheet = f"ФИО;Пол;Год рождения\r\nДесятичная Анна;Ж;{year}\r\n".encode("cp1251")
+    batch = upload(event, sheet, coord)
+    assert batch.status == ImportBatch.Status.PREVIEW, messages(batch)
+    confirm_import(batch)
+    assert Participant.objects.get(full_name="Десятичная Анна").birth_year == 1990
+
+
+@pytest.mark.parametrize("year", ["1990.5", "19900", "199O", "1990.0.0"])
+def test_a_birth_year_that_is_not_a_whole_year_is_flagged(event, coord, year):
+    sheet = f"ФИО;Пол;Год рождения\r\nДесятичная Анна;Ж;{year}\r\n".encode("cp1251")
+    batch = upload(event, sheet, coord)
+    assert batch.status == ImportBatch.Status.INVALID
+    assert messages(batch) == [f"row 2, Год рождения: “{year}” is not a year."]

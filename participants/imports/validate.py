@@ -4,6 +4,7 @@ understands; every row gets an action: create a person, update one, or match one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -365,8 +366,9 @@ def _year(value: Any) -> int | None:
     day = C.parse_date(value) if not str(value).strip().isdigit() else None
     if day is not None:
         return day.year
-    text = C.text(value)
-    return int(text) if text.isdigit() and len(text) == 4 else None
+    # "1990.0" or "1990,0": a year that went through a number column on its way to CSV.
+    whole = re.fullmatch(r"(\d{4})(?:[.,]0+)?", C.text(value))
+    return int(whole.group(1)) if whole else None
 
 
 def _likert(value: Any) -> int | None:
