@@ -398,3 +398,14 @@ def test_a_birth_year_that_is_not_a_whole_year_is_flagged(event, coord, year):
     batch = upload(event, sheet, coord)
     assert batch.status == ImportBatch.Status.INVALID
     assert messages(batch) == [f"row 2, Год рождения: “{year}” is not a year."]
+
+
+def test_a_sex_that_is_not_understood_is_one_error_not_two(event, coord):
+    """A new person with "?" as sex: the preview says once what is wrong with that cell."""
+    sheet = "ФИО;Пол;Год рождения\r\nНеясная Анна;?;1990\r\nБезполая Ольга;;1991\r\n"
+    batch = upload(event, sheet.encode("cp1251"), coord)
+    assert messages(batch) == [
+        "row 2, Пол: “?” is not understood; write М or Ж (also Е/Ә, M/F).",
+        "row 3, Пол / Sex: this person is new to the registry: their sex is needed (М or Ж).",
+    ]
+    assert batch.counts["errors"] == 2

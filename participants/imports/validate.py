@@ -43,6 +43,7 @@ class RowPlan:
     feedback: dict[str, Any] | None = None
     scores: dict[str, Decimal | None] | None = None
     note: str = ""
+    sex_flagged: bool = False  # its sex cell was already reported as not understood
 
 
 @dataclass
@@ -280,6 +281,7 @@ def _check_row(
                 _("“%(v)s” is not understood; write М or Ж (also Е/Ә, M/F).")
                 % {"v": C.text(cell("sex"))},
             )
+            row.sex_flagged = True
         else:
             fields["sex"] = sex
     if "birth_year" in keys and cell("birth_year") is not None:
@@ -516,7 +518,9 @@ def _match_people(plan: Plan, event: TrainingEvent, scope: Scope) -> None:
             row.note = _("same person as row %(n)s") % {"n": row.same_as}
         else:
             seen[key] = row
-            if "sex" not in row.fields:
+            if row.sex_flagged:  # one error for one cell: "not understood" says it all
+                row.note = _("has errors")
+            elif "sex" not in row.fields:
                 plan.error(
                     row.number,
                     C.BY_KEY["sex"].label("ru") + " / Sex",
