@@ -409,3 +409,25 @@ def test_a_sex_that_is_not_understood_is_one_error_not_two(event, coord):
         "row 3, Пол / Sex: this person is new to the registry: their sex is needed (М or Ж).",
     ]
     assert batch.counts["errors"] == 2
+
+
+def test_a_title_line_above_the_header_is_not_read_as_part_of_it():
+    """A sign-in sheet with a title, a date line and a blank line above the header: the header
+    is line 4 and its "№" column keeps its name (found by the browser journey)."""
+    sheet = (
+        "Лист регистрации;;;\r\nКызылорда, ноябрь 2024;;;\r\n\r\n"
+        "№;ФИО;Пол;Год рождения\r\n1;Заголовкова Анна;Ж;1990\r\n"
+    ).encode("cp1251")
+    table = read_table(sheet)
+    assert table.header_row == 4
+    assert table.header == ["№", "ФИО", "Пол", "Год рождения"]
+    assert [number for number, _cells in table.rows] == [5]
+
+
+def test_a_two_row_header_is_still_read_as_one():
+    """ "ФИО" merged over two rows beside "Посещаемость" over the session dates."""
+    sheet = "ФИО;Посещаемость;\r\n;13.11.2024;14.11.2024\r\nДвухстрочная Анна;1;0\r\n"
+    table = read_table(sheet.encode("utf-8"))
+    assert table.header_row == 1
+    assert table.header == ["ФИО", "13.11.2024", "14.11.2024"]
+    assert [number for number, _cells in table.rows] == [3]

@@ -245,10 +245,18 @@ def _table(raw: list[tuple[int, list[Any]]], formulas, kind: str) -> Table:
             out.append(low if low is not None and (top is None or header_score([low])) else top)
         return out
 
+    def two_row_score(i: int) -> int:
+        """The score of rows i and i+1 as one header; -1 unless they are next to each other
+        and the upper row adds to the lower one (a title line above a header does not)."""
+        if i + 1 >= len(candidates) or candidates[i + 1][0] != candidates[i][0] + 1:
+            return -1
+        double = header_score(merged(i))
+        return double if double > header_score(candidates[i + 1][1]) else -1
+
     scores = []
     for i in range(len(candidates)):
         single = header_score(candidates[i][1])
-        double = header_score(merged(i)) if i + 1 < len(candidates) else -1
+        double = two_row_score(i)
         scores.append((max(single, double), -i, double > single))
     best = max(range(len(candidates)), key=lambda i: scores[i][:2])
     two_rows = scores[best][2]
