@@ -79,10 +79,11 @@ def test_a_merge_is_recorded_and_shown_on_both_records_pages(client):
     remove = ParticipantFactory(full_name="Омарова Асель", birth_year=1995, iin_hash=None)
     EnrolmentFactory(participant=remove)
     admin = user("admin")
+    started = timezone.now()
     merge_people(keep=keep, remove=remove, by=admin)
 
     merged = SecurityEvent.objects.get(kind=SecurityEvent.Kind.PERSON_MERGED)
-    assert merged.user == admin and merged.username == "admin"
+    assert merged.user == admin and merged.username == "admin" and merged.at >= started
     assert (merged.object_type, merged.object_id) == ("participants.participant", keep.pk)
     assert merged.detail["removed_id"] == remove.pk and merged.detail["enrolments_moved"] == 1
     assert merged.get_kind_display() == "Two records of a person merged"
@@ -112,6 +113,7 @@ def done_run() -> ReportRun:
 
 def test_every_report_file_download_is_recorded(client, done_run):
     url = reverse("reports:run_download", args=[done_run.pk, "csv"])
+    started = timezone.now()
     for name in ("viewer", "coord.mangystau", "viewer"):
         client.force_login(user(name))
         response = client.get(url)
@@ -119,6 +121,7 @@ def test_every_report_file_download_is_recorded(client, done_run):
         assert b"".join(response.streaming_content) == b"PK-not-really"
     downloads = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.REPORT_DOWNLOADED)
     assert [e.username for e in downloads] == ["viewer", "coord.mangystau", "viewer"]
+    assert all(e.at >= started and e.user == user(e.username) for e in downloads)
     latest = downloads.first()
     assert (latest.object_type, latest.object_id) == ("reports.reportrun", done_run.pk)
     assert latest.detail == {"what": "report", "format": "csv", "file": "report-tables.zip"}
