@@ -2,10 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from participants.selectors import people_visible
 from regions.selectors import regions_visible
 from trainings.dashboard import PeriodForm, dashboard, dashboard_charts, default_period
-from trainings.selectors import events_visible
 
 from .scope import scope_for
 
@@ -25,8 +23,8 @@ def home(request):
         "form": form,
         "charts": dashboard_charts(data, get_language()),
         "regions": regions_visible(scope) if not scope.all_regions else None,
-        "events_total": events_visible(scope).count(),
         "people_reached": data["reach"]["total"],
-        "people_registered": people_visible(scope).count() if scope.can_see_people else None,
+        # Counted with the cached aggregates; shown to those who may see people.
+        "people_registered": data["people_registered"] if scope.can_see_people else None,
     }
     return render(request, "home.html", context)

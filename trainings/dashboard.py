@@ -1,22 +1,28 @@
 """The dashboard (home page): what happened in the user's regions in a period. Every number is
 a database aggregate over a Scope, so the page runs the same few queries however much data
-there is, and viewers (aggregates only) see it too."""
+there is, and viewers (aggregates only) see it too. The aggregates are cached until the data
+changes (see "Cache of the aggregates")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Max, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
 from participants.feedback_selectors import LIKERT_ITEMS, feedback_summary, knowledge_gain
-from participants.models import Assessment, Attendance, Enrolment, Feedback, Sex
+from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant, Sex
+from participants.selectors import people_visible
 
 from .models import Session, TrainingEvent
 from .selectors import events_visible
@@ -139,83 +145,88 @@ def events_held_in(scope: Scope, period: Period) -> QuerySet[TrainingEvent]:
 
 def attendance_numbers(events: QuerySet[TrainingEvent]) -> dict[str, Any]:
     """Events, possible attendances (people on the roster x sessions, per event) and actual
-    attendances, in one query: the attendance rate is present / possible."""
+    attendances: the attendance rate is present / possible. Four grouped queries over index
+    scans (a correlated subquery per event cost ~0.5 s for a national quarter)."""
+    ids = events.order_by().values("pk")
 
-    def per_event(model, field):
-        return Coalesce(
-            Subquery(
-                model.objects.filter(**{field: OuterRef("pk")})
-                .order_by()
-                .values(field)
-                .annotate(n=Count("pk"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        )
+    def per_event(model) -> dict[int, int]:
+        rows = model.objects.filter(event__in=ids).order_by().values_list("event")
+        return dict(rows.annotate(n=Count("pk")))
 
-    numbers = events.annotate(
-        n_roster=per_event(Enrolment, "event"),
-        n_sessions=per_event(Session, "event"),
-        n_present=per_event(Attendance, "session__event"),
-    ).aggregate(
-        events=Count("pk"),
-        possible=Coalesce(Sum(F("n_roster") * F("n_sessions")), 0),
-        present=Coalesce(Sum("n_present"), 0),
-    )
-    possible = numbers["possible"]
+    roster, sessions = per_event(Enrolment), per_event(Session)
+    possible = sum(n * sessions.get(event_id, 0) for event_id, n in roster.items())
+    numbers = {
+        "events": events.order_by().count(),
+        "possible": possible,
+        "present": Attendance.objects.filter(session__event__in=ids).count(),
+    }
     numbers["rate"] = round(100 * numbers["present"] / possible, 1) if possible else None
     return numbers
 
 
 def reach(scope: Scope, period: Period) -> dict[str, Any]:
     """Unique people with at least one attendance in the period (as people_reached counts
-    them), in total and by sex, in one query; and by category in a second."""
+    them), in total, by sex and by category, in ONE query: the people who attended (a
+    semi-join, each counted once) grouped by (sex, category); each person is in exactly one
+    group, so the groups add up to the totals."""
     attended = Attendance.objects.filter(
         scope.region_q("session__event__region"),
         session__date__range=(period.start, period.end),
     )
-    person = "enrolment__participant"
-    totals = attended.aggregate(
-        total=Count(person, distinct=True),
-        female=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.FEMALE})),
-        male=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.MALE})),
+    category = "category"
+    fields = ("code", "name_kk", "name_ru", "name_en", "order")
+    rows = list(
+        Participant.objects.filter(pk__in=attended.values("enrolment__participant"))
+        .order_by()
+        .values("sex", *(f"{category}__{f}" for f in fields))
+        .annotate(n=Count("pk"))
     )
-    category = f"{person}__category"
-    rows = (
-        attended.order_by()
-        .values(
-            f"{category}__code",
-            f"{category}__name_kk",
-            f"{category}__name_ru",
-            f"{category}__name_en",
-            f"{category}__order",
-        )
-        .annotate(n=Count(person, distinct=True))
-        .order_by(f"{category}__order", f"{category}__code")
-    )
-    totals["by_category"] = [
-        {
-            "code": row[f"{category}__code"],
-            "names": {
-                "kk": row[f"{category}__name_kk"],
-                "ru": row[f"{category}__name_ru"],
-                "en": row[f"{category}__name_en"],
+    totals: dict[str, Any] = {
+        "total": sum(row["n"] for row in rows),
+        "female": sum(row["n"] for row in rows if row["sex"] == Sex.FEMALE),
+        "male": sum(row["n"] for row in rows if row["sex"] == Sex.MALE),
+    }
+    by_category: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        code = row[f"{category}__code"]
+        entry = by_category.setdefault(
+            code,
+            {
+                "code": code,
+                "names": {lang: row[f"{category}__name_{lang}"] for lang in ("kk", "ru", "en")},
+                "n": 0,
+                "order": row[f"{category}__order"],
             },
-            "n": row["n"],
-        }
-        for row in rows
+        )
+        entry["n"] += row["n"]
+    totals["by_category"] = [
+        {k: v for k, v in entry.items() if k != "order"}
+        for entry in sorted(by_category.values(), key=lambda e: (e["order"], e["code"]))
     ]
     return totals
 
 
-def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows for a scope and period (a fixed number of queries)."""
-    today = today or timezone.localdate()
+def figures(scope: Scope, period: Period) -> dict[str, Any]:
+    """The aggregates of the dashboard (plain numbers, cacheable): a fixed number of queries."""
     held = events_held_in(scope, period)
     numbers = attendance_numbers(held)
-    feedback = feedback_summary(Feedback.objects.filter(event__in=held))
-    scores = knowledge_gain(Assessment.objects.filter(enrolment__event__in=held))
+    people = people_visible(replace(scope, can_see_people=True))
+    return {
+        "events_held": numbers["events"],
+        "attendance": numbers,
+        "reach": reach(scope, period),
+        "feedback": feedback_summary(Feedback.objects.filter(event__in=held)),
+        "scores": knowledge_gain(Assessment.objects.filter(enrolment__event__in=held)),
+        "events_total": events_visible(scope).count(),
+        "people_registered": people.count(),
+    }
+
+
+def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows for a scope and period (a fixed number of queries); the
+    aggregates come from the cache when the data has not changed since (see cached_figures)."""
+    today = today or timezone.localdate()
+    held = events_held_in(scope, period)
     upcoming = (
         events_visible(scope)
         .filter(status=TrainingEvent.Status.PLANNED, start_date__gte=min(today, period.start))
@@ -224,15 +235,72 @@ def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[s
     )
     recent = held.select_related("region", "district").order_by("-start_date", "pk")[:5]
     return {
+        **cached_figures(scope, period),
         "period": period,
-        "events_held": numbers["events"],
-        "attendance": numbers,
-        "reach": reach(scope, period),
-        "feedback": feedback,
-        "scores": scores,
         "upcoming": list(upcoming),
         "recent": list(recent),
     }
+
+
+# Cache of the aggregates --------------------------------------------------------------------
+# The national figures of a quarter take 1-3 s to count over a million attendance rows, so they
+# are kept in the cache (Redis in production) for each set of regions and period, under a key
+# that changes whenever the data may have changed:
+# - a stamp of the highest id of every table the figures read (one query of index look-ups):
+#   it moves with every insert, bulk inserts (imports, "all present") included;
+# - a version bumped after every commit that saved or deleted such a row (signals, below):
+#   updates and deletions.
+# Writes that bypass both (QuerySet.update on these tables, raw SQL) are seen at the latest
+# after DASHBOARD_CACHE_SECONDS. Inside a transaction the cache is not used at all: that
+# connection may see its own uncommitted rows, which must not be shared.
+CACHE_PREFIX = "qadam:dashboard:"
+VERSION_KEY = CACHE_PREFIX + "version"
+STAMPED = (TrainingEvent, Session, Enrolment, Attendance, Feedback, Assessment, Participant)
+
+
+def _data_stamp() -> str:
+    """The highest id of each STAMPED table, in one query (each MAX is an index look-up)."""
+    quote = connection.ops.quote_name
+    tables = [quote(model._meta.db_table) for model in STAMPED]  # from the models, not input
+    sql = "SELECT " + ", ".join(f"(SELECT MAX(id) FROM {table})" for table in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return "-".join(str(v or 0) for v in row)
+
+
+def _scope_key(scope: Scope) -> str:
+    if scope.all_regions:
+        return "all"
+    return ",".join(str(pk) for pk in sorted(scope.region_ids)) or "none"
+
+
+def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
+    if connection.in_atomic_block:
+        return figures(scope, period)
+    version = cache.get(VERSION_KEY, 0)
+    key = (
+        f"{CACHE_PREFIX}{_scope_key(scope)}:{period.start:%Y%m%d}-{period.end:%Y%m%d}:"
+        f"{version}:{_data_stamp()}"
+    )
+    found = cache.get(key)
+    if found is None:
+        found = figures(scope, period)
+        cache.set(key, found, getattr(settings, "DASHBOARD_CACHE_SECONDS", 600))
+    return found
+
+
+def data_changed(**kwargs) -> None:
+    """Receiver of post_save/post_delete of the STAMPED models: after the commit, a new
+    version makes every cached figure stale."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
+
+
+def connect_signals() -> None:
+    for model in STAMPED:
+        uid = f"dashboard-{model._meta.label_lower}"
+        post_save.connect(data_changed, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(data_changed, sender=model, dispatch_uid=uid + "-delete")
 
 
 # Charts ------------------------------------------------------------------------------------

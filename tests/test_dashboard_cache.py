@@ -1,0 +1,88 @@
+"""The dashboard's aggregates are cached (trainings.dashboard.cached_figures) and every kind of
+change shows at once: inserts (bulk ones too, which send no signals), updates and deletions.
+
+Transactional: the cache is only used outside a transaction (as in production requests), so
+these tests commit their writes like the running site does."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from participants.models import Attendance, Enrolment, Participant
+from trainings.models import Session
+
+from .test_dashboard import Q3, assert_same, expected, shown
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _get(client):
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/")
+    assert page.status_code == 200
+    return page, len(ctx.captured_queries)
+
+
+def _absent(region_code: str) -> tuple[Enrolment, Session]:
+    """An enrolment of the region in Q3 and a session of its event it was not present at."""
+    for enrolment in Enrolment.objects.filter(
+        event__region__code=region_code, event__start_date__range=Q3
+    ).exclude(event__status="planned"):
+        present = set(enrolment.attendances.values_list("session_id", flat=True))
+        for session in enrolment.event.sessions.all():
+            if session.pk not in present:
+                return enrolment, session
+    raise AssertionError("the demo data has no absence to fill")
+
+
+@pytest.mark.parametrize(
+    "username, regions", [("undp.staff", None), ("coord.mangystau", ["KZ-47"])]
+)
+def test_cached_figures_change_with_inserts_updates_and_deletions(client, demo, username, regions):
+    client.force_login(User.objects.get(username=username))
+    first, cold = _get(client)
+    again, warm = _get(client)
+    assert warm < cold - 4  # the aggregates came from the cache
+    assert shown(again) == shown(first)
+    assert_same(again, expected(regions))
+
+    # A bulk insert (as imports and "everyone present" do): no signal, the id stamp moves.
+    enrolment, session = _absent("KZ-47")
+    Attendance.objects.bulk_create([Attendance(enrolment=enrolment, session=session)])
+    page, queries = _get(client)
+    assert queries == cold
+    assert shown(page)["rate"] > shown(first)["rate"]
+    assert_same(page, expected(regions))
+
+    # An update: the person reached changes sex (saved, so a signal bumps the version).
+    person = Participant.objects.filter(
+        enrolments__attendances__session__date__range=Q3,
+        enrolments__event__region__code="KZ-47",
+        sex="M",
+    ).first()
+    person.sex = "F"
+    person.save()
+    page, _queries = _get(client)
+    assert shown(page)["female"] == shown(first)["female"] + 1
+    assert_same(page, expected(regions))
+
+    # A deletion of a row that is not the newest: only the signal can tell.
+    oldest = Attendance.objects.filter(
+        session__event__region__code="KZ-47", session__date__range=Q3
+    ).earliest("pk")
+    oldest.delete()
+    page, _queries = _get(client)
+    assert_same(page, expected(regions))
+    assert _get(client)[1] == warm  # cached again until the next change
+
+
+def test_a_period_and_a_scope_are_cached_apart(client, demo):
+    client.force_login(User.objects.get(username="coord.kyzylorda"))
+    kyzylorda = shown(client.get("/"))
+    client.force_login(User.objects.get(username="coord.mangystau"))
+    mangystau = shown(client.get("/"))
+    assert mangystau != kyzylorda
+    assert shown(client.get("/", {"period": "2024"}))["events_held"] >= mangystau["events_held"]
