@@ -95,3 +95,24 @@ class EnrolmentFactory(DjangoModelFactory):
 
     participant = factory.SubFactory(ParticipantFactory)
     event = factory.SubFactory(EventFactory)
+
+
+def attend_with_feedback(person, event, *, comments: str, consent_to_quote: bool, score: int = 5):
+    """Enrol `person` in `event`, mark them present at its first session and record the paper
+    feedback form they filled in (every 1-5 item at `score`)."""
+    from participants.services import enrol, record_attendance, record_feedback
+
+    enrolment = enrol(person=person, event=event)
+    record_attendance(enrolment=enrolment, session=event.sessions.first())
+    record_feedback(
+        event=event,
+        enrolment=enrolment,
+        satisfaction=score,
+        relevance=score,
+        usefulness=score,
+        intent_to_apply=score,
+        consent_to_quote=consent_to_quote,
+        source="paper",
+        comments=comments,
+    )
+    return enrolment

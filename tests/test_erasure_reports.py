@@ -11,11 +11,12 @@ import pytest
 from accounts.models import User
 from participants.models import Participant
 from participants.privacy import erase_person
-from participants.services import enrol, record_attendance, record_feedback, register_person
+from participants.services import register_person
 from reports.builder import build_report_data
 from reports.renderers import FORMATS, render
 from trainings.models import TrainingEvent
 
+from .factories import attend_with_feedback
 from .test_report_formats import text_of
 
 pytestmark = pytest.mark.django_db
@@ -52,18 +53,11 @@ def people(demo):
             email=EMAIL if i == 0 else "",
             position="Inspector",
         )
-        enrolment = enrol(person=person, event=event)
-        record_attendance(enrolment=enrolment, session=event.sessions.first())
-        record_feedback(
-            event=event,
-            enrolment=enrolment,
-            satisfaction=5,
-            relevance=4,
-            usefulness=5,
-            intent_to_apply=4,
-            consent_to_quote=True,
-            source="paper",
+        attend_with_feedback(
+            person,
+            event,
             comments=f"Unforgettable role plays number {i}, thank you.",
+            consent_to_quote=True,
         )
         made.append(person)
     return made

@@ -19,11 +19,12 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from participants.models import Participant
-from participants.services import enrol, record_attendance, record_feedback, register_person
+from participants.services import register_person
 from reports.builder import ReportData, build_report_data
 from reports.renderers import FORMATS, render
 from trainings.models import TrainingEvent
 
+from .factories import attend_with_feedback
 from .services import unavailable
 
 pytestmark = pytest.mark.django_db
@@ -52,18 +53,11 @@ def report(demo) -> ReportData:
         iin=VALID_IIN,
         position="Chief inspector",
     )
-    enrolment = enrol(person=person, event=event)
-    record_attendance(enrolment=enrolment, session=event.sessions.first())
-    record_feedback(
-        event=event,
-        enrolment=enrolment,
-        satisfaction=5,
-        relevance=5,
-        usefulness=5,
-        intent_to_apply=5,
-        consent_to_quote=True,
-        source="paper",
+    attend_with_feedback(
+        person,
+        event,
         comments=f"I am {NAME}, call {PHONE}, mail {EMAIL}, IIN {VALID_IIN}. Very useful.",
+        consent_to_quote=True,
     )
     data = build_report_data(
         start=date(2024, 7, 1),

@@ -13,13 +13,15 @@ import pytest
 from accounts.models import User
 from accounts.scope import scope_for
 from participants.models import Assessment, Attendance, Feedback, age_band
-from participants.services import enrol, record_attendance, record_feedback, register_person
+from participants.services import record_attendance, register_person
 from regions.models import Region
 from reports import disclosure
 from reports.builder import ReportData, allowed_region_ids, build_report_data, inputs_hash
 from reports.indicators import RULES
 from reports.models import Narrative
 from trainings.models import TrainingEvent
+
+from .factories import attend_with_feedback
 
 pytestmark = pytest.mark.django_db
 Q3 = {"start": date(2024, 7, 1), "end": date(2024, 9, 30)}
@@ -204,18 +206,11 @@ def test_quotes_need_consent_and_hold_no_contact(demo):
         phone="+7 777 555 44 33",
         email="zhuldyz.testova@example.kz",
     )
-    enrolment = enrol(person=person, event=event)
-    record_attendance(enrolment=enrolment, session=event.sessions.first())
-    record_feedback(
-        event=event,
-        enrolment=enrolment,
-        satisfaction=5,
-        relevance=5,
-        usefulness=5,
-        intent_to_apply=5,
-        consent_to_quote=False,
-        source="paper",
+    attend_with_feedback(
+        person,
+        event,
         comments="Without consent: this must never be quoted.",
+        consent_to_quote=False,
     )
     other = Feedback.objects.filter(event=event, consent_to_quote=True, comments="").first()
     other.comments = "Call me at +7 777 555 44 33 or zhuldyz.testova@example.kz, it was great."
