@@ -66,11 +66,13 @@ DEFAULT_EVENT_SORT = "-date"
 def _roster_size() -> Coalesce:
     from participants.models import Enrolment
 
+    # COUNT(*), not COUNT(id): PostgreSQL answers it from the event_id index alone (an
+    # index-only scan) instead of reading every enrolment row of every event from the heap.
     per_event = (
         Enrolment.objects.filter(event=OuterRef("pk"))
         .order_by()
         .values("event")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     return Coalesce(Subquery(per_event, output_field=IntegerField()), 0)
