@@ -222,6 +222,11 @@ class Enrolment(models.Model):
         ordering = ["event", "participant__full_name"]
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
+        indexes = [
+            # "Who came to the events of these regions" (a coordinator's people) and roster
+            # sizes, read from the index alone.
+            models.Index(fields=["event", "participant"], name="enrolment_event_participant")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "event"],
