@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def main() -> None:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=2)
                 break
+            except urllib.error.HTTPError:
+                break  # gunicorn answers (503 only says no Celery worker runs: not needed here)
             except OSError:
                 time.sleep(0.5)
         out = Path(tempfile.mkdtemp()) / "load"

@@ -1,4 +1,7 @@
-"""Locust users for benchmarks/load.py: staff browsing the main pages (logged in once each)."""
+"""Locust users for benchmarks/load.py: staff browsing the main pages (logged in once each).
+
+A response counts as a failure unless it is a 200 of the page asked for: a redirect to the
+login page (a lost session) or to anywhere else is an error too."""
 
 import random
 import re
@@ -8,11 +11,13 @@ from locust import HttpUser, between, task
 USERNAME = "undp.staff"
 PASSWORD = "qadam-demo-2024"  # seed_demo's default demo password (DEMO_PASSWORD)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SURNAMES = ["Akhmetov", "Omarov", "Sultanova", "Iskakov", "Bekova", "Tokayev"]
 
 
 class Staff(HttpUser):
     wait_time = between(0.5, 2)
     event_ids: list[int] = []
+    person_ids: list[int] = []
 
     def on_start(self) -> None:
         page = self.client.get("/login/", name="login form")
@@ -23,18 +28,53 @@ class Staff(HttpUser):
             headers={"Referer": self.client.base_url + "/login/"},
             name="login",
         )
-        listing = self.client.get("/events/", name="event list")
+        listing = self.client.get("/events/?status=held", name="event list")
         self.event_ids = [int(x) for x in re.findall(r'href="/events/(\d+)/"', listing.text)]
+        people = self.client.get("/people/", name="people list")
+        self.person_ids = [int(x) for x in re.findall(r'href="/people/(\d+)/"', people.text)]
+
+    def page(self, url: str, name: str) -> None:
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200 or response.history:
+                response.failure(f"{response.status_code} at {response.url}")
 
     @task(3)
     def dashboard(self) -> None:
-        self.client.get("/", name="dashboard")
+        self.page("/", "dashboard")
 
-    @task(4)
+    @task(1)
+    def dashboard_year(self) -> None:
+        self.page("/?period=2026", "dashboard, year")
+
+    @task(3)
     def event_list(self) -> None:
-        self.client.get(f"/events/?page={random.randint(1, 50)}", name="event list")
+        self.page(f"/events/?page={random.randint(1, 50)}", "event list")
 
-    @task(4)
+    @task(2)
+    def event_list_filtered(self) -> None:
+        region = random.randint(1, 20)
+        self.page(f"/events/?region={region}&status=held&sort=-people", "event list, filtered")
+
+    @task(3)
     def event_detail(self) -> None:
         if self.event_ids:
-            self.client.get(f"/events/{random.choice(self.event_ids)}/", name="event detail")
+            self.page(f"/events/{random.choice(self.event_ids)}/", "event detail")
+
+    @task(2)
+    def attendance_grid(self) -> None:
+        if self.event_ids:
+            event = random.choice(self.event_ids)
+            self.page(f"/people/events/{event}/attendance/", "attendance grid")
+
+    @task(2)
+    def people_list(self) -> None:
+        self.page(f"/people/?page={random.randint(1, 200)}", "people list")
+
+    @task(2)
+    def people_search(self) -> None:
+        self.page(f"/people/?q={random.choice(SURNAMES)}", "people search")
+
+    @task(2)
+    def person_detail(self) -> None:
+        if self.person_ids:
+            self.page(f"/people/{random.choice(self.person_ids)}/", "person detail")
