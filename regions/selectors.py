@@ -36,24 +36,32 @@ class CountOf(Subquery):
 def region_overview() -> list[Region]:
     """The 20 top-level units, each with `n_events`, `n_people` (unique people reached, as in
     `participants.selectors.people_reached`) and its districts (`district_list`, each with the
-    same two counts). Six queries whatever the number of rows."""
-    from participants.models import Attendance
+    same two counts). Six queries whatever the number of rows (two when the counts are cached)."""
+    from participants.models import Attendance, Enrolment
+    from trainings.dashboard import data_cached
     from trainings.models import TrainingEvent
 
     def grouped(qs, field: str, measure):
         return dict(qs.order_by().values_list(field).annotate(n=measure))
 
-    events = TrainingEvent.objects.all()
-    attendance = Attendance.objects.all()
-    people = Count("enrolment__participant", distinct=True)
-    ev_region = grouped(events, "region", Count("pk"))
-    ev_district = grouped(events.filter(district__isnull=False), "district", Count("pk"))
-    ppl_region = grouped(attendance, "session__event__region", people)
-    ppl_district = grouped(
-        attendance.filter(session__event__district__isnull=False),
-        "session__event__district",
-        people,
-    )
+    def counts():
+        events = TrainingEvent.objects.all()
+        # People reached = people with an enrolment that has an attendance (an attendance's
+        # session is always of its enrolment's event): 425,000 enrolments semi-joined to the
+        # attendance, not a million attendance rows joined to enrolments (0.34 s, not 0.9 s).
+        reached = Enrolment.objects.filter(
+            Exists(Attendance.objects.filter(enrolment=OuterRef("pk")))
+        )
+        people = Count("participant", distinct=True)
+        return (
+            grouped(events, "region", Count("pk")),
+            grouped(events.filter(district__isnull=False), "district", Count("pk")),
+            grouped(reached, "event__region", people),
+            grouped(reached.filter(event__district__isnull=False), "event__district", people),
+        )
+
+    # Cached until the data changes, like the dashboard's figures.
+    ev_region, ev_district, ppl_region, ppl_district = data_cached("region-overview", counts)
     regions = list(Region.objects.prefetch_related("districts").order_by("code"))
     for region in regions:
         region.n_events = ev_region.get(region.pk, 0)

@@ -6,9 +6,10 @@ changes (see "Cache of the aggregates")."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -28,6 +29,7 @@ from .models import Session, TrainingEvent
 from .selectors import events_visible
 
 FIRST_YEAR = 2020  # the period menu starts here
+T = TypeVar("T")
 
 
 # Periods -----------------------------------------------------------------------------------
@@ -275,19 +277,22 @@ def _scope_key(scope: Scope) -> str:
     return ",".join(str(pk) for pk in sorted(scope.region_ids)) or "none"
 
 
-def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
+def data_cached(name: str, compute: Callable[[], T]) -> T:
+    """`compute()` (aggregates of the STAMPED tables, picklable), from the cache when none of
+    those tables changed since it was stored under `name`."""
     if connection.in_atomic_block:
-        return figures(scope, period)
-    version = cache.get(VERSION_KEY, 0)
-    key = (
-        f"{CACHE_PREFIX}{_scope_key(scope)}:{period.start:%Y%m%d}-{period.end:%Y%m%d}:"
-        f"{version}:{_data_stamp()}"
-    )
+        return compute()
+    key = f"{CACHE_PREFIX}{name}:{cache.get(VERSION_KEY, 0)}:{_data_stamp()}"
     found = cache.get(key)
     if found is None:
-        found = figures(scope, period)
+        found = compute()
         cache.set(key, found, getattr(settings, "DASHBOARD_CACHE_SECONDS", 600))
     return found
+
+
+def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
+    name = f"{_scope_key(scope)}:{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    return data_cached(name, lambda: figures(scope, period))
 
 
 def data_changed(**kwargs) -> None:
