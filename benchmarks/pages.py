@@ -41,8 +41,16 @@ def pages(event_id: int, person_id: int, region_id: int, username: str) -> dict[
         "report runs": reverse("reports:run_list"),
     }
     if username == "admin":
+        from regions.manage_views import RESOURCES
+        from regions.models import PartnerOrganisation
+
+        out["manage"] = reverse("manage:index")
         out["manage: regions"] = reverse("manage:region_list")
-        out["manage: districts"] = reverse("manage:district_list")
+        for resource in RESOURCES:
+            out[f"manage: {resource.segment}"] = resource.url("list")
+        partner = PartnerOrganisation.objects.order_by("pk").first()
+        if partner:
+            out["manage: a partner"] = reverse("manage:partner_detail", args=[partner.pk])
     return out
 
 
