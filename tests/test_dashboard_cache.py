@@ -7,11 +7,13 @@ these tests commit their writes like the running site does."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from participants.models import Attendance, Enrolment, Participant
+from trainings.dashboard import VERSION_KEY, _new_version
 from trainings.models import Session
 
 from .test_dashboard import Q3, assert_same, expected, shown
@@ -86,3 +88,20 @@ def test_a_period_and_a_scope_are_cached_apart(client, demo):
     mangystau = shown(client.get("/"))
     assert mangystau != kyzylorda
     assert shown(client.get("/", {"period": "2024"}))["events_held"] >= mangystau["events_held"]
+
+
+def test_the_version_moves_once_after_a_commit_and_never_after_a_rollback(demo):
+    people = list(Participant.objects.order_by("pk")[:3])
+    before = cache.get(VERSION_KEY, 0)
+    with transaction.atomic():
+        for person in people:
+            person.save()
+        assert cache.get(VERSION_KEY, 0) == before  # other requests still see the old data
+        assert sum(entry[1] is _new_version for entry in connection.run_on_commit) == 1
+    after = cache.get(VERSION_KEY, 0)
+    assert after != before
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        people[0].save()
+        raise RuntimeError("rolled back")
+    assert cache.get(VERSION_KEY, 0) == after

@@ -295,10 +295,16 @@ def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
     return data_cached(name, lambda: figures(scope, period))
 
 
+def _new_version() -> None:
+    cache.set(VERSION_KEY, time.time_ns(), None)
+
+
 def data_changed(**kwargs) -> None:
     """Receiver of post_save/post_delete of the STAMPED models: after the commit, a new
-    version makes every cached figure stale."""
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
+    version makes every cached figure stale (once per transaction, however many rows)."""
+    if any(entry[1] is _new_version for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_new_version)
 
 
 def connect_signals() -> None:
