@@ -105,3 +105,51 @@ def test_the_version_moves_once_after_a_commit_and_never_after_a_rollback(demo):
         people[0].save()
         raise RuntimeError("rolled back")
     assert cache.get(VERSION_KEY, 0) == after
+
+
+def test_an_import_that_corrects_feedback_shows_at_once(client, demo):
+    """Imports write with bulk updates (no signals): the figures must still change at once."""
+    from participants.imports.services import confirm_import, start_import
+    from participants.models import Feedback
+
+    from .data.imports.samples import xlsx_bytes
+
+    coordinator = User.objects.get(username="coord.mangystau")
+    client.force_login(coordinator)
+    page, cold = _get(client)
+    first = shown(page)
+    _page, warm = _get(client)
+    assert warm < cold  # the figures are served from the cache now
+    feedback = (
+        Feedback.objects.filter(
+            event__region__code="KZ-47",
+            event__start_date__range=Q3,
+            enrolment__participant__birth_year__isnull=False,
+            satisfaction__gt=1,
+        )
+        .select_related("enrolment__participant", "event")
+        .first()
+    )
+    person = feedback.enrolment.participant
+    header = [
+        "Full name",
+        "Birth year",
+        "Satisfaction (1-5)",
+        "Relevance (1-5)",
+        "Usefulness (1-5)",
+        "Intent to apply (1-5)",
+    ]
+    rows = [[person.full_name, person.birth_year, 1, 1, 1, 1]]
+    batch = start_import(
+        event=feedback.event,
+        data=xlsx_bytes(header=header, rows=rows),
+        filename="feedback.xlsx",
+        user=coordinator,
+    )
+    assert not batch.errors, batch.errors
+    confirm_import(batch)
+    feedback.refresh_from_db()
+    assert feedback.satisfaction == 1
+    page = client.get("/")
+    assert shown(page)["satisfaction"] < first["satisfaction"]
+    assert_same(page, expected(["KZ-47"]))

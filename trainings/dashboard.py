@@ -252,8 +252,9 @@ def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[s
 #   it moves with every insert, bulk inserts (imports, "all present") included;
 # - a version bumped after every commit that saved or deleted such a row (signals, below):
 #   updates and deletions.
-# Writes that bypass both (QuerySet.update on these tables, raw SQL) are seen at the latest
-# after DASHBOARD_CACHE_SECONDS. Inside a transaction the cache is not used at all: that
+# Code that bulk-updates these tables calls data_changed() itself (imports do); any other
+# write that bypasses both (QuerySet.update, raw SQL) is seen at the latest after
+# DASHBOARD_CACHE_SECONDS. Inside a transaction the cache is not used at all: that
 # connection may see its own uncommitted rows, which must not be shared.
 CACHE_PREFIX = "qadam:dashboard:"
 VERSION_KEY = CACHE_PREFIX + "version"

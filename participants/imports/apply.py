@@ -19,6 +19,7 @@ from participants.models import (
     Feedback,
     Participant,
 )
+from trainings import dashboard
 from trainings.models import TrainingEvent
 
 from .validate import Plan
@@ -34,6 +35,8 @@ def apply_plan(plan: Plan, event: TrainingEvent, user=None) -> dict[str, int]:
         raise ValueError("a plan with errors cannot be applied")
     # One import of an event at a time: a double click waits and then finds everything there.
     TrainingEvent.objects.select_for_update().filter(pk=event.pk).first()
+    # Bulk updates send no signals: tell the dashboard's cache itself (after the commit).
+    dashboard.data_changed()
     written = {
         "people_created": 0,
         "people_updated": 0,
