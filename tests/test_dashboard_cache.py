@@ -153,3 +153,25 @@ def test_an_import_that_corrects_feedback_shows_at_once(client, demo):
     page = client.get("/")
     assert shown(page)["satisfaction"] < first["satisfaction"]
     assert_same(page, expected(["KZ-47"]))
+
+
+def test_a_district_merge_shows_at_once_on_the_regions_overview(demo):
+    """A merge moves events with bulk updates (no signals): the cached per-district counts of
+    the regions overview must follow at once."""
+    from regions.models import District
+    from regions.selectors import region_overview
+    from regions.services import merge_districts
+
+    def district_events():
+        return {d.pk: d.n_events for r in region_overview() for d in r.district_list}
+
+    before = district_events()
+    assert district_events() == before  # served from the cache now
+    source = District.objects.filter(events__isnull=False).distinct().first()
+    target = District.objects.filter(region=source.region).exclude(pk=source.pk).first()
+    moved, kept = source.pk, target.pk
+    assert before[moved] > 0
+    merge_districts(source=source, target=target)
+    after = district_events()
+    assert after[kept] == before[kept] + before[moved]
+    assert after.get(moved, 0) == 0
