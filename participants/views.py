@@ -305,6 +305,13 @@ def roster_add(request, event_pk: int):
             added = True
         except ValidationError:
             added = False  # already on the roster: nothing to do
+        if request.htmx and request.POST.get("via") == "new-person":
+            # "Add this person" in the inline registration's duplicate warning.
+            if added:
+                message = _("%(name)s is on the roster.") % {"name": person}
+            else:
+                message = _("%(name)s was already on the roster.") % {"name": person}
+            return _new_person_done(request, scope, event, message)
         if request.htmx:
             return render(
                 request,
@@ -342,10 +349,38 @@ def roster_add(request, event_pk: int):
     return render(request, "participants/roster_add.html", context)
 
 
+def _new_person_done(request, scope: Scope, event, message: str):
+    """The inline registration's end: the message in place of the form, and out of band the
+    roster and an emptied search box (focused) for the next person."""
+    return render(
+        request,
+        "participants/partials/new_person.html",
+        {
+            "event": event,
+            "done": message,
+            "roster": event_roster(scope, event),
+            "form": SearchForm(),
+            "query": "",
+        },
+    )
+
+
+def _focus_first_error(form) -> bool:
+    """Put autofocus on the first field in error of a form coming back inline; False when only
+    errors of the whole form remain (then the alert above it takes the focus)."""
+    for name in form.fields:
+        if name in form.errors:
+            form.fields[name].widget.attrs["autofocus"] = True
+            return True
+    return False
+
+
 @login_required
+@vary_on_headers("HX-Request")  # htmx gets the inline panel of the roster page, others a page
 def roster_new(request, event_pk: int):
     """Register a person not yet in the registry (with their consent) and enrol them. People
-    who are probably the same are shown first: use one of them, or create anyway."""
+    who are probably the same are shown first: use one of them, or create anyway. From the
+    roster page htmx opens it inline (the panel #new-person), with a page as the fallback."""
     scope, event = _event(request, event_pk)
     initial = {"region": event.region_id, "full_name": request.GET.get("q", "")[:255]}
     form = RegisterPersonForm(request.POST or None, scope=scope, initial=initial)
@@ -379,15 +414,19 @@ def roster_new(request, event_pk: int):
                 _error_to_form(form, error)
                 duplicates = []
             else:
-                messages.success(
-                    request, _("%(name)s is registered and on the roster.") % {"name": person}
-                )
+                message = _("%(name)s is registered and on the roster.") % {"name": person}
+                if request.htmx:
+                    return _new_person_done(request, scope, event, message)
+                messages.success(request, message)
                 return redirect("participants:roster_add", event_pk=event.pk)
-    return render(
-        request,
-        "participants/roster_new.html",
-        {"event": event, "form": form, "duplicates": duplicates},
-    )
+    context = {"event": event, "form": form, "duplicates": duplicates}
+    if not request.htmx:
+        return render(request, "participants/roster_new.html", context)
+    if not form.is_bound:
+        form.fields["full_name"].widget.attrs["autofocus"] = True
+    elif not duplicates and form.errors:
+        context["focus_alert"] = not _focus_first_error(form)
+    return render(request, "participants/partials/new_person.html", context)
 
 
 @login_required

@@ -57,9 +57,22 @@ def _add_found(page, n: int, already: int) -> None:
         page.locator("#roster-list h2", has_text=f"On the roster: {already + i + 1} ").wait_for()
 
 
+def _wait_for_focus(page, element_id: str) -> None:
+    """htmx moves the focus (autofocus) once the swapped content has settled."""
+    page.wait_for_function(f"document.activeElement?.id === {element_id!r}", timeout=5000)
+
+
+def _settled_accessible(page) -> None:
+    """axe once the CSS transitions are over (the link just clicked is still under the mouse,
+    its hover colours fading in: half-way they would not be the colours anyone reads)."""
+    page.wait_for_function("document.getAnimations().length === 0", timeout=5000)
+    assert_accessible(page)
+
+
 def _register_new(page, name, sex, born, category, *, duplicate=False) -> None:
-    """Search the registry for `name`, open "Register a new person" from the results and fill
-    the form; with `duplicate`, expect the likely-duplicate warning and create anyway."""
+    """Search the registry for `name`, open "Register a new person" from the results (inline,
+    below the search, on the same page) and fill the form; with `duplicate`, expect the
+    likely-duplicate warning and create anyway."""
     search = page.get_by_label("Search the registry")
     search.fill(name)
     results = page.locator("#search-results")
@@ -67,26 +80,38 @@ def _register_new(page, name, sex, born, category, *, duplicate=False) -> None:
         results.locator("li", has_text=name).wait_for()
     else:
         results.get_by_text(f"Nobody in the registry matches “{name}”").wait_for()
-    page.locator("#search-results a", has_text="Register a new person").click()
-    page.wait_for_url(re.compile(r"/roster/new/"))
-    assert page.get_by_label("Full name").input_value() == name
-    page.get_by_label("Sex").select_option(sex)
-    page.get_by_label("Birth year").fill(born)
-    page.get_by_label("Category").select_option(label=category)
-    page.get_by_label("Organisation", exact=True).select_option(label="Beyneu akimat")
-    page.get_by_label("The person agreed to the processing of their personal data").check()
-    page.get_by_role("button", name="Register and add").click()
-    page.wait_for_load_state()
+    results.locator("a", has_text="Register a new person").click()
+    panel = page.get_by_role("region", name="Register a new person")
+    panel.get_by_label("Full name").wait_for()
+    assert re.search(r"/roster/add/$", page.url)  # no new page: the form opened in place
+    _wait_for_focus(page, "id_full_name")
+    assert panel.get_by_label("Full name").input_value() == name
+    if duplicate:  # once is enough: the roster page with the form open
+        _settled_accessible(page)
+    panel.get_by_label("Sex").select_option(sex)
+    panel.get_by_label("Birth year").fill(born)
+    panel.get_by_label("Category").select_option(label=category)
+    panel.get_by_label("Organisation", exact=True).select_option(label="Beyneu akimat")
+    panel.get_by_label("The person agreed to the processing of their personal data").check()
+    panel.get_by_role("button", name="Register and add").click()
     if duplicate:
-        warning = page.locator("#likely-duplicates")
+        warning = panel.locator("#likely-duplicates")
         warning.wait_for()
         assert warning.get_by_text("This person may already be in the registry").is_visible()
-        assert_accessible(page)
+        _wait_for_focus(page, "likely-duplicates")
+        assert panel.get_by_label("Full name").input_value() == name
+        _settled_accessible(page)
+        # The picture for the guide: the search, and below it the form with the warning.
+        page.locator("#roster-search").evaluate("el => el.scrollIntoView({behavior: 'instant'})")
         screenshot(page, "journey-duplicate-warning")
-        page.get_by_role("button", name="It is somebody else: create anyway").click()
-        page.wait_for_load_state()
-    _expect_message(page, "is registered and on the roster")
+        panel.get_by_role("button", name="It is somebody else: create anyway").click()
+    page.locator(
+        "#new-person [role=status]", has_text=f"{name} is registered and on the roster"
+    ).wait_for()
     assert re.search(r"/roster/add/$", page.url)
+    # Ready for the next person: the search box is empty and has the focus.
+    _wait_for_focus(page, "id_q")
+    assert search.input_value() == ""
 
 
 def test_coordinator_runs_an_event_from_form_to_dashboard(page, phone, demo, settings):
