@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_download
 from accounts.models import Role
 from accounts.scope import Scope, scope_for
+from core.params import int_param
 from reports.tabular import csv_response, xlsx_response
 from trainings.selectors import events_visible
 
@@ -177,8 +178,8 @@ def export_participants(request, fmt: str):
     ):
         qs = qs.filter(enrolments__event_id=int(request.GET["event"]))
     qs = qs.order_by("pk")
-    if request.GET.get("event"):
-        get_object_or_404(events_visible(scope), pk=request.GET["event"])
+    if request.GET.get("event"):  # not a number: no such event, 404
+        get_object_or_404(events_visible(scope), pk=int_param(request.GET["event"]))
     keys = ["full_name", "sex", "birth_year", "region", "organisation", "position", "category"]
     fields = [
         "full_name",
@@ -207,7 +208,7 @@ def export_attendance(request, fmt: str):
     lang = _lang()
     event_id = request.GET.get("event")
     if event_id:
-        event = get_object_or_404(events_visible(scope), pk=event_id)
+        event = get_object_or_404(events_visible(scope), pk=int_param(event_id))
         sessions = list(event.sessions.order_by("date", "pk").values_list("pk", "date"))
         columns: dict = {}
         for pk, day in sessions:

@@ -15,14 +15,20 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from core.text import strip_controls
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
     """A text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR)
-    gets a leading apostrophe so it is shown as text; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    gets a leading apostrophe so it is shown as text; control characters, which the XLSX
+    format cannot hold, and bidi overrides are removed first (core/text.py). Other values
+    pass unchanged."""
+    if isinstance(value, str):
+        value = strip_controls(value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.text import clean_text
+
 logger = logging.getLogger(__name__)
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
@@ -99,7 +101,9 @@ def _check_zip(data: bytes) -> None:
 
 def _plain_value(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        # Rows are stored with bulk_create (no pre_save guard): control characters and bidi
+        # overrides go here, as every cell is read (core/text.py).
+        value = clean_text(value).strip()
         return value or None
     return value
 

@@ -9,6 +9,8 @@ from importlib import import_module
 
 from django.utils import translation
 
+from core.text import clean_data
+
 from ..builder import ReportData
 
 FORMATS = ("pdf", "docx", "xlsx", "csv", "iati")
@@ -41,6 +43,9 @@ def render(data: ReportData, fmt: str) -> RenderedFile:
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = import_module(f"{__name__}.{MODULES[fmt]}")
+    # Text stored before the input was cleaned (or that bypassed it) may still hold a control
+    # character, which XML (DOCX, XLSX, IATI) forbids and which would fail the whole file.
+    data = ReportData.from_json(clean_data(data.to_json()))
     with translation.override(data.language):
         content = module.render(data)
     return RenderedFile(

@@ -1,0 +1,1 @@
+"""Helpers below every app (the lowest layer): they import no app of this project."""
