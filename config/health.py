@@ -1,4 +1,5 @@
-"""/healthz/: is the database reachable, the broker up, and a worker consuming our queue?"""
+"""/healthz/: is the database reachable, the broker up, a worker consuming our queue, and is
+background work moving (no report run or import stuck without a sign of life)?"""
 
 import logging
 
@@ -48,11 +49,28 @@ def _worker() -> str:
     return "down"
 
 
+def _stuck_work() -> dict[str, int] | None:
+    """Report runs and import batches with no sign of life for twice TASK_STALE_AFTER: the
+    recovery (beat) has not moved them. None if the database cannot say."""
+    from participants.imports.services import stuck_batches
+    from reports.services import stuck_runs
+
+    try:
+        return {"report_runs": stuck_runs(), "imports": stuck_batches()}
+    except Exception:
+        logger.exception("health: stuck work count failed")
+        return None
+
+
 @never_cache
 def healthz(request):
     checks = {"database": _database(), "broker": _broker()}
     checks["worker"] = _worker() if checks["broker"] != "down" else "down"
-    healthy = all(v != "down" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503
-    )
+    stuck = _stuck_work() if checks["database"] == "ok" else None
+    checks["work"] = "unknown" if stuck is None else ("stuck" if any(stuck.values()) else "ok")
+    if any(v == "down" for v in checks.values()):
+        status = "down"
+    else:  # stuck work: the site answers, but something must be looked at (503 for monitors)
+        status = "degraded" if checks["work"] == "stuck" else "ok"
+    body = {"status": status, **checks, "stuck": stuck}
+    return JsonResponse(body, status=200 if status == "ok" else 503)

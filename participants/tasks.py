@@ -1,5 +1,5 @@
 """Celery tasks of the participants app (found by autodiscovery)."""
 
-from .imports.tasks import run_import_batch
+from .imports.tasks import recover_stale_batches_task, run_import_batch
 
-__all__ = ["run_import_batch"]
+__all__ = ["recover_stale_batches_task", "run_import_batch"]

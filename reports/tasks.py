@@ -25,7 +25,7 @@ def build_report_run(self, run_id: int) -> str | None:
     by a live worker) and leaves it alone. Transient database errors are retried with backoff;
     after the last retry the run is failed with the reason."""
     try:
-        run = services.run_report(run_id)
+        run = services.run_report(run_id, heartbeat=not self.request.is_eager)
     except services.TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             services.fail_run(
@@ -38,7 +38,8 @@ def build_report_run(self, run_id: int) -> str | None:
 
 @shared_task(name="reports.recover_stale_runs", acks_late=True, ignore_result=True)
 def recover_stale_runs() -> dict[str, int]:
-    """Every few minutes (beat): runs whose worker died are sent again or failed."""
+    """Every TASK_RECOVERY_SECONDS (beat): runs whose worker or queued message was lost are
+    sent again or failed."""
     return services.recover_stale_runs()
 
 

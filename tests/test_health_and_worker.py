@@ -18,6 +18,8 @@ def test_healthz_reports_database_and_in_process_tasks_without_redis(client):
         "database": "ok",
         "broker": "in-process",
         "worker": "in-process",
+        "work": "ok",
+        "stuck": {"report_runs": 0, "imports": 0},
     }
 
 

@@ -195,7 +195,7 @@ def test_broker_down_keeps_the_request_and_it_can_be_sent_again(on_commit, clien
 
 
 def test_recovery_resends_requests_the_broker_never_got(on_commit, settings):
-    settings.REPORT_STALE_AFTER = 60
+    settings.TASK_STALE_AFTER = 60
     run = make_run(status=ReportRun.Status.QUEUED, error=str(services.UNAVAILABLE))
     ReportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     counts = on_commit(services.recover_stale_runs)
@@ -206,7 +206,7 @@ def test_recovery_resends_requests_the_broker_never_got(on_commit, settings):
 
 # Recovery of runs whose worker died ---------------------------------------------------------
 def test_a_stale_running_run_is_built_again(on_commit, settings):
-    settings.REPORT_STALE_AFTER = 60
+    settings.TASK_STALE_AFTER = 60
     long_ago = timezone.now() - timedelta(minutes=10)
     run = make_run(attempts=1, started_at=long_ago, heartbeat_at=long_ago, stage="people")
     counts = on_commit(services.recover_stale_runs)
@@ -217,8 +217,8 @@ def test_a_stale_running_run_is_built_again(on_commit, settings):
 
 
 def test_a_stale_run_out_of_attempts_fails_with_a_reason(on_commit, settings):
-    settings.REPORT_STALE_AFTER = 60
-    settings.REPORT_MAX_ATTEMPTS = 2
+    settings.TASK_STALE_AFTER = 60
+    settings.TASK_MAX_ATTEMPTS = 2
     long_ago = timezone.now() - timedelta(minutes=10)
     run = make_run(attempts=2, started_at=long_ago, heartbeat_at=long_ago)
     counts = on_commit(services.recover_stale_runs)
@@ -229,7 +229,7 @@ def test_a_stale_run_out_of_attempts_fails_with_a_reason(on_commit, settings):
 
 
 def test_a_run_with_a_fresh_heartbeat_is_left_running(on_commit, settings):
-    settings.REPORT_STALE_AFTER = 60
+    settings.TASK_STALE_AFTER = 60
     now = timezone.now()
     run = make_run(attempts=1, started_at=now, heartbeat_at=now)
     assert on_commit(services.recover_stale_runs) == {"requeued": 0, "failed": 0, "resent": 0}

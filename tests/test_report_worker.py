@@ -139,7 +139,7 @@ def test_a_worker_killed_mid_report_leaves_a_run_that_is_built_again(demo, setti
 
         run.refresh_from_db()
         assert run.status == ReportRun.Status.RUNNING and run.attempts == 1
-        settings.REPORT_STALE_AFTER = 1
+        settings.TASK_STALE_AFTER = 1
         time.sleep(1.5)
         assert services.recover_stale_runs()["requeued"] == 1
         run.refresh_from_db()

@@ -91,3 +91,57 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+class BeatProcess:
+    """`celery beat` sending the periodic tasks (the recoveries) to a worker's queue, with its
+    schedule file in `workdir`. `env`: settings for it (e.g. TASK_RECOVERY_SECONDS)."""
+
+    def __init__(self, queue: str, workdir: Path, env: dict[str, str] | None = None):
+        self.queue = queue
+        self.workdir = workdir
+        self.env = env or {}
+        self.process: subprocess.Popen | None = None
+        self.log_path = ROOT / f".pytest_cache/beat-{queue}.log"
+
+    def start(self) -> BeatProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(exist_ok=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_QUEUE": self.queue,
+            **self.env,
+        }
+        log = open(self.log_path, "wb")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "--schedule",
+                str(self.workdir / "beat-schedule"),
+                "--max-interval",
+                "2",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
 from django.db.models.signals import post_delete, post_save
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core import cache as safe_cache
 from participants.feedback_selectors import LIKERT_ITEMS, feedback_summary, knowledge_gain
 from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant, Sex
 from participants.selectors import people_visible
@@ -285,11 +285,13 @@ def data_cached(name: str, compute: Callable[[], T]) -> T:
     those tables changed since it was stored under `name`."""
     if connection.in_atomic_block:
         return compute()
-    key = f"{CACHE_PREFIX}{name}:{cache.get(VERSION_KEY, 0)}:{_data_stamp()}"
-    found = cache.get(key)
+    # The cache is an optimisation: when Redis is down, safe_cache misses and the figures are
+    # computed from the database (core/cache.py).
+    key = f"{CACHE_PREFIX}{name}:{safe_cache.get(VERSION_KEY, 0)}:{_data_stamp()}"
+    found = safe_cache.get(key)
     if found is None:
         found = compute()
-        cache.set(key, found, getattr(settings, "DASHBOARD_CACHE_SECONDS", 600))
+        safe_cache.set(key, found, getattr(settings, "DASHBOARD_CACHE_SECONDS", 600))
     return found
 
 
@@ -299,7 +301,10 @@ def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
 
 
 def _new_version() -> None:
-    cache.set(VERSION_KEY, time.time_ns(), None)
+    # Runs after the commit: it must never turn a saved change into an error page. With Redis
+    # down the bump is lost (logged); figures cached before are then served until they expire
+    # (DASHBOARD_CACHE_SECONDS) unless Redis lost them too.
+    safe_cache.set(VERSION_KEY, time.time_ns(), None)
 
 
 def data_changed(**kwargs) -> None:
@@ -307,7 +312,7 @@ def data_changed(**kwargs) -> None:
     version makes every cached figure stale (once per transaction, however many rows)."""
     if any(entry[1] is _new_version for entry in connection.run_on_commit):
         return
-    transaction.on_commit(_new_version)
+    transaction.on_commit(_new_version, robust=True)
 
 
 def connect_signals() -> None:
