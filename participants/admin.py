@@ -1,7 +1,11 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
+from .duplicates import may_review_duplicates
 from .models import (
     Assessment,
     Attendance,
@@ -11,6 +15,7 @@ from .models import (
     ImportBatch,
     Participant,
     ParticipantCategory,
+    PossibleDuplicate,
 )
 from .selectors import attendance_visible, enrolments_visible, feedback_visible, people_visible
 
@@ -110,9 +115,59 @@ class ImportBatchAdmin(ScopedAdmin):
     list_display = ("original_name", "event", "status", "total_rows", "created_by", "created_at")
     list_filter = ("status",)
     list_select_related = ("event", "created_by")
-    readonly_fields = ("sha256", "counts", "errors", "warnings", "preview", "created_at")
+    readonly_fields = (
+        "uploaded_file",
+        "sha256",
+        "counts",
+        "errors",
+        "warnings",
+        "preview",
+        "created_at",
+    )
+    # Not "file": the admin would link its raw storage URL (and let a file in unchecked). The
+    # sheet leaves only through the download view, which checks access and records it.
+    exclude = ("file",)
 
     def scoped_queryset(self, scope):
         from .imports.selectors import batches_visible
 
         return batches_visible(scope)
+
+    def has_add_permission(self, request):
+        return False  # uploads go through /imports/, which checks the file
+
+    @admin.display(description=_("file"))
+    def uploaded_file(self, obj):
+        if not obj.file or not obj.file.storage.exists(obj.file.name):
+            return "-"
+        url = reverse("imports:batch_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(ScopedAdmin):
+    """Pairs found by imports and registrations across regions (read-only here: staff merge or
+    dismiss them on /people/duplicates/, which records who decided)."""
+
+    list_display = ("existing", "new_person", "how", "found_at", "resolution", "resolved_at")
+    list_filter = ("how", "resolution")
+    list_select_related = ("existing", "new_person")
+    readonly_fields = (
+        "existing",
+        "new_person",
+        "how",
+        "batch",
+        "found_by",
+        "found_at",
+        "resolution",
+        "resolved_by",
+        "resolved_at",
+    )
+
+    def scoped_queryset(self, scope):
+        if not may_review_duplicates(scope):
+            return PossibleDuplicate.objects.none()
+        return PossibleDuplicate.objects.all()
+
+    def has_add_permission(self, request):
+        return False

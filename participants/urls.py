@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feedback_views, views
+from . import duplicate_views, feedback_views, views
 
 app_name = "participants"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("<int:pk>/consent/", views.person_consent, name="person_consent"),
+    # Possible cross-region duplicates found by imports and registrations (staff only)
+    path("duplicates/", duplicate_views.possible_duplicates, name="possible_duplicates"),
+    path(
+        "duplicates/<int:pk>/dismiss/",
+        duplicate_views.possible_duplicate_dismiss,
+        name="possible_duplicate_dismiss",
+    ),
     # On an event: its roster and attendance
     path("events/<int:event_pk>/roster/add/", views.roster_add, name="roster_add"),
     path("events/<int:event_pk>/roster/new/", views.roster_new, name="roster_new"),

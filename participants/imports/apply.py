@@ -10,6 +10,8 @@ from typing import Any
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts.scope import Scope
+from participants.duplicates import outside_scope, record_possible_duplicates
 from participants.identity import normalise_name
 from participants.models import (
     Assessment,
@@ -17,10 +19,12 @@ from participants.models import (
     Consent,
     Enrolment,
     Feedback,
+    ImportBatch,
     Participant,
 )
 from trainings import dashboard
 from trainings.models import TrainingEvent
+from trainings.selectors import can_edit_event
 
 from .validate import Plan
 
@@ -28,13 +32,39 @@ BATCH = 2000
 CONSENT_VERSION = "1"
 
 
+class EventNotEditable(Exception):
+    """The importer may not change the event (any more): reported and locked, or not theirs."""
+
+
+class OutsideScope(Exception):
+    """The plan names a person the importer may not see (the registry changed under it)."""
+
+
 @transaction.atomic
-def apply_plan(plan: Plan, event: TrainingEvent, user=None) -> dict[str, int]:
-    """Write `plan` (which must have no errors) for `event`; returns what was written."""
+def apply_plan(
+    plan: Plan,
+    event: TrainingEvent,
+    user=None,
+    *,
+    scope: Scope | None = None,
+    batch: ImportBatch | None = None,
+) -> dict[str, int]:
+    """Write `plan` (which must have no errors) for `event`; returns what was written.
+
+    With the importer's `scope`, the lock rule (`can_edit_event`) is asked again on the event
+    row locked for this transaction, and every known person of the plan must be in the scope:
+    either fails with nothing written. Likely matches outside the scope that the check found
+    become PossibleDuplicates of the new records (for staff)."""
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
     # One import of an event at a time: a double click waits and then finds everything there.
-    TrainingEvent.objects.select_for_update().filter(pk=event.pk).first()
+    locked = TrainingEvent.objects.select_for_update().filter(pk=event.pk).first()
+    if scope is not None:
+        if locked is None or not can_edit_event(scope, locked):
+            raise EventNotEditable(event.pk)
+        known = [r.person_id for r in plan.rows if r.person_id]
+        if outside_scope(scope, known):
+            raise OutsideScope(event.pk)
     # Bulk updates send no signals: tell the dashboard's cache itself (after the commit).
     dashboard.data_changed()
     written = {
@@ -64,6 +94,10 @@ def apply_plan(plan: Plan, event: TrainingEvent, user=None) -> dict[str, int]:
     written["people_created"] = len(created)
 
     updates = [r for r in plan.rows if r.action == "update"]
+    # Counted as the preview said, also a row whose only change (an IIN that is someone
+    # else's outside the scope) was withheld: the outcome must not tell either.
+    written["people_updated"] = len(updates)
+    updates = [r for r in updates if r.fields]
     if updates:
         fields = sorted({name for r in updates for name in r.fields})
         current = Participant.objects.in_bulk([r.person_id for r in updates])
@@ -74,13 +108,22 @@ def apply_plan(plan: Plan, event: TrainingEvent, user=None) -> dict[str, int]:
                 setattr(person, name, value)
             changed.append(person)
         bulk_update_with_history(changed, Participant, fields, batch_size=BATCH, default_user=user)
-        written["people_updated"] = len(changed)
     for row in plan.rows:
         if row.person_id:
             person_of_row[row.number] = row.person_id
     for row in plan.rows:
         if row.same_as:
             person_of_row[row.number] = person_of_row[row.same_as]
+    # Not in `written`: the batch's counts are the importer's to read, and must not hint.
+    record_possible_duplicates(
+        pairs=[
+            (existing, person_of_row[row.number], how)
+            for row in plan.rows
+            for existing, how in row.hidden
+        ],
+        batch=batch,
+        found_by=user,
+    )
 
     # Consent: recorded once for a person who has none on file yet.
     with_consent = {person_of_row[r.number]: r.consent for r in plan.rows if r.consent is not None}

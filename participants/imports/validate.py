@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from participants.duplicates import outside_scope
 from participants.identity import hash_iin, normalise_name
-from participants.models import Enrolment, Participant, ParticipantCategory
+from participants.models import Enrolment, Participant, ParticipantCategory, PossibleDuplicate
 from regions.models import Region
 from trainings.models import TrainingEvent
 
@@ -27,6 +28,8 @@ from .parse import Table
 LENGTHS = {"full_name": 255, "organisation": 255, "position": 200, "phone": 40, "email": 254}
 MAX_LISTED_ERRORS = 1000
 PREVIEW_ROWS = 200
+MAX_HIDDEN = 5  # likely matches outside the scope recorded per row
+How = PossibleDuplicate.How
 
 
 @dataclass
@@ -44,6 +47,9 @@ class RowPlan:
     scores: dict[str, Decimal | None] | None = None
     note: str = ""
     sex_flagged: bool = False  # its sex cell was already reported as not understood
+    # People outside the importer's scope who are probably this row's person, as (id, how):
+    # recorded for staff as PossibleDuplicates on confirm, never shown in the preview.
+    hidden: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -444,7 +450,11 @@ def _chunks(items: list, size: int = 1000):
 
 def _match_people(plan: Plan, event: TrainingEvent, scope: Scope) -> None:
     """Deduplicate like the registry: the IIN hash first, then the normalised name and birth
-    year (preferring the same organisation), then a unique name on the event's roster."""
+    year (preferring the same organisation), then a unique name on the event's roster.
+
+    Only people the importer may see are matched (`people_visible(scope)`): a likely match
+    outside the scope is never revealed (the row is a new person, as for anyone unknown) and
+    is kept on the row for staff to review; its IIN is not given to the new record."""
     fields = (
         "id",
         "name_normalised",
@@ -466,14 +476,28 @@ def _match_people(plan: Plan, event: TrainingEvent, scope: Scope) -> None:
     for chunk in _chunks(names):
         for person in Participant.objects.filter(name_normalised__in=chunk).values(*fields):
             by_name.setdefault(person["name_normalised"], []).append(person)
+    hidden = outside_scope(
+        scope,
+        [p["id"] for p in by_hash.values()] + [p["id"] for ps in by_name.values() for p in ps],
+    )
     roster = set(Enrolment.objects.filter(event=event).values_list("participant_id", flat=True))
     seen: dict[Any, RowPlan] = {}
     for row in plan.rows:
         norm = normalise_name(row.name)
         year = row.fields.get("birth_year")
         org = normalise_name(row.fields.get("organisation_name", ""))
+        key = row.iin_hash or (norm, year)
         person = by_hash.get(row.iin_hash) if row.iin_hash else None
-        candidates = by_name.get(norm, [])
+        if person is not None and person["id"] in hidden:
+            row.hidden.append((person["id"], How.IIN))
+            row.iin_hash = None  # unique: it stays with the record the importer cannot see
+            person = None
+        candidates = [p for p in by_name.get(norm, []) if p["id"] not in hidden]
+        if person is None and year and not row.hidden:
+            namesakes = [
+                p for p in by_name.get(norm, []) if p["id"] in hidden and p["birth_year"] == year
+            ]
+            row.hidden.extend((p["id"], How.NAME) for p in namesakes[:MAX_HIDDEN])
         if person is None and year:
             same_year = [p for p in candidates if p["birth_year"] == year]
             same_org = [
@@ -488,8 +512,8 @@ def _match_people(plan: Plan, event: TrainingEvent, scope: Scope) -> None:
             on_roster = [p for p in candidates if p["id"] in roster]
             if len(on_roster) == 1:
                 person = on_roster[0]
-        key = row.iin_hash or (norm, year)
         if person is not None:
+            row.hidden = [pair for pair in row.hidden if pair[1] == How.IIN]
             row.person_id = person["id"]
             row.action = "match"
             changes = {}
@@ -500,7 +524,10 @@ def _match_people(plan: Plan, event: TrainingEvent, scope: Scope) -> None:
                     changes[name] = new
             if row.iin_hash and not person["iin_hash"]:
                 changes["iin_hash"] = row.iin_hash
-            if changes and may_edit:
+            # An IIN withheld (it is someone else's, outside the scope) still reads as an
+            # update, as a free IIN would: the preview must not tell which one it was.
+            withheld = any(how == How.IIN for _pk, how in row.hidden) and not person["iin_hash"]
+            if (changes or withheld) and may_edit:
                 row.action = "update"
                 row.fields = changes
             else:
