@@ -3,6 +3,7 @@ feedback typed in by a coordinator, and the grid of pre/post test scores."""
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from django import forms
@@ -16,6 +17,7 @@ from .models import Enrolment, Feedback
 # A person needs a few seconds to read four questions; a bot posts at once.
 MIN_FILL_SECONDS = 4
 _STARTED_SALT = "qadam.feedback.started"
+FORM_TOKEN_MAX_AGE = 60 * 60 * 24  # a form shown yesterday may still be sent
 
 SATISFACTION_CHOICES = [
     (1, _("Very dissatisfied")),
@@ -33,9 +35,15 @@ AGREE_CHOICES = [
 ]
 
 
-def started_token(at: float | None = None) -> str:
-    """The signed time the form was shown (a hidden field): used for the minimum fill time."""
-    return signing.dumps({"t": time.time() if at is None else at}, salt=_STARTED_SALT)
+def started_token(at: float | None = None, *, event=None) -> str:
+    """The signed one-time token of a form shown (a hidden field): when it was shown (for the
+    minimum fill time), for which event, and a random nonce. The form is accepted only for
+    that event and only once per nonce (Feedback.form_token_hash), so one token cannot be
+    replayed to stuff an event's feedback."""
+    payload = {"t": time.time() if at is None else at, "n": secrets.token_urlsafe(16)}
+    if event is not None:
+        payload["e"] = event.pk
+    return signing.dumps(payload, salt=_STARTED_SALT)
 
 
 def _likert(label, choices) -> forms.TypedChoiceField:
@@ -98,18 +106,28 @@ class PublicFeedbackForm(_LikertFields):
     )
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, event=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.form_nonce = ""
+
     def clean(self):
         cleaned = super().clean()
         self.is_spam = bool(cleaned.get("website"))
         try:
-            shown_at = signing.loads(
-                cleaned.get("started") or "", salt=_STARTED_SALT, max_age=60 * 60 * 24
-            )["t"]
-        except (signing.BadSignature, KeyError, TypeError):
+            token = signing.loads(
+                cleaned.get("started") or "", salt=_STARTED_SALT, max_age=FORM_TOKEN_MAX_AGE
+            )
+            shown_at, nonce = float(token["t"]), str(token["n"])
+            # A token shown for another event (or forged, or expired) is refused.
+            if self.event is not None and token.get("e") != self.event.pk:
+                raise KeyError("e")
+        except (signing.BadSignature, AttributeError, KeyError, TypeError, ValueError):
             raise forms.ValidationError(
                 _("This form has expired. Please answer the questions again and send it."),
                 code="expired",
             ) from None
+        self.form_nonce = nonce
         if time.time() - shown_at < getattr(
             settings, "FEEDBACK_MIN_FILL_SECONDS", MIN_FILL_SECONDS
         ):

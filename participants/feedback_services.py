@@ -8,8 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from trainings.models import TrainingEvent
 
@@ -20,6 +23,11 @@ from .services import record_feedback, record_scores
 def device_token_hash(token: str) -> str:
     """A keyed hash of a device's cookie: the database alone cannot link answers to a phone."""
     return hmac.new(settings.SECRET_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def form_token_hash(nonce: str) -> str:
+    """A keyed hash of the nonce of a public form's one-time token (one answer per token)."""
+    return device_token_hash(f"feedback-form:{nonce}")
 
 
 def feedback_is_open(event: TrainingEvent) -> bool:
@@ -39,12 +47,21 @@ def already_answered(event: TrainingEvent, device_token: str) -> bool:
 
 
 def submit_public_feedback(
-    *, event: TrainingEvent, device_token: str, language: str, **answers: Any
+    *, event: TrainingEvent, device_token: str, form_token: str, language: str, **answers: Any
 ) -> Feedback | None:
-    """Store an answer from the public form, once per device: a second answer from the same
-    device (a double click, a resubmitted form) stores nothing and returns None."""
+    """Store an answer from the public form, once per device and once per form shown: a second
+    answer from the same device (a double click, a resubmitted form) or with the one-time token
+    of a form already sent (a replay, with or without the device cookie) stores nothing and
+    returns None. `form_token` is the nonce of the form's signed token, already checked to be
+    this event's (PublicFeedbackForm)."""
+    if not form_token:
+        raise ValueError("a public answer needs the nonce of its form token")
     digest = device_token_hash(device_token)
-    if Feedback.objects.filter(event=event, device_token_hash=digest).exists():
+    form_digest = form_token_hash(form_token)
+    sent = Feedback.objects.filter(
+        Q(device_token_hash=digest) | Q(form_token_hash=form_digest), event=event
+    )
+    if sent.exists():
         return None
     try:
         with transaction.atomic():
@@ -53,10 +70,14 @@ def submit_public_feedback(
                 source=Feedback.Source.ONLINE,
                 language=language,
                 device_token_hash=digest,
+                form_token_hash=form_digest,
                 **answers,
             )
-    except IntegrityError:  # two requests at the same moment: the other one was stored
-        return None
+    except (IntegrityError, ValidationError):
+        # Two requests at the same moment (the unique constraints): the other one was stored.
+        if sent.exists():
+            return None
+        raise
 
 
 @transaction.atomic
@@ -96,3 +117,31 @@ def save_scores(
         record_scores(enrolment=enrolment, pre_score=pre, post_score=post)
         saved += 1
     return saved, removed
+
+
+@transaction.atomic
+def review_quote(*, feedback: Feedback, by, approve: bool, text: str = "") -> Feedback:
+    """Programme staff decide whether a consented comment may be quoted in donor reports.
+    Approving stores the text as approved (the reviewer may have edited or shortened it);
+    rejecting keeps the comment out of every report. Who and when are kept (and the change
+    in the feedback's history)."""
+    feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
+    if not feedback.consent_to_quote or not feedback.comments.strip():
+        raise ValidationError(_("Only a comment its author allowed to be quoted can be reviewed."))
+    if approve:
+        text = (text or "").strip()
+        if not text:
+            raise ValidationError(
+                {"quote_text_reviewed": _("Write the text to approve, or reject the quote.")}
+            )
+        feedback.quote_status = Feedback.QuoteStatus.APPROVED
+        feedback.quote_text_reviewed = text
+    else:
+        feedback.quote_status = Feedback.QuoteStatus.REJECTED
+        feedback.quote_text_reviewed = ""
+    feedback.quote_reviewed_by = by
+    feedback.quote_reviewed_at = timezone.now()
+    feedback._history_user = by
+    feedback.full_clean()
+    feedback.save()
+    return feedback

@@ -12,9 +12,8 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.scope import Scope, scope_for
+from core import cache as safe_cache
 from trainings.models import TrainingEvent
 from trainings.selectors import events_visible
 
@@ -105,13 +105,26 @@ def _rate_limited(request) -> bool:
     limit = getattr(settings, "FEEDBACK_RATE_LIMIT", 60)
     window = getattr(settings, "FEEDBACK_RATE_WINDOW", 600)
     key = f"qadam:feedback-rate:{_client_ip(request)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
+    return safe_cache.count_hits(key, window=window) > limit
+
+
+def _cannot_count_now(request, context: dict):
+    """The rate limiter's counter (the cache) is down: fail safe. Nothing is stored, so the
+    public form cannot be flooded meanwhile, and the person sees why, with their answers still
+    in the form to send again in a minute (503 with Retry-After)."""
+    logger.warning("feedback not accepted from %s: rate limiter unavailable", _client_ip(request))
+    form = PublicFeedbackForm(request.POST, event=context["event"])
+    form.is_valid()  # show the answers as sent, with any error of their own
+    form.add_error(
+        None,
+        gettext(
+            "We cannot accept answers for a moment because of a technical problem. Your "
+            "answers are still in the form below: please press Send again in a minute."
+        ),
+    )
+    response = render(request, "feedback/form.html", {**context, "form": form}, status=503)
+    response["Retry-After"] = "60"
+    return response
 
 
 def _with_device_cookie(request, response, token: str, is_new: bool):
@@ -165,10 +178,14 @@ def feedback_form(request, token: str):
         return render(request, "feedback/thanks.html", {**context, "already": True})
 
     if request.method == "POST":
-        if _rate_limited(request):
+        try:
+            limited = _rate_limited(request)
+        except safe_cache.CacheUnavailable:
+            return _cannot_count_now(request, context)
+        if limited:
             logger.warning("feedback rate limit hit from %s", _client_ip(request))
             return render(request, "feedback/rate_limited.html", context, status=429)
-        form = PublicFeedbackForm(request.POST)
+        form = PublicFeedbackForm(request.POST, event=event)
         if form.is_valid():
             if form.is_spam:
                 logger.info("feedback honeypot filled for event %s; not stored", event.pk)
@@ -176,15 +193,22 @@ def feedback_form(request, token: str):
             stored = submit_public_feedback(
                 event=event,
                 device_token=device,
+                form_token=form.form_nonce,
                 language=(get_language() or "")[:5],
                 **form.answers(),
             )
-            target = "feedback:thanks" if stored else "feedback:form"
-            return _with_device_cookie(request, redirect(target, token=token), device, is_new)
+            if stored:
+                response = redirect("feedback:thanks", token=token)
+            else:
+                # This form (its one-time token) was sent already: a replay stores nothing.
+                logger.info("feedback form token reused for event %s; not stored", event.pk)
+                response = render(request, "feedback/thanks.html", {**context, "already": True})
+            return _with_device_cookie(request, response, device, is_new)
         form.data = form.data.copy()
-        form.data["started"] = started_token()  # a fresh clock for the second try
+        # A fresh one-time token (and clock) for the second try.
+        form.data["started"] = started_token(event=event)
     else:
-        form = PublicFeedbackForm(initial={"started": started_token()})
+        form = PublicFeedbackForm(initial={"started": started_token(event=event)}, event=event)
     response = render(request, "feedback/form.html", {**context, "form": form})
     return _with_device_cookie(request, response, device, is_new)
 
@@ -258,6 +282,11 @@ def event_feedback_toggle(request, event_pk: int):
             messages.success(request, gettext("The closing date is saved."))
         else:
             messages.error(request, " ".join(form.errors["closes_on"]))
+    elif request.POST.get("open") not in ("0", "1"):
+        # An empty or forged post says nothing: it must not close the link.
+        messages.error(
+            request, gettext("Nothing was changed: open or close the link from the event page.")
+        )
     else:
         is_open = request.POST.get("open") == "1"
         set_feedback_open(event=event, is_open=is_open)
@@ -278,7 +307,8 @@ def event_feedback_toggle(request, event_pk: int):
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("participants:event_feedback", args=[event.pk])
-    return redirect(target)
+    # A URL, never a view name: redirect("1") would try to reverse "1" and fail with a 500.
+    return HttpResponseRedirect(target)
 
 
 @login_required

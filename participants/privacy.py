@@ -5,7 +5,9 @@ Erasure keeps sex, the birth year generalised to a 5-year band (see anonymised_b
 region, district, organisation (an institution, not a person) and category, so people reached
 and every disaggregation in reports stay the same; it drops the name, contacts, IIN hash,
 organisation as written, position and the free text of their feedback, in the live rows and in
-the history rows."""
+the history rows. Before that, their name is scrubbed from every free-text field where someone
+else may have written it (a comment "thanks to ...", an event's description, a narrative):
+FREE_TEXT below, plus what higher layers register (reports/apps.py)."""
 
 from __future__ import annotations
 
@@ -13,21 +15,40 @@ import json
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db import models, transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
 
 from .models import AGE_BANDS, Assessment, Attendance, Consent, Enrolment, Feedback, Participant
+from .names import person_name_regex, person_name_words, scrub_person_name, word_pattern
 
 PERSONAL_FIELDS = ("full_name", "phone", "email", "iin_hash", "organisation_name", "position")
-FEEDBACK_TEXT_FIELDS = ("most_useful", "comments")
+FEEDBACK_TEXT_FIELDS = ("most_useful", "comments", "quote_text_reviewed")
+
+# Free text anyone may have written a person's name in (model label -> fields; text or JSON).
+# The history rows of these models are scrubbed too. Higher layers add theirs at start-up
+# with register_free_text (reports: narratives, indicator descriptions, report runs).
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "participants.Feedback": FEEDBACK_TEXT_FIELDS,
+    "participants.ImportBatch": ("message",),
+    "trainings.Programme": ("outcome",),
+    "trainings.TrainingEvent": ("title", "description", "venue"),
+    "trainings.Session": ("title",),
+    "regions.PartnerOrganisation": ("contact_person", "notes"),
+}
+
+
+def register_free_text(label: str, *fields: str) -> None:
+    """Name free-text fields of a model (of any app) that erasure must scrub names from."""
+    FREE_TEXT[label] = tuple(dict.fromkeys((*FREE_TEXT.get(label, ()), *fields)))
 
 
 def anonymised_name(person_id: int) -> str:
@@ -188,8 +209,12 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
     counts need. Idempotent. Audited as a SecurityEvent (who, when, which record)."""
     person = Participant.objects.select_for_update().get(pk=person.pk)
     pk = person.pk
-    old_names = {person.full_name, person.phone, person.email}
-    old_names |= set(Participant.history.filter(id=pk).values_list("full_name", flat=True))
+    full_names = {person.full_name}
+    full_names |= set(Participant.history.filter(id=pk).values_list("full_name", flat=True))
+    full_names = sorted(n for n in full_names if n and n != anonymised_name(pk))
+    # First the name wherever someone else wrote it, while it is still known.
+    scrubbed = scrub_name_from_free_text(full_names)
+    old_names = {*full_names, person.phone, person.email}
     anonymous = {
         "full_name": anonymised_name(pk),
         "phone": "",
@@ -229,9 +254,59 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
             "participant_id": pk,
             "reason": reason[:500],
             "feedback_blanked": len(feedback_ids),
+            "free_text_scrubbed": scrubbed,
         },
     )
     return person
+
+
+def _scrub_json(value: Any, pattern, full_names: list[str]) -> Any:
+    if isinstance(value, str):
+        return scrub_person_name(value, pattern, full_names)
+    if isinstance(value, list):
+        return [_scrub_json(v, pattern, full_names) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub_json(v, pattern, full_names) for k, v in value.items()}
+    return value
+
+
+def scrub_name_from_free_text(full_names: list[str]) -> int:
+    """Replace a person's name (two or more words of one of `full_names` next to each other,
+    in any order, case and Kazakh/Russian spelling) by "[name]" in every field of FREE_TEXT,
+    live rows and history rows. Rows are found by the database (a regular expression per word
+    of the name), rewritten with update() so no new history row keeps the old text. Returns
+    how many rows changed."""
+    pattern = person_name_regex(full_names)
+    if pattern is None:
+        return 0
+    words = person_name_words(full_names)
+    changed = 0
+    for label, fields in FREE_TEXT.items():
+        model = apps.get_model(label)
+        targets = [model]
+        if hasattr(model, "history"):
+            targets.append(model.history.model)
+        for target in targets:
+            manager = target._base_manager
+            for name in fields:
+                field = target._meta.get_field(name)
+                if isinstance(field, models.JSONField):
+                    rows = manager.exclude(**{f"{name}__isnull": True}).values_list("pk", name)
+                    for row_pk, value in rows.iterator(chunk_size=50):
+                        new = _scrub_json(value, pattern, full_names)
+                        if new != value:
+                            manager.filter(pk=row_pk).update(**{name: new})
+                            changed += 1
+                    continue
+                found = Q()
+                for word in words:
+                    found |= Q(**{f"{name}__regex": word_pattern(word)})
+                for row_pk, value in manager.filter(found).values_list("pk", name).iterator():
+                    new = scrub_person_name(value, pattern, full_names)
+                    if new != value:
+                        manager.filter(pk=row_pk).update(**{name: new})
+                        changed += 1
+    return changed
 
 
 def _replace_in(value: Any, names: list[str], replacement: str) -> Any:

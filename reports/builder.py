@@ -171,6 +171,8 @@ def data_fingerprint(
             sat=Sum("satisfaction"),
             quote=Count("pk", filter=Q(consent_to_quote=True)),
             text=Count("pk", filter=~Q(comments="")),
+            approved=Count("pk", filter=Q(quote_status=Feedback.QuoteStatus.APPROVED)),
+            reviewed=Max("quote_reviewed_at"),
         ),
         "assessments": Assessment.objects.filter(
             Q() if region_ids is None else Q(enrolment__event__region_id__in=region_ids),
@@ -509,35 +511,42 @@ def _feedback(region_ids, start: date, end: date, labels: _Labels) -> tuple[dict
             for s in range(1, 6)
         ],
     }
-    # Every form with text is read; disclosure decides which may be quoted.
+    # Consented comments approved by programme staff (their approved text); disclosure
+    # checks both again and decides what of the text may be printed.
     texts = (
-        fb.exclude(comments="")
+        fb.filter(consent_to_quote=True, quote_status=Feedback.QuoteStatus.APPROVED)
+        .exclude(quote_text_reviewed="")
         .order_by("-satisfaction", "submitted_at", "pk")
         .values(
-            "comments",
+            "quote_text_reviewed",
             "consent_to_quote",
+            "quote_status",
             "event__event_type",
             "event__region__code",
             "enrolment__participant__category__code",
             "enrolment__participant__full_name",
-        )[:200]
+        )[:40]
     )
     quotes = disclosure.quotable(
-        {
-            "text": row["comments"],
-            "consent_to_quote": row["consent_to_quote"],
-            "author_name": row["enrolment__participant__full_name"],
-            "event_type": labels.of("event_type", row["event__event_type"]),
-            "region": labels.of("region", row["event__region__code"]),
-            "category": (
-                labels.of("category", row["enrolment__participant__category__code"])
-                if row["enrolment__participant__category__code"]
-                else ""
-            ),
-        }
-        for row in texts
+        (
+            {
+                "text": row["quote_text_reviewed"],
+                "consent_to_quote": row["consent_to_quote"],
+                "quote_status": row["quote_status"],
+                "author_name": row["enrolment__participant__full_name"],
+                "event_type": labels.of("event_type", row["event__event_type"]),
+                "region": labels.of("region", row["event__region__code"]),
+                "category": (
+                    labels.of("category", row["enrolment__participant__category__code"])
+                    if row["enrolment__participant__category__code"]
+                    else ""
+                ),
+            }
+            for row in texts
+        ),
+        limit=12,
     )
-    return summary, quotes[:12]
+    return summary, quotes
 
 
 def _knowledge(region_ids, start: date, end: date) -> dict[str, Any]:

@@ -4,8 +4,10 @@
    small group of people cannot be singled out.
 2. A rate or mean computed from 1 to 4 respondents is hidden the same way ("<5" respondents
    would let a reader work out individual answers).
-3. Quotes are used only when the person consented to be quoted, and are stripped of anything
-   that looks like a contact or an identity number.
+3. Quotes are used only when the person consented to be quoted AND programme staff approved
+   the text ("Quotes to review"); the approved text is stripped of anything that looks like a
+   contact or an identity number, of its author's name, and of the name of anyone in the
+   registry (replaced by "[name]", see participants/names.py).
 4. No names, contacts or IDs of people: the report builder never reads those fields; the
    renderers are checked by the test suite for the demo people's names, phones and emails.
 """
@@ -13,8 +15,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+from participants.names import NAME_PLACEHOLDER, redact_registered_names
 
 SUPPRESSED = "<5"
 THRESHOLD = 5  # counts 1..THRESHOLD-1 are suppressed
@@ -77,16 +81,52 @@ def scrub_text(text: str, names: Iterable[str] = ()) -> str:
     return PHONE.sub(REDACTED, text)
 
 
-def quotable(feedback_rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The quotes that may appear in a report: only with consent to quote, only non-empty
-    text, contacts, ID numbers and the author's own name removed, and no field that could
-    identify the person (`author_name` is used for the removal only, never passed on)."""
+APPROVED = "approved"  # Feedback.QuoteStatus.APPROVED
+
+
+def may_be_quoted(row: Mapping[str, Any]) -> bool:
+    """A comment may be quoted when its author consented and programme staff approved it."""
+    return bool(row.get("consent_to_quote")) and row.get("quote_status") == APPROVED
+
+
+def protect_quote_texts(
+    texts: Sequence[str],
+    authors: Sequence[str] | None = None,
+    *,
+    redact_names: Callable[[Sequence[str]], list[str]] = redact_registered_names,
+) -> list[str]:
+    """Texts as a report may print them: names of people in the registry replaced by
+    "[name]" (looked up for all the texts at once), then the author's own name, contacts and
+    ID numbers removed. Also what the review page shows as the automatic redaction."""
+    authors = authors or [""] * len(texts)
+    named = redact_names([(t or "").strip() for t in texts])
+    return [
+        scrub_text(text, [author or ""]).strip()
+        for text, author in zip(named, authors, strict=True)
+    ]
+
+
+def quotable(
+    feedback_rows: Iterable[Mapping[str, Any]],
+    *,
+    limit: int | None = None,
+    redact_names: Callable[[Sequence[str]], list[str]] = redact_registered_names,
+) -> list[dict[str, Any]]:
+    """The quotes that may appear in a report: only with consent to quote and approved by
+    programme staff, only non-empty text, registry names, contacts, ID numbers and the
+    author's own name removed, and no field that could identify the person (`author_name` is
+    used for the removal only, never passed on). `text` is the approved text."""
+    rows = [row for row in feedback_rows if may_be_quoted(row) and (row.get("text") or "").strip()]
+    if limit is not None:
+        rows = rows[: limit * 2]  # a few spare, in case a text is empty once protected
+    texts = protect_quote_texts(
+        [row["text"] for row in rows],
+        [row.get("author_name") or "" for row in rows],
+        redact_names=redact_names,
+    )
     out = []
-    for row in feedback_rows:
-        if not row.get("consent_to_quote"):
-            continue
-        text = scrub_text((row.get("text") or "").strip(), [row.get("author_name") or ""])
-        if not text:
+    for row, text in zip(rows, texts, strict=True):
+        if not text or text == NAME_PLACEHOLDER:
             continue
         out.append(
             {
@@ -96,7 +136,7 @@ def quotable(feedback_rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
                 "category": row.get("category", ""),
             }
         )
-    return out
+    return out[:limit] if limit is not None else out
 
 
 # Fields of a person that must never reach a donor-facing report.

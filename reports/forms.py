@@ -279,3 +279,19 @@ class NarrativeForm(forms.ModelForm):
                     % {"period": label, "scope": region or _("all regions")}
                 )
         return data
+
+
+class QuoteReviewForm(forms.Form):
+    """Approve a consented comment for donor reports (with the text as it may be quoted, edited
+    if need be) or reject it. Each row of "Quotes to review" has its own form."""
+
+    DECISIONS = (("approve", _("Approve")), ("reject", _("Reject")))
+
+    quote_text_reviewed = forms.CharField(
+        label=_("Text to quote"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Names of people in the registry are replaced by [name] again in reports."),
+    )
+    decision = forms.ChoiceField(choices=DECISIONS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import framework_views, views
+from . import framework_views, quote_views, views
 
 app_name = "reports"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("narratives/", framework_views.narrative_list, name="narrative_list"),
     path("narratives/new/", framework_views.narrative_create, name="narrative_create"),
     path("narratives/<int:pk>/edit/", framework_views.narrative_edit, name="narrative_edit"),
+    # Quotes to review before donor reports may use them (reports/quote_views.py).
+    path("quotes/", quote_views.quote_review, name="quote_review"),
+    path("quotes/<int:pk>/", quote_views.quote_decide, name="quote_decide"),
 ]

@@ -97,14 +97,24 @@ class EnrolmentFactory(DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
 
 
-def attend_with_feedback(person, event, *, comments: str, consent_to_quote: bool, score: int = 5):
+def attend_with_feedback(
+    person,
+    event,
+    *,
+    comments: str,
+    consent_to_quote: bool,
+    score: int = 5,
+    approved_by=None,
+):
     """Enrol `person` in `event`, mark them present at its first session and record the paper
-    feedback form they filled in (every 1-5 item at `score`)."""
+    feedback form they filled in (every 1-5 item at `score`). With `approved_by` (a user), the
+    comment is also approved as written for donor reports ("Quotes to review")."""
+    from participants.feedback_services import review_quote
     from participants.services import enrol, record_attendance, record_feedback
 
     enrolment = enrol(person=person, event=event)
     record_attendance(enrolment=enrolment, session=event.sessions.first())
-    record_feedback(
+    feedback = record_feedback(
         event=event,
         enrolment=enrolment,
         satisfaction=score,
@@ -115,4 +125,6 @@ def attend_with_feedback(person, event, *, comments: str, consent_to_quote: bool
         source="paper",
         comments=comments,
     )
+    if approved_by is not None:
+        review_quote(feedback=feedback, by=approved_by, approve=True, text=comments)
     return enrolment

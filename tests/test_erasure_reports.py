@@ -58,6 +58,7 @@ def people(demo):
             event,
             comments=f"Unforgettable role plays number {i}, thank you.",
             consent_to_quote=True,
+            approved_by=User.objects.get(username="undp.staff"),
         )
         made.append(person)
     return made

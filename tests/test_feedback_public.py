@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +37,15 @@ def event(demo):
     )
 
 
-def answers(**overrides):
+def the_event():
+    return TrainingEvent.objects.get(
+        title__startswith="Emotional intelligence", region__code="KZ-47"
+    )
+
+
+def answers(for_event=None, **overrides):
+    """A filled-in form as a phone sends it, with a fresh one-time token of the form shown a
+    minute ago for `for_event` (by default the demo event of the tests)."""
     data = {
         "satisfaction": "5",
         "relevance": "4",
@@ -45,7 +55,7 @@ def answers(**overrides):
         "comments": "Тренинг өте пайдалы болды, рахмет!",
         "consent_to_quote": "on",
         "website": "",
-        "started": started_token(time.time() - 60),
+        "started": started_token(time.time() - 60, event=for_event or the_event()),
     }
     data.update(overrides)
     return data
@@ -194,7 +204,9 @@ def test_honeypot_is_not_stored(client, event):
 
 def test_too_fast_answer_is_refused_with_a_message(client, event):
     before = Feedback.objects.count()
-    response = client.post(form_url(event), answers(started=started_token(time.time())))
+    response = client.post(
+        form_url(event), answers(started=started_token(time.time(), event=event))
+    )
     assert response.status_code == 200
     assert "That was very quick" in response.content.decode()
     assert Feedback.objects.count() == before
@@ -212,6 +224,70 @@ def test_many_answers_from_one_address_are_rate_limited(client, event, settings)
     response = phone.post(form_url(event), answers())
     assert response.status_code == 429
     assert "Please wait a few minutes" in response.content.decode()
+
+
+def test_one_form_token_replayed_59_times_stores_one_answer(client, event):
+    """Issue 13, item 7: one client reusing one start token stored 59 answers for one event
+    (each post without the device cookie counted as a new phone)."""
+    before = Feedback.objects.filter(event=event).count()
+    replay = answers(comments="Stuffed answer")  # one token, sent again and again
+
+    responses = [client_class_new(client).post(form_url(event), replay) for _ in range(59)]
+
+    assert Feedback.objects.filter(event=event).count() == before + 1
+    assert Feedback.objects.filter(comments="Stuffed answer").count() == 1
+    assert responses[0].status_code == 302
+    for refused in responses[1:]:  # a clear page, never an error
+        assert refused.status_code == 200
+        assert "already been received" in refused.content.decode()
+
+
+def test_the_token_shown_on_the_page_is_accepted_once(client, event, settings):
+    settings.FEEDBACK_MIN_FILL_SECONDS = 0  # the token is sent at once below
+    page = client.get(form_url(event)).content.decode()
+    token = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    before = Feedback.objects.filter(event=event).count()
+    data = answers(started=token)
+    first = client_class_new(client).post(form_url(event), data)
+    again = client_class_new(client).post(form_url(event), data)
+    assert first.status_code == 302
+    assert "already been received" in again.content.decode()
+    assert Feedback.objects.filter(event=event).count() == before + 1
+
+
+def test_a_token_of_one_event_is_refused_on_another(client, event, settings):
+    other = TrainingEvent.objects.exclude(pk=event.pk).filter(feedback_open=True).first()
+    other.feedback_closes_on = None
+    other.save()
+    before = Feedback.objects.count()
+
+    response = client.post(form_url(other), answers(for_event=event, comments="Wrong event"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This form has expired" in html
+    assert "Wrong event" in html  # what was typed is kept, with a fresh token for this event
+    assert Feedback.objects.count() == before
+    fresh = re.search(r'name="started" value="([^"]+)"', html).group(1)
+    settings.FEEDBACK_MIN_FILL_SECONDS = 0  # sent again at once with the fresh token
+    resent = client.post(form_url(other), answers(started=fresh, comments="Wrong event"))
+    assert resent.status_code == 302
+    assert Feedback.objects.filter(event=other, comments="Wrong event").count() == 1
+
+
+def test_a_tampered_or_old_style_token_is_refused(client, event):
+    other = TrainingEvent.objects.exclude(pk=event.pk).first()
+    genuine = started_token(time.time() - 60, event=event)
+    foreign = started_token(time.time() - 60, event=other)
+    # The payload of another event's token with this token's signature.
+    tampered = foreign.split(":", 1)[0] + ":" + genuine.split(":", 1)[1]
+    unbound = signing.dumps({"t": time.time() - 60}, salt="qadam.feedback.started")
+    before = Feedback.objects.count()
+    for token in (tampered, unbound, genuine[:-2], "", "not-a-token"):
+        response = client_class_new(client).post(form_url(event), answers(started=token))
+        assert response.status_code == 200
+        assert "This form has expired" in response.content.decode()
+    assert Feedback.objects.count() == before
 
 
 def test_public_page_is_light_and_has_no_scripts(client, event):

@@ -496,8 +496,10 @@ def seed_demo(password: str | None = None) -> DemoResult:
         key = group_of[group] if group_of[group] == "camp" else f"{group_of[group]}_{'MK'[i % 2]}"
         fb = events[key].feedback.filter(consent_to_quote=True, comments="").first()
         if fb:
-            fb.comments = text
-            fb.save(update_fields=["comments"])
+            # Reviewed and approved for reports as written (see "Quotes to review").
+            fb.comments = fb.quote_text_reviewed = text
+            fb.quote_status = fb.QuoteStatus.APPROVED
+            fb.save(update_fields=["comments", "quote_text_reviewed", "quote_status"])
 
     _indicators(programme)
     return DemoResult(created=True, usernames=usernames)
