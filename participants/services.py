@@ -10,10 +10,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from accounts.scope import Scope
 from trainings.models import Session, TrainingEvent
 
+from .duplicates import hidden_matches, record_possible_duplicates, resolve_merged
 from .identity import hash_iin
-from .models import Assessment, Attendance, Consent, Enrolment, Feedback, Participant
+from .models import (
+    Assessment,
+    Attendance,
+    Consent,
+    Enrolment,
+    Feedback,
+    Participant,
+    PossibleDuplicate,
+)
 
 
 @transaction.atomic
@@ -25,15 +35,32 @@ def register_person(
     consent_version: str = "",
     consent_method: str = Consent.Method.PAPER,
     created_by=None,
+    scope: Scope | None = None,
     **fields: Any,
 ) -> Participant:
     """Add a person to the registry. The IIN, if given, is validated and kept only as a keyed
-    hash; consent, if given, is recorded with its date and version."""
+    hash; consent, if given, is recorded with its date and version.
+
+    With the `scope` of the user registering, people outside it are never revealed: an IIN
+    that belongs to someone the user may not see is not stored (the unique hash would say
+    "exists"), and such likely matches are recorded as PossibleDuplicates for staff."""
     person = Participant(created_by=created_by, **fields)
-    if iin:
-        person.iin_hash = hash_iin(iin)
+    iin_hash = hash_iin(iin) if iin else ""
+    hidden = []
+    if scope is not None:
+        hidden = hidden_matches(
+            scope,
+            iin_hash=iin_hash,
+            full_name=person.full_name,
+            birth_year=person.birth_year,
+        )
+    if iin_hash and not any(how == PossibleDuplicate.How.IIN for _pk, how in hidden):
+        person.iin_hash = iin_hash
     person.full_clean()
     person.save()
+    record_possible_duplicates(
+        pairs=[(pk, person.pk, how) for pk, how in hidden], found_by=created_by
+    )
     if consent_given is not None:
         record_consent(
             person=person,
@@ -123,14 +150,29 @@ def _by(obj, by):
 
 
 @transaction.atomic
-def update_person(*, person: Participant, by=None, iin: str | None = None, **fields: Any):
-    """Change a person's details (validated); a new IIN replaces the stored hash."""
+def update_person(
+    *,
+    person: Participant,
+    by=None,
+    iin: str | None = None,
+    scope: Scope | None = None,
+    **fields: Any,
+):
+    """Change a person's details (validated); a new IIN replaces the stored hash. With the
+    editor's `scope`, an IIN that belongs to someone outside it is not stored (nothing says
+    it exists) and the pair is recorded for staff as a PossibleDuplicate."""
     for name, value in fields.items():
         setattr(person, name, value)
+    hidden = []
     if iin:
-        person.iin_hash = hash_iin(iin)
+        iin_hash = hash_iin(iin)
+        if scope is not None and iin_hash != person.iin_hash:
+            hidden = hidden_matches(scope, iin_hash=iin_hash, exclude_pk=person.pk)
+        if not hidden:
+            person.iin_hash = iin_hash
     person.full_clean()
     _by(person, by).save()
+    record_possible_duplicates(pairs=[(pk, person.pk, how) for pk, how in hidden], found_by=by)
     return person
 
 
@@ -151,15 +193,26 @@ def unenrol(*, enrolment: Enrolment, by=None) -> int:
 
 @transaction.atomic
 def set_attendance(
-    *, event: TrainingEvent, present: set[tuple[int, int]], by=None
+    *,
+    event: TrainingEvent,
+    present: set[tuple[int, int]],
+    enrolment_ids: set[int],
+    session_ids: set[int],
+    by=None,
 ) -> tuple[int, int]:
-    """Make an event's attendance exactly `present` ((enrolment id, session id) pairs), as the
-    plain attendance form sends it. Returns (marked present, marked absent)."""
-    enrolment_ids = set(event.enrolments.values_list("pk", flat=True))
-    session_ids = set(event.sessions.values_list("pk", flat=True))
+    """Set the cells a form showed (`enrolment_ids` x `session_ids`, limited to the event's own)
+    to exactly `present` ((enrolment id, session id) pairs), as the plain attendance form sends
+    it. Cells it did not show are left alone: a person or session added since the page opened,
+    or everything when a post names nothing (an empty or forged post is not "all absent").
+    Returns (marked present, marked absent)."""
+    enrolment_ids = set(event.enrolments.filter(pk__in=enrolment_ids).values_list("pk", flat=True))
+    session_ids = set(event.sessions.filter(pk__in=session_ids).values_list("pk", flat=True))
     wanted = {(e, s) for e, s in present if e in enrolment_ids and s in session_ids}
     current = {
-        (a.enrolment_id, a.session_id): a for a in Attendance.objects.filter(session__event=event)
+        (a.enrolment_id, a.session_id): a
+        for a in Attendance.objects.filter(
+            enrolment_id__in=enrolment_ids, session_id__in=session_ids
+        )
     }
     new = [Attendance(enrolment_id=e, session_id=s) for e, s in wanted if (e, s) not in current]
     bulk_create_with_history(new, Attendance, default_user=by)
@@ -242,6 +295,7 @@ def merge_people(*, keep: Participant, remove: Participant, by=None, request=Non
         _by(remove, by).save()  # the hash is unique: free it before the kept record takes it
     keep.full_clean()
     _by(keep, by).save()
+    resolve_merged(keep=keep, remove=remove, by=by)
     removed_pk = remove.pk
     _by(remove, by).delete()
     summary = {

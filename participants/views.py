@@ -11,11 +11,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -174,7 +174,11 @@ def person_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             update_person(
-                person=person, by=request.user, iin=form.cleaned_data["iin"], **form.person_fields()
+                person=person,
+                by=request.user,
+                iin=form.cleaned_data["iin"],
+                scope=scope,
+                **form.person_fields(),
             )
         except ValidationError as error:
             _error_to_form(form, error)
@@ -407,6 +411,7 @@ def roster_new(request, event_pk: int):
                     consent_version=data["consent_version"],
                     consent_method=data["consent_method"],
                     created_by=request.user,
+                    scope=scope,
                     **form.person_fields(),
                 )
                 enrol(person=person, event=event)
@@ -457,6 +462,21 @@ def roster_remove(request, event_pk: int, pk: int):
 # Attendance grid ---------------------------------------------------------------------------
 
 
+NOTHING_SHOWN = gettext_lazy(
+    "Nothing was changed: the form did not say which people and sessions it showed. "
+    "Open the attendance page again and save from there."
+)
+
+
+def _shown_cells(request) -> tuple[set[int], set[int]]:
+    """The rows and columns the grid form showed (its hidden `shown_enrolment` and
+    `shown_session` fields): a missing box means "absent" only inside them."""
+    return (
+        {int(v) for v in request.POST.getlist("shown_enrolment") if v.isdigit()},
+        {int(v) for v in request.POST.getlist("shown_session") if v.isdigit()},
+    )
+
+
 def _grid_context(scope: Scope, event) -> dict:
     return {"event": event, "grid": grid_of(scope, event), "editable": can_edit_event(scope, event)}
 
@@ -467,12 +487,22 @@ def attendance_grid(request, event_pk: int):
     tick is saved as it is made (attendance_toggle)."""
     scope, event = _event(request, event_pk, edit=request.method == "POST")
     if request.method == "POST":
+        enrolment_ids, session_ids = _shown_cells(request)
+        if not (enrolment_ids and session_ids):
+            messages.warning(request, NOTHING_SHOWN)
+            return redirect("participants:attendance_grid", event_pk=event.pk)
         pairs = set()
         for value in request.POST.getlist("p"):
             enrolment_id, _sep, session_id = value.partition("-")
             if enrolment_id.isdigit() and session_id.isdigit():
                 pairs.add((int(enrolment_id), int(session_id)))
-        added, removed = set_attendance(event=event, present=pairs, by=request.user)
+        added, removed = set_attendance(
+            event=event,
+            present=pairs,
+            enrolment_ids=enrolment_ids,
+            session_ids=session_ids,
+            by=request.user,
+        )
         messages.success(
             request,
             _("Attendance saved: %(added)s marked present, %(removed)s marked absent.")
@@ -494,9 +524,17 @@ def attendance_toggle(request, event_pk: int):
     )
     session = get_object_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
     key = f"{enrolment.pk}-{session.pk}"
-    if "present" in request.POST:
+    if request.POST.get("present") in ("0", "1"):
         present = request.POST["present"] == "1"
-    else:  # the grid's checkboxes: ticked ones are sent as p=<enrolment>-<session>
+    else:
+        # The grid's checkboxes: ticked ones are sent as p=<enrolment>-<session>. A box left
+        # out means "absent" only when the post is the grid form showing that cell.
+        enrolment_ids, session_ids = _shown_cells(request)
+        if enrolment.pk not in enrolment_ids or session.pk not in session_ids:
+            if request.htmx:
+                return HttpResponseBadRequest(str(NOTHING_SHOWN))
+            messages.warning(request, NOTHING_SHOWN)
+            return redirect("participants:attendance_grid", event_pk=event.pk)
         present = key in request.POST.getlist("p")
     record_attendance(enrolment=enrolment, session=session, present=present)
     if request.htmx:

@@ -68,9 +68,16 @@ def test_one_tap_with_htmx_saves_and_returns_the_cell_and_the_count(client, even
     e, s = enrolments[1], sessions[0]
     _login(client)
     url = reverse("participants:attendance_toggle", args=[event.pk])
-    # htmx sends the grid form (the ticked boxes as p=...) plus the cell's enrolment and session.
+    # htmx sends the grid form (the ticked boxes as p=..., the rows and sessions it shows as
+    # hidden fields) plus the cell's enrolment and session.
+    shown = {
+        "shown_enrolment": [x.pk for x in enrolments],
+        "shown_session": [x.pk for x in sessions],
+    }
     response = client.post(
-        url, {"enrolment": e.pk, "session": s.pk, "p": [f"{e.pk}-{s.pk}"]}, HTTP_HX_REQUEST="true"
+        url,
+        {"enrolment": e.pk, "session": s.pk, "p": [f"{e.pk}-{s.pk}"], **shown},
+        HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -79,7 +86,9 @@ def test_one_tap_with_htmx_saves_and_returns_the_cell_and_the_count(client, even
     assert _present(event) == {(e.pk, s.pk)}
 
     # Untick: no p for this cell any more.
-    response = client.post(url, {"enrolment": e.pk, "session": s.pk}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        url, {"enrolment": e.pk, "session": s.pk, **shown}, HTTP_HX_REQUEST="true"
+    )
     assert " checked" not in response.content.decode()
     assert 'hx-swap-oob="true">0</span>' in response.content.decode()
     assert _present(event) == set()
@@ -104,7 +113,12 @@ def test_plain_form_saves_exactly_the_ticked_boxes(client, event):
     ticked = [(enrolments[0].pk, sessions[0].pk), (enrolments[1].pk, sessions[1].pk)]
     response = client.post(
         reverse("participants:attendance_grid", args=[event.pk]),
-        {"p": [f"{e}-{s}" for e, s in ticked] + ["junk", "999999-1"]},
+        {
+            "p": [f"{e}-{s}" for e, s in ticked] + ["junk", "999999-1"],
+            # The form names the rows and sessions it showed (hidden fields).
+            "shown_enrolment": [e.pk for e in enrolments],
+            "shown_session": [s.pk for s in sessions],
+        },
         follow=True,
     )
     assert "Attendance saved: 2 marked present, 1 marked absent." in response.content.decode()

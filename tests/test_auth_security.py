@@ -144,6 +144,7 @@ def test_staff_turns_on_two_factor_and_then_needs_the_code_to_log_in(client, dem
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     assert _login(client, "undp.staff", PASSWORD).status_code == 302
+    assert client.post("/account/two-factor/", {"action": "start"}).status_code == 302
     page = client.get("/account/two-factor/")
     assert page.status_code == 200
     assert page.context["qr"].startswith("data:image/svg+xml")

@@ -127,10 +127,25 @@ def mark_reported(*, event: TrainingEvent, by=None, request=None) -> TrainingEve
     )
 
 
+UNLOCK_REASON_MAX = 500
+
+
 @transaction.atomic
-def unlock_event(*, event: TrainingEvent, by=None, request=None, reason: str = "") -> TrainingEvent:
+def unlock_event(*, event: TrainingEvent, reason: str, by=None, request=None) -> TrainingEvent:
     """reported -> held, so the event can be corrected again. Only staff and admins may do this
-    (checked by the caller with trainings.selectors.can_unlock_event); audited."""
+    (checked by the caller with trainings.selectors.can_unlock_event); audited with the reason,
+    which every caller must give (a blank or whitespace-only reason is refused)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            _("Say why the event is unlocked: the reason is kept in the audit log."),
+            code="reason_required",
+        )
+    if len(reason) > UNLOCK_REASON_MAX:
+        raise ValidationError(
+            _("Keep the reason to %(max)d characters.") % {"max": UNLOCK_REASON_MAX},
+            code="reason_too_long",
+        )
     locked = _lock_row(event)
     if locked.status != TrainingEvent.Status.REPORTED:
         raise ValidationError(_("Only a reported event can be unlocked."))

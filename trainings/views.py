@@ -235,7 +235,7 @@ def _change_status(request, pk: int, change, done: str, *, unlock: bool = False)
             raise PermissionDenied
     elif locked := _locked_redirect(request, scope, event):
         return locked
-    extra = {"reason": request.POST.get("reason", "").strip()[:500]} if unlock else {}
+    extra = {"reason": request.POST.get("reason", "")} if unlock else {}
     try:
         change(event=event, by=request.user, request=request, **extra)
     except ValidationError as error:
