@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -9,6 +7,9 @@ from accounts.two_factor import verify as two_factor_verify
 
 from .health import healthz
 
+# MEDIA_ROOT is never served as such, not even with DEBUG: report files and uploaded sheets
+# leave only through views that check the user's access (reports:run_download,
+# imports:batch_file) and record the download.
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -26,6 +27,3 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

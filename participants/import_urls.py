@@ -9,6 +9,7 @@ urlpatterns = [
     path("event/<int:pk>/upload/", import_views.upload, name="upload"),
     path("<int:pk>/", import_views.batch_detail, name="batch_detail"),
     path("<int:pk>/progress/", import_views.batch_progress, name="batch_progress"),
+    path("<int:pk>/file/", import_views.batch_file, name="batch_file"),
     path("<int:pk>/confirm/", import_views.batch_confirm, name="batch_confirm"),
     path("export/events.<str:fmt>", exports.export_events, name="export_events"),
     path("export/participants.<str:fmt>", exports.export_participants, name="export_participants"),

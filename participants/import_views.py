@@ -3,22 +3,28 @@ Thin: the work is in participants/imports/services.py."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.audit import record_download
 from accounts.scope import scope_for
+from core.params import int_param
 from participants.models import ImportBatch
 from trainings.selectors import events_visible
 
 from .imports.blank import template_response
 from .imports.columns import KINDS
 from .imports.selectors import batches_visible
-from .imports.services import confirm_import, start_import
+from .imports.services import confirm_import, import_refusal, start_import
 
 LANGS = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 KIND_CHOICES = [
@@ -80,8 +86,10 @@ def template_download(request):
     if not form.is_valid():
         return redirect("imports:home")
     event = None
-    if request.GET.get("event"):
-        event = get_object_or_404(events_visible(scope_for(request.user)), pk=request.GET["event"])
+    if request.GET.get("event"):  # an id that is not a number is no event either: 404
+        event = get_object_or_404(
+            events_visible(scope_for(request.user)), pk=int_param(request.GET["event"])
+        )
     data = form.cleaned_data
     return template_response(data["kind"], data["lang"], data["fmt"], event)
 
@@ -90,12 +98,20 @@ def template_download(request):
 def upload(request, pk: int):
     scope = _editor_scope(request)
     event = get_object_or_404(events_visible(scope), pk=pk)
+    refusal = import_refusal(scope, event)
+    if refusal:  # a reported event is locked for coordinators: no form, nothing stored
+        messages.error(request, refusal)
+        return redirect(event)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
-        batch = start_import(
-            event=event, data=upload_file.read(), filename=upload_file.name, user=request.user
-        )
+        try:
+            batch = start_import(
+                event=event, data=upload_file.read(), filename=upload_file.name, user=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(event)
         return redirect(batch)
     return render(
         request,
@@ -109,16 +125,53 @@ def _batch(request, pk: int) -> ImportBatch:
     return get_object_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
 
 
+def _batch_context(request, batch: ImportBatch) -> dict:
+    """The batch and, for a preview, why this user may not confirm it (a locked event)."""
+    refusal = ""
+    if batch.status == ImportBatch.Status.PREVIEW:
+        refusal = import_refusal(scope_for(request.user), batch.event)
+    return {"batch": batch, "refusal": refusal}
+
+
 @login_required
 def batch_detail(request, pk: int):
     batch = _batch(request, pk)
-    return render(request, "imports/batch_detail.html", {"batch": batch})
+    return render(request, "imports/batch_detail.html", _batch_context(request, batch))
 
 
 @login_required
 def batch_progress(request, pk: int):
     batch = _batch(request, pk)
-    return render(request, "imports/partials/progress.html", {"batch": batch})
+    return render(request, "imports/partials/progress.html", _batch_context(request, batch))
+
+
+@login_required
+def batch_file(request, pk: int):
+    """The spreadsheet as uploaded, for those who may see the batch's event and its people; it
+    holds names, so the download is recorded. Gone once the import is written (404)."""
+    batch = _batch(request, pk)
+    if not batch.file:
+        raise Http404
+    try:
+        handle = batch.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    extension = PurePosixPath(batch.original_name).suffix.lower().lstrip(".")
+    # Named by the batch's id, never as uploaded: a file name may hold a person's name.
+    record_download(
+        request,
+        "import",
+        fmt=extension if extension in ("xlsx", "xls", "csv") else "",
+        obj=batch,
+        object_repr=f"{batch._meta.label_lower}:{batch.pk}",
+    )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=batch.original_name,
+        # Never rendered by the browser, whatever the uploader named it.
+        content_type="application/octet-stream",
+    )
 
 
 @login_required
@@ -126,5 +179,8 @@ def batch_progress(request, pk: int):
 def batch_confirm(request, pk: int):
     batch = _batch(request, pk)
     _editor_scope(request)
-    confirm_import(batch)
+    try:
+        confirm_import(batch, user=request.user)
+    except ValidationError as error:  # e.g. the event was reported since the preview
+        messages.error(request, " ".join(error.messages))
     return redirect(batch)

@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
@@ -56,12 +59,25 @@ class ReportFileAdmin(ScopedAdmin):
     list_filter = ("format",)
     list_select_related = ("run",)
     search_fields = ("run__period_label", "format")
-    readonly_fields = ("run", "format", "file", "size", "sha256")
+    # Not "file": the admin would link its raw storage URL. The file leaves only through the
+    # download view, which checks access and records the download.
+    readonly_fields = ("run", "format", "download", "size", "sha256")
+    exclude = ("file",)
 
     def scoped_queryset(self, scope):
         if scope.all_regions:
             return ReportFile.objects.all()
         return ReportFile.objects.filter(run__requested_by_id=scope.user_id)
+
+    def has_add_permission(self, request):
+        return False  # files are rendered by the report pipeline only
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if not obj.file or not obj.file.storage.exists(obj.file.name):
+            return "-"
+        url = reverse("reports:run_download", args=[obj.run_id, obj.format])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
 
 
 @admin.register(Narrative)

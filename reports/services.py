@@ -18,15 +18,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.scope import Scope, scope_for
+from core import taskqueue
 from regions.models import Region
 from trainings.models import Programme
 
+from .files import stored_name
 from .models import ReportFile, ReportRun
 
 logger = logging.getLogger(__name__)
@@ -35,34 +38,23 @@ Status = ReportRun.Status
 LANGUAGES = ("kk", "ru", "en")
 UNAVAILABLE = gettext_lazy(
     "Reports are unavailable right now (the background service does not answer). "
-    "Your request is kept: try again in a few minutes."
+    "Your request is kept and will be sent automatically when the service is back."
 )
+# A run recorded but not yet handed to the broker (its request is committing) is left alone
+# for this long before the recovery sends it.
+UNSENT_GRACE = timedelta(seconds=10)
 # Errors of the database that pass (a restart, a dropped connection): the task retries them.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
 
 
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    """What sending a task raises when the broker (Redis) cannot be reached."""
-    from kombu.exceptions import OperationalError as KombuOperationalError
-
-    errors: list[type[BaseException]] = [KombuOperationalError, ConnectionError, TimeoutError]
-    try:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        errors += [RedisConnectionError, RedisTimeoutError]
-    except ImportError:  # pragma: no cover - redis comes with celery[redis]
-        pass
-    return tuple(errors)
-
-
 def stale_after() -> timedelta:
-    """A running run without a heartbeat for this long has lost its worker."""
-    return timedelta(seconds=getattr(settings, "REPORT_STALE_AFTER", 300))
+    """A run with no sign of life for this long has lost its worker (running) or its message
+    (queued, and no longer in the broker)."""
+    return timedelta(seconds=settings.TASK_STALE_AFTER)
 
 
 def max_attempts() -> int:
-    return getattr(settings, "REPORT_MAX_ATTEMPTS", 3)
+    return settings.TASK_MAX_ATTEMPTS
 
 
 def available_formats() -> list[str]:
@@ -205,32 +197,47 @@ def request_report(
 
 
 def dispatch(run_id: int) -> bool:
-    """Send a queued run to the workers. False (and the reason on the row) if the broker is
-    unreachable: the run is kept, queued, to be sent again."""
+    """Send a queued run to the workers (`heartbeat_at` then says when it was sent). False if
+    the broker is unreachable: the run is kept, queued, with the reason on the row, and the
+    recovery sends it again when the broker is back."""
     from celery import uuid
 
     from .tasks import build_report_run
 
     task_id = uuid()
-    ReportRun.objects.filter(pk=run_id, status=Status.QUEUED).update(task_id=task_id)
-    try:
-        build_report_run.apply_async(
-            args=[run_id],
-            task_id=task_id,
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-        )
-    except _broker_errors() as exc:
-        logger.warning("report run %s not sent, broker unreachable: %s", run_id, exc)
-        ReportRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
-            task_id="", error=str(UNAVAILABLE)
-        )
+    queued = ReportRun.objects.filter(pk=run_id, status=Status.QUEUED)
+    if not queued.update(task_id=task_id, heartbeat_at=timezone.now()):
+        return False  # taken by a worker, or finished, meanwhile
+    if taskqueue.send(build_report_run, args=[run_id], task_id=task_id):
+        return True
+    ReportRun.objects.filter(pk=run_id, status=Status.QUEUED, task_id=task_id).update(
+        task_id="", error=str(UNAVAILABLE)
+    )
+    return False
+
+
+def is_stuck(run: ReportRun, *, now=None) -> bool:
+    """Queued or running with no sign of life for TASK_STALE_AFTER: its worker or its message
+    was lost (the recovery will act; a person may send it again now)."""
+    if run.status not in (Status.QUEUED, Status.RUNNING):
         return False
-    return True
+    last_sign = run.heartbeat_at or run.started_at or run.created_at
+    return last_sign is not None and last_sign < (now or timezone.now()) - stale_after()
+
+
+def can_retry(run: ReportRun) -> bool:
+    """Whether "send again" applies: failed, never sent (broker down), or stuck."""
+    return (
+        run.status == Status.FAILED
+        or (run.status == Status.QUEUED and not run.task_id)
+        or is_stuck(run)
+    )
 
 
 def retry_run(run: ReportRun, *, by: User) -> ReportRun:
-    """Send a failed run, or a queued one the broker never got, to the workers again."""
+    """Send a failed run, a queued one the broker never got, or a stuck one (no sign of life
+    for TASK_STALE_AFTER) to the workers again. A done run, or one a live worker is building,
+    is refused."""
     scope = scope_for(by)
     if not scope.can_build_reports or not runs_visible(scope).filter(pk=run.pk).exists():
         raise PermissionDenied
@@ -239,8 +246,11 @@ def retry_run(run: ReportRun, *, by: User) -> ReportRun:
         if locked.status == Status.FAILED:
             locked.status = Status.QUEUED
             locked.attempts = 0
+        elif is_stuck(locked):
+            # Attempts are kept: a worker thought lost that comes back finds a newer attempt.
+            locked.status = Status.QUEUED
         elif not (locked.status == Status.QUEUED and not locked.task_id):
-            raise ValidationError(_("Only a failed or unsent report can be sent again."))
+            raise ValidationError(_("Only a failed, unsent or stuck report can be sent again."))
         locked.stage = "queued"
         locked.percent = 0
         locked.error = ""
@@ -311,18 +321,26 @@ def _progress_writer(run_id: int, attempt: int) -> Callable[[str, int], None]:
     return write
 
 
-def run_report(run_id: int) -> ReportRun | None:
+def run_report(run_id: int, *, heartbeat: bool = False) -> ReportRun | None:
     """Build a queued run: compute, snapshot, render each format, store the files, done.
 
     Idempotent: a done or failed run, or one another worker is building, is left alone.
     Transient database errors propagate (the task retries them); any other error marks the
-    run failed with the reason."""
+    run failed with the reason. `heartbeat`: touch the row every TASK_HEARTBEAT_SECONDS
+    meanwhile (in a worker, so that a killed one is noticed within TASK_STALE_AFTER even in a
+    long stage)."""
     run, attempt = _claim(run_id)
     if run is None:
         return ReportRun.objects.filter(pk=run_id).first()
     progress = _progress_writer(run.pk, attempt)
+
+    def beat() -> bool:
+        alive = ReportRun.objects.filter(pk=run_id, status=Status.RUNNING, attempts=attempt)
+        return bool(alive.update(heartbeat_at=timezone.now()))
+
     try:
-        with translation.override(run.language):
+        every = settings.TASK_HEARTBEAT_SECONDS if heartbeat else 0
+        with translation.override(run.language), taskqueue.Heartbeat(beat, every=every):
             _build(run, progress)
     except RunSuperseded:
         logger.info("report run %s attempt %s superseded by a newer attempt", run_id, attempt)
@@ -382,9 +400,9 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
             size=len(rendered.content),
             sha256=hashlib.sha256(rendered.content).hexdigest(),
         )
-        report_file.file.save(
-            f"run{run.pk}-{rendered.filename}", ContentFile(rendered.content), save=False
-        )
+        # A random name in storage; the readable one is given on download (reports/files.py).
+        name = stored_name(run_id=run.pk, filename=rendered.filename)
+        report_file.file.save(name, ContentFile(rendered.content), save=False)
         report_file.save()
         stored.append(report_file)
     progress("storing", 98)
@@ -417,9 +435,10 @@ def fail_run(run_id: int, reason: str) -> None:
 
 # Recovery -----------------------------------------------------------------------------------
 def recover_stale_runs(*, now=None) -> dict[str, int]:
-    """Runs whose worker died: "running" without a heartbeat for REPORT_STALE_AFTER are sent
-    again (while attempts remain) or failed with the reason; queued runs the broker never got
-    are sent again. No run stays "running" forever."""
+    """Runs whose worker died: "running" without a heartbeat for TASK_STALE_AFTER are sent
+    again (while attempts remain) or failed with the reason. Queued runs whose message the
+    broker does not hold (never sent while it was down, or lost with Redis's data) are sent
+    again. No run stays "queued" or "running" forever."""
     now = now or timezone.now()
     limit = now - stale_after()
     counts = {"requeued": 0, "failed": 0, "resent": 0}
@@ -454,14 +473,38 @@ def recover_stale_runs(*, now=None) -> dict[str, int]:
             run.save()
             transaction.on_commit(lambda pk=run.pk: dispatch(pk))
             counts["requeued"] += 1
-    unsent = ReportRun.objects.filter(status=Status.QUEUED, task_id="", created_at__lt=limit)
-    for run_id in unsent.values_list("pk", flat=True):
+    queued = ReportRun.objects.filter(status=Status.QUEUED)
+    unsent = queued.filter(task_id="", created_at__lt=now - UNSENT_GRACE)
+    for run_id in list(unsent.values_list("pk", flat=True)):
         ReportRun.objects.filter(pk=run_id, status=Status.QUEUED, task_id="").update(error="")
-        if dispatch(run_id):
-            counts["resent"] += 1
+        counts["resent"] += dispatch(run_id)
+    sent_long_ago = list(
+        queued.exclude(task_id="").filter(heartbeat_at__lt=limit).values_list("pk", "task_id")
+    )
+    # Waiting its turn in the broker is fine; gone from it (Redis restarted without its data,
+    # or FLUSHALL) means no worker will ever get it. Unknown (broker down): left for later.
+    in_broker = taskqueue.waiting_task_ids() if sent_long_ago else None
+    if in_broker is not None:
+        for run_id, task_id in sent_long_ago:
+            if task_id not in in_broker:
+                logger.warning("report run %s: its task %s was lost by the broker", run_id, task_id)
+                counts["resent"] += dispatch(run_id)
     if any(counts.values()):
         logger.warning("stale report runs: %s", counts)
     return counts
+
+
+def stuck_runs(*, now=None) -> int:
+    """Runs queued or running with no sign of life for twice TASK_STALE_AFTER: the recovery
+    has not moved them (no beat, no worker, or the broker is down). /healthz/ reports them."""
+    now = now or timezone.now()
+    last_sign = Coalesce("heartbeat_at", "started_at", "created_at")
+    return (
+        ReportRun.objects.filter(status__in=[Status.QUEUED, Status.RUNNING])
+        .alias(last_sign=last_sign)
+        .filter(last_sign__lt=now - 2 * stale_after())
+        .count()
+    )
 
 
 # The quarterly draft ------------------------------------------------------------------------

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import record_download
 from accounts.scope import scope_for
+from participants.feedback_selectors import quotes_awaiting_review
 
-from . import services
+from . import framework, services
+from .files import download_name
 from .models import ReportRun
 from .run_forms import ReportRequestForm, format_label
 
@@ -106,6 +108,7 @@ def _run_context(run: ReportRun) -> dict:
         "files": [(f, format_label(f.format)) for f in files],
         "is_active": run.status in (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING),
         "unsent": run.status == ReportRun.Status.QUEUED and not run.task_id,
+        "stuck": services.is_stuck(run),
     }
 
 
@@ -168,13 +171,32 @@ def run_new(request):
             else:
                 messages.success(request, _("Your report has been requested."))
             return redirect(run)
-    return render(request, "reports/run_new.html", {"form": form})
+    return render(request, "reports/run_new.html", {"form": form, **_quotes_to_review(scope)})
+
+
+def _quotes_to_review(scope, **filters) -> dict:
+    """How many consented quotes (of the scope, and of a run's period and regions) are still
+    awaiting review: reports leave them out until programme staff approve them."""
+    return {
+        "pending_quotes": quotes_awaiting_review(scope, **filters),
+        "can_review_quotes": framework.can_edit_framework(scope),
+    }
 
 
 @login_required
 def run_detail(request, pk: int):
     run = _visible_run(request, pk)
-    return render(request, "reports/run_detail.html", _run_context(run))
+    context = _run_context(run)
+    scope = scope_for(request.user)
+    if scope.can_build_reports:
+        region_ids = [r.pk for r in run.regions.all()] or None
+        context |= _quotes_to_review(
+            scope, start=run.period_start, end=run.period_end, region_ids=region_ids
+        )
+        context["review_period"] = (
+            run.period_label if framework.period_dates(run.period_label) else ""
+        )
+    return render(request, "reports/run_detail.html", context)
 
 
 @login_required
@@ -187,7 +209,7 @@ def run_progress(request, pk: int):
 @login_required
 @require_POST
 def run_retry(request, pk: int):
-    """Send a failed (or never sent) run to the workers again."""
+    """Send a failed, never sent or stuck run to the workers again."""
     run = _visible_run(request, pk)
     try:
         run = services.retry_run(run, by=request.user)
@@ -213,8 +235,7 @@ def run_download(request, pk: int, fmt: str):
     report_file = next((f for f in run.files.all() if f.format == fmt), None)
     if report_file is None or not report_file.file:
         raise Http404
-    name = report_file.file.name.rsplit("/", 1)[-1]
-    name = name.split("-", 1)[1] if name.startswith(f"run{run.pk}-") else name
+    name = download_name(report_file)
     extension = name.rsplit(".", 1)[-1].lower()
     content_type = (
         CONTENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
