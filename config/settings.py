@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "bootstrap",
+    "core",  # cleans control characters out of every text field saved (core/text_guard.py)
     "accounts",
     "regions",
     "trainings",
@@ -59,6 +60,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: strips control characters, NUL bytes and bidi
+    # overrides from query strings, forms, cookies and headers (core/text_middleware.py).
+    "core.text_middleware.CleanInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,7 +144,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never served: files leave through views that check access
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -180,10 +184,24 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A broker that does not answer is given up on quickly (the run or batch waits, recorded, and
+# is sent again by the recovery task), instead of holding a page for the OS's TCP timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = TIME_ZONE
+# Background work (report runs, big imports; docs/reports-pipeline.md): a task at work touches
+# its row every TASK_HEARTBEAT_SECONDS; one with no sign of life for TASK_STALE_AFTER seconds
+# has lost its worker (or, still queued, its message: Redis lost it) and is sent again, up to
+# TASK_MAX_ATTEMPTS times, then failed with the reason. The recovery runs every
+# TASK_RECOVERY_SECONDS (beat), so a killed worker is noticed within about a minute.
+TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=10)
+TASK_STALE_AFTER = env.int("TASK_STALE_AFTER", default=45)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
+TASK_RECOVERY_SECONDS = env.int("TASK_RECOVERY_SECONDS", default=15)
+# Tests only: seconds a report build pauses at each stage (time to kill its worker).
+REPORT_STAGE_DELAY = env.float("REPORT_STAGE_DELAY", default=0)
+
 # Periodic tasks (`make beat`): the quarterly report draft is checked daily (it is created once
-# per quarter); report runs whose worker died are recovered every few minutes.
+# per quarter); report runs and imports whose worker or message was lost are recovered often.
 CELERY_BEAT_SCHEDULE = {
     "reports-quarterly-draft": {
         "task": "reports.draft_quarterly_report",
@@ -191,20 +209,23 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reports-recover-stale-runs": {
         "task": "reports.recover_stale_runs",
-        "schedule": timedelta(minutes=2),
+        "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
+    },
+    "imports-recover-stale-batches": {
+        "task": "imports.recover_stale_batches",
+        "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
     },
 }
 
-# Donor reports (docs/reports-pipeline.md): a "running" run with no progress for
-# REPORT_STALE_AFTER seconds has lost its worker and is built again, up to REPORT_MAX_ATTEMPTS
-# times, then failed with the reason. REPORT_STAGE_DELAY (seconds, tests only) slows each stage.
-REPORT_STALE_AFTER = env.int("REPORT_STALE_AFTER", default=300)
-REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
-REPORT_STAGE_DELAY = env.float("REPORT_STAGE_DELAY", default=0)
-
+# The cache is an optimisation (core/cache.py): short timeouts, so a Redis that hangs costs a
+# page half a second once, then the cache is skipped for a few seconds.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -1,3 +1,6 @@
+import secrets
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -287,6 +290,11 @@ class Feedback(models.Model):
         PAPER = "paper", _("Paper form")
         IMPORT = "import", _("Import")
 
+    class QuoteStatus(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Approved for reports")
+        REJECTED = "rejected", _("Not to be quoted")
+
     event = models.ForeignKey(
         "trainings.TrainingEvent",
         on_delete=models.CASCADE,
@@ -312,7 +320,24 @@ class Feedback(models.Model):
     consent_to_quote = models.BooleanField(_("may be quoted anonymously in reports"), default=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     language = models.CharField(_("language"), max_length=5, blank=True)
+    # A consented comment reaches a donor report only once programme staff approved it; the
+    # text they approved (possibly edited) is what reports quote (reports/disclosure.py).
+    quote_status = models.CharField(
+        _("quote review"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.PENDING
+    )
+    quote_text_reviewed = models.TextField(_("quote as approved"), blank=True)
+    quote_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("quote reviewed by"),
+    )
+    quote_reviewed_at = models.DateTimeField(_("quote reviewed"), null=True, blank=True)
     device_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A keyed hash of the one-time token of the public form that was sent (one answer each).
+    form_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -332,6 +357,19 @@ class Feedback(models.Model):
                 fields=["event", "device_token_hash"],
                 condition=~models.Q(device_token_hash=""),
                 name="feedback_once_per_device",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "form_token_hash"],
+                condition=~models.Q(form_token_hash=""),
+                name="feedback_once_per_form_token",
+            ),
+        ]
+        indexes = [
+            # The "Quotes to review" queue: consented comments by review status, newest first.
+            models.Index(
+                fields=["quote_status", "-submitted_at"],
+                condition=models.Q(consent_to_quote=True),
+                name="feedback_quote_queue",
             ),
         ]
 
@@ -386,7 +424,10 @@ class Assessment(models.Model):
 
 
 def _import_upload_path(instance, filename: str) -> str:
-    return f"imports/{timezone.now():%Y/%m}/{filename}"
+    """`imports/<year>/<month>/<32 random hex>.<ext>`: the uploaded sheet holds names, so its
+    stored name must not be guessable (it leaves only through `imports:batch_file`)."""
+    extension = PurePosixPath(filename).suffix.lower() or ".upload"
+    return f"imports/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{extension}"
 
 
 class ImportBatch(models.Model):
@@ -426,6 +467,13 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Background work (participants/imports/services.py): the task sent to the workers, when a
+    # worker took the batch (empty while it waits in the queue), its latest sign of life (or
+    # when it was sent), and how many times a worker took it.
+    task_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -441,3 +489,85 @@ class ImportBatch(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.VALIDATING, self.Status.IMPORTING)
+
+
+class PossibleDuplicate(models.Model):
+    """A record created (or matched) in one user's regions that is probably a person this user
+    may not see: found by an import or a registration, never shown to that user (their preview
+    says "new person"), for programme staff to merge or dismiss (see participants/duplicates.py)."""
+
+    class How(models.TextChoices):
+        IIN = "iin", _("same IIN")
+        NAME = "name", _("same name and birth year")
+
+    class Resolution(models.TextChoices):
+        MERGED = "merged", _("Merged into one record")
+        DISMISSED = "dismissed", _("Not the same person")
+        KEPT = "kept", _("Kept as two records")
+
+    existing = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("record outside the user's regions"),
+    )
+    new_person = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("record created by the import"),
+    )
+    how = models.CharField(_("matched by"), max_length=8, choices=How.choices)
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("import"),
+    )
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("found while working as"),
+    )
+    found_at = models.DateTimeField(_("found"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution = models.CharField(
+        _("resolution"), max_length=10, choices=Resolution.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["-found_at", "-pk"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["existing", "new_person"], name="possible_duplicate_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolution="", resolved_at__isnull=True)
+                | (~models.Q(resolution="") & models.Q(resolved_at__isnull=False)),
+                name="possible_duplicate_resolved_with_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.existing_id} ~ #{self.new_person_id} ({self.how})"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.resolution

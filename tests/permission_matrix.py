@@ -64,6 +64,8 @@ EDITORS = expect(viewer=403)
 ADMIN_ONLY = expect(viewer=403, coordinator_own=403, coordinator_other=403, staff=403)
 # Admins and programme staff (reference data, settings of the programme).
 STAFF_ONLY = expect(viewer=403, coordinator_own=403, coordinator_other=403)
+# Staff review pages whose very existence says something about other regions: 404 for others.
+STAFF_ONLY_HIDDEN = expect(viewer=404, coordinator_own=404, coordinator_other=404)
 # Django admin: only is_staff users (demo: the admin) get in; others go to the admin login.
 DJANGO_ADMIN = expect(viewer=302, coordinator_own=302, coordinator_other=302, staff=302)
 # A POST-only endpoint opened with GET.
@@ -254,8 +256,20 @@ def _import_batch():
     return start_import(event=_event(), data=data, filename="matrix.csv", user=coord)
 
 
+def _possible_duplicate():
+    """A pair of Mangystau records an import flagged as perhaps the same person."""
+    from participants.models import Participant, PossibleDuplicate
+
+    existing = _person()
+    other = Participant.objects.filter(region__code="KZ-47").exclude(pk=existing.pk)
+    return PossibleDuplicate.objects.create(
+        existing=existing, new_person=other.order_by("pk").first(), how="name"
+    )
+
+
 OBJECTS: dict[str, Callable[[], object]] = {
     "import_batch": _import_batch,
+    "possible_duplicate": _possible_duplicate,
     "event": _event,
     "session": _session,
     "person": _person,
@@ -341,6 +355,11 @@ MATRIX: dict[str, Page] = {
     "participants:person_edit": page({"pk": "person"}, PERSONAL),
     "participants:person_merge": page({"pk": "person"}, PERSONAL),
     "participants:person_consent": page({"pk": "person"}, PERSONAL),
+    # Possible cross-region duplicates: programme staff and admins only, absent for others
+    "participants:possible_duplicates": page(expected=STAFF_ONLY_HIDDEN),
+    "participants:possible_duplicate_dismiss": page(
+        {"pk": "possible_duplicate"}, STAFF_ONLY_HIDDEN
+    ),
     "participants:roster_add": page({"event_pk": "event"}, REGION_EDIT, query="?q=a"),
     "participants:roster_new": page({"event_pk": "event"}, REGION_EDIT),
     "participants:roster_remove": page({"event_pk": "event", "pk": "enrolment"}, REGION_EDIT),
@@ -368,6 +387,7 @@ MATRIX: dict[str, Page] = {
     "imports:upload": page({"pk": "event"}, REGION_EDIT),
     "imports:batch_detail": page({"pk": "import_batch"}, PERSONAL),
     "imports:batch_progress": page({"pk": "import_batch"}, PERSONAL),
+    "imports:batch_file": page({"pk": "import_batch"}, PERSONAL),
     "imports:batch_confirm": page({"pk": "import_batch"}, POST_ONLY_LOGIN),
     "imports:export_events": page({"fmt": "=csv"}, LOGIN),
     "imports:export_participants": page({"fmt": "=xlsx"}, PEOPLE_LIST),
@@ -388,6 +408,9 @@ MATRIX: dict[str, Page] = {
     "reports:narrative_list": page(),
     "reports:narrative_create": page(expected=STAFF_ONLY),
     "reports:narrative_edit": page({"pk": "narrative"}, STAFF_ONLY),
+    # Quotes to review before donor reports use them (reports/quote_views.py): staff and admins.
+    "reports:quote_review": page(expected=STAFF_ONLY),
+    "reports:quote_decide": page({"pk": "feedback"}, POST_ONLY_LOGIN),
     # Feedback: the public link (no account), an event's feedback pages (participants/urls.py)
     "feedback:form": page({"token": "event.feedback_token"}, PUBLIC),
     "feedback:thanks": page({"token": "event.feedback_token"}, PUBLIC),
