@@ -89,6 +89,9 @@ def django_db_setup(django_db_setup, django_db_blocker, _fast_password_hasher):
     def put_back() -> None:
         with django_db_blocker.unblock():
             snapshot.restore()
+            # As after a flush: the next test opens its own connection. (One left open here
+            # can belong to another context, e.g. under Playwright, and outlive the session.)
+            connection.close()
         # No signal saw the data change back: cached dashboard figures must not be reused.
         _new_version()
 
