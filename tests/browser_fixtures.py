@@ -2,7 +2,7 @@
 
 Tests using these are marked `browser` (skipped with a reason when no Chromium/playwright is
 present, failing under CI=true: see tests/services.py) and
-`django_db(transaction=True, serialized_rollback=True)` with the `demo` fixture, because the
+`django_db(transaction=True)` with the `demo` fixture, because the
 live server runs in another thread and only sees committed data.
 """
 

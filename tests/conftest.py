@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 from config.celery import app as celery_app
 
@@ -56,27 +57,74 @@ def celery_worker(django_db_setup, django_db_blocker):
 
 
 DEMO_PASSWORD = "demo-pass-123"
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+_put_back_seeded_database = None  # set by django_db_setup for the session
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """A fast hasher for the whole session (as cookiecutter-django's test settings do): the
+    real one is slow on purpose, and the demo, the factories and every login hash a password."""
+    with override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+        yield
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, _fast_password_hasher):
     """The test database holds the demo data set (August 2024) from the start: it is the
-    common fixture of the suite, loaded once. Tests that write roll back as usual.
-
-    Transactional tests (run last) flush the database when they end; mark them
-    `django_db(transaction=True, serialized_rollback=True)` and use `demo` to load it again."""
+    common fixture of the suite, seeded once and then snapshotted (tests/snapshot.py).
+    Ordinary tests roll back their writes; after a transactional one (live server, real
+    worker) the database is flushed by pytest-django and the snapshot is put back, so every
+    test starts from the same seeded data (docs/decisions/0008)."""
+    global _put_back_seeded_database
+    from trainings.dashboard import _new_version
     from trainings.demo import seed_demo
+
+    from .snapshot import DatabaseSnapshot
 
     with django_db_blocker.unblock():
         seed_demo(password=DEMO_PASSWORD)
+        snapshot = DatabaseSnapshot(connection)
+
+    def put_back() -> None:
+        with django_db_blocker.unblock():
+            snapshot.restore()
+            # As after a flush: the next test opens its own connection. (One left open here
+            # can belong to another context, e.g. under Playwright, and outlive the session.)
+            connection.close()
+        # No signal saw the data change back: cached dashboard figures must not be reused.
+        _new_version()
+
+    _put_back_seeded_database = put_back
+    yield
+    _put_back_seeded_database = None
+
+
+def _transactional(item) -> bool:
+    """Whether pytest-django runs `item` as a TransactionTestCase (it flushes at the end)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(item.fixturenames)
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, put the seeded database back (not for the last
+    test: the session's fixtures, the database among them, are gone by then)."""
+    try:
+        return (yield)
+    finally:
+        if _put_back_seeded_database and nextitem is not None and _transactional(item):
+            _put_back_seeded_database()
 
 
 @pytest.fixture
 def demo(db):
-    """The demo data set as `seed_demo` loads it (already there unless a flush removed it)."""
-    from trainings.demo import seed_demo
-
-    seed_demo(password=DEMO_PASSWORD)
+    """The demo data set as `seed_demo` loads it: always there (see `django_db_setup`); a test
+    asks for it to say it relies on it."""
 
 
 @pytest.fixture

@@ -227,7 +227,7 @@ def _demo_event():
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_one_tap_on_a_phone_updates_the_cell_and_count(phone, demo):
     from .browser_fixtures import assert_accessible, login, screenshot
 
@@ -262,7 +262,7 @@ def test_one_tap_on_a_phone_updates_the_cell_and_count(phone, demo):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_search_as_you_type_and_add_to_the_roster(page, demo):
     from participants.models import Enrolment, Participant
 

@@ -18,7 +18,7 @@ from trainings.models import Session
 
 from .test_dashboard import Q3, assert_same, expected, shown
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _get(client):

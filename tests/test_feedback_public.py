@@ -325,7 +325,7 @@ def test_language_links_work_on_every_public_page_without_an_account(client, eve
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_participant_answers_on_a_phone_in_kazakh(phone, demo, settings):
     """At 360 px, without an account: switch to Kazakh, answer by tapping labels, send."""
     from .browser_fixtures import assert_accessible, screenshot
@@ -362,7 +362,7 @@ def test_participant_answers_on_a_phone_in_kazakh(phone, demo, settings):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_dashboard_and_feedback_pages_are_accessible_on_a_phone(phone, demo):
     from .browser_fixtures import assert_accessible, login, screenshot
 

@@ -3,7 +3,6 @@ progress on the ImportBatch row (what the htmx progress bar shows)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import time
@@ -35,32 +34,9 @@ def wait_for(batch: ImportBatch, states: set[str], timeout: float = 600) -> list
     raise AssertionError(f"batch still {batch.status} at {batch.percent}%")
 
 
-@pytest.fixture
-def demo_after_flush(transactional_db):
-    """Reference data (loaded by data migrations) and the demo data, again after a flush.
-
-    Not serialized_rollback: after another transactional test without it has flushed the
-    database, post_migrate has recreated the content types and restoring the serialized copy
-    collides with them (duplicate key on django_content_type)."""
-    from django.apps import apps
-
-    from trainings.demo import seed_demo
-
-    from .conftest import DEMO_PASSWORD
-
-    for migration in (
-        "regions.migrations.0002_load_regions",
-        "participants.migrations.0002_load_categories",
-    ):
-        importlib.import_module(migration).load(apps, None)
-    seed_demo(password=DEMO_PASSWORD)
-
-
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
-def test_fifty_thousand_rows_import_through_a_real_worker(
-    celery_worker, demo_after_flush, client, settings
-):
+def test_fifty_thousand_rows_import_through_a_real_worker(celery_worker, demo, client, settings):
     # The session's worker was started before the per-test media folder existed: share its
     # storage, as web and worker share it in production.
     settings.MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", Path(__file__).parent.parent / "media"))

@@ -11,7 +11,7 @@ from .browser_fixtures import _check_csp, _new_page, assert_accessible, login, s
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 TITLE = "Preventing youth radicalisation: follow-up in Beyneu"

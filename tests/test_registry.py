@@ -394,7 +394,7 @@ def test_coordinator_of_another_region_gets_404_on_a_mangystau_person(client):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_registry_pages_fit_a_phone_and_are_accessible(phone, demo):
     from .browser_fixtures import assert_accessible, login
 
@@ -424,7 +424,7 @@ def test_registry_pages_fit_a_phone_and_are_accessible(phone, demo):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_registering_a_namesake_shows_the_warning_then_creates_anyway(page, demo):
     from .browser_fixtures import login, screenshot
 

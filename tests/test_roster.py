@@ -319,7 +319,7 @@ def test_inline_registration_obeys_the_roster_permissions(client, event):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_inline_registration_on_a_phone(phone, demo):
     """At 360 px: the form opens below the search with the focus in it, errors come back in
     place with the focus on the first one, and once saved the search is ready again."""
