@@ -7,6 +7,7 @@ from django.test import override_settings
 from config.celery import app as celery_app
 
 from .browser_fixtures import *  # noqa: F403
+from .redis_server import redis_of_our_own
 from .services import browser_missing_reason, redis_missing_reason, unavailable
 
 
@@ -135,3 +136,11 @@ def region(db):
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path, demo):
+    """A redis-server of the test's own (never the machine's), so the test may stop, restart
+    or flush it; the cache and the broker point at it while the test runs."""
+    with redis_of_our_own(settings, tmp_path) as server:
+        yield server

@@ -30,18 +30,10 @@ from trainings.dashboard import VERSION_KEY
 from trainings.models import TrainingEvent
 
 from .data.imports.samples import BEYNEU, HEADER_RU, csv_bytes
-from .redis_server import redis_of_our_own
-from .test_import_worker import demo_after_flush  # noqa: F401 - a fixture
 from .worker import WorkerProcess
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROLES = ("admin", "undp.staff", "coord.mangystau", "viewer")
-
-
-@pytest.fixture
-def own_redis(settings, tmp_path, demo_after_flush):  # noqa: F811 - the fixture above
-    with redis_of_our_own(settings, tmp_path) as server:
-        yield server
 
 
 @pytest.fixture

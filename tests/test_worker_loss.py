@@ -22,18 +22,10 @@ from reports.models import ReportRun
 from trainings.models import TrainingEvent
 
 from .data.imports.samples import BEYNEU, HEADER_RU, csv_bytes
-from .redis_server import redis_of_our_own
-from .test_import_worker import demo_after_flush  # noqa: F401 - a fixture
 from .worker import BeatProcess, WorkerProcess
 
 FINISHED = (ReportRun.Status.DONE, ReportRun.Status.FAILED)
 logger = logging.getLogger(__name__)
-
-
-@pytest.fixture
-def own_redis(settings, tmp_path, demo_after_flush):  # noqa: F811 - the fixture above
-    with redis_of_our_own(settings, tmp_path) as server:
-        yield server
 
 
 @pytest.fixture
