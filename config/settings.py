@@ -8,6 +8,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from core.redis_url import cache_url_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -219,14 +221,17 @@ CELERY_BEAT_SCHEDULE = {
 
 # The cache is an optimisation (core/cache.py): short timeouts, so a Redis that hangs costs a
 # page half a second once, then the cache is skipped for a few seconds.
+# It has its own Redis database (CACHE_URL, by default the broker's server, next database), so
+# clearing the cache never wipes the broker's queues.
+CACHE_URL = env("CACHE_URL", default=cache_url_for(REDIS_URL))
 CACHES = {
     "default": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
-        if REDIS_URL
+        if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }

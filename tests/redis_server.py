@@ -15,6 +15,7 @@ import redis
 
 from config.celery import app as celery_app
 from core import cache as safe_cache
+from core.redis_url import cache_url_for
 
 from .services import unavailable
 
@@ -39,8 +40,9 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=2)
+    def client(self, db: int = 0) -> redis.Redis:
+        """A client of database `db`: 0 is the broker's, 1 the cache's (core/redis_url.py)."""
+        return redis.Redis(port=self.port, db=db, socket_timeout=2)
 
     def start(self, timeout: float = 10) -> RedisServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -102,7 +104,7 @@ def redis_of_our_own(settings, tmp_path: Path):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": server.url,
+            "LOCATION": cache_url_for(server.url),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }

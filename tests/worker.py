@@ -41,6 +41,7 @@ class WorkerProcess:
             **os.environ,
             "DATABASE_URL": test_database_url(),
             "REDIS_URL": settings.REDIS_URL,
+            "CACHE_URL": settings.CACHES["default"].get("LOCATION", ""),
             "CELERY_QUEUE": self.queue,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         }
@@ -111,6 +112,7 @@ class BeatProcess:
             **os.environ,
             "DATABASE_URL": test_database_url(),
             "REDIS_URL": settings.REDIS_URL,
+            "CACHE_URL": settings.CACHES["default"].get("LOCATION", ""),
             "CELERY_QUEUE": self.queue,
             **self.env,
         }
