@@ -44,6 +44,7 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 worker: $(RUN_STAMP)
 	$(BIN)/celery -A config worker -l info
