@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "trainings",
     "participants",
     "reports",
+    "manage",  # the reference-data pages (/manage/) and the regions admin
 ]
 
 MIDDLEWARE = [

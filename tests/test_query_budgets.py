@@ -239,7 +239,7 @@ def _pages(world: World, username: str) -> dict[str, str]:
                 "manage partner": reverse("manage:partner_detail", args=[world.partner.pk]),
             }
         )
-        from regions.manage_views import RESOURCES
+        from manage.views import RESOURCES
 
         for resource in RESOURCES:
             pages[f"manage {resource.key}s"] = resource.url("list")
