@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "participants",
     "reports",
     "manage",  # the reference-data pages (/manage/) and the regions admin
+    "demo",  # seed_demo and generate_synthetic
 ]
 
 MIDDLEWARE = [

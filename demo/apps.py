@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DemoConfig(AppConfig):
+    """The demo data set (`seed_demo`) and the synthetic benchmark data (`generate_synthetic`):
+    a feature app above the domain apps, which it may all import (none of them imports it)."""
+
+    name = "demo"
+    verbose_name = _("Demo and synthetic data")
