@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
@@ -7,4 +6,3 @@ class DemoConfig(AppConfig):
     a feature app above the domain apps, which it may all import (none of them imports it)."""
 
     name = "demo"
-    verbose_name = _("Demo and synthetic data")
