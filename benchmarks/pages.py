@@ -41,7 +41,7 @@ def pages(event_id: int, person_id: int, region_id: int, username: str) -> dict[
         "report runs": reverse("reports:run_list"),
     }
     if username == "admin":
-        from regions.manage_views import RESOURCES
+        from manage.views import RESOURCES
         from regions.models import PartnerOrganisation
 
         out["manage"] = reverse("manage:index")

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "trainings",
     "participants",
     "reports",
+    "manage",  # the reference-data pages (/manage/) and the regions admin
+    "demo",  # seed_demo and generate_synthetic
 ]
 
 MIDDLEWARE = [

@@ -21,7 +21,7 @@ urlpatterns = [
     path("people/", include("participants.urls")),
     path("imports/", include("participants.import_urls")),
     path("reports/", include("reports.urls")),
-    path("manage/", include("regions.manage_urls")),
+    path("manage/", include("manage.urls")),
     path("f/", include("participants.feedback_urls")),  # public feedback links
     # Qadam's own administration: users/, audit/, privacy/ (admins only).
     path("", include("accounts.urls")),

@@ -158,9 +158,9 @@ def test_an_import_that_corrects_feedback_shows_at_once(client, demo):
 def test_a_district_merge_shows_at_once_on_the_regions_overview(demo):
     """A merge moves events with bulk updates (no signals): the cached per-district counts of
     the regions overview must follow at once."""
+    from manage.selectors import region_overview
+    from manage.services import merge_districts
     from regions.models import District
-    from regions.selectors import region_overview
-    from regions.services import merge_districts
 
     def district_events():
         return {d.pk: d.n_events for r in region_overview() for d in r.district_list}

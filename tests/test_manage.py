@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from accounts.scope import scope_for
+from participants import selectors
 from participants.forms import PersonForm
 from participants.models import Participant, ParticipantCategory
-from regions import selectors
 from regions.models import District, PartnerOrganisation, Region
 from trainings.forms import EventForm
 from trainings.models import Facilitator, Topic, TrainingEvent

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from demo import synthetic
 from participants.models import (
     Assessment,
     Attendance,
@@ -29,7 +30,6 @@ from participants.models import (
 )
 from regions.models import PartnerOrganisation, Region
 from reports.models import ReportFile, ReportRun
-from trainings import synthetic
 from trainings.models import ActivityLine, Facilitator, Programme, Session, Topic, TrainingEvent
 
 from .factories import EventFactory, region
@@ -239,7 +239,7 @@ def _pages(world: World, username: str) -> dict[str, str]:
                 "manage partner": reverse("manage:partner_detail", args=[world.partner.pk]),
             }
         )
-        from regions.manage_views import RESOURCES
+        from manage.views import RESOURCES
 
         for resource in RESOURCES:
             pages[f"manage {resource.key}s"] = resource.url("list")

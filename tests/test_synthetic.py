@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum
 
+from demo import synthetic
 from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant
 from regions.models import District, Region
-from trainings import synthetic
 from trainings.models import Session, TrainingEvent
 
 pytestmark = pytest.mark.django_db

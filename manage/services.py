@@ -14,7 +14,10 @@ from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from .models import District
+from participants.models import Participant
+from regions.models import District
+from trainings.dashboard import data_changed
+from trainings.models import TrainingEvent
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +106,6 @@ def merge_districts(*, source: District, target: District, by=None) -> MergeResu
         raise ValidationError(_("A district cannot be merged into itself."))
     if source.region_id != target.region_id:
         raise ValidationError(_("Districts can only be merged within the same region."))
-    from participants.models import Participant
-    from trainings.models import TrainingEvent
-
     reason = f"district {source.pk} ({source.name_en}) merged into {target.pk} ({target.name_en})"
     with transaction.atomic():
         # Lock both rows so a concurrent edit cannot attach new records to the source midway.
@@ -127,8 +127,6 @@ def merge_districts(*, source: District, target: District, by=None) -> MergeResu
                     default_change_reason=reason,
                 )
         # Bulk updates send no signals: the cached per-district counts must be recomputed.
-        from trainings.dashboard import data_changed
-
         data_changed()
         source.refresh_from_db()
         if references(source):

@@ -5,7 +5,7 @@ instead of five views and templates apiece.
 Lists have search (`?q=`), filters (django-filter), sorting (`?sort=`, `-` for descending),
 pagination and CSV/XLSX export of the filtered rows (`?export=csv|xlsx`). Deletes are refused
 with a clear message while something refers to the record: it is deactivated instead. Every
-write goes through `regions.services`, so it is validated and kept in the model's history."""
+write goes through `manage.services`, so it is validated and kept in the model's history."""
 
 from __future__ import annotations
 

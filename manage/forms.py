@@ -9,9 +9,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import ParticipantCategory
+from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic
-
-from .models import District, PartnerOrganisation, Region
 
 
 class DateInput(forms.DateInput):

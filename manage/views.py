@@ -17,11 +17,11 @@ from accounts.audit import record_download
 from accounts.scope import scope_for
 from accounts.user_views import admin_required
 from participants.models import ParticipantCategory
+from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic
 
 from . import filters, forms, selectors, services
 from .crud import Column, Resource, export
-from .models import District, PartnerOrganisation, Region
 
 _l = gettext_lazy
 

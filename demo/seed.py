@@ -24,9 +24,8 @@ from participants.services import (
 from regions.models import District, PartnerOrganisation, Region
 from regions.reference import load_reference as load_regions
 from reports.models import Indicator, IndicatorTarget
-
-from .models import ActivityLine, Facilitator, Programme, Topic, TrainingEvent
-from .services import add_sessions_per_day, create_event
+from trainings.models import ActivityLine, Facilitator, Programme, Topic, TrainingEvent
+from trainings.services import add_sessions_per_day, create_event
 
 PROGRAMME_CODE = "PVE-KZ-JP"
 SEED = 20240823

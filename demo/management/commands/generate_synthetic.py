@@ -1,4 +1,4 @@
-"""Fill the database with synthetic national-scale data for benchmarks (see trainings/synthetic.py).
+"""Fill the database with synthetic national-scale data for benchmarks (see demo/synthetic.py).
 
     python manage.py generate_synthetic --participants 200000 --events 5000 --seed 42
 
@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from trainings import synthetic
+from demo import synthetic
 
 
 class Command(BaseCommand):

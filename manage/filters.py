@@ -6,9 +6,8 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import ParticipantCategory
+from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic
-
-from .models import District, PartnerOrganisation, Region
 
 STATUS_CHOICES = [("active", _("Active")), ("inactive", _("Deactivated"))]
 

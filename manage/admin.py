@@ -1,9 +1,11 @@
+"""The admin of the regions app's models (regions, districts, partners). It lives here, above
+accounts, because it is scoped through accounts' `ScopedAdmin`, and regions sits below accounts."""
+
 from django.contrib import admin
 
 from accounts.admin import ScopedAdmin
-
-from .models import District, PartnerOrganisation, Region
-from .selectors import districts_visible, partners_visible, regions_visible
+from regions.models import District, PartnerOrganisation, Region
+from regions.selectors import districts_visible, partners_visible, regions_visible
 
 
 @admin.register(Region)

@@ -37,8 +37,7 @@ from participants.models import (
     Sex,
 )
 from regions.models import District, Region
-
-from .models import ActivityLine, Programme, Session, TrainingEvent
+from trainings.models import ActivityLine, Programme, Session, TrainingEvent
 
 logger = logging.getLogger(__name__)
 
