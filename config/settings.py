@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "trainings",
     "participants",
     "reports",
+    # Feature apps, on top of the domain apps above (docs/architecture.md).
+    "dashboard",
 ]
 
 MIDDLEWARE = [

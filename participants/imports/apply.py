@@ -11,6 +11,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.scope import Scope
+from dashboard import figures as dashboard
 from participants.duplicates import outside_scope, record_possible_duplicates
 from participants.identity import normalise_name
 from participants.models import (
@@ -22,7 +23,6 @@ from participants.models import (
     ImportBatch,
     Participant,
 )
-from trainings import dashboard
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event
 

@@ -24,9 +24,8 @@ from core import cache as safe_cache
 from participants.feedback_selectors import LIKERT_ITEMS, feedback_summary, knowledge_gain
 from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant, Sex
 from participants.selectors import people_visible
-
-from .models import Session, TrainingEvent
-from .selectors import events_visible
+from trainings.models import Session, TrainingEvent
+from trainings.selectors import events_visible
 
 FIRST_YEAR = 2020  # the period menu starts here
 T = TypeVar("T")
