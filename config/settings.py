@@ -237,6 +237,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Longest time a cached aggregate (dashboard figures, regions page counts) is served after a
+# change no signal saw (core/dataversion.py).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 
 # Personal data: the IIN (national ID) is kept only as a keyed hash with this key.
 IIN_HASH_KEY = env("IIN_HASH_KEY", default=SECRET_KEY)

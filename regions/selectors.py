@@ -37,7 +37,7 @@ def region_overview() -> list[Region]:
     """The 20 top-level units, each with `n_events`, `n_people` (unique people reached, as in
     `participants.selectors.people_reached`) and its districts (`district_list`, each with the
     same two counts). Six queries whatever the number of rows (two when the counts are cached)."""
-    from dashboard.figures import data_cached
+    from core.dataversion import data_cached
     from participants.models import Attendance, Enrolment
     from trainings.models import TrainingEvent
 

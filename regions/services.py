@@ -127,7 +127,7 @@ def merge_districts(*, source: District, target: District, by=None) -> MergeResu
                     default_change_reason=reason,
                 )
         # Bulk updates send no signals: the cached per-district counts must be recomputed.
-        from dashboard.figures import data_changed
+        from core.dataversion import data_changed
 
         data_changed()
         source.refresh_from_db()

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from dashboard.figures import VERSION_KEY, _new_version
+from core.dataversion import VERSION_KEY
+from core.dataversion import new_version as _new_version
 from participants.models import Attendance, Enrolment, Participant
 from trainings.models import Session
 

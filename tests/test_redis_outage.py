@@ -20,7 +20,7 @@ from accounts.models import User
 from config.celery import app as celery_app
 from core import cache as safe_cache
 from core import taskqueue
-from dashboard.figures import VERSION_KEY
+from core.dataversion import VERSION_KEY
 from participants.feedback_forms import started_token
 from participants.feedback_services import set_feedback_open
 from participants.imports import services as imports
