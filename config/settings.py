@@ -241,6 +241,9 @@ CACHES = {
 # change no signal saw (core/dataversion.py).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 
+# The first year the period menus (dashboard, report requests) offer (core/periods.py).
+PERIOD_FIRST_YEAR = env.int("PERIOD_FIRST_YEAR", default=2020)
+
 # Personal data: the IIN (national ID) is kept only as a keyed hash with this key.
 IIN_HASH_KEY = env("IIN_HASH_KEY", default=SECRET_KEY)
 

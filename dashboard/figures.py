@@ -5,8 +5,8 @@ changes (see "Cache of the aggregates")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -15,45 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core import periods
 from core.dataversion import data_cached, track
+from core.periods import Period
 from participants.feedback_selectors import LIKERT_ITEMS, feedback_summary, knowledge_gain
 from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant, Sex
 from participants.selectors import people_visible
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import events_visible
 
-FIRST_YEAR = 2020  # the period menu starts here
-
 
 # Periods -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-    key: str  # "2024Q3", "2024" or "custom"
-
-    @property
-    def label(self) -> str:
-        if self.key == "custom":
-            return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
-        if "Q" in self.key:
-            year, q = self.key.split("Q")
-            return f"{year} Q{q}"
-        return self.key
-
-
-def quarter(day: date) -> Period:
-    """The calendar quarter containing `day`."""
-    q = (day.month - 1) // 3 + 1
-    start = date(day.year, 3 * q - 2, 1)
-    next_start = date(day.year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-    return Period(start, next_start - timedelta(days=1), f"{day.year}Q{q}")
-
-
-def year(y: int) -> Period:
-    return Period(date(y, 1, 1), date(y, 12, 31), str(y))
-
-
 def _held(events: QuerySet[TrainingEvent]) -> QuerySet[TrainingEvent]:
     return events.exclude(status=TrainingEvent.Status.PLANNED)
 
@@ -62,7 +34,7 @@ def default_period(scope: Scope, today: date | None = None) -> Period:
     """The current quarter, or, when nothing was held in it yet, the latest quarter in which
     an event was held (so a new quarter does not open on an empty page)."""
     today = today or timezone.localdate()
-    current = quarter(today)
+    current = periods.quarter_of(today)
     latest = (
         _held(events_visible(scope))
         .filter(start_date__lte=current.end)
@@ -70,18 +42,14 @@ def default_period(scope: Scope, today: date | None = None) -> Period:
     )
     if latest is None or latest >= current.start:
         return current
-    return quarter(latest)
+    return periods.quarter_of(latest)
 
 
 def period_choices(today: date | None = None) -> list[tuple[str, Any]]:
     today = today or timezone.localdate()
-    quarters = [
-        (f"{y}Q{q}", f"{y} Q{q}")
-        for y in range(today.year, FIRST_YEAR - 1, -1)
-        for q in (4, 3, 2, 1)
-        if date(y, 3 * q - 2, 1) <= today + timedelta(days=366)
-    ]
-    years = [(str(y), str(y)) for y in range(today.year, FIRST_YEAR - 1, -1)]
+    # Every quarter of this year, so planned events of the coming quarters can be looked at.
+    quarters = periods.quarter_choices(date(today.year, 12, 31))
+    years = [(str(y), str(y)) for y in periods.menu_years(today)]
     return [
         (_("Quarter"), quarters),
         (_("Year"), years),
@@ -123,12 +91,9 @@ class PeriodForm(forms.Form):
             return None
         key = self.cleaned_data.get("period")
         if key == "custom":
-            return Period(self.cleaned_data["start"], self.cleaned_data["end"], "custom")
-        if key and "Q" in key:
-            y, q = key.split("Q")
-            return quarter(date(int(y), 3 * int(q) - 2, 1))
+            return periods.custom(self.cleaned_data["start"], self.cleaned_data["end"])
         if key:
-            return year(int(key))
+            return periods.parse(key)
         return None
 
 

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from dashboard.figures import default_period, quarter
+from core.periods import quarter_of as quarter
+from dashboard.figures import default_period
 from participants.models import (
     Assessment,
     Attendance,
