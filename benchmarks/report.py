@@ -17,14 +17,9 @@ import time
 from collections import defaultdict
 
 from benchmarks.common import django_setup
+from core import periods
 
 COLUMNS = ["region", "events", "sessions", "attendance", "people", "women", "satisfaction", "gain"]
-
-
-def quarter(year: int, q: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(year, 3 * q - 2, 1)
-    end = dt.date(year + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
-    return start, end
 
 
 def aggregated(start: dt.date, end: dt.date) -> dict[str, dict]:
@@ -164,8 +159,8 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
     django_setup()
-    start, end = quarter(args.year, args.quarter)
-    print(f"Quarter {args.year}Q{args.quarter}: {start} .. {end}, all regions")
+    label, start, end = periods.quarter(args.year, args.quarter)
+    print(f"Quarter {label}: {start} .. {end}, all regions")
 
     t = time.perf_counter()
     fast = aggregated(start, end)
@@ -185,7 +180,7 @@ def main() -> None:
         end=end,
         region_ids=None,
         language="en",
-        period_label=f"{args.year}Q{args.quarter}",
+        period_label=label,
     )
     t_donor = time.perf_counter() - t
     print(f"reports.builder.build_report_data: {t_donor:.2f} s")

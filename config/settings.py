@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "trainings",
     "participants",
     "reports",
+    # Feature apps, on top of the domain apps above (docs/architecture.md).
+    "dashboard",
     "manage",  # the reference-data pages (/manage/) and the regions admin
     "demo",  # seed_demo and generate_synthetic
 ]
@@ -237,6 +239,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Longest time a cached aggregate (dashboard figures, regions page counts) is served after a
+# change no signal saw (core/dataversion.py).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+
+# The first year the period menus (dashboard, report requests) offer (core/periods.py).
+PERIOD_FIRST_YEAR = env.int("PERIOD_FIRST_YEAR", default=2020)
 
 # Personal data: the IIN (national ID) is kept only as a keyed hash with this key.
 IIN_HASH_KEY = env("IIN_HASH_KEY", default=SECRET_KEY)

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts import views as account_views
 from accounts.two_factor import verify as two_factor_verify
 
 from .health import healthz
@@ -11,7 +10,7 @@ from .health import healthz
 # leave only through views that check the user's access (reports:run_download,
 # imports:batch_file) and record the download.
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", include("dashboard.urls")),  # the home page (route name "home")
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/code/", two_factor_verify, name="two_factor_verify"),

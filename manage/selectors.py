@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from accounts.scope import Scope
+from core.dataversion import data_cached
 from participants.models import Attendance, Enrolment, Participant, ParticipantCategory
 from participants.selectors import people_visible
 from regions.models import District, PartnerOrganisation, Region
-from trainings.dashboard import data_cached
 from trainings.models import ActivityLine, Facilitator, Programme, Topic, TrainingEvent
 from trainings.selectors import events_visible
 

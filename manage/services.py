@@ -14,9 +14,9 @@ from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from core.dataversion import data_changed
 from participants.models import Participant
 from regions.models import District
-from trainings.dashboard import data_changed
 from trainings.models import TrainingEvent
 
 logger = logging.getLogger(__name__)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from core import periods
 from participants.models import ParticipantCategory
 from regions.models import PartnerOrganisation, Region
 from trainings.models import Programme, TrainingEvent
 
-from .framework import normal_period_label, period_dates
 from .indicators import DISAGGREGATIONS, RULES
 from .models import Indicator, IndicatorTarget, Narrative
 
@@ -157,6 +159,12 @@ class IndicatorForm(forms.ModelForm):
         return indicator
 
 
+def _dates(label: str) -> tuple[date, date] | None:
+    """The first and last day of a quarter's or a year's key, else None."""
+    period = periods.parse(label)
+    return (period.start, period.end) if period else None
+
+
 class TargetForm(forms.ModelForm):
     """A target for a quarter (2024Q3) or a year (2024); the dates follow from the label."""
 
@@ -176,11 +184,11 @@ class TargetForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        label = normal_period_label(data.get("period", ""))
+        label = periods.normal_key(data.get("period", ""))
         if not label:
             return data
         data["period"] = label
-        dates = period_dates(label)
+        dates = _dates(label)
         start, end = data.get("period_start"), data.get("period_end")
         if dates:
             if (start and start != dates[0]) or (end and end != dates[1]):
@@ -253,11 +261,11 @@ class NarrativeForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        label = normal_period_label(data.get("period_label", ""))
+        label = periods.normal_key(data.get("period_label", ""))
         if label:
             data["period_label"] = label
             self.instance.period_label = label
-            dates = period_dates(label)
+            dates = _dates(label)
             if dates:
                 data["period_start"], data["period_end"] = dates
                 self.instance.period_start, self.instance.period_end = dates

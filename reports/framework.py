@@ -3,9 +3,6 @@ the writes (in transactions, kept in the models' history)."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
@@ -19,26 +16,6 @@ def can_edit_framework(scope: Scope) -> bool:
     """Programme staff and admins edit indicators, targets and narratives; coordinators and
     viewers read them."""
     return scope.role in (Role.ADMIN, Role.STAFF)
-
-
-def period_dates(label: str) -> tuple[date, date] | None:
-    """The dates of a period label: '2024Q3' -> 1 Jul - 30 Sep 2024, '2024' -> the year."""
-    text = (label or "").strip().upper()
-    match = re.fullmatch(r"(\d{4})-?Q([1-4])", text)
-    if match:
-        year, quarter = int(match[1]), int(match[2])
-        start = date(year, 3 * quarter - 2, 1)
-        end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-        return start, date.fromordinal(end.toordinal() - 1)
-    if re.fullmatch(r"\d{4}", text):
-        return date(int(text), 1, 1), date(int(text), 12, 31)
-    return None
-
-
-def normal_period_label(label: str) -> str:
-    """'2024-q3' -> '2024Q3' (the form the reports use to find targets and narratives)."""
-    text = (label or "").strip().upper().replace("-Q", "Q")
-    return text
 
 
 def indicators_visible(scope: Scope) -> QuerySet[Indicator]:

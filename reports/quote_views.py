@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scope import Scope, scope_for
+from core import periods
 from participants.feedback_selectors import quotes_for_review
 from participants.feedback_services import review_quote
 from participants.models import Feedback
@@ -39,20 +40,20 @@ def _filtered(request, scope: Scope):
     status = request.GET.get("status", "pending")
     status = status if status in STATUSES else "pending"
     period = request.GET.get("period", "").strip()
-    dates = framework.period_dates(period) if period else None
+    chosen = periods.parse(period) if period else None
     region = request.GET.get("region", "")
     region_obj = Region.objects.filter(code=region).first() if region else None
     quotes = quotes_for_review(
         scope,
         status=None if status == "all" else status,
-        start=dates[0] if dates else None,
-        end=dates[1] if dates else None,
+        start=chosen.start if chosen else None,
+        end=chosen.end if chosen else None,
         region_ids=[region_obj.pk] if region_obj else None,
     )
     filters = {
         "status": status,
         "period": period,
-        "period_invalid": bool(period) and dates is None,
+        "period_invalid": bool(period) and chosen is None,
         "region": region,
     }
     return quotes, filters

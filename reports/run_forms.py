@@ -3,8 +3,6 @@ chosen ones), formats and language. The service checks the request again against
 
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -12,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core import periods
 from regions.models import Region
 
 from . import services
@@ -23,23 +22,10 @@ FORMAT_LABELS = {
     "csv": _("CSV tables"),
     "iati": _("IATI 2.03 activity XML"),
 }
-FIRST_YEAR = 2023
 
 
 def format_label(fmt: str):
     return FORMAT_LABELS.get(fmt, fmt.upper())
-
-
-def quarter_choices(today: date) -> list[tuple[str, str]]:
-    """Every quarter from FIRST_YEAR up to the current one, newest first."""
-    current = (today.month - 1) // 3 + 1
-    choices = []
-    for year in range(today.year, FIRST_YEAR - 1, -1):
-        for quarter in range(4, 0, -1):
-            if year == today.year and quarter > current:
-                continue
-            choices.append((f"{year}Q{quarter}", f"{year} Q{quarter}"))
-    return choices
 
 
 class ReportRequestForm(forms.Form):
@@ -80,11 +66,12 @@ class ReportRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.scope = scope
         today = timezone.localdate()
-        self.fields["quarter"].choices = quarter_choices(today)
-        self.fields["quarter"].initial = services.previous_quarter(today)[0]
-        years = list(range(today.year, FIRST_YEAR - 1, -1))
-        self.fields["year"].choices = [(y, str(y)) for y in years]
-        self.fields["year"].initial = today.year - 1 if today.month < 4 else today.year
+        # Every quarter up to the current one; the last ended one (and its year) by default.
+        last_ended = periods.last_ended_quarter(today)
+        self.fields["quarter"].choices = periods.quarter_choices(today)
+        self.fields["quarter"].initial = last_ended.key
+        self.fields["year"].choices = [(y, str(y)) for y in periods.menu_years(today)]
+        self.fields["year"].initial = last_ended.start.year
         regions = Region.objects.order_by("code")
         if scope.region_ids is not None:
             regions = regions.filter(pk__in=scope.region_ids)
@@ -109,13 +96,12 @@ class ReportRequestForm(forms.Form):
             if not value:
                 self.add_error("quarter", _("Choose a quarter."))
             else:
-                year, quarter = value.split("Q")
-                period = services.quarter_period(int(year), int(quarter))
+                period = periods.parse(value)
         elif kind == "year":
             if not data.get("year"):
                 self.add_error("year", _("Choose a year."))
             else:
-                period = services.year_period(data["year"])
+                period = periods.year(data["year"])
         elif kind == "custom":
             start, end = data.get("start"), data.get("end")
             if not start:
@@ -126,7 +112,7 @@ class ReportRequestForm(forms.Form):
                 if end < start:
                     self.add_error("end", _("The period cannot end before it starts."))
                 else:
-                    period = services.custom_period(start, end)
+                    period = periods.custom(start, end)
         if data.get("scope") == "chosen" and not data.get("regions"):
             self.add_error("regions", _("Choose at least one region, or all regions."))
         data["period"] = period

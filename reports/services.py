@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.scope import Scope, scope_for
-from core import taskqueue
+from core import periods, taskqueue
 from regions.models import Region
 from trainings.models import Programme
 
@@ -71,30 +71,12 @@ def default_programme() -> Programme | None:
 
 
 # Periods ------------------------------------------------------------------------------------
-def quarter_period(year: int, quarter: int) -> tuple[str, date, date]:
-    """(label, first day, last day) of a calendar quarter, e.g. ("2024Q3", 1 Jul, 30 Sep)."""
-    if quarter not in (1, 2, 3, 4):
-        raise ValueError(f"no quarter {quarter}")
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return f"{year}Q{quarter}", start, end - timedelta(days=1)
-
-
-def year_period(year: int) -> tuple[str, date, date]:
-    return str(year), date(year, 1, 1), date(year, 12, 31)
-
-
-def custom_period(start: date, end: date) -> tuple[str, date, date]:
-    return f"{start.isoformat()}..{end.isoformat()}", start, end
-
-
-def previous_quarter(today: date) -> tuple[str, date, date]:
-    """The last quarter that has fully ended before `today`."""
-    quarter = (today.month - 1) // 3 + 1
-    year = today.year
-    if quarter == 1:
-        return quarter_period(year - 1, 4)
-    return quarter_period(year, quarter - 1)
+# A run's period is a core.periods.Period (its key is the run's period_label); the report
+# pipeline's names for them, as tests/test_report_runs.py asserts them.
+quarter_period = periods.quarter
+year_period = periods.year
+custom_period = periods.custom
+previous_quarter = periods.last_ended_quarter
 
 
 # Who may see which run ----------------------------------------------------------------------
@@ -512,7 +494,7 @@ def draft_quarterly_report(*, today: date | None = None) -> ReportRun | None:
     """After a quarter ends, queue the programme-wide report of that quarter (once) in every
     format; staff get an e-mail with its link when it is built. None if already drafted."""
     today = today or timezone.localdate()
-    label, start, end = previous_quarter(today)
+    label, start, end = periods.last_ended_quarter(today)
     programme = default_programme()
     with transaction.atomic():
         exists = ReportRun.objects.filter(

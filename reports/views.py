@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import record_download
 from accounts.scope import scope_for
+from core import periods
 from participants.feedback_selectors import quotes_awaiting_review
 
 from . import framework, services
@@ -193,9 +194,7 @@ def run_detail(request, pk: int):
         context |= _quotes_to_review(
             scope, start=run.period_start, end=run.period_end, region_ids=region_ids
         )
-        context["review_period"] = (
-            run.period_label if framework.period_dates(run.period_label) else ""
-        )
+        context["review_period"] = run.period_label if periods.parse(run.period_label) else ""
     return render(request, "reports/run_detail.html", context)
 
 

@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from core.periods import quarter_of as quarter
+from dashboard.figures import default_period
 from participants.models import (
     Assessment,
     Attendance,
@@ -19,7 +21,6 @@ from participants.models import (
     Participant,
     ParticipantCategory,
 )
-from trainings.dashboard import default_period, quarter
 from trainings.models import TrainingEvent
 
 from .factories import EventFactory, SessionFactory, region

@@ -1,4 +1,4 @@
-"""The dashboard's aggregates are cached (trainings.dashboard.cached_figures) and every kind of
+"""The dashboard's aggregates are cached (dashboard.figures.cached_figures) and every kind of
 change shows at once: inserts (bulk ones too, which send no signals), updates and deletions.
 
 Transactional: the cache is only used outside a transaction (as in production requests), so
@@ -12,8 +12,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from core.dataversion import VERSION_KEY
+from core.dataversion import new_version as _new_version
 from participants.models import Attendance, Enrolment, Participant
-from trainings.dashboard import VERSION_KEY, _new_version
 from trainings.models import Session
 
 from .test_dashboard import Q3, assert_same, expected, shown

@@ -20,13 +20,13 @@ from accounts.models import User
 from config.celery import app as celery_app
 from core import cache as safe_cache
 from core import taskqueue
+from core.dataversion import VERSION_KEY
 from participants.feedback_forms import started_token
 from participants.feedback_services import set_feedback_open
 from participants.imports import services as imports
 from participants.models import Feedback, ImportBatch, Participant
 from reports import services as reports
 from reports.models import ReportRun
-from trainings.dashboard import VERSION_KEY
 from trainings.models import TrainingEvent
 
 from .data.imports.samples import BEYNEU, HEADER_RU, csv_bytes

@@ -27,6 +27,7 @@ SOURCES = (
     "reports",
     "manage",
     "demo",
+    "dashboard",
     "templates",
 )
 

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class TrainingsConfig(AppConfig):
     name = "trainings"
     verbose_name = _("Programmes and trainings")
-
-    def ready(self):
-        from .dashboard import connect_signals
-
-        connect_signals()

@@ -11,6 +11,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.scope import Scope
+from core import dataversion
 from participants.duplicates import outside_scope, record_possible_duplicates
 from participants.identity import normalise_name
 from participants.models import (
@@ -22,7 +23,6 @@ from participants.models import (
     ImportBatch,
     Participant,
 )
-from trainings import dashboard
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event
 
@@ -66,7 +66,7 @@ def apply_plan(
         if outside_scope(scope, known):
             raise OutsideScope(event.pk)
     # Bulk updates send no signals: tell the dashboard's cache itself (after the commit).
-    dashboard.data_changed()
+    dataversion.data_changed()
     written = {
         "people_created": 0,
         "people_updated": 0,

@@ -8,29 +8,28 @@ build_report_data() then render().
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core import periods
+from core.periods import Period
 from regions.models import Region
 from reports.builder import build_report_data
 from reports.renderers import FORMATS, render
-from reports.services import custom_period, quarter_period, year_period
 
 LANGUAGES = ("kk", "ru", "en")
 
 
-def parse_period(text: str) -> tuple[str, date, date]:
+def parse_period(text: str) -> Period:
     """'2024Q3' (or 2024-Q3) -> that quarter, '2024' -> that year."""
-    text = text.strip().upper()
-    match = re.fullmatch(r"(\d{4})-?Q([1-4])", text)
-    if match:
-        return quarter_period(int(match[1]), int(match[2]))
-    if re.fullmatch(r"\d{4}", text):
-        return year_period(int(text))
-    raise ValueError(f"{text!r} is not a period: use 2024Q3, 2024, or --from/--to")
+    period = periods.parse(text)
+    if period is None:
+        raise ValueError(
+            f"{text.strip().upper()!r} is not a period: use 2024Q3, 2024, or --from/--to"
+        )
+    return period
 
 
 class Command(BaseCommand):
@@ -72,7 +71,7 @@ class Command(BaseCommand):
             elif start and end:
                 if end < start:
                     raise ValueError("--to is before --from")
-                label, start, end = custom_period(start, end)
+                label, start, end = periods.custom(start, end)
             else:
                 raise ValueError("Give --period (2024Q3, 2024) or both --from and --to.")
         except ValueError as error:

@@ -5,62 +5,27 @@ changes (see "Cache of the aggregates")."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
-from typing import Any, TypeVar
+from dataclasses import replace
+from datetime import date
+from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
-from core import cache as safe_cache
+from core import periods
+from core.dataversion import data_cached, track
+from core.periods import Period
 from participants.feedback_selectors import LIKERT_ITEMS, feedback_summary, knowledge_gain
 from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant, Sex
 from participants.selectors import people_visible
-
-from .models import Session, TrainingEvent
-from .selectors import events_visible
-
-FIRST_YEAR = 2020  # the period menu starts here
-T = TypeVar("T")
+from trainings.models import Session, TrainingEvent
+from trainings.selectors import events_visible
 
 
 # Periods -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-    key: str  # "2024Q3", "2024" or "custom"
-
-    @property
-    def label(self) -> str:
-        if self.key == "custom":
-            return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
-        if "Q" in self.key:
-            year, q = self.key.split("Q")
-            return f"{year} Q{q}"
-        return self.key
-
-
-def quarter(day: date) -> Period:
-    """The calendar quarter containing `day`."""
-    q = (day.month - 1) // 3 + 1
-    start = date(day.year, 3 * q - 2, 1)
-    next_start = date(day.year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-    return Period(start, next_start - timedelta(days=1), f"{day.year}Q{q}")
-
-
-def year(y: int) -> Period:
-    return Period(date(y, 1, 1), date(y, 12, 31), str(y))
-
-
 def _held(events: QuerySet[TrainingEvent]) -> QuerySet[TrainingEvent]:
     return events.exclude(status=TrainingEvent.Status.PLANNED)
 
@@ -69,7 +34,7 @@ def default_period(scope: Scope, today: date | None = None) -> Period:
     """The current quarter, or, when nothing was held in it yet, the latest quarter in which
     an event was held (so a new quarter does not open on an empty page)."""
     today = today or timezone.localdate()
-    current = quarter(today)
+    current = periods.quarter_of(today)
     latest = (
         _held(events_visible(scope))
         .filter(start_date__lte=current.end)
@@ -77,18 +42,14 @@ def default_period(scope: Scope, today: date | None = None) -> Period:
     )
     if latest is None or latest >= current.start:
         return current
-    return quarter(latest)
+    return periods.quarter_of(latest)
 
 
 def period_choices(today: date | None = None) -> list[tuple[str, Any]]:
     today = today or timezone.localdate()
-    quarters = [
-        (f"{y}Q{q}", f"{y} Q{q}")
-        for y in range(today.year, FIRST_YEAR - 1, -1)
-        for q in (4, 3, 2, 1)
-        if date(y, 3 * q - 2, 1) <= today + timedelta(days=366)
-    ]
-    years = [(str(y), str(y)) for y in range(today.year, FIRST_YEAR - 1, -1)]
+    # Every quarter of this year, so planned events of the coming quarters can be looked at.
+    quarters = periods.quarter_choices(date(today.year, 12, 31))
+    years = [(str(y), str(y)) for y in periods.menu_years(today)]
     return [
         (_("Quarter"), quarters),
         (_("Year"), years),
@@ -130,12 +91,9 @@ class PeriodForm(forms.Form):
             return None
         key = self.cleaned_data.get("period")
         if key == "custom":
-            return Period(self.cleaned_data["start"], self.cleaned_data["end"], "custom")
-        if key and "Q" in key:
-            y, q = key.split("Q")
-            return quarter(date(int(y), 3 * int(q) - 2, 1))
+            return periods.custom(self.cleaned_data["start"], self.cleaned_data["end"])
         if key:
-            return year(int(key))
+            return periods.parse(key)
         return None
 
 
@@ -247,31 +205,9 @@ def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[s
 # Cache of the aggregates --------------------------------------------------------------------
 # The national figures of a quarter take 1-3 s to count over a million attendance rows, so they
 # are kept in the cache (Redis in production) for each set of regions and period, under a key
-# that changes whenever the data may have changed:
-# - a stamp of the highest id of every table the figures read (one query of index look-ups):
-#   it moves with every insert, bulk inserts (imports, "all present") included;
-# - a version bumped after every commit that saved or deleted such a row (signals, below):
-#   updates and deletions.
-# Code that bulk-updates these tables calls data_changed() itself (imports do); any other
-# write that bypasses both (QuerySet.update, raw SQL) is seen at the latest after
-# DASHBOARD_CACHE_SECONDS. Inside a transaction the cache is not used at all: that
-# connection may see its own uncommitted rows, which must not be shared.
-CACHE_PREFIX = "qadam:dashboard:"
-VERSION_KEY = CACHE_PREFIX + "version"
+# that changes whenever the data may have changed (core/dataversion.py): the tables below are
+# the ones tracked for that.
 STAMPED = (TrainingEvent, Session, Enrolment, Attendance, Feedback, Assessment, Participant)
-
-
-def _data_stamp() -> str:
-    """The highest id of each STAMPED table, in one query (each MAX is an index look-up)."""
-    quote = connection.ops.quote_name
-    # The table names come from the models' metadata (quoted), never from input: the nosec
-    # below is for that reason.
-    tables = [quote(model._meta.db_table) for model in STAMPED]
-    sql = "SELECT " + ", ".join(f"(SELECT MAX(id) FROM {t})" for t in tables)  # noqa: S608 # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    return "-".join(str(v or 0) for v in row)
 
 
 def _scope_key(scope: Scope) -> str:
@@ -280,46 +216,13 @@ def _scope_key(scope: Scope) -> str:
     return ",".join(str(pk) for pk in sorted(scope.region_ids)) or "none"
 
 
-def data_cached(name: str, compute: Callable[[], T]) -> T:
-    """`compute()` (aggregates of the STAMPED tables, picklable), from the cache when none of
-    those tables changed since it was stored under `name`."""
-    if connection.in_atomic_block:
-        return compute()
-    # The cache is an optimisation: when Redis is down, safe_cache misses and the figures are
-    # computed from the database (core/cache.py).
-    key = f"{CACHE_PREFIX}{name}:{safe_cache.get(VERSION_KEY, 0)}:{_data_stamp()}"
-    found = safe_cache.get(key)
-    if found is None:
-        found = compute()
-        safe_cache.set(key, found, getattr(settings, "DASHBOARD_CACHE_SECONDS", 600))
-    return found
-
-
 def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
     name = f"{_scope_key(scope)}:{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     return data_cached(name, lambda: figures(scope, period))
 
 
-def _new_version() -> None:
-    # Runs after the commit: it must never turn a saved change into an error page. With Redis
-    # down the bump is lost (logged); figures cached before are then served until they expire
-    # (DASHBOARD_CACHE_SECONDS) unless Redis lost them too.
-    safe_cache.set(VERSION_KEY, time.time_ns(), None)
-
-
-def data_changed(**kwargs) -> None:
-    """Receiver of post_save/post_delete of the STAMPED models: after the commit, a new
-    version makes every cached figure stale (once per transaction, however many rows)."""
-    if any(entry[1] is _new_version for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_new_version, robust=True)
-
-
 def connect_signals() -> None:
-    for model in STAMPED:
-        uid = f"dashboard-{model._meta.label_lower}"
-        post_save.connect(data_changed, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(data_changed, sender=model, dispatch_uid=uid + "-delete")
+    track(*STAMPED)
 
 
 # Charts ------------------------------------------------------------------------------------

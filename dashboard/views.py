@@ -2,10 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from accounts.scope import scope_for
 from regions.selectors import regions_visible
-from trainings.dashboard import PeriodForm, dashboard, dashboard_charts, default_period
 
-from .scope import scope_for
+from .figures import PeriodForm, dashboard, dashboard_charts, default_period
 
 
 @login_required
@@ -27,4 +27,4 @@ def home(request):
         # Counted with the cached aggregates; shown to those who may see people.
         "people_registered": data["people_registered"] if scope.can_see_people else None,
     }
-    return render(request, "home.html", context)
+    return render(request, "dashboard/home.html", context)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+# No app_name: the home page keeps its route name "home" (LOGIN_REDIRECT_URL, {% url 'home' %}).
+urlpatterns = [
+    path("", views.home, name="home"),
+]
