@@ -26,17 +26,6 @@ from .factories import PartnerFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, demo):
-    client.force_login(User.objects.get(username="admin"))
-    return client
-
-
-def _login(client, username):
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
@@ -53,13 +42,13 @@ def _messages(response) -> list[str]:
         "/manage/partners/?export=csv",
     ],
 )
-def test_only_admins_reach_the_management_pages(client, demo, username, url):
-    _login(client, username)
+def test_only_admins_reach_the_management_pages(client, login_as, demo, username, url):
+    login_as(username)
     assert client.get(url).status_code == 403
 
 
-def test_a_coordinator_cannot_add_a_category_by_posting(client, demo):
-    _login(client, "coord.kyzylorda")
+def test_a_coordinator_cannot_add_a_category_by_posting(client, login_as, demo):
+    login_as("coord.kyzylorda")
     before = ParticipantCategory.objects.count()
     response = client.post(
         reverse("manage:category_create"),
@@ -78,8 +67,8 @@ def test_admin_sees_the_manage_link_and_the_index_links_users(admin_client):
     assert reverse("manage:category_list") in index
 
 
-def test_coordinators_do_not_see_the_manage_link(client, demo):
-    _login(client, "coord.mangystau")
+def test_coordinators_do_not_see_the_manage_link(client, login_as, demo):
+    login_as("coord.mangystau")
     assert reverse("manage:index") not in client.get("/").content.decode()
 
 
@@ -96,9 +85,11 @@ def test_users_page_shows_role_regions_last_login_and_active(admin_client):
 
 
 # Done when ----------------------------------------------------------------------------------
-def test_admin_adds_partner_district_and_category_and_a_coordinator_picks_them(client, demo):
+def test_admin_adds_partner_district_and_category_and_a_coordinator_picks_them(
+    client, login_as, demo
+):
     kyzylorda = Region.objects.get(code="KZ-43")
-    _login(client, "admin")
+    login_as("admin")
     response = client.post(
         reverse("manage:partner_create"),
         {
@@ -158,7 +149,7 @@ def test_admin_adds_partner_district_and_category_and_a_coordinator_picks_them(c
     assert district in person_form.fields["district"].queryset
     assert ngo in person_form.fields["organisation"].queryset
     # ...and the pages the coordinator opens offer them.
-    _login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     page = client.get(reverse("trainings:event_create")).content.decode()
     assert "Kyzylorda Youth Initiative" in page and "New District" in page
 
