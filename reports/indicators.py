@@ -84,13 +84,6 @@ class Rule:
     def compute(self, scope, start: date, end: date, params: dict | None = None) -> RuleResult:
         return self.function(scope, start, end, params or {})
 
-    # A Rule unpacks like the (label, unit, function) tuple of the catalogue's contract.
-    def __iter__(self):
-        return iter((self.label, self.unit, self.function))
-
-    def __getitem__(self, index: int):
-        return (self.label, self.unit, self.function)[index]
-
 
 # Scope and filters ----------------------------------------------------------------------------
 
