@@ -303,7 +303,7 @@ def _fail(run: ReportRun, reason: str) -> None:
 
 
 def _progress_writer(run_id: int, attempt: int) -> Callable[[str, int], None]:
-    delay = float(getattr(settings, "REPORT_STAGE_DELAY", 0) or 0)
+    delay = settings.REPORT_STAGE_DELAY
 
     def write(stage: str, percent: int) -> None:
         updated = ReportRun.objects.filter(

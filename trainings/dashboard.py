@@ -291,7 +291,7 @@ def data_cached(name: str, compute: Callable[[], T]) -> T:
     found = safe_cache.get(key)
     if found is None:
         found = compute()
-        safe_cache.set(key, found, getattr(settings, "DASHBOARD_CACHE_SECONDS", 600))
+        safe_cache.set(key, found, settings.DASHBOARD_CACHE_SECONDS)
     return found
 
 
