@@ -243,14 +243,14 @@ def retry_run(run: ReportRun, *, by: User) -> ReportRun:
         raise PermissionDenied
     with transaction.atomic():
         locked = ReportRun.objects.select_for_update().get(pk=run.pk)
+        if not can_retry(locked):
+            raise ValidationError(_("Only a failed, unsent or stuck report can be sent again."))
         if locked.status == Status.FAILED:
             locked.status = Status.QUEUED
             locked.attempts = 0
         elif is_stuck(locked):
             # Attempts are kept: a worker thought lost that comes back finds a newer attempt.
             locked.status = Status.QUEUED
-        elif not (locked.status == Status.QUEUED and not locked.task_id):
-            raise ValidationError(_("Only a failed, unsent or stuck report can be sent again."))
         locked.stage = "queued"
         locked.percent = 0
         locked.error = ""
