@@ -156,39 +156,6 @@ def active_partners(scope: Scope | None = None) -> QuerySet[PartnerOrganisation]
     return qs
 
 
-def active_programmes():
-    from trainings.models import Programme
-
-    return Programme.objects.filter(is_active=True)
-
-
-def active_activity_lines(programme=None):
-    from trainings.models import ActivityLine
-
-    qs = ActivityLine.objects.filter(is_active=True, programme__is_active=True).select_related(
-        "programme"
-    )
-    return qs.filter(programme=programme) if programme is not None else qs
-
-
-def active_categories():
-    from participants.models import ParticipantCategory
-
-    return ParticipantCategory.objects.filter(is_active=True)
-
-
-def active_topics():
-    from trainings.models import Topic
-
-    return Topic.objects.filter(is_active=True)
-
-
-def active_facilitators():
-    from trainings.models import Facilitator
-
-    return Facilitator.objects.filter(is_active=True).select_related("organisation")
-
-
 def _events_of(**lookup):
     from trainings.models import TrainingEvent
 

@@ -14,8 +14,7 @@ from .framework import normal_period_label, period_dates
 from .indicators import DISAGGREGATIONS, RULES
 from .models import Indicator, IndicatorTarget, Narrative
 
-# Units each rule's value is in (an indicator counting people cannot be in percent).
-RULE_UNITS = {code: rule.unit for code, rule in RULES.items()}
+# Rules that count people, so they can be limited to categories of people.
 PEOPLE_RULES = {
     "people_trained",
     "neet_reached",

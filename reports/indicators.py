@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -533,12 +532,6 @@ def compute(
     if rule is None:
         return RuleResult(total=None)
     return rule.compute(scope, start, end, params)
-
-
-def as_number(value) -> int | float | None:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 __all__ = [
