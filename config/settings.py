@@ -255,6 +255,20 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=60_000)
 IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024)
 IMPORT_SYNC_MAX_BYTES = env.int("IMPORT_SYNC_MAX_BYTES", default=256 * 1024)
+
+# The public feedback form (docs/feedback.md): a person needs a few seconds to read four
+# questions, a bot posts at once; and at most FEEDBACK_RATE_LIMIT answers per address in
+# FEEDBACK_RATE_WINDOW seconds (a room of people behind one address fits).
+FEEDBACK_MIN_FILL_SECONDS = env.int("FEEDBACK_MIN_FILL_SECONDS", default=4)
+FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=60)
+FEEDBACK_RATE_WINDOW = env.int("FEEDBACK_RATE_WINDOW", default=600)
+
+# Seconds the home dashboard's figures stay cached (they are also dropped on any data change).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+
+# The reporting organisation of IATI exports: UNDP's identifier in the IATI Organisation
+# Identifier register unless another organisation runs Qadam.
+IATI_REPORTING_ORG = env("IATI_REPORTING_ORG", default="XM-DAC-41114")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="qadam-demo-2024")
 
 # Security. Production turns everything on; `check --deploy` is clean with DJANGO_ENV=production.

@@ -8,13 +8,11 @@ holding people's names are audited (accounts.audit.record_download); the event l
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 
-import django_filters
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
@@ -25,10 +23,11 @@ from accounts.models import Role
 from accounts.scope import Scope, scope_for
 from core.params import int_param
 from reports.tabular import csv_response, xlsx_response
+from trainings.filters import EventFilter
 from trainings.selectors import events_visible
 
+from .filters import PeopleFilter
 from .imports.columns import BY_KEY
-from .models import Participant
 from .selectors import attendance_visible, enrolments_visible, people_visible
 
 CHUNK = 2000
@@ -53,81 +52,17 @@ def _respond(fmt: str, header, rows, name: str):
     raise Http404
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _region_filter(qs: QuerySet, field: str, value: str | None) -> QuerySet:
-    if not value:
-        return qs
-    if value.isdigit():
-        return qs.filter(**{f"{field}_id": int(value)})
-    return qs.filter(**{f"{field}__code": value})
-
-
-def list_filterset(module: str, model):
-    """The FilterSet of a list page (django-filter) for `model`, if `module` defines one, so an
-    export filters exactly like the list it is linked from; None until that module exists."""
-    try:
-        filters = importlib.import_module(module)
-    except ImportError:
-        return None
-    for value in vars(filters).values():
-        if (
-            isinstance(value, type)
-            and issubclass(value, django_filters.FilterSet)
-            and getattr(value._meta, "model", None) is model
-        ):
-            return value
-    return None
-
-
-def _filtered(request, qs: QuerySet, module: str, fallback) -> QuerySet:
-    filterset_class = list_filterset(module, qs.model)
-    if filterset_class is None:
-        return fallback(qs, request.GET)
+def _filtered(request, qs: QuerySet, filterset_class) -> QuerySet:
+    """The list page's own FilterSet, so an export holds exactly what the list shows."""
     filterset = filterset_class(request.GET, queryset=qs, request=request)
     return filterset.qs if filterset.is_valid() else qs.none()
-
-
-def filter_events(qs: QuerySet, params) -> QuerySet:
-    """The event list's filters as query parameters: q, region, status, type, from, to."""
-    if params.get("q"):
-        qs = qs.filter(Q(title__icontains=params["q"]) | Q(venue__icontains=params["q"]))
-    qs = _region_filter(qs, "region", params.get("region"))
-    if params.get("status"):
-        qs = qs.filter(status=params["status"])
-    if params.get("type"):
-        qs = qs.filter(event_type=params["type"])
-    if _day(params.get("from")):
-        qs = qs.filter(end_date__gte=_day(params["from"]))
-    if _day(params.get("to")):
-        qs = qs.filter(start_date__lte=_day(params["to"]))
-    return qs
-
-
-def filter_people(qs: QuerySet, params) -> QuerySet:
-    """The participant list's filters: q, region, category, sex, event."""
-    if params.get("q"):
-        qs = qs.filter(full_name__icontains=params["q"])
-    qs = _region_filter(qs, "region", params.get("region"))
-    if params.get("category"):
-        qs = qs.filter(category__code=params["category"])
-    if params.get("sex") in ("M", "F"):
-        qs = qs.filter(sex=params["sex"])
-    if params.get("event", "").isdigit():
-        qs = qs.filter(enrolments__event_id=int(params["event"]))
-    return qs
 
 
 @login_required
 def export_events(request, fmt: str):
     scope = scope_for(request.user)
     lang = _lang()
-    qs = _filtered(request, events_visible(scope), "trainings.filters", filter_events)
+    qs = _filtered(request, events_visible(scope), EventFilter)
     qs = qs.order_by("-start_date", "pk")
     header = [
         _("ID"),
@@ -172,10 +107,8 @@ def export_participants(request, fmt: str):
     scope = _people_scope(request)
     lang = _lang()
     contacts = may_see_contacts(scope)
-    qs = _filtered(request, people_visible(scope), "participants.filters", filter_people)
-    if request.GET.get("event", "").isdigit() and list_filterset(
-        "participants.filters", Participant
-    ):
+    qs = _filtered(request, people_visible(scope), PeopleFilter)
+    if request.GET.get("event", "").isdigit():
         qs = qs.filter(enrolments__event_id=int(request.GET["event"]))
     qs = qs.order_by("pk")
     if request.GET.get("event"):  # not a number: no such event, 404
@@ -278,6 +211,21 @@ def export_attendance(request, fmt: str):
     response = _respond(fmt, header, rows, "attendance")
     record_download(request, "attendance", fmt=fmt)
     return response
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _region_filter(qs: QuerySet, field: str, value: str | None) -> QuerySet:
+    if not value:
+        return qs
+    if value.isdigit():
+        return qs.filter(**{f"{field}_id": int(value)})
+    return qs.filter(**{f"{field}__code": value})
 
 
 def filter_events_of_attendance(qs: QuerySet, params) -> QuerySet:

@@ -14,8 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Enrolment, Feedback
 
-# A person needs a few seconds to read four questions; a bot posts at once.
-MIN_FILL_SECONDS = 4
 _STARTED_SALT = "qadam.feedback.started"
 FORM_TOKEN_MAX_AGE = 60 * 60 * 24  # a form shown yesterday may still be sent
 
@@ -128,9 +126,7 @@ class PublicFeedbackForm(_LikertFields):
                 code="expired",
             ) from None
         self.form_nonce = nonce
-        if time.time() - shown_at < getattr(
-            settings, "FEEDBACK_MIN_FILL_SECONDS", MIN_FILL_SECONDS
-        ):
+        if time.time() - shown_at < settings.FEEDBACK_MIN_FILL_SECONDS:
             raise forms.ValidationError(
                 _("That was very quick. Please check your answers and send the form again."),
                 code="too_fast",

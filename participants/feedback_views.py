@@ -21,11 +21,10 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
 from accounts.scope import Scope, scope_for
 from core import cache as safe_cache
 from trainings.models import TrainingEvent
-from trainings.selectors import events_visible
+from trainings.selectors import can_edit_event, events_visible
 
 from .feedback_forms import (
     FeedbackClosingForm,
@@ -59,22 +58,6 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
 # Helpers ------------------------------------------------------------------------------------
-def can_edit_event(scope: Scope, event: TrainingEvent) -> bool:
-    """Whether the user may change the event's data (reported events are locked for
-    coordinators). Uses trainings.selectors.can_edit_event where it exists."""
-    try:
-        from trainings.selectors import can_edit_event as rule
-    except ImportError:
-        return (
-            scope.can_edit
-            and scope.covers_region(event.region_id)
-            and not (
-                event.status == TrainingEvent.Status.REPORTED and scope.role == Role.COORDINATOR
-            )
-        )
-    return rule(scope, event)
-
-
 def public_feedback_url(request, event: TrainingEvent) -> str:
     return request.build_absolute_uri(reverse("feedback:form", args=[event.feedback_token]))
 
@@ -102,8 +85,8 @@ def _client_ip(request) -> str:
 def _rate_limited(request) -> bool:
     """At most FEEDBACK_RATE_LIMIT answers per address in FEEDBACK_RATE_WINDOW seconds (a room
     of participants behind one Wi-Fi router stays well below it)."""
-    limit = getattr(settings, "FEEDBACK_RATE_LIMIT", 60)
-    window = getattr(settings, "FEEDBACK_RATE_WINDOW", 600)
+    limit = settings.FEEDBACK_RATE_LIMIT
+    window = settings.FEEDBACK_RATE_WINDOW
     key = f"qadam:feedback-rate:{_client_ip(request)}"
     return safe_cache.count_hits(key, window=window) > limit
 

@@ -1,5 +1,5 @@
-"""Filters of the people list (django-filter). The participant export finds this FilterSet too
-(participants.exports.list_filterset), so an export holds exactly the people listed."""
+"""Filters of the people list (django-filter). The participant export uses this FilterSet too
+(participants.exports), so an export holds exactly the people listed."""
 
 from __future__ import annotations
 

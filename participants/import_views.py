@@ -49,7 +49,7 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+        limit = settings.IMPORT_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
                 _("The file is too large: the limit is %(mb)s MB. Split it in parts.")

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from accounts.scope import Scope
 from trainings.models import Session
 
-from .models import Attendance, Consent, Enrolment, Feedback, Participant, ParticipantCategory
+from .models import Attendance, Consent, Enrolment, Feedback, Participant
 
 
 def people_visible(scope: Scope) -> QuerySet[Participant]:
@@ -393,8 +393,3 @@ def _related(obj, name: str):
         return getattr(obj, name)
     except ObjectDoesNotExist:
         return None
-
-
-# What coordinators pick from (person forms): active items only -------------------------------
-def active_categories() -> QuerySet[ParticipantCategory]:
-    return ParticipantCategory.objects.filter(is_active=True)

@@ -16,8 +16,7 @@ from trainings.models import Programme, TrainingEvent
 from .indicators import DISAGGREGATIONS, RULES
 from .models import Indicator, IndicatorTarget, Narrative
 
-# Units each rule's value is in (an indicator counting people cannot be in percent).
-RULE_UNITS = {code: rule.unit for code, rule in RULES.items()}
+# Rules that count people, so they can be limited to categories of people.
 PEOPLE_RULES = {
     "people_trained",
     "neet_reached",

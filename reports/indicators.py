@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -83,13 +82,6 @@ class Rule:
 
     def compute(self, scope, start: date, end: date, params: dict | None = None) -> RuleResult:
         return self.function(scope, start, end, params or {})
-
-    # A Rule unpacks like the (label, unit, function) tuple of the catalogue's contract.
-    def __iter__(self):
-        return iter((self.label, self.unit, self.function))
-
-    def __getitem__(self, index: int):
-        return (self.label, self.unit, self.function)[index]
 
 
 # Scope and filters ----------------------------------------------------------------------------
@@ -540,12 +532,6 @@ def compute(
     if rule is None:
         return RuleResult(total=None)
     return rule.compute(scope, start, end, params)
-
-
-def as_number(value) -> int | float | None:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 __all__ = [

@@ -225,14 +225,14 @@ def retry_run(run: ReportRun, *, by: User) -> ReportRun:
         raise PermissionDenied
     with transaction.atomic():
         locked = ReportRun.objects.select_for_update().get(pk=run.pk)
+        if not can_retry(locked):
+            raise ValidationError(_("Only a failed, unsent or stuck report can be sent again."))
         if locked.status == Status.FAILED:
             locked.status = Status.QUEUED
             locked.attempts = 0
         elif is_stuck(locked):
             # Attempts are kept: a worker thought lost that comes back finds a newer attempt.
             locked.status = Status.QUEUED
-        elif not (locked.status == Status.QUEUED and not locked.task_id):
-            raise ValidationError(_("Only a failed, unsent or stuck report can be sent again."))
         locked.stage = "queued"
         locked.percent = 0
         locked.error = ""
@@ -285,7 +285,7 @@ def _fail(run: ReportRun, reason: str) -> None:
 
 
 def _progress_writer(run_id: int, attempt: int) -> Callable[[str, int], None]:
-    delay = float(getattr(settings, "REPORT_STAGE_DELAY", 0) or 0)
+    delay = settings.REPORT_STAGE_DELAY
 
     def write(stage: str, percent: int) -> None:
         updated = ReportRun.objects.filter(

@@ -129,6 +129,30 @@ def demo(db):
 
 
 @pytest.fixture
+def login_as(client, db):
+    """Log a user in and return the client: `login_as("coord.mangystau").get(url)`.
+
+    The one way tests log in (a demo username or a User made by a factory); pass `client=` for
+    a client of the test's own (e.g. one that enforces CSRF checks). Tests of the login form
+    itself post to /login/ instead."""
+    from accounts.models import User
+
+    def log_in(user, *, client=client):
+        if isinstance(user, str):
+            user = User.objects.get(username=user)
+        client.force_login(user)
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def admin_client(login_as):
+    """The demo administrator's client (pytest-django's own would create a second "admin")."""
+    return login_as("admin")
+
+
+@pytest.fixture
 def region(db):
     from regions.models import Region
 

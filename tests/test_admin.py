@@ -27,9 +27,8 @@ def test_every_model_is_in_the_admin():
 
 
 @pytest.fixture
-def admin_client_with_demo(client, demo):
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
+def admin_client_with_demo(login_as, demo):
+    return login_as(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
 
 
 @pytest.mark.parametrize("model", project_models(), ids=lambda m: m._meta.label)

@@ -6,7 +6,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import User
 from participants.models import Attendance
 from participants.services import record_attendance
 from tests.factories import EnrolmentFactory, EventFactory, SessionFactory, region
@@ -26,10 +25,6 @@ def event():
     return event
 
 
-def _login(client, username="coord.mangystau"):
-    client.force_login(User.objects.get(username=username))
-
-
 def _ids(event):
     enrolments = list(event.enrolments.order_by("participant__full_name"))
     sessions = list(event.sessions.order_by("pk"))
@@ -42,10 +37,10 @@ def _present(event) -> set[tuple[int, int]]:
     )
 
 
-def test_grid_shows_people_by_sessions_with_counts(client, event):
+def test_grid_shows_people_by_sessions_with_counts(client, login_as, event):
     enrolments, sessions = _ids(event)
     record_attendance(enrolment=enrolments[0], session=sessions[0])
-    _login(client)
+    login_as("coord.mangystau")
     response = client.get(reverse("participants:attendance_grid", args=[event.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -63,10 +58,10 @@ def test_grid_shows_people_by_sessions_with_counts(client, event):
     assert f'action="{reverse("participants:attendance_grid", args=[event.pk])}"' in html
 
 
-def test_one_tap_with_htmx_saves_and_returns_the_cell_and_the_count(client, event):
+def test_one_tap_with_htmx_saves_and_returns_the_cell_and_the_count(client, login_as, event):
     enrolments, sessions = _ids(event)
     e, s = enrolments[1], sessions[0]
-    _login(client)
+    login_as("coord.mangystau")
     url = reverse("participants:attendance_toggle", args=[event.pk])
     # htmx sends the grid form (the ticked boxes as p=..., the rows and sessions it shows as
     # hidden fields) plus the cell's enrolment and session.
@@ -94,9 +89,9 @@ def test_one_tap_with_htmx_saves_and_returns_the_cell_and_the_count(client, even
     assert _present(event) == set()
 
 
-def test_plain_toggle_redirects_back_to_the_grid(client, event):
+def test_plain_toggle_redirects_back_to_the_grid(client, login_as, event):
     enrolments, sessions = _ids(event)
-    _login(client)
+    login_as("coord.mangystau")
     response = client.post(
         reverse("participants:attendance_toggle", args=[event.pk]),
         {"enrolment": enrolments[0].pk, "session": sessions[1].pk, "present": "1"},
@@ -106,10 +101,10 @@ def test_plain_toggle_redirects_back_to_the_grid(client, event):
     assert _present(event) == {(enrolments[0].pk, sessions[1].pk)}
 
 
-def test_plain_form_saves_exactly_the_ticked_boxes(client, event):
+def test_plain_form_saves_exactly_the_ticked_boxes(client, login_as, event):
     enrolments, sessions = _ids(event)
     record_attendance(enrolment=enrolments[2], session=sessions[1])  # will be unticked
-    _login(client)
+    login_as("coord.mangystau")
     ticked = [(enrolments[0].pk, sessions[0].pk), (enrolments[1].pk, sessions[1].pk)]
     response = client.post(
         reverse("participants:attendance_grid", args=[event.pk]),
@@ -125,10 +120,10 @@ def test_plain_form_saves_exactly_the_ticked_boxes(client, event):
     assert _present(event) == set(ticked)
 
 
-def test_all_present_marks_the_whole_roster_for_one_session(client, event):
+def test_all_present_marks_the_whole_roster_for_one_session(client, login_as, event):
     enrolments, sessions = _ids(event)
     record_attendance(enrolment=enrolments[0], session=sessions[0])
-    _login(client)
+    login_as("coord.mangystau")
     url = reverse("participants:attendance_all_present", args=[event.pk])
     response = client.post(url, {"session": sessions[0].pk}, follow=True)
     assert "2 more people marked present." in response.content.decode()
@@ -142,27 +137,27 @@ def test_all_present_marks_the_whole_roster_for_one_session(client, event):
     assert len(_present(event)) == 6
 
 
-def test_other_regions_coordinator_gets_404_and_viewer_403(client, event):
+def test_other_regions_coordinator_gets_404_and_viewer_403(client, login_as, event):
     enrolments, sessions = _ids(event)
     data = {"enrolment": enrolments[0].pk, "session": sessions[0].pk, "present": "1"}
-    _login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     assert client.get(reverse("participants:attendance_grid", args=[event.pk])).status_code == 404
     toggle = reverse("participants:attendance_toggle", args=[event.pk])
     assert client.post(toggle, data).status_code == 404
     all_present = reverse("participants:attendance_all_present", args=[event.pk])
     assert client.post(all_present, {"session": sessions[0].pk}).status_code == 404
-    _login(client, "viewer")
+    login_as("viewer")
     assert client.get(reverse("participants:attendance_grid", args=[event.pk])).status_code == 403
     assert client.post(toggle, data).status_code == 403
     assert _present(event) == set()
 
 
-def test_a_session_or_person_of_another_event_is_refused(client, event):
+def test_a_session_or_person_of_another_event_is_refused(client, login_as, event):
     other = EventFactory(region=region("KZ-47"))
     other_session = SessionFactory(event=other)
     other_enrolment = EnrolmentFactory(event=other)
     enrolments, sessions = _ids(event)
-    _login(client)
+    login_as("coord.mangystau")
     toggle = reverse("participants:attendance_toggle", args=[event.pk])
     bad = [
         {"enrolment": enrolments[0].pk, "session": other_session.pk, "present": "1"},
@@ -174,11 +169,11 @@ def test_a_session_or_person_of_another_event_is_refused(client, event):
     assert not Attendance.objects.filter(session=other_session).exists()
 
 
-def test_reported_event_is_read_only_for_its_coordinator(client, event):
+def test_reported_event_is_read_only_for_its_coordinator(client, login_as, event):
     enrolments, sessions = _ids(event)
     event.status = TrainingEvent.Status.REPORTED
     event.save()
-    _login(client)
+    login_as("coord.mangystau")
     response = client.get(reverse("participants:attendance_grid", args=[event.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -190,13 +185,13 @@ def test_reported_event_is_read_only_for_its_coordinator(client, event):
     grid = reverse("participants:attendance_grid", args=[event.pk])
     assert client.post(grid, {"p": [f"{enrolments[0].pk}-{sessions[0].pk}"]}).status_code == 403
     # Programme staff may still correct it.
-    _login(client, "undp.staff")
+    login_as("undp.staff")
     assert client.post(toggle, data).status_code == 302
     assert _present(event) == {(enrolments[0].pk, sessions[0].pk)}
 
 
-def test_grid_query_count_does_not_grow_with_people(client, event):
-    _login(client)
+def test_grid_query_count_does_not_grow_with_people(client, login_as, event):
+    login_as("coord.mangystau")
     url = reverse("participants:attendance_grid", args=[event.pk])
 
     def count():

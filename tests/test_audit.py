@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "demo-pass-123"
 
 
-@pytest.fixture
-def admin_client(client, demo):
-    client.force_login(User.objects.get(username="admin"))
-    return client
-
-
 def _last(model, pk):
     return model.history.filter(id=pk).order_by("-history_date", "-history_id").first()
 
@@ -119,8 +113,8 @@ def test_user_role_change_through_the_ui_is_audited_with_the_admin(admin_client)
     assert "to.promote" in page.content.decode()
 
 
-def test_audit_log_pages_are_admin_only(client, demo):
-    client.force_login(User.objects.get(username="undp.staff"))
+def test_audit_log_pages_are_admin_only(client, login_as, demo):
+    login_as("undp.staff")
     assert client.get("/audit/").status_code == 403
     assert client.get("/audit/security/").status_code == 403
 
@@ -135,7 +129,7 @@ def test_audit_log_query_count_does_not_grow_with_rows(admin_client, django_asse
         assert admin_client.get("/audit/?model=participants.participant").status_code == 200
 
 
-def test_logins_logouts_and_failed_logins_are_recorded(client, demo):
+def test_logins_logouts_and_failed_logins_are_recorded(client, login_as, demo):
     client.post("/login/", {"username": "viewer", "password": "nope"}, REMOTE_ADDR="10.1.1.1")
     client.post("/login/", {"username": "viewer", "password": PASSWORD}, REMOTE_ADDR="10.1.1.1")
     client.post("/logout/", REMOTE_ADDR="10.1.1.1")
@@ -148,7 +142,7 @@ def test_logins_logouts_and_failed_logins_are_recorded(client, demo):
     failed = SecurityEvent.objects.get(username="viewer", kind="login_failed")
     assert failed.ip_address == "10.1.1.1"
     assert "nope" not in str(failed.detail)
-    client.force_login(User.objects.get(username="admin"))
+    login_as("admin")
     page = client.get("/audit/security/?kind=login_failed")
     assert "viewer" in page.content.decode()
 
@@ -253,9 +247,9 @@ def _region_obj(code):
     return Region.objects.get(code=code)
 
 
-def test_an_admin_cannot_demote_themselves(client, demo):
+def test_an_admin_cannot_demote_themselves(client, login_as, demo):
     me = UserFactory(username="second.admin", role=Role.ADMIN)
-    client.force_login(me)
+    login_as(me)
     response = client.post(
         f"/users/{me.pk}/",
         {

@@ -28,9 +28,8 @@ def user(name: str) -> User:
     return User.objects.get(username=name)
 
 
-def audit_page(client, **params) -> str:
-    client.force_login(user("admin"))
-    response = client.get(reverse("accounts:audit_log"), params)
+def audit_page(login_as, **params) -> str:
+    response = login_as("admin").get(reverse("accounts:audit_log"), params)
     assert response.status_code == 200
     return html.unescape(response.content.decode())
 
@@ -42,13 +41,13 @@ def held_event() -> TrainingEvent:
     return event
 
 
-def test_status_changes_are_recorded_and_shown_on_the_event_and_user_pages(client):
+def test_status_changes_are_recorded_and_shown_on_the_event_and_user_pages(client, login_as):
     event = held_event()
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     started = timezone.now()
     client.post(reverse("trainings:event_mark_held", args=[event.pk]))
     client.post(reverse("trainings:event_mark_reported", args=[event.pk]))
-    client.force_login(user("undp.staff"))
+    login_as("undp.staff")
     client.post(reverse("trainings:event_unlock", args=[event.pk]), {"reason": "sheet missing"})
 
     recorded = SecurityEvent.objects.filter(
@@ -62,19 +61,19 @@ def test_status_changes_are_recorded_and_shown_on_the_event_and_user_pages(clien
     assert all(e.at >= started and e.user is not None for e in recorded)
     assert recorded[0].detail["reason"] == "sheet missing"
 
-    page = audit_page(client, model="trainings.trainingevent", object_id=event.pk)
+    page = audit_page(login_as, model="trainings.trainingevent", object_id=event.pk)
     assert "Other recorded actions" in page
     assert page.count("Event status changed") == 3
     line = f"action: event_unlocked; event_id: {event.pk}; new: held; old: reported; reason: sheet"
     assert line in page
     coordinator = user("coord.mangystau")
-    page = audit_page(client, user=coordinator.pk)
+    page = audit_page(login_as, user=coordinator.pk)
     assert "action: event_reported" in page and "event_unlocked" not in page
     security = client.get(reverse("accounts:security_log"), {"kind": "event_status"})
     assert html.unescape(security.content.decode()).count("Event status changed") >= 3
 
 
-def test_a_merge_is_recorded_and_shown_on_both_records_pages(client):
+def test_a_merge_is_recorded_and_shown_on_both_records_pages(login_as):
     keep = ParticipantFactory(full_name="Асель Омарова", birth_year=1995)
     remove = ParticipantFactory(full_name="Омарова Асель", birth_year=1995, iin_hash=None)
     EnrolmentFactory(participant=remove)
@@ -90,9 +89,9 @@ def test_a_merge_is_recorded_and_shown_on_both_records_pages(client):
     assert "Омарова" not in merged.object_repr  # the audit names records by id only
 
     for pk in (keep.pk, remove.pk):
-        page = audit_page(client, model="participants.participant", object_id=pk)
+        page = audit_page(login_as, model="participants.participant", object_id=pk)
         assert "Two records of a person merged" in page, pk
-    assert "Two records of a person merged" in audit_page(client, user=admin.pk)
+    assert "Two records of a person merged" in audit_page(login_as, user=admin.pk)
 
 
 @pytest.fixture
@@ -111,11 +110,11 @@ def done_run() -> ReportRun:
     return run
 
 
-def test_every_report_file_download_is_recorded(client, done_run):
+def test_every_report_file_download_is_recorded(client, login_as, done_run):
     url = reverse("reports:run_download", args=[done_run.pk, "csv"])
     started = timezone.now()
     for name in ("viewer", "coord.mangystau", "viewer"):
-        client.force_login(user(name))
+        login_as(name)
         response = client.get(url)
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == b"PK-not-really"
@@ -128,19 +127,19 @@ def test_every_report_file_download_is_recorded(client, done_run):
     assert latest.ip_address == "127.0.0.1"
 
     # A refused download (another region's coordinator) is not a download.
-    client.force_login(user("coord.kyzylorda"))
+    login_as("coord.kyzylorda")
     assert client.get(url).status_code == 404
     assert downloads.count() == 3
 
-    page = audit_page(client, model="reports.reportrun", object_id=done_run.pk)
+    page = audit_page(login_as, model="reports.reportrun", object_id=done_run.pk)
     assert page.count("Report or export downloaded") == 3
-    page = audit_page(client, user=user("viewer").pk)
+    page = audit_page(login_as, user=user("viewer").pk)
     assert page.count("Report or export downloaded") == 2
 
 
-def test_exports_with_names_are_recorded_without_the_search_text(client):
+def test_exports_with_names_are_recorded_without_the_search_text(client, login_as):
     event = held_event()
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     people = reverse("imports:export_participants", args=["csv"])
     assert client.get(people, {"q": "Омарова", "sex": "F"}).status_code == 200
     attendance = reverse("imports:export_attendance", args=["xlsx"])
@@ -150,7 +149,7 @@ def test_exports_with_names_are_recorded_without_the_search_text(client):
     assert client.get(events).status_code == 200  # no names in it: not recorded
 
     partner = PartnerFactory()
-    client.force_login(user("admin"))
+    login_as("admin")
     partner_url = reverse("manage:partner_detail", args=[partner.pk])
     assert client.get(partner_url, {"export": "csv", "list": "people"}).status_code == 200
 

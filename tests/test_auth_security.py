@@ -16,14 +16,14 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "demo-pass-123"
 
 
-def _login(client, username, password, ip="10.0.0.7"):
+def _post_login_form(client, username, password, ip="10.0.0.7"):
     return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 def test_wrong_password_is_recorded_and_login_succeeds_before_the_limit(client, demo):
-    assert _login(client, "coord.mangystau", "wrong").status_code == 200
+    assert _post_login_form(client, "coord.mangystau", "wrong").status_code == 200
     assert AccessAttempt.objects.get(username="coord.mangystau").failures_since_start == 1
-    response = _login(client, "coord.mangystau", PASSWORD)
+    response = _post_login_form(client, "coord.mangystau", PASSWORD)
     assert response.status_code == 302
     # A successful login is logged and resets the failure counter.
     assert AccessLog.objects.filter(username="coord.mangystau").exists()
@@ -34,28 +34,28 @@ def test_lockout_after_five_failures_even_with_the_right_password(client, demo):
     limit = settings.AXES_FAILURE_LIMIT
     assert limit == 5
     for _ in range(limit - 1):
-        assert _login(client, "coord.mangystau", "wrong").status_code == 200
-    locked = _login(client, "coord.mangystau", "wrong")
+        assert _post_login_form(client, "coord.mangystau", "wrong").status_code == 200
+    locked = _post_login_form(client, "coord.mangystau", "wrong")
     assert locked.status_code == 429
     assert b"Too many failed logins" in locked.content
-    response = _login(client, "coord.mangystau", PASSWORD)
+    response = _post_login_form(client, "coord.mangystau", PASSWORD)
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
 
 
 def test_lockout_is_by_username_and_ip(client, demo):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        _login(client, "coord.mangystau", "wrong", ip="10.0.0.7")
+        _post_login_form(client, "coord.mangystau", "wrong", ip="10.0.0.7")
     # Another user from the same IP, and the same user from another IP, can still log in.
-    assert _login(client, "coord.kyzylorda", PASSWORD, ip="10.0.0.7").status_code == 302
+    assert _post_login_form(client, "coord.kyzylorda", PASSWORD, ip="10.0.0.7").status_code == 302
     client.logout()
-    assert _login(client, "coord.mangystau", PASSWORD, ip="10.0.0.8").status_code == 302
+    assert _post_login_form(client, "coord.mangystau", PASSWORD, ip="10.0.0.8").status_code == 302
 
 
 def test_session_expires_after_inactivity(client, demo, settings):
     assert settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.SESSION_COOKIE_AGE <= 8 * 3600
-    assert _login(client, "viewer", PASSWORD).status_code == 302
+    assert _post_login_form(client, "viewer", PASSWORD).status_code == 302
     assert client.get("/").status_code == 200
     key = client.session.session_key
     stored = DjangoSession.objects.get(session_key=key)
@@ -95,7 +95,7 @@ def test_security_headers_on_a_page(client, demo):
 
 
 def test_session_cookie_is_http_only(client, demo):
-    _login(client, "viewer", PASSWORD)
+    _post_login_form(client, "viewer", PASSWORD)
     assert client.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
 
 
@@ -143,7 +143,7 @@ def _code(device):
 def test_staff_turns_on_two_factor_and_then_needs_the_code_to_log_in(client, demo):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    assert _login(client, "undp.staff", PASSWORD).status_code == 302
+    assert _post_login_form(client, "undp.staff", PASSWORD).status_code == 302
     assert client.post("/account/two-factor/", {"action": "start"}).status_code == 302
     page = client.get("/account/two-factor/")
     assert page.status_code == 200
@@ -156,7 +156,7 @@ def test_staff_turns_on_two_factor_and_then_needs_the_code_to_log_in(client, dem
     assert device.confirmed
     client.post("/logout/")
 
-    assert _login(client, "undp.staff", PASSWORD).status_code == 302
+    assert _post_login_form(client, "undp.staff", PASSWORD).status_code == 302
     blocked = client.get("/events/")
     assert blocked.status_code == 302 and blocked.url.startswith("/login/code/")
     assert client.post("/login/code/", {"token": "123456", "next": "/events/"}).status_code == 200
@@ -169,8 +169,6 @@ def test_staff_turns_on_two_factor_and_then_needs_the_code_to_log_in(client, dem
     assert client.get("/events/").status_code == 200
 
 
-def test_viewers_and_coordinators_have_no_two_factor_page(client, demo):
-    from accounts.models import User
-
-    client.force_login(User.objects.get(username="viewer"))
+def test_viewers_and_coordinators_have_no_two_factor_page(client, login_as, demo):
+    login_as("viewer")
     assert client.get("/account/two-factor/").status_code == 403

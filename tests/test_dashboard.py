@@ -30,11 +30,6 @@ pytestmark = pytest.mark.django_db
 Q3 = (date(2024, 7, 1), date(2024, 9, 30))
 
 
-def login(client, username):
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
 def expected(region_codes=None, start=Q3[0], end=Q3[1]):
     """The dashboard's numbers counted independently, row by row in Python."""
     events = TrainingEvent.objects.exclude(status="planned").filter(start_date__range=(start, end))
@@ -106,8 +101,8 @@ def test_default_period_falls_back_to_the_latest_quarter_with_events(demo):
     assert quarter(date(2024, 12, 31)).end == date(2024, 12, 31)
 
 
-def test_staff_dashboard_numbers_equal_independent_counts(client, demo):
-    page = login(client, "undp.staff").get("/")
+def test_staff_dashboard_numbers_equal_independent_counts(login_as, demo):
+    page = login_as("undp.staff").get("/")
     assert page.status_code == 200
     assert page.context["period"].key == "2024Q3"
     want = expected()
@@ -118,8 +113,8 @@ def test_staff_dashboard_numbers_equal_independent_counts(client, demo):
     assert 'id="stat-held">5<' in html
 
 
-def test_coordinator_dashboard_counts_their_region_only(client, demo):
-    page = login(client, "coord.mangystau").get("/")
+def test_coordinator_dashboard_counts_their_region_only(login_as, demo):
+    page = login_as("coord.mangystau").get("/")
     want = expected(["KZ-47"])
     assert want["events_held"] == 2
     assert_same(page, want)
@@ -131,8 +126,8 @@ def test_coordinator_dashboard_counts_their_region_only(client, demo):
     ]
 
 
-def test_viewer_sees_the_same_aggregates_but_no_people(client, demo):
-    page = login(client, "viewer").get("/")
+def test_viewer_sees_the_same_aggregates_but_no_people(login_as, demo):
+    page = login_as("viewer").get("/")
     assert page.status_code == 200
     assert_same(page, expected())
     html = page.content.decode()
@@ -141,8 +136,8 @@ def test_viewer_sees_the_same_aggregates_but_no_people(client, demo):
     assert page.context["people_registered"] is None
 
 
-def test_numbers_change_after_new_attendance_and_feedback(client, demo):
-    login(client, "coord.mangystau")
+def test_numbers_change_after_new_attendance_and_feedback(client, login_as, demo):
+    login_as("coord.mangystau")
     before = shown(client.get("/"))
     event = TrainingEvent.objects.get(
         title__startswith="Emotional intelligence", region__code="KZ-47"
@@ -172,8 +167,8 @@ def test_numbers_change_after_new_attendance_and_feedback(client, demo):
     assert_same(page, expected(["KZ-47"]))
 
 
-def test_a_year_and_custom_dates_can_be_chosen(client, demo):
-    login(client, "undp.staff")
+def test_a_year_and_custom_dates_can_be_chosen(client, login_as, demo):
+    login_as("undp.staff")
     year = client.get("/", {"period": "2024"})
     assert year.context["period"].key == "2024"
     assert year.context["events_held"] == 5
@@ -187,8 +182,8 @@ def test_a_year_and_custom_dates_can_be_chosen(client, demo):
     assert "No data for this period." in empty.content.decode()
 
 
-def test_wrong_custom_dates_are_explained_and_the_default_is_shown(client, demo):
-    login(client, "undp.staff")
+def test_wrong_custom_dates_are_explained_and_the_default_is_shown(client, login_as, demo):
+    login_as("undp.staff")
     page = client.get("/", {"period": "custom", "start": "2024-09-01", "end": "2024-08-01"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -201,8 +196,8 @@ def test_wrong_custom_dates_are_explained_and_the_default_is_shown(client, demo)
     assert page.context["period"].key == "2024Q3"
 
 
-def test_charts_are_svg_with_table_alternatives(client, demo):
-    page = login(client, "undp.staff").get("/")
+def test_charts_are_svg_with_table_alternatives(login_as, demo):
+    page = login_as("undp.staff").get("/")
     html = page.content.decode()
     assert html.count('<svg class="bar-svg"') >= 2 + len(page.context["reach"]["by_category"])
     assert html.count("<details") == 3
@@ -221,8 +216,8 @@ def _queries(client) -> int:
 
 
 @pytest.mark.parametrize("username", ["undp.staff", "coord.mangystau", "viewer"])
-def test_dashboard_query_count_does_not_grow_with_data(client, demo, username):
-    login(client, username)
+def test_dashboard_query_count_does_not_grow_with_data(client, login_as, demo, username):
+    login_as(username)
     small = _queries(client)
     cat = ParticipantCategory.objects.get(code="yrc")
     for i in range(15):

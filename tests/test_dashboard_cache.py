@@ -44,8 +44,10 @@ def _absent(region_code: str) -> tuple[Enrolment, Session]:
 @pytest.mark.parametrize(
     "username, regions", [("undp.staff", None), ("coord.mangystau", ["KZ-47"])]
 )
-def test_cached_figures_change_with_inserts_updates_and_deletions(client, demo, username, regions):
-    client.force_login(User.objects.get(username=username))
+def test_cached_figures_change_with_inserts_updates_and_deletions(
+    client, login_as, demo, username, regions
+):
+    login_as(username)
     first, cold = _get(client)
     again, warm = _get(client)
     assert warm < cold - 4  # the aggregates came from the cache
@@ -82,10 +84,10 @@ def test_cached_figures_change_with_inserts_updates_and_deletions(client, demo, 
     assert _get(client)[1] == warm  # cached again until the next change
 
 
-def test_a_period_and_a_scope_are_cached_apart(client, demo):
-    client.force_login(User.objects.get(username="coord.kyzylorda"))
+def test_a_period_and_a_scope_are_cached_apart(client, login_as, demo):
+    login_as("coord.kyzylorda")
     kyzylorda = shown(client.get("/"))
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     mangystau = shown(client.get("/"))
     assert mangystau != kyzylorda
     assert shown(client.get("/", {"period": "2024"}))["events_held"] >= mangystau["events_held"]
@@ -108,7 +110,7 @@ def test_the_version_moves_once_after_a_commit_and_never_after_a_rollback(demo):
     assert cache.get(VERSION_KEY, 0) == after
 
 
-def test_an_import_that_corrects_feedback_shows_at_once(client, demo):
+def test_an_import_that_corrects_feedback_shows_at_once(client, login_as, demo):
     """Imports write with bulk updates (no signals): the figures must still change at once."""
     from participants.imports.services import confirm_import, start_import
     from participants.models import Feedback
@@ -116,7 +118,7 @@ def test_an_import_that_corrects_feedback_shows_at_once(client, demo):
     from .data.imports.samples import xlsx_bytes
 
     coordinator = User.objects.get(username="coord.mangystau")
-    client.force_login(coordinator)
+    login_as(coordinator)
     page, cold = _get(client)
     first = shown(page)
     _page, warm = _get(client)

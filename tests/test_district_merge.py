@@ -20,12 +20,6 @@ from trainings.models import TrainingEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, demo):
-    client.force_login(User.objects.get(username="admin"))
-    return client
-
-
 def _report_counts() -> dict:
     """What the reports count, per region and in total."""
     counts = {"people_all": people_reached(Scope(region_ids=None))}

@@ -62,8 +62,8 @@ def test_editing_keeps_the_events_own_inactive_district_and_partner(closed):
     assert closed["partner"].pk not in implementers  # not chosen there: not offered
 
 
-def test_an_inactive_district_or_partner_is_refused_on_a_new_event(client, closed):
-    client.force_login(User.objects.get(username="coord.mangystau"))
+def test_an_inactive_district_or_partner_is_refused_on_a_new_event(client, login_as, closed):
+    login_as("coord.mangystau")
     page = client.get(reverse("trainings:event_create")).content.decode()
     assert "Open youth centre" in page and "Closed youth centre" not in page
     district_select = re.search(r'<select name="district".*?</select>', page, re.S).group(0)

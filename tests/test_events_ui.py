@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("trainings:event_list")
 
 
-def login(client, username: str):
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
 def text(response) -> str:
     return html.unescape(response.content.decode())
 
@@ -58,8 +53,8 @@ def attend(event: TrainingEvent, n: int = 1) -> None:
 
 
 # The list -------------------------------------------------------------------------------
-def test_list_filters_by_region_status_type_and_period(client):
-    login(client, "undp.staff")
+def test_list_filters_by_region_status_type_and_period(client, login_as):
+    login_as("undp.staff")
     kyzylorda = titles(client.get(LIST, {"region": "KZ-43"}))
     assert kyzylorda and all("(Kyzylorda)" in t for t in kyzylorda)
     assert titles(client.get(LIST, {"status": "planned"})) == [
@@ -80,8 +75,8 @@ def test_list_filters_by_region_status_type_and_period(client):
     assert len(titles(client.get(LIST, {"programme": programme.pk}))) == 6
 
 
-def test_search_finds_title_and_venue(client):
-    login(client, "undp.staff")
+def test_search_finds_title_and_venue(client, login_as):
+    login_as("undp.staff")
     assert titles(client.get(LIST, {"q": "Korkyt"})) == [
         "Preventing youth radicalisation: training for akimat and YRC staff (Kyzylorda)"
     ]
@@ -90,8 +85,8 @@ def test_search_finds_title_and_venue(client):
     assert "No events match these filters." in text(response)
 
 
-def test_sorting_by_title_date_region_status_and_people(client):
-    login(client, "undp.staff")
+def test_sorting_by_title_date_region_status_and_people(client, login_as):
+    login_as("undp.staff")
     by_title = titles(client.get(LIST, {"sort": "title"}))
     assert by_title == sorted(by_title)
     assert titles(client.get(LIST, {"sort": "-title"})) == list(reversed(by_title))
@@ -107,17 +102,17 @@ def test_sorting_by_title_date_region_status_and_people(client):
     assert titles(client.get(LIST, {"sort": "nonsense"}))[0].startswith("Follow-up workshop")
 
 
-def test_people_counts_are_the_roster_sizes(client):
-    login(client, "undp.staff")
+def test_people_counts_are_the_roster_sizes(client, login_as):
+    login_as("undp.staff")
     page = client.get(LIST).context["page"]
     for event in page:
         assert event.n_enrolled == Enrolment.objects.filter(event=event).count()
 
 
-def test_pagination_keeps_the_filters(client):
+def test_pagination_keeps_the_filters(client, login_as):
     for i in range(30):
         EventFactory(title=f"Paged workshop {i:02}", region=region("KZ-47"))
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     first = client.get(LIST, {"q": "Paged", "sort": "title"})
     assert len(first.context["page"].object_list) == 25
     assert "q=Paged&amp;sort=title&amp;page=2" in first.content.decode()
@@ -125,8 +120,8 @@ def test_pagination_keeps_the_filters(client):
     assert titles(second) == [f"Paged workshop {i:02}" for i in range(25, 30)]
 
 
-def test_coordinator_filters_only_offer_their_regions(client):
-    login(client, "coord.kyzylorda")
+def test_coordinator_filters_only_offer_their_regions(client, login_as):
+    login_as("coord.kyzylorda")
     response = client.get(LIST)
     form = response.context["filters"].form
     assert [r.code for r in form.fields["region"].queryset] == ["KZ-43"]
@@ -139,9 +134,9 @@ def test_coordinator_filters_only_offer_their_regions(client):
 
 
 def test_list_query_count_does_not_grow_with_events_and_people(
-    client, django_assert_max_num_queries
+    client, login_as, django_assert_max_num_queries
 ):
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     urls = [LIST, LIST + "?sort=-people", LIST + "?region=KZ-47&status=held&q=a"]
     with CaptureQueriesContext(connection) as ctx:
         for url in urls:
@@ -159,14 +154,14 @@ def test_list_query_count_does_not_grow_with_events_and_people(
             assert client.get(url).status_code == 200
 
 
-def test_export_links_carry_the_filters(client):
-    login(client, "coord.mangystau")
+def test_export_links_carry_the_filters(client, login_as):
+    login_as("coord.mangystau")
     content = client.get(LIST, {"status": "held", "q": "police"}).content.decode()
     assert reverse("imports:export_events", args=["csv"]) + "?status=held&amp;q=police" in content
 
 
-def test_export_uses_the_same_filters(client):
-    login(client, "undp.staff")
+def test_export_uses_the_same_filters(client, login_as):
+    login_as("undp.staff")
     response = client.get(
         reverse("imports:export_events", args=["csv"]), {"type": "camp", "from": "2024-08-01"}
     )
@@ -195,8 +190,8 @@ def form_data(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_coordinator_creates_an_event_in_their_region(client):
-    login(client, "coord.mangystau")
+def test_coordinator_creates_an_event_in_their_region(client, login_as):
+    login_as("coord.mangystau")
     assert client.get(reverse("trainings:event_create")).status_code == 200
     from trainings.models import Facilitator, Topic
 
@@ -216,8 +211,8 @@ def test_coordinator_creates_an_event_in_their_region(client):
     assert list(event.facilitators.all()) == [facilitator]
 
 
-def test_end_date_before_start_is_refused_and_input_kept(client):
-    login(client, "coord.mangystau")
+def test_end_date_before_start_is_refused_and_input_kept(client, login_as):
+    login_as("coord.mangystau")
     response = client.post(
         reverse("trainings:event_create"),
         form_data(start_date="2025-03-10", end_date="2025-03-09"),
@@ -231,8 +226,8 @@ def test_end_date_before_start_is_refused_and_input_kept(client):
     assert not TrainingEvent.objects.filter(title="Media literacy for YRC staff").exists()
 
 
-def test_district_must_belong_to_the_region(client):
-    login(client, "undp.staff")
+def test_district_must_belong_to_the_region(client, login_as):
+    login_as("undp.staff")
     kyzylorda_district = District.objects.get(name_en="Aral District")
     response = client.post(
         reverse("trainings:event_create"), form_data(district=kyzylorda_district.pk)
@@ -242,8 +237,8 @@ def test_district_must_belong_to_the_region(client):
     assert not TrainingEvent.objects.filter(title="Media literacy for YRC staff").exists()
 
 
-def test_region_outside_the_coordinators_scope_is_refused(client):
-    login(client, "coord.mangystau")
+def test_region_outside_the_coordinators_scope_is_refused(client, login_as):
+    login_as("coord.mangystau")
     response = client.post(
         reverse("trainings:event_create"),
         form_data(
@@ -260,9 +255,9 @@ def test_region_outside_the_coordinators_scope_is_refused(client):
     assert [r.code for r in form.fields["region"].queryset] == ["KZ-47"]
 
 
-def test_coordinator_edits_their_event(client):
+def test_coordinator_edits_their_event(client, login_as):
     event = planned_event(title="Before")
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("trainings:event_edit", args=[event.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'value="Before"' in page.content.decode()
@@ -273,9 +268,9 @@ def test_coordinator_edits_their_event(client):
     assert "saved" in text(response)
 
 
-def test_edit_cannot_leave_sessions_outside_the_dates(client):
+def test_edit_cannot_leave_sessions_outside_the_dates(client, login_as):
     event = planned_event()  # 13-15 Aug with a session on the 13th
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     response = client.post(
         reverse("trainings:event_edit", args=[event.pk]),
         form_data(title=event.title, start_date="2024-08-14", end_date="2024-08-15"),
@@ -286,9 +281,9 @@ def test_edit_cannot_leave_sessions_outside_the_dates(client):
     assert event.start_date == dt.date(2024, 8, 13)
 
 
-def test_viewer_sees_events_but_cannot_edit(client):
+def test_viewer_sees_events_but_cannot_edit(client, login_as):
     event = aktau_training()
-    login(client, "viewer")
+    login_as("viewer")
     detail = client.get(event.get_absolute_url())
     assert detail.status_code == 200
     page = detail.content.decode()
@@ -302,9 +297,9 @@ def test_viewer_sees_events_but_cannot_edit(client):
         assert client.post(reverse(f"trainings:{name}", args=[event.pk])).status_code == 403
 
 
-def test_other_regions_coordinator_gets_404_everywhere(client):
+def test_other_regions_coordinator_gets_404_everywhere(client, login_as):
     event = aktau_training()
-    login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     for name in ("event_detail", "event_edit", "event_delete", "event_sessions"):
         assert client.get(reverse(f"trainings:{name}", args=[event.pk])).status_code == 404
     for name in (
@@ -322,21 +317,21 @@ def test_other_regions_coordinator_gets_404_everywhere(client):
 
 
 # Status flow ------------------------------------------------------------------------------
-def test_event_without_attendance_cannot_be_marked_held(client):
+def test_event_without_attendance_cannot_be_marked_held(client, login_as):
     event = planned_event()
     EnrolmentFactory(event=event)  # on the roster, but nobody marked present
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     response = client.post(reverse("trainings:event_mark_held", args=[event.pk]), follow=True)
     assert "This event has no attendance recorded yet." in text(response)
     event.refresh_from_db()
     assert event.status == TrainingEvent.Status.PLANNED
 
 
-def test_status_flow_and_the_lock(client):
+def test_status_flow_and_the_lock(client, login_as):
     event = planned_event()
     attend(event, 2)
     coordinator = User.objects.get(username="coord.mangystau")
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     client.post(reverse("trainings:event_mark_held", args=[event.pk]))
     event.refresh_from_db()
     assert event.status == TrainingEvent.Status.HELD
@@ -362,7 +357,7 @@ def test_status_flow_and_the_lock(client):
     # Programme staff unlock it (back to held); the coordinator can edit again.
     staff = User.objects.get(username="undp.staff")
     assert can_edit_event(scope_for(staff), event)
-    login(client, "undp.staff")
+    login_as("undp.staff")
     response = client.post(
         reverse("trainings:event_unlock", args=[event.pk]),
         {"reason": "Two attendance sheets were missing"},
@@ -387,16 +382,16 @@ def test_status_flow_and_the_lock(client):
     assert unlocked.detail["reason"] == "Two attendance sheets were missing"
 
 
-def test_status_changes_are_post_only(client):
+def test_status_changes_are_post_only(client, login_as):
     event = aktau_training()
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     for name in ("event_mark_held", "event_mark_reported", "event_unlock"):
         assert client.get(reverse(f"trainings:{name}", args=[event.pk])).status_code == 405
 
 
-def test_only_a_held_event_can_be_reported(client):
+def test_only_a_held_event_can_be_reported(client, login_as):
     event = planned_event()
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     response = client.post(reverse("trainings:event_mark_reported", args=[event.pk]), follow=True)
     assert "Only a held event can be marked as reported." in text(response)
     event.refresh_from_db()
@@ -404,9 +399,9 @@ def test_only_a_held_event_can_be_reported(client):
 
 
 # Delete -----------------------------------------------------------------------------------
-def test_planned_event_without_attendance_is_deleted_after_confirmation(client):
+def test_planned_event_without_attendance_is_deleted_after_confirmation(client, login_as):
     event = planned_event(title="Cancelled workshop")
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("trainings:event_delete", args=[event.pk])
     confirm = client.get(url)
     assert "Delete the event" in text(confirm)
@@ -417,11 +412,11 @@ def test_planned_event_without_attendance_is_deleted_after_confirmation(client):
     assert not TrainingEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_event_with_attendance_or_held_is_not_deleted(client):
+def test_event_with_attendance_or_held_is_not_deleted(client, login_as):
     planned = planned_event()
     attend(planned)
     held = aktau_training()
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     page = text(client.get(reverse("trainings:event_delete", args=[planned.pk])))
     assert "Attendance has been recorded for this event, so it cannot be deleted." in page
     assert "Delete the event" not in page
@@ -431,7 +426,7 @@ def test_event_with_attendance_or_held_is_not_deleted(client):
 
 
 # The event's page -------------------------------------------------------------------------
-def test_event_page_summarises_attendance_feedback_and_scores(client):
+def test_event_page_summarises_attendance_feedback_and_scores(client, login_as):
     event = planned_event()
     second = Session.objects.create(event=event, date=event.end_date, title="Day 3")
     enrolments = [EnrolmentFactory(event=event) for _ in range(4)]
@@ -462,7 +457,7 @@ def test_event_page_summarises_attendance_feedback_and_scores(client):
     assert summary.scores["n_both"] == 2 and summary.scores["n_pre"] == 3
     assert float(summary.scores["avg_gain"]) == 20.0
 
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     page = text(client.get(event.get_absolute_url()))
     assert "Present at least once" in page and "3 (75%)" in page
     assert "Knowledge gain (points)" in page and "45.0 → 65.0" in page

@@ -28,13 +28,8 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
 
 
-def login(client, username: str):
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def test_events_csv_is_streamed_and_scoped_to_the_coordinators_region(client):
-    response = login(client, "coord.mangystau").get(reverse("imports:export_events", args=["csv"]))
+def test_events_csv_is_streamed_and_scoped_to_the_coordinators_region(login_as):
+    response = login_as("coord.mangystau").get(reverse("imports:export_events", args=["csv"]))
     assert response.status_code == 200 and response.streaming
     rows = csv_rows(response)
     visible = TrainingEvent.objects.filter(region__code="KZ-47").count()
@@ -42,25 +37,25 @@ def test_events_csv_is_streamed_and_scoped_to_the_coordinators_region(client):
     assert all("Kyzylorda)" not in r[1] for r in rows[1:])
 
 
-def test_events_filters_as_query_parameters(client):
-    response = login(client, "undp.staff").get(
+def test_events_filters_as_query_parameters(login_as):
+    response = login_as("undp.staff").get(
         reverse("imports:export_events", args=["csv"]), {"region": "KZ-43", "q": "police"}
     )
     rows = csv_rows(response)
     assert [r[1] for r in rows[1:]] == ["Emotional intelligence for police officers (Kyzylorda)"]
 
 
-def test_viewer_gets_events_but_no_people_exports(client):
-    login(client, "viewer")
+def test_viewer_gets_events_but_no_people_exports(client, login_as):
+    login_as("viewer")
     assert client.get(reverse("imports:export_events", args=["xlsx"])).status_code == 200
     for name in ("imports:export_participants", "imports:export_attendance"):
         for fmt in ("csv", "xlsx"):
             assert client.get(reverse(name, args=[fmt])).status_code == 403
 
 
-def test_participants_xlsx_with_contacts_for_staff(client):
+def test_participants_xlsx_with_contacts_for_staff(login_as):
     person = ParticipantFactory(phone="+77011234567", email="a@example.kz")
-    response = login(client, "undp.staff").get(
+    response = login_as("undp.staff").get(
         reverse("imports:export_participants", args=["xlsx"]), {"q": person.full_name}
     )
     sheet = load_workbook(io.BytesIO(body(response)), read_only=True).active
@@ -69,9 +64,9 @@ def test_participants_xlsx_with_contacts_for_staff(client):
     assert "Phone" in rows[0] and "'+77011234567" in rows[1]
 
 
-def test_coordinator_sees_only_people_of_their_scope(client):
+def test_coordinator_sees_only_people_of_their_scope(login_as):
     rows = csv_rows(
-        login(client, "coord.kyzylorda").get(reverse("imports:export_participants", args=["csv"]))
+        login_as("coord.kyzylorda").get(reverse("imports:export_participants", args=["csv"]))
     )
     ids = {int(r[0]) for r in rows[1:]}
     outsiders = set(
@@ -82,37 +77,39 @@ def test_coordinator_sees_only_people_of_their_scope(client):
     assert ids and not ids & outsiders
 
 
-def test_coordinator_gets_contacts_viewer_never(client):
+def test_coordinator_gets_contacts_viewer_never(client, login_as):
     person = ParticipantFactory(email="b@example.kz")
-    login(client, "admin")
+    login_as("admin")
     rows = csv_rows(
         client.get(reverse("imports:export_participants", args=["csv"]), {"q": person.full_name})
     )
     assert "b@example.kz" in rows[1]
 
 
-def test_unknown_format_is_404(client):
-    login(client, "admin")
+def test_unknown_format_is_404(client, login_as):
+    login_as("admin")
     assert client.get("/imports/export/events.pdf").status_code == 404
 
 
 @pytest.mark.parametrize("n_extra", [0, 40])
-def test_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries, n_extra):
+def test_query_count_does_not_grow_with_rows(
+    client, login_as, django_assert_max_num_queries, n_extra
+):
     ParticipantFactory.create_batch(n_extra)
-    login(client, "undp.staff")
+    login_as("undp.staff")
     with django_assert_max_num_queries(8):
         body(client.get(reverse("imports:export_participants", args=["csv"])))
     with django_assert_max_num_queries(8):
         body(client.get(reverse("imports:export_attendance", args=["csv"])))
 
 
-def test_an_events_roster_exports_as_an_attendance_sheet_that_imports_back(client):
+def test_an_events_roster_exports_as_an_attendance_sheet_that_imports_back(login_as):
     event = (
         TrainingEvent.objects.filter(region__code="KZ-47", enrolments__isnull=False)
         .distinct()
         .first()
     )
-    response = login(client, "coord.mangystau").get(
+    response = login_as("coord.mangystau").get(
         reverse("imports:export_attendance", args=["xlsx"]), {"event": event.pk}
     )
     data = body(response)
@@ -129,9 +126,9 @@ def test_an_events_roster_exports_as_an_attendance_sheet_that_imports_back(clien
     assert (event.enrolments.count(), Participant.objects.count()) == before
 
 
-def test_other_regions_event_roster_is_404(client):
+def test_other_regions_event_roster_is_404(login_as):
     event = TrainingEvent.objects.filter(region__code="KZ-47").first()
-    response = login(client, "coord.kyzylorda").get(
+    response = login_as("coord.kyzylorda").get(
         reverse("imports:export_attendance", args=["csv"]), {"event": event.pk}
     )
     assert response.status_code == 404
@@ -146,38 +143,14 @@ def test_contacts_need_a_role_that_may_see_them():
     assert not may_see_contacts(Scope(None, "admin", can_see_people=False))
 
 
-def test_list_and_event_pages_link_to_exports_and_import(client):
+def test_list_and_event_pages_link_to_exports_and_import(client, login_as):
     event = TrainingEvent.objects.filter(region__code="KZ-47").first()
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     listing = client.get(reverse("trainings:event_list"), {"q": "Aktau"}).content.decode()
     assert reverse("imports:export_events", args=["csv"]) + "?q=Aktau" in listing
     detail = client.get(event.get_absolute_url()).content.decode()
     assert reverse("imports:upload", args=[event.pk]) in detail
-    login(client, "viewer")
+    login_as("viewer")
     detail = client.get(event.get_absolute_url()).content.decode()
     assert reverse("imports:upload", args=[event.pk]) not in detail
     assert "export/attendance" not in detail
-
-
-def test_exports_use_the_list_pages_filterset_when_there_is_one(client, monkeypatch):
-    """Once trainings/filters.py defines the event list's FilterSet, the export filters the
-    same way (here a stand-in module with a `title` filter)."""
-    import sys
-    import types
-
-    import django_filters
-
-    class StandIn(django_filters.FilterSet):
-        title = django_filters.CharFilter(lookup_expr="icontains")
-
-        class Meta:
-            model = TrainingEvent
-            fields = ["title"]
-
-    module = types.ModuleType("trainings.filters")
-    module.EventFilter = StandIn
-    monkeypatch.setitem(sys.modules, "trainings.filters", module)
-    rows = csv_rows(
-        login(client, "admin").get(reverse("imports:export_events", args=["csv"]), {"title": "SDU"})
-    )
-    assert [r[1] for r in rows[1:]] == ["Youth Camp for NEET young people at SDU"]

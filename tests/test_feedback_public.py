@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from participants.feedback_forms import started_token
 from participants.feedback_views import DEVICE_COOKIE
 from participants.models import Feedback
@@ -304,8 +303,8 @@ def test_public_page_is_light_and_has_no_scripts(client, event):
     assert "Content-Security-Policy" in page.headers
 
 
-def test_logged_in_staff_can_open_the_public_form_too(client, event):
-    client.force_login(User.objects.get(username="coord.kyzylorda"))
+def test_logged_in_staff_can_open_the_public_form_too(client, login_as, event):
+    login_as("coord.kyzylorda")
     assert client.get(form_url(event)).status_code == 200
 
 

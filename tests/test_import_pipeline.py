@@ -279,8 +279,8 @@ def test_formulas_use_the_saved_value_with_a_warning_and_text_formulas_are_refus
 
 
 # Pages -------------------------------------------------------------------------------------------
-def test_coordinator_uploads_previews_and_confirms_in_the_browser(client, event, coord):
-    client.force_login(coord)
+def test_coordinator_uploads_previews_and_confirms_in_the_browser(client, login_as, event, coord):
+    login_as(coord)
     page = client.get(reverse("imports:upload", args=[event.pk]))
     assert page.status_code == 200
     sheet = io.BytesIO(csv_bytes(encoding="cp1251"))
@@ -292,8 +292,8 @@ def test_coordinator_uploads_previews_and_confirms_in_the_browser(client, event,
     assert "Imported: 4 new people" in response.content.decode()
 
 
-def test_bad_upload_page_never_500(client, event, coord):
-    client.force_login(coord)
+def test_bad_upload_page_never_500(client, login_as, event, coord):
+    login_as(coord)
     sheet = io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     sheet.name = "secret.xlsx"
     response = client.post(reverse("imports:upload", args=[event.pk]), {"file": sheet}, follow=True)
@@ -301,17 +301,17 @@ def test_bad_upload_page_never_500(client, event, coord):
     assert "password-protected" in response.content.decode()
 
 
-def test_other_regions_coordinator_and_viewer_cannot_import(client, event):
-    client.force_login(User.objects.get(username="coord.kyzylorda"))
+def test_other_regions_coordinator_and_viewer_cannot_import(client, login_as, event):
+    login_as("coord.kyzylorda")
     assert client.get(reverse("imports:upload", args=[event.pk])).status_code == 404
-    client.force_login(User.objects.get(username="viewer"))
+    login_as("viewer")
     assert client.get(reverse("imports:upload", args=[event.pk])).status_code == 403
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_templates_download_and_import_back(client, event, coord, lang, fmt):
-    client.force_login(coord)
+def test_templates_download_and_import_back(client, login_as, event, coord, lang, fmt):
+    login_as(coord)
     response = client.get(
         reverse("imports:template"),
         {"kind": "attendance", "lang": lang, "fmt": fmt, "event": event.pk},
@@ -354,10 +354,10 @@ def test_a_formula_with_a_saved_value_is_imported_with_a_warning(event, coord):
     assert Participant.objects.get(full_name="Формулова Айгүл").birth_year == 1990
 
 
-def test_only_people_of_the_events_region_may_confirm(client, event, coord):
+def test_only_people_of_the_events_region_may_confirm(client, login_as, event, coord):
     batch = upload(event, csv_bytes(), coord)
     for username in ("coord.kyzylorda", "viewer"):
-        client.force_login(User.objects.get(username=username))
+        login_as(username)
         assert client.post(reverse("imports:batch_confirm", args=[batch.pk])).status_code == 404
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW
@@ -372,11 +372,11 @@ def test_a_stray_nul_deep_in_a_csv_is_dropped(event, coord):
 
 @pytest.mark.parametrize("n_batches", [1, 12])
 def test_import_pages_query_count_does_not_grow(
-    client, event, coord, django_assert_max_num_queries, n_batches
+    client, login_as, event, coord, django_assert_max_num_queries, n_batches
 ):
     for _i in range(n_batches):
         batch = upload(event, csv_bytes(), coord)
-    client.force_login(coord)
+    login_as(coord)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("imports:home")).status_code == 200
     with django_assert_max_num_queries(10):

@@ -86,7 +86,7 @@ def _preview_text(batch: ImportBatch) -> str:
 
 
 def test_coordinator_importing_a_namesake_of_another_region_learns_nothing_and_changes_nothing(
-    client, kyz, kyzylorda_event, mangystau_person
+    client, login_as, kyz, kyzylorda_event, mangystau_person
 ):
     before = _contacts(mangystau_person)
     sheet = _sheet([NAME, "", "Ж", 1985, "+7 777 000 00 00", "attacker@example.com"])
@@ -97,7 +97,7 @@ def test_coordinator_importing_a_namesake_of_another_region_learns_nothing_and_c
     assert batch.counts["create"] == 1
     assert batch.counts["match"] == batch.counts["update"] == 0
     assert batch.preview == [{"row": 2, "name": NAME, "action": "create", "note": "new person"}]
-    client.force_login(kyz)
+    login_as(kyz)
     page = client.get(batch.get_absolute_url()).content.decode()
     assert "match existing" not in page and "known person" not in page
 
@@ -139,7 +139,7 @@ def test_coordinator_importing_a_namesake_of_another_region_learns_nothing_and_c
 
 
 def test_coordinator_importing_another_regions_iin_gets_a_new_record_without_that_iin(
-    client, kyz, kyzylorda_event, mangystau_person
+    client, login_as, kyz, kyzylorda_event, mangystau_person
 ):
     before = _contacts(mangystau_person)
     sheet = _sheet(["Другое Имя", IIN, "М", 1990, "+7 700 000 00 01", "x@example.com"])
@@ -160,7 +160,7 @@ def test_coordinator_importing_another_regions_iin_gets_a_new_record_without_tha
     ).exists()
     pair = PossibleDuplicate.objects.get(existing=mangystau_person, new_person=new)
     assert pair.how == "iin"
-    client.force_login(kyz)
+    login_as(kyz)
     assert client.get(mangystau_person.get_absolute_url()).status_code == 404
 
 
@@ -251,10 +251,10 @@ def _flagged_pair(kyz, kyzylorda_event) -> PossibleDuplicate:
 
 
 def test_staff_see_the_possible_duplicate_and_merge_the_pair(
-    client, kyz, kyzylorda_event, mangystau_person
+    client, login_as, kyz, kyzylorda_event, mangystau_person
 ):
     pair = _flagged_pair(kyz, kyzylorda_event)
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     people = client.get(reverse("participants:person_list")).content.decode()
     assert reverse("participants:possible_duplicates") in people
     listing = client.get(reverse("participants:possible_duplicates"))
@@ -276,11 +276,11 @@ def test_staff_see_the_possible_duplicate_and_merge_the_pair(
 
 
 def test_staff_dismiss_a_pair_that_is_two_people_after_confirming(
-    client, kyz, kyzylorda_event, mangystau_person
+    client, login_as, kyz, kyzylorda_event, mangystau_person
 ):
     pair = _flagged_pair(kyz, kyzylorda_event)
     staff = User.objects.get(username="undp.staff")
-    client.force_login(staff)
+    login_as(staff)
     url = reverse("participants:possible_duplicate_dismiss", args=[pair.pk])
     confirm = client.get(url)
     assert confirm.status_code == 200 and "different people" in confirm.content.decode()
@@ -294,12 +294,14 @@ def test_staff_dismiss_a_pair_that_is_two_people_after_confirming(
     assert client.post(url).status_code == 404  # no longer open
 
 
-def test_the_duplicate_list_query_count_does_not_grow(client, django_assert_max_num_queries):
+def test_the_duplicate_list_query_count_does_not_grow(
+    client, login_as, django_assert_max_num_queries
+):
     people = list(ParticipantFactory.create_batch(12, region=region("KZ-43")))
     existing = ParticipantFactory(region=region("KZ-47"))
     for person in people:
         PossibleDuplicate.objects.create(existing=existing, new_person=person, how="name")
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     with django_assert_max_num_queries(10):
         response = client.get(reverse("participants:possible_duplicates"))
     assert len(response.context["page"].object_list) == 12
@@ -307,10 +309,10 @@ def test_the_duplicate_list_query_count_does_not_grow(client, django_assert_max_
 
 @pytest.mark.parametrize("username", ["coord.kyzylorda", "coord.mangystau", "viewer"])
 def test_the_duplicate_review_does_not_exist_for_coordinators_and_viewers(
-    client, kyz, kyzylorda_event, mangystau_person, username
+    client, login_as, kyz, kyzylorda_event, mangystau_person, username
 ):
     pair = _flagged_pair(kyz, kyzylorda_event)
-    client.force_login(User.objects.get(username=username))
+    login_as(username)
     assert client.get(reverse("participants:possible_duplicates")).status_code == 404
     url = reverse("participants:possible_duplicate_dismiss", args=[pair.pk])
     assert client.post(url).status_code == 404
@@ -344,9 +346,9 @@ def _register_form(**overrides) -> dict:
 
 
 def test_registering_someone_with_another_regions_iin_does_not_say_it_exists(
-    client, kyz, kyzylorda_event, mangystau_person
+    client, login_as, kyz, kyzylorda_event, mangystau_person
 ):
-    client.force_login(kyz)
+    login_as(kyz)
     url = reverse("participants:roster_new", args=[kyzylorda_event.pk])
     response = client.post(url, _register_form(), follow=True)
     html = response.content.decode()
@@ -360,10 +362,10 @@ def test_registering_someone_with_another_regions_iin_does_not_say_it_exists(
 
 
 def test_editing_a_person_with_another_regions_iin_does_not_say_it_exists(
-    client, kyz, mangystau_person
+    client, login_as, kyz, mangystau_person
 ):
     mine = ParticipantFactory(full_name="Ким Алина", region=region("KZ-43"))
-    client.force_login(kyz)
+    login_as(kyz)
     form = _register_form(organisation_name="Акимат")
     response = client.post(reverse("participants:person_edit", args=[mine.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -399,10 +401,10 @@ def _snapshot():
     )
 
 
-def test_a_coordinator_cannot_upload_to_a_reported_event(client, beyneu, mangystau_coord):
+def test_a_coordinator_cannot_upload_to_a_reported_event(client, login_as, beyneu, mangystau_coord):
     _report(beyneu)
     before = _snapshot()
-    client.force_login(mangystau_coord)
+    login_as(mangystau_coord)
     url = reverse("imports:upload", args=[beyneu.pk])
     page = client.get(url, follow=True)
     assert "reported and locked" in page.content.decode()
@@ -421,13 +423,13 @@ def _upload_file():
 
 
 def test_an_event_reported_after_the_preview_refuses_the_confirmation(
-    client, beyneu, mangystau_coord
+    client, login_as, beyneu, mangystau_coord
 ):
     batch = start_import(event=beyneu, data=csv_bytes(), filename="s.csv", user=mangystau_coord)
     assert batch.status == ImportBatch.Status.PREVIEW
     _report(beyneu)
     before = _snapshot()
-    client.force_login(mangystau_coord)
+    login_as(mangystau_coord)
     detail = client.get(batch.get_absolute_url()).content.decode()
     assert "reported and locked" in detail
     assert reverse("imports:batch_confirm", args=[batch.pk]) not in detail

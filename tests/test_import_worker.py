@@ -36,7 +36,9 @@ def wait_for(batch: ImportBatch, states: set[str], timeout: float = 600) -> list
 
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
-def test_fifty_thousand_rows_import_through_a_real_worker(celery_worker, demo, client, settings):
+def test_fifty_thousand_rows_import_through_a_real_worker(
+    celery_worker, demo, client, login_as, settings
+):
     # The session's worker was started before the per-test media folder existed: share its
     # storage, as web and worker share it in production.
     settings.MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", Path(__file__).parent.parent / "media"))
@@ -58,7 +60,7 @@ def test_fifty_thousand_rows_import_through_a_real_worker(celery_worker, demo, c
     started = time.monotonic()
     batch = start_import(event=event, data=data, filename="big.csv", user=user)
     assert batch.status == ImportBatch.Status.VALIDATING  # handed to the worker
-    client.force_login(user)
+    login_as(user)
     page = client.get(f"/imports/{batch.pk}/progress/")
     assert b"<progress" in page.content and b"hx-trigger" in page.content
     wait_for(batch, {ImportBatch.Status.PREVIEW, ImportBatch.Status.INVALID})

@@ -16,8 +16,6 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
-
 from .permission_matrix import MATRIX
 from .test_permission_matrix import CASES, _resolve_kwargs
 
@@ -124,7 +122,7 @@ def _roles_reaching(name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_no_malformed_query_string_answers_500(client, demo, name):
+def test_no_malformed_query_string_answers_500(client, login_as, demo, name):
     client.raise_request_exception = False
     url = _url(name)
     base = _query_of(name)
@@ -133,7 +131,7 @@ def test_no_malformed_query_string_answers_500(client, demo, name):
     ]
     failures = []
     for role in _roles_reaching(name):
-        client.force_login(User.objects.get(username=ROLES[role]))
+        login_as(ROLES[role])
         requests = list(every_param_at_once)
         if role == "staff":  # the scanner's own requests, one parameter at a time
             requests += [{**base, **one} for one in SCANNER]
@@ -147,20 +145,20 @@ def test_no_malformed_query_string_answers_500(client, demo, name):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_a_nul_byte_in_a_post_never_answers_500(client, demo, name):
+def test_a_nul_byte_in_a_post_never_answers_500(client, login_as, demo, name):
     client.raise_request_exception = False
     url = _url(name)
     body = dict.fromkeys((*PARAMS, "title", "full_name", "comments", "name"), "1\x00")
     for role in _roles_reaching(name) or ["staff"]:  # POST-only URLs: as staff
-        client.force_login(User.objects.get(username=ROLES[role]))
+        login_as(ROLES[role])
         response = client.post(url, body)
         assert response.status_code < 500, f"{role} POST {name}: {response.status_code}"
 
 
-def test_scanner_requests_on_exports_and_templates_are_refused_or_ignored(client, demo):
+def test_scanner_requests_on_exports_and_templates_are_refused_or_ignored(client, login_as, demo):
     """The 26 requests of the report: exports and the template download with `event=abc`
     answer 404 (no such event), never 500; NUL bytes in q/period/region are ignored."""
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     template = reverse("imports:template") + "?kind=attendance&lang=kk&fmt=xlsx&event=abc"
     assert client.get(template).status_code == 404
     for name in ("imports:export_participants", "imports:export_attendance"):

@@ -89,10 +89,10 @@ def stored_bytes(field_file) -> bytes:
 # The attack: guess /media/<path> -------------------------------------------------------------
 @pytest.mark.parametrize("who", [None, "admin"])
 def test_media_urls_give_no_file_even_in_debug_mode(
-    client, debug_urls, report_run, import_batch, who
+    client, login_as, debug_urls, report_run, import_batch, who
 ):
     if who:
-        client.force_login(user(who))
+        login_as(who)
     report_file = report_run.files.get(format="xlsx")
     for stored in (report_file.file, import_batch.file):
         secret = stored_bytes(stored)
@@ -117,7 +117,9 @@ def test_stored_report_and_upload_names_have_a_random_part(report_run, import_ba
 
 
 # Report files: through reports:run_download only ----------------------------------------------
-def test_report_file_downloads_only_for_users_who_may_see_the_run(client, debug_urls, report_run):
+def test_report_file_downloads_only_for_users_who_may_see_the_run(
+    client, login_as, debug_urls, report_run
+):
     report_file = report_run.files.get(format="xlsx")
     content = stored_bytes(report_file.file)
     url = reverse("reports:run_download", args=[report_run.pk, "xlsx"])
@@ -130,7 +132,7 @@ def test_report_file_downloads_only_for_users_who_may_see_the_run(client, debug_
         ("undp.staff", 200),
         ("coord.kyzylorda", 404),  # a Mangystau report: not in a Kyzylorda coordinator's scope
     ):
-        client.force_login(user(name))
+        login_as(name)
         response = client.get(url)
         assert response.status_code == status, name
         if status == 200:
@@ -149,7 +151,7 @@ def test_report_file_downloads_only_for_users_who_may_see_the_run(client, debug_
 
 # Uploaded sheets: through imports:batch_file only ---------------------------------------------
 def test_uploaded_sheet_downloads_only_for_users_who_may_see_the_events_people(
-    client, debug_urls, import_batch
+    client, login_as, debug_urls, import_batch
 ):
     content = stored_bytes(import_batch.file)
     url = reverse("imports:batch_file", args=[import_batch.pk])
@@ -163,7 +165,7 @@ def test_uploaded_sheet_downloads_only_for_users_who_may_see_the_events_people(
         ("viewer", 404),  # aggregates only: never a sheet of names
         ("coord.kyzylorda", 404),  # a Mangystau event
     ):
-        client.force_login(user(name))
+        login_as(name)
         response = client.get(url)
         assert response.status_code == status, name
         if status == 200:
@@ -187,16 +189,18 @@ def test_uploaded_sheet_downloads_only_for_users_who_may_see_the_events_people(
     )
 
 
-def test_a_written_import_has_no_sheet_left_to_download(client, import_batch):
+def test_a_written_import_has_no_sheet_left_to_download(client, login_as, import_batch):
     batch = confirm_import(import_batch)
     assert batch.status == ImportBatch.Status.DONE
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     assert client.get(reverse("imports:batch_file", args=[batch.pk])).status_code == 404
 
 
 # The Django admin shows the checked download link, never the storage URL ----------------------
-def test_admin_change_forms_link_the_checked_downloads_not_media(client, report_run, import_batch):
-    client.force_login(user("admin"))
+def test_admin_change_forms_link_the_checked_downloads_not_media(
+    client, login_as, report_run, import_batch
+):
+    login_as("admin")
     report_file = report_run.files.get(format="xlsx")
     pages = (
         (
@@ -219,7 +223,7 @@ def test_admin_change_forms_link_the_checked_downloads_not_media(client, report_
     assert client.get(reverse("admin:participants_importbatch_add")).status_code == 403
 
 
-def test_reports_stored_before_random_names_keep_their_download_name(client):
+def test_reports_stored_before_random_names_keep_their_download_name(client, login_as):
     """A file stored as `run<id>-<name>` by an earlier version (no snapshot needed)."""
     from django.core.files.base import ContentFile
 
@@ -236,7 +240,7 @@ def test_reports_stored_before_random_names_keep_their_download_name(client):
     run.regions.set([Region.objects.get(code="KZ-47")])
     old = ReportFile(run=run, format="pdf")
     old.file.save(f"run{run.pk}-old-report.pdf", ContentFile(b"%PDF-old"), save=True)
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     response = client.get(reverse("reports:run_download", args=[run.pk, "pdf"]))
     assert response.status_code == 200
     assert 'filename="old-report.pdf"' in response["Content-Disposition"]

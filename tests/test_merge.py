@@ -133,7 +133,7 @@ def test_merge_moves_everything_and_combines_the_shared_event(twins):
     assert moved.participant_id == keep.pk and moved.history_user == by
 
 
-def test_the_preview_lists_exactly_what_will_move_and_changes_nothing(client, twins):
+def test_the_preview_lists_exactly_what_will_move_and_changes_nothing(client, login_as, twins):
     keep, remove = twins["keep"], twins["remove"]
     plan = merge_plan(keep, remove)
     assert [step.event for step in plan.moved] == [twins["only"]]
@@ -146,7 +146,7 @@ def test_the_preview_lists_exactly_what_will_move_and_changes_nothing(client, tw
     assert [str(label) for label in merge_plan(keep, remove).differences] == ["sex"]
     remove.sex = keep.sex
 
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     url = reverse("participants:person_merge", args=[keep.pk])
     html = client.get(url, {"other": remove.pk}).content.decode()
     assert "Только у второй" in html and "Общее событие" in html
@@ -166,9 +166,9 @@ def test_the_preview_lists_exactly_what_will_move_and_changes_nothing(client, tw
     assert f"Merge and remove record #{keep.pk}" in html
 
 
-def test_merging_from_the_page_redirects_to_the_kept_record(client, twins):
+def test_merging_from_the_page_redirects_to_the_kept_record(client, login_as, twins):
     keep, remove = twins["keep"], twins["remove"]
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     url = reverse("participants:person_merge", args=[remove.pk])
     response = client.post(url, {"other": keep.pk, "keep": keep.pk}, follow=True)
     assert response.redirect_chain[-1][0] == keep.get_absolute_url()
@@ -176,9 +176,9 @@ def test_merging_from_the_page_redirects_to_the_kept_record(client, twins):
     assert not Participant.objects.filter(pk=remove.pk).exists()
 
 
-def test_the_pick_page_offers_likely_duplicates_and_search(client, twins):
+def test_the_pick_page_offers_likely_duplicates_and_search(client, login_as, twins):
     keep, remove = twins["keep"], twins["remove"]
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     url = reverse("participants:person_merge", args=[keep.pk])
     response = client.get(url)
     assert list(response.context["duplicates"]) == [remove]
@@ -194,35 +194,35 @@ def test_a_record_cannot_be_merged_with_itself(twins):
         merge_people(keep=twins["keep"], remove=twins["keep"])
 
 
-def test_other_regions_coordinator_cannot_merge_mangystau_people(client, twins):
+def test_other_regions_coordinator_cannot_merge_mangystau_people(client, login_as, twins):
     keep, remove = twins["keep"], twins["remove"]
-    client.force_login(User.objects.get(username="coord.kyzylorda"))
+    login_as("coord.kyzylorda")
     url = reverse("participants:person_merge", args=[keep.pk])
     assert client.get(url, {"other": remove.pk}).status_code == 404
     assert client.post(url, {"other": remove.pk, "keep": keep.pk}).status_code == 404
     assert Participant.objects.filter(pk=remove.pk).exists()
 
 
-def test_coordinator_cannot_merge_records_with_events_elsewhere(client, twins):
+def test_coordinator_cannot_merge_records_with_events_elsewhere(client, login_as, twins):
     keep, remove = twins["keep"], twins["remove"]
     EnrolmentFactory(participant=remove, event=EventFactory(region=region("KZ-43")))
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     url = reverse("participants:person_merge", args=[keep.pk])
     response = client.post(url, {"other": remove.pk, "keep": keep.pk})
     assert response.status_code == 200
     assert "Ask programme staff to merge them" in response.content.decode()
     assert Participant.objects.filter(pk=remove.pk).exists()
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     assert client.post(url, {"other": remove.pk, "keep": keep.pk}).status_code == 302
     assert not Participant.objects.filter(pk=remove.pk).exists()
 
 
-def test_an_erased_record_is_neither_edited_nor_merged(client, twins):
+def test_an_erased_record_is_neither_edited_nor_merged(client, login_as, twins):
     from participants.privacy import erase_person
 
     admin = User.objects.get(username="admin")
     erase_person(twins["remove"], admin)
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     keep, remove = twins["keep"], twins["remove"]
     edit = client.post(reverse("participants:person_edit", args=[remove.pk]), {"full_name": "X"})
     assert edit.status_code == 302 and edit.url == remove.get_absolute_url()

@@ -8,8 +8,6 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
-from accounts.models import User
-
 pytestmark = pytest.mark.django_db
 
 
@@ -25,8 +23,8 @@ def title(content: bytes) -> str:
         (reverse("accounts:audit_log"), "Audit log · Qadam"),
     ],
 )
-def test_page_titles_separate_the_page_from_the_site(client, url, expected):
-    client.force_login(User.objects.get(username="admin"))
+def test_page_titles_separate_the_page_from_the_site(client, login_as, url, expected):
+    login_as("admin")
     response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert title(response.content) == expected

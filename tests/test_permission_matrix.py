@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import User
-
 from .permission_matrix import ADMIN_SAMPLES, MATRIX, OBJECTS, ROLES, SKIP_PREFIXES
 
 pytestmark = pytest.mark.django_db
@@ -100,11 +98,11 @@ def demo_person_names(demo):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", CASES)
-def test_permission_matrix(client, demo, demo_person_names, name, role):
+def test_permission_matrix(client, login_as, demo, demo_person_names, name, role):
     entry = MATRIX[name]
     url = reverse(name, kwargs=_resolve_kwargs(entry.kwargs)) + entry.query
     if role != "anonymous":
-        client.force_login(User.objects.get(username=USERS[role]))
+        login_as(USERS[role])
     response = client.get(url)
     expected = entry.expect[role]
     assert response.status_code == expected, (

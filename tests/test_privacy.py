@@ -70,8 +70,8 @@ def _tables_containing(text: str) -> list[str]:
     return found
 
 
-def test_export_holds_everything_about_the_person_and_is_audited(client, admin, person):
-    client.force_login(admin)
+def test_export_holds_everything_about_the_person_and_is_audited(client, login_as, admin, person):
+    login_as(admin)
     response = client.get(f"/privacy/people/{person.pk}/export/")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
@@ -122,8 +122,8 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
     assert event.user == admin and event.detail["participant_id"] == person.pk
 
 
-def test_erasure_through_the_page_needs_confirmation(client, admin, person):
-    client.force_login(admin)
+def test_erasure_through_the_page_needs_confirmation(client, login_as, admin, person):
+    login_as(admin)
     url = f"/privacy/people/{person.pk}/erase/"
     assert client.get(url).status_code == 200
     response = client.post(url, {"reason": "written request"})
@@ -136,35 +136,37 @@ def test_erasure_through_the_page_needs_confirmation(client, admin, person):
     assert person.is_anonymised
 
 
-def test_the_person_page_links_to_export_and_erase_for_administrators_only(client, person):
+def test_the_person_page_links_to_export_and_erase_for_administrators_only(
+    client, login_as, person
+):
     export = f'href="/privacy/people/{person.pk}/export/"'
     erase = f'href="/privacy/people/{person.pk}/erase/"'
-    client.force_login(User.objects.get(username="admin"))
+    login_as("admin")
     page = client.get(person.get_absolute_url()).content.decode()
     assert export in page and erase in page
     # The erase link opens the page that asks for the request reference and a confirmation.
     confirm = client.get(f"/privacy/people/{person.pk}/erase/").content.decode()
     assert 'name="confirm"' in confirm and 'name="reason"' in confirm
     for username in ("undp.staff", "coord.mangystau", "coord.kyzylorda"):
-        client.force_login(User.objects.get(username=username))
+        login_as(username)
         response = client.get(person.get_absolute_url())
         if response.status_code == 404:  # another region's coordinator does not see the person
             continue
         page = response.content.decode()
         assert response.status_code == 200 and person.full_name in page, username
         assert export not in page and erase not in page, username
-    client.force_login(User.objects.get(username="viewer"))
+    login_as("viewer")
     assert client.get(person.get_absolute_url()).status_code in (403, 404)
     # Once erased, only the export is offered.
     erase_person(person, User.objects.get(username="admin"), reason="request")
-    client.force_login(User.objects.get(username="admin"))
+    login_as("admin")
     page = client.get(person.get_absolute_url()).content.decode()
     assert export in page and erase not in page
 
 
-def test_only_admins_export_or_erase(client, demo, person):
+def test_only_admins_export_or_erase(client, login_as, demo, person):
     for username in ("undp.staff", "coord.mangystau", "viewer"):
-        client.force_login(User.objects.get(username=username))
+        login_as(username)
         assert client.get(f"/privacy/people/{person.pk}/export/").status_code == 403
         assert (
             client.post(f"/privacy/people/{person.pk}/erase/", {"confirm": "on"}).status_code == 403
@@ -191,7 +193,9 @@ def test_anonymised_birth_year_keeps_the_age_band_of_every_year_of_activity():
     assert anonymised_birth_year(None, {2024}) is None
 
 
-def test_people_without_activity_for_the_retention_period_are_listed(client, admin, settings):
+def test_people_without_activity_for_the_retention_period_are_listed(
+    client, login_as, admin, settings
+):
     settings.PERSONAL_DATA_RETENTION_YEARS = 3
     everyone = Participant.objects.all()
     Participant.objects.update(created_at=datetime(2020, 1, 1, tzinfo=UTC))
@@ -199,7 +203,7 @@ def test_people_without_activity_for_the_retention_period_are_listed(client, adm
     assert not people_due_for_review(everyone, today=date(2026, 11, 25)).exists()
     due = people_due_for_review(everyone, today=date(2028, 12, 1))
     assert due.count() == Participant.objects.filter(is_anonymised=False).count()
-    client.force_login(admin)
+    login_as(admin)
     page = client.get("/privacy/retention/")
     assert page.status_code == 200
 

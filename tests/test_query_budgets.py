@@ -247,9 +247,9 @@ def _pages(world: World, username: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("username", ["undp.staff", "coord.mangystau", "admin"])
-def test_main_pages_query_count_does_not_grow_with_rows(client, username):
+def test_main_pages_query_count_does_not_grow_with_rows(client, login_as, username):
     world = _world()
-    client.force_login(User.objects.get(username=username))
+    login_as(username)
 
     _grow(world, 10, seed=1)
     assert world.event.enrolments.count() == 10

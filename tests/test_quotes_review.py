@@ -149,10 +149,10 @@ def test_a_consented_comment_not_yet_reviewed_is_not_quoted(author, event):
     assert not any("Pending words" in t for t in _quote_texts())
 
 
-def test_a_rejected_comment_is_not_quoted(client, author, event, staff):
+def test_a_rejected_comment_is_not_quoted(client, login_as, author, event, staff):
     feedback = _comment(author, event, approved_by=staff, text="Approved, then withdrawn.")
     assert any("then withdrawn" in t for t in _quote_texts())
-    client.force_login(staff)
+    login_as(staff)
 
     response = client.post(
         reverse("reports:quote_decide", args=[feedback.pk]),
@@ -167,10 +167,10 @@ def test_a_rejected_comment_is_not_quoted(client, author, event, staff):
 
 
 def test_staff_see_the_automatic_redaction_and_approve_an_edited_text(
-    client, named, author, event, staff
+    client, login_as, named, author, event, staff
 ):
     feedback = _comment(author, event)
-    client.force_login(staff)
+    login_as(staff)
     page = client.get(reverse("reports:quote_review"), {"period": "2024Q3", "region": "KZ-43"})
     html = page.content.decode()
     assert page.status_code == 200
@@ -193,9 +193,9 @@ def test_staff_see_the_automatic_redaction_and_approve_an_edited_text(
     assert "Quote approved" in client.get(response["Location"]).content.decode()
 
 
-def test_approving_an_empty_text_is_refused_and_explained(client, author, event, staff):
+def test_approving_an_empty_text_is_refused_and_explained(client, login_as, author, event, staff):
     feedback = _comment(author, event, text="Something to quote.")
-    client.force_login(staff)
+    login_as(staff)
     response = client.post(
         reverse("reports:quote_decide", args=[feedback.pk]),
         {"decision": "approve", "quote_text_reviewed": "   "},
@@ -207,9 +207,9 @@ def test_approving_an_empty_text_is_refused_and_explained(client, author, event,
     assert feedback.quote_status == Feedback.QuoteStatus.PENDING
 
 
-def test_a_too_long_text_keeps_what_was_typed(client, author, event, staff):
+def test_a_too_long_text_keeps_what_was_typed(client, login_as, author, event, staff):
     feedback = _comment(author, event, text="Something to quote.")
-    client.force_login(staff)
+    login_as(staff)
     typed = "Kept " + "x" * 4000
     response = client.post(
         reverse("reports:quote_decide", args=[feedback.pk]),
@@ -221,9 +221,9 @@ def test_a_too_long_text_keeps_what_was_typed(client, author, event, staff):
 
 
 @pytest.mark.parametrize("username", ["coord.kyzylorda", "coord.mangystau", "viewer"])
-def test_only_programme_staff_and_admins_review_quotes(client, author, event, username):
+def test_only_programme_staff_and_admins_review_quotes(client, login_as, author, event, username):
     feedback = _comment(author, event, text="Not for coordinators to approve.")
-    client.force_login(User.objects.get(username=username))
+    login_as(username)
     assert client.get(reverse("reports:quote_review")).status_code == 403
     response = client.post(
         reverse("reports:quote_decide", args=[feedback.pk]),
@@ -235,12 +235,12 @@ def test_only_programme_staff_and_admins_review_quotes(client, author, event, us
 
 
 def test_the_queue_is_paginated_filtered_and_its_queries_bounded(
-    client, author, event, staff, django_assert_max_num_queries
+    client, login_as, author, event, staff, django_assert_max_num_queries
 ):
     for i in range(3):
         other = _register(f"Третий Автор{'абв'[i]}", event)
         _comment(other, event, text=f"Queue item {i}.")
-    client.force_login(staff)
+    login_as(staff)
     with django_assert_max_num_queries(14):
         page = client.get(reverse("reports:quote_review"), {"region": "KZ-43"})
     html = page.content.decode()
@@ -253,9 +253,9 @@ def test_the_queue_is_paginated_filtered_and_its_queries_bounded(
     assert "Write a quarter (2024Q3) or a year (2024)." in bad_period.content.decode()
 
 
-def test_the_report_pages_say_how_many_quotes_await_review(client, author, event, staff):
+def test_the_report_pages_say_how_many_quotes_await_review(client, login_as, author, event, staff):
     _comment(author, event, text="Waiting for a reviewer.")
-    client.force_login(staff)
+    login_as(staff)
     html = client.get(reverse("reports:run_new")).content.decode()
     assert 'id="quotes-pending"' in html and "awaiting review" in html
     assert reverse("reports:quote_review") in html

@@ -75,12 +75,12 @@ def feedback_answers(event: TrainingEvent) -> dict[str, str]:
 
 
 def test_while_redis_is_down_dashboards_open_edits_are_saved_and_the_public_form_refuses_safely(
-    own_redis, client
+    own_redis, client, login_as
 ):
     """One morning in the life of the site, with Redis crashing in the middle (one story, so
     the demo data is loaded once for these three checks)."""
     for name in ROLES:
-        client.force_login(user(name))
+        login_as(name)
         assert client.get("/").status_code == 200, name  # figures now cached in our Redis
     assert own_redis.client(db=1).keys("*dashboard*")  # the cache's database
     person = Participant.objects.filter(region__code="KZ-47").order_by("pk").first()
@@ -104,7 +104,7 @@ def test_while_redis_is_down_dashboards_open_edits_are_saved_and_the_public_form
 
     # The dashboard, for every role, computed from the database.
     for name in ROLES:
-        client.force_login(user(name))
+        login_as(name)
         started = time.monotonic()
         response = client.get("/")
         assert response.status_code == 200, name
@@ -112,7 +112,7 @@ def test_while_redis_is_down_dashboards_open_edits_are_saved_and_the_public_form
         assert "events recorded in all" in response.content.decode(), name  # the figures
 
     # A person edit: committed, and the cache bump after the commit does not raise.
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     edit_url = reverse("participants:person_edit", args=[person.pk])
     response = client.post(edit_url, person_form)
     assert response.status_code == 302
@@ -142,11 +142,11 @@ def test_while_redis_is_down_dashboards_open_edits_are_saved_and_the_public_form
 
 @pytest.mark.celery
 def test_a_big_import_while_redis_is_down_waits_says_so_and_is_checked_when_it_is_back(
-    own_redis, worker_queue, client, settings
+    own_redis, worker_queue, client, login_as, settings
 ):
     settings.IMPORT_SYNC_MAX_BYTES = 100  # every file goes to the workers
     event = TrainingEvent.objects.get(title=BEYNEU)
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     own_redis.stop()
     upload = SimpleUploadedFile("sheet.csv", csv_bytes(header=HEADER_RU), "text/csv")
     response = client.post(reverse("imports:upload", args=[event.pk]), {"file": upload})
@@ -180,7 +180,7 @@ def test_a_big_import_while_redis_is_down_waits_says_so_and_is_checked_when_it_i
 
 @pytest.mark.celery
 def test_a_queued_report_lost_with_redis_data_is_sent_again_and_built(
-    own_redis, worker_queue, client, settings
+    own_redis, worker_queue, client, login_as, settings
 ):
     run = reports.request_report(
         user=user("undp.staff"),
@@ -204,7 +204,7 @@ def test_a_queued_report_lost_with_redis_data_is_sent_again_and_built(
     time.sleep(1.2)
     run.refresh_from_db()
     assert reports.can_retry(run)  # a person can send it again: the button is there
-    client.force_login(user("undp.staff"))
+    login_as("undp.staff")
     assert "Send the request again" in client.get(run.get_absolute_url()).content.decode()
     health = client.get("/healthz/").json()
     assert health["stuck"]["report_runs"] == 1 and health["work"] == "stuck"

@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import User
 from accounts.scope import scope_for
 from participants.identity import hash_iin, iin_checksum_ok
 from participants.models import Consent, Enrolment, Participant, ParticipantCategory
@@ -51,12 +50,6 @@ def test_people_of_another_region_are_not_offered_as_duplicates():
 # Searching the registry, registering people and the people list (issue 4) ------------------
 
 
-def _login(client, username: str) -> User:
-    user = User.objects.get(username=username)
-    client.force_login(user)
-    return user
-
-
 def _valid_iin(prefix: str = "90010230000") -> str:
     for last in range(10):
         candidate = f"{prefix}{last}"
@@ -86,11 +79,11 @@ def _akimat_id() -> int:
     return ParticipantCategory.objects.get(code="akimat").pk
 
 
-def test_search_finds_registry_people_and_leaves_out_other_regions(client):
+def test_search_finds_registry_people_and_leaves_out_other_regions(client, login_as):
     mine = ParticipantFactory(full_name="Нұрланов Асқар", organisation_name="Акимат Жанаозена")
     theirs = ParticipantFactory(full_name="Нурланов Аскар", region=region("KZ-43"))
     event = EventFactory()
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("participants:roster_add", args=[event.pk])
 
     # htmx asks as the user types: only the list comes back.
@@ -108,10 +101,10 @@ def test_search_finds_registry_people_and_leaves_out_other_regions(client):
     assert 'hx-get="' in response.content.decode()
 
 
-def test_adding_a_found_person_puts_them_on_the_roster_once(client):
+def test_adding_a_found_person_puts_them_on_the_roster_once(client, login_as):
     person = ParticipantFactory(full_name="Ерлан Жумабаев")
     event = EventFactory()
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("participants:roster_add", args=[event.pk])
 
     response = client.post(url, {"person": person.pk}, HTTP_HX_REQUEST="true")
@@ -133,12 +126,12 @@ def test_adding_a_found_person_puts_them_on_the_roster_once(client):
     assert response.context["results"][0].on_roster is True
 
 
-def test_new_person_like_an_existing_one_is_shown_before_saving(client):
+def test_new_person_like_an_existing_one_is_shown_before_saving(client, login_as):
     existing = ParticipantFactory(
         full_name="Айгуль Серикова", birth_year=1990, organisation_name="МРЦ Бейнеу"
     )
     event = EventFactory()
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("participants:roster_new", args=[event.pk])
     before = Participant.objects.count()
 
@@ -164,10 +157,10 @@ def test_new_person_like_an_existing_one_is_shown_before_saving(client):
     )
 
 
-def test_picking_the_existing_person_instead_enrols_them(client):
+def test_picking_the_existing_person_instead_enrols_them(client, login_as):
     existing = ParticipantFactory(full_name="Айгуль Серикова", birth_year=1990)
     event = EventFactory()
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     response = client.post(
         reverse("participants:roster_add", args=[event.pk]), {"person": existing.pk}
     )
@@ -175,9 +168,9 @@ def test_picking_the_existing_person_instead_enrols_them(client):
     assert Enrolment.objects.filter(participant=existing, event=event).exists()
 
 
-def test_registering_without_consent_or_with_wrong_values_explains_what_to_fix(client):
+def test_registering_without_consent_or_with_wrong_values_explains_what_to_fix(client, login_as):
     event = EventFactory()
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     before = Participant.objects.count()
     response = client.post(
         reverse("participants:roster_new", args=[event.pk]),
@@ -201,10 +194,10 @@ def test_registering_without_consent_or_with_wrong_values_explains_what_to_fix(c
     assert Participant.objects.count() == before
 
 
-def test_iin_is_kept_only_as_a_hash_and_finds_the_same_person(client):
+def test_iin_is_kept_only_as_a_hash_and_finds_the_same_person(client, login_as):
     iin = _valid_iin()
     event = EventFactory()
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("participants:roster_new", args=[event.pk])
     response = client.post(url, _new_person_form(full_name="Бекова Дана", iin=iin))
     assert response.status_code == 302
@@ -215,10 +208,10 @@ def test_iin_is_kept_only_as_a_hash_and_finds_the_same_person(client):
     assert response.context["duplicates"] == [person]
 
 
-def test_coordinator_cannot_add_people_to_another_regions_event(client):
+def test_coordinator_cannot_add_people_to_another_regions_event(client, login_as):
     event = EventFactory(region=region("KZ-47"))
     person = ParticipantFactory(region=region("KZ-43"))
-    _login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     url = reverse("participants:roster_add", args=[event.pk])
     assert client.get(url, {"q": "a"}).status_code == 404
     assert client.post(url, {"person": person.pk}).status_code == 404
@@ -234,7 +227,7 @@ def test_coordinator_cannot_add_people_to_another_regions_event(client):
 # People list ------------------------------------------------------------------------------
 
 
-def test_people_list_filters_searches_and_sorts(client):
+def test_people_list_filters_searches_and_sorts(client, login_as):
     this_year = dt.date.today().year
     young = ParticipantFactory(
         full_name="Алия Молодая", sex="F", birth_year=this_year - 20, organisation_name="Сортировка"
@@ -248,7 +241,7 @@ def test_people_list_filters_searches_and_sorts(client):
     kyzylorda = ParticipantFactory(full_name="Вера Кызылординская", region=region("KZ-43"))
     event = EventFactory()
     EnrolmentFactory(participant=older, event=event)
-    _login(client, "undp.staff")
+    login_as("undp.staff")
     url = reverse("participants:person_list")
 
     def names(**params):
@@ -271,10 +264,10 @@ def test_people_list_filters_searches_and_sorts(client):
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_export_from_the_people_list_holds_the_people_listed(client):
+def test_export_from_the_people_list_holds_the_people_listed(client, login_as):
     ParticipantFactory(full_name="Экспорт Первая", sex="F", organisation_name="Экспортный")
     ParticipantFactory(full_name="Экспорт Второй", sex="M", organisation_name="Экспортный")
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     html = client.get(reverse("participants:person_list"), {"q": "экспортный", "sex": "M"})
     link = reverse("imports:export_participants", args=["csv"]) + "?q="
     assert link in html.content.decode()
@@ -285,17 +278,17 @@ def test_export_from_the_people_list_holds_the_people_listed(client):
     assert "Экспорт Второй" in body and "Экспорт Первая" not in body
 
 
-def test_people_list_is_scoped_and_refused_to_viewers(client):
+def test_people_list_is_scoped_and_refused_to_viewers(client, login_as):
     ParticipantFactory(full_name="Гульнар Мангистауская")
     ParticipantFactory(full_name="Дархан Кызылординский", region=region("KZ-43"))
-    _login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     response = client.get(reverse("participants:person_list"), {"q": "Гульнар"})
     assert response.status_code == 200
     assert "Гульнар Мангистауская" not in response.content.decode()
     response = client.get(reverse("participants:person_list"), {"q": "Дархан"})
     assert "Дархан Кызылординский" in response.content.decode()
 
-    _login(client, "viewer")
+    login_as("viewer")
     assert client.get(reverse("participants:person_list")).status_code == 403
 
 
@@ -307,10 +300,10 @@ def _queries(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("username", ["coord.mangystau", "undp.staff"])
-def test_people_list_and_person_page_query_count_does_not_grow(client, username):
+def test_people_list_and_person_page_query_count_does_not_grow(client, login_as, username):
     event = EventFactory()
     person = ParticipantFactory(full_name="Бюджет Запросов")
-    _login(client, username)
+    login_as(username)
     list_url = reverse("participants:person_list") + "?q=бюджет"
     person_url = reverse("participants:person_detail", args=[person.pk])
     for i in range(3):
@@ -326,7 +319,7 @@ def test_people_list_and_person_page_query_count_does_not_grow(client, username)
 # A person's page and edit ---------------------------------------------------------------------
 
 
-def test_person_page_shows_events_attendance_feedback_and_scores(client):
+def test_person_page_shows_events_attendance_feedback_and_scores(client, login_as):
     enrolment = EnrolmentFactory(event__title="Медиаграмотность")
     s1 = SessionFactory(event=enrolment.event)
     SessionFactory(event=enrolment.event)
@@ -341,7 +334,7 @@ def test_person_page_shows_events_attendance_feedback_and_scores(client):
         source="paper",
     )
     record_scores(enrolment=enrolment, pre_score=40, post_score=80)
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     html = client.get(enrolment.participant.get_absolute_url()).content.decode()
     assert "Медиаграмотность" in html
     assert "1 of 2 sessions" in html
@@ -349,9 +342,9 @@ def test_person_page_shows_events_attendance_feedback_and_scores(client):
     assert "40" in html and "80" in html
 
 
-def test_editing_a_person_saves_valid_changes_and_explains_invalid_ones(client):
+def test_editing_a_person_saves_valid_changes_and_explains_invalid_ones(client, login_as):
     person = ParticipantFactory(full_name="Старое Имя", organisation_name="ЦМИ")
-    _login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("participants:person_edit", args=[person.pk])
     form = {
         "full_name": "Новое Имя",
@@ -377,9 +370,9 @@ def test_editing_a_person_saves_valid_changes_and_explains_invalid_ones(client):
     assert person.history.first().history_user.username == "coord.mangystau"
 
 
-def test_coordinator_of_another_region_gets_404_on_a_mangystau_person(client):
+def test_coordinator_of_another_region_gets_404_on_a_mangystau_person(client, login_as):
     person = ParticipantFactory()
-    _login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     for name in ("person_detail", "person_edit", "person_merge"):
         assert client.get(reverse(f"participants:{name}", args=[person.pk])).status_code == 404
     assert (

@@ -135,9 +135,9 @@ def test_every_rule_of_the_catalogue_runs_in_a_few_queries(demo, django_assert_m
         with django_assert_max_num_queries(8):
             result = rule.compute(None, Q3["start"], Q3["end"], {})
         assert result.total is not None, code
-    # The catalogue's contract: code -> (label, unit, function).
-    label, unit, function = RULES["people_trained"]
-    assert unit == "people" and callable(function)
+    # The catalogue's contract: code -> a Rule with its label, unit and function.
+    rule = RULES["people_trained"]
+    assert rule.unit == "people" and callable(rule.function)
 
 
 def test_building_a_report_takes_a_fixed_number_of_queries(demo, django_assert_max_num_queries):

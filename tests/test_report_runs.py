@@ -127,7 +127,9 @@ def test_a_transient_database_error_is_retried_by_the_task(on_commit, monkeypatc
     assert run.attempts == 2 and len(calls) == 2
 
 
-def test_an_error_fails_the_run_with_the_reason_and_retry_builds_it(on_commit, client, monkeypatch):
+def test_an_error_fails_the_run_with_the_reason_and_retry_builds_it(
+    on_commit, client, login_as, monkeypatch
+):
     import reports.renderers
 
     real_render = reports.renderers.render
@@ -140,7 +142,7 @@ def test_an_error_fails_the_run_with_the_reason_and_retry_builds_it(on_commit, c
     assert run.status == ReportRun.Status.FAILED
     assert "the chart library is missing" in run.error
     assert run.finished_at is not None
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     page = client.get(f"/reports/{run.pk}/")
     assert "the chart library is missing" in page.content.decode()
     assert f'action="/reports/{run.pk}/retry/"' in page.content.decode()
@@ -163,12 +165,14 @@ def test_a_done_run_cannot_be_retried(on_commit):
 
 
 # Broker down --------------------------------------------------------------------------------
-def test_broker_down_keeps_the_request_and_it_can_be_sent_again(on_commit, client, monkeypatch):
+def test_broker_down_keeps_the_request_and_it_can_be_sent_again(
+    on_commit, client, login_as, monkeypatch
+):
     def refuse(*args, **kwargs):
         raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(build_report_run, "apply_async", refuse)
-    client.force_login(user("undp.staff"))
+    login_as("undp.staff")
     response = on_commit(
         client.post,
         "/reports/new/",
@@ -240,7 +244,7 @@ def test_a_run_with_a_fresh_heartbeat_is_left_running(on_commit, settings):
 
 
 # Requests and scope -------------------------------------------------------------------------
-def test_coordinator_can_build_a_report_for_their_own_regions_only(on_commit, client):
+def test_coordinator_can_build_a_report_for_their_own_regions_only(on_commit, client, login_as):
     coordinator = user("coord.mangystau")
     with pytest.raises(ValidationError) as refused:
         services.request_report(
@@ -258,7 +262,7 @@ def test_coordinator_can_build_a_report_for_their_own_regions_only(on_commit, cl
     assert list(run.regions.values_list("code", flat=True)) == ["KZ-47"]
     assert run.status == ReportRun.Status.DONE, run.error
 
-    client.force_login(coordinator)
+    login_as(coordinator)
     form = client.get("/reports/new/").content.decode()
     assert "Mangystau" in form and "Kyzylorda" not in form
     response = client.post(
@@ -277,17 +281,17 @@ def test_coordinator_can_build_a_report_for_their_own_regions_only(on_commit, cl
     assert ReportRun.objects.count() == 1
 
 
-def test_viewers_cannot_request_reports(client):
+def test_viewers_cannot_request_reports(client, login_as):
     with pytest.raises(PermissionDenied):
         services.request_report(
             user=user("viewer"), region_ids=None, formats=FAST, language="en", **Q3
         )
-    client.force_login(user("viewer"))
+    login_as("viewer")
     assert client.get("/reports/new/").status_code == 403
 
 
-def test_the_request_form_explains_its_errors_and_keeps_the_input(client):
-    client.force_login(user("undp.staff"))
+def test_the_request_form_explains_its_errors_and_keeps_the_input(client, login_as):
+    login_as("undp.staff")
     response = client.post(
         "/reports/new/",
         {
@@ -312,8 +316,8 @@ def test_the_request_form_explains_its_errors_and_keeps_the_input(client):
     assert not ReportRun.objects.exists()
 
 
-def test_staff_build_a_custom_range_for_chosen_regions_from_the_page(on_commit, client):
-    client.force_login(user("undp.staff"))
+def test_staff_build_a_custom_range_for_chosen_regions_from_the_page(on_commit, client, login_as):
+    login_as("undp.staff")
     response = on_commit(
         client.post,
         "/reports/new/",
@@ -337,9 +341,9 @@ def test_staff_build_a_custom_range_for_chosen_regions_from_the_page(on_commit, 
 
 
 # Pages: progress, list, downloads -----------------------------------------------------------
-def test_progress_is_polled_while_running_and_stops_when_done(client, on_commit):
+def test_progress_is_polled_while_running_and_stops_when_done(client, login_as, on_commit):
     run = make_run(attempts=1, percent=40, stage="people", heartbeat_at=timezone.now())
-    client.force_login(user("coord.mangystau"))
+    login_as("coord.mangystau")
     fragment = client.get(f"/reports/{run.pk}/progress/").content.decode()
     assert 'hx-trigger="every 1500ms"' in fragment
     assert 'value="40"' in fragment and "Counting people reached" in fragment
@@ -349,14 +353,14 @@ def test_progress_is_polled_while_running_and_stops_when_done(client, on_commit)
     done = request(on_commit)
     fragment = client.get(f"/reports/{done.pk}/progress/")
     assert fragment.status_code == 404  # a programme-wide run is not the coordinator's
-    client.force_login(user("undp.staff"))
+    login_as("undp.staff")
     fragment = client.get(f"/reports/{done.pk}/progress/").content.decode()
     assert "hx-get" not in fragment
     assert f"/reports/{done.pk}/files/xlsx/" in fragment
 
 
 def test_report_list_is_scoped_and_its_queries_do_not_grow(
-    client, on_commit, django_assert_max_num_queries
+    client, login_as, on_commit, django_assert_max_num_queries
 ):
     own = request(on_commit, who="coord.mangystau")
     wide = request(on_commit)
@@ -364,7 +368,7 @@ def test_report_list_is_scoped_and_its_queries_do_not_grow(
         make_run(status=ReportRun.Status.QUEUED, regions=("KZ-43",))
     pending = make_run(status=ReportRun.Status.QUEUED)
 
-    client.force_login(user("coord.kyzylorda"))
+    login_as("coord.kyzylorda")
     with django_assert_max_num_queries(14):
         page = client.get("/reports/")
     text = page.content.decode()
@@ -373,13 +377,13 @@ def test_report_list_is_scoped_and_its_queries_do_not_grow(
     assert client.get(f"/reports/{own.pk}/").status_code == 404
     assert client.get(f"/reports/{own.pk}/files/xlsx/").status_code == 404
 
-    client.force_login(user("viewer"))
+    login_as("viewer")
     text = client.get("/reports/").content.decode()
     assert f"/reports/{own.pk}/" in text and f"/reports/{wide.pk}/" in text
     assert f"/reports/{pending.pk}/" not in text  # viewers see finished reports only
     assert "Build a report" not in text
 
-    client.force_login(user("undp.staff"))
+    login_as("undp.staff")
     with django_assert_max_num_queries(14):
         text = client.get("/reports/").content.decode()
     assert "Nurlan Mangystau" in text and "Aida Programme" in text
@@ -387,7 +391,7 @@ def test_report_list_is_scoped_and_its_queries_do_not_grow(
     assert f"/reports/{pending.pk}/" not in text and f"/reports/{own.pk}/" in text
 
 
-def test_files_download_only_for_users_allowed_to_see_the_run(client, on_commit):
+def test_files_download_only_for_users_allowed_to_see_the_run(client, login_as, on_commit):
     run = request(on_commit, who="coord.mangystau")
     stored = run.files.get(format="xlsx")
     with stored.file.open("rb") as handle:
@@ -400,14 +404,14 @@ def test_files_download_only_for_users_allowed_to_see_the_run(client, on_commit)
         ("undp.staff", 200),
         ("coord.kyzylorda", 404),
     ):
-        client.force_login(user(name))
+        login_as(name)
         response = client.get(url)
         assert response.status_code == status, name
         if status == 200:
             assert b"".join(response.streaming_content) == content
             assert response["Content-Disposition"].startswith("attachment")
             assert "spreadsheetml" in response["Content-Type"]
-    client.force_login(user("undp.staff"))
+    login_as("undp.staff")
     assert client.get(f"/reports/{run.pk}/files/pdf/").status_code == 404  # not asked for
     running = make_run(status=ReportRun.Status.RUNNING)
     ReportFile.objects.create(run=running, format="xlsx", file=stored.file.name)

@@ -69,9 +69,9 @@ def staff() -> User:
 
 
 def test_report_requested_from_the_page_is_built_by_a_worker_and_downloaded(
-    celery_worker, demo, shared_media, client
+    celery_worker, demo, shared_media, client, login_as
 ):
-    client.force_login(staff())
+    login_as(staff())
     response = client.post(
         "/reports/new/",
         {
@@ -160,9 +160,9 @@ def test_a_worker_killed_mid_report_leaves_a_run_that_is_built_again(demo, setti
 
 
 def test_redis_down_the_page_says_so_keeps_the_request_and_it_can_be_sent_again(
-    celery_worker, demo, shared_media, client
+    celery_worker, demo, shared_media, client, login_as
 ):
-    client.force_login(staff())
+    login_as(staff())
     with broker_at(CLOSED_PORT):
         started = time.monotonic()
         response = client.post(

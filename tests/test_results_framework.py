@@ -8,18 +8,12 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from regions.models import Region
 from reports.builder import build_report_data
 from reports.models import Indicator, IndicatorTarget, Narrative
 from trainings.models import Programme
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, username: str):
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def indicator_post(programme: Programme, **overrides) -> dict:
@@ -61,8 +55,10 @@ def programme(demo) -> Programme:
     return Programme.objects.get(code="PVE-KZ-JP")
 
 
-def test_staff_add_an_indicator_with_targets_and_the_report_computes_it(client, programme):
-    login(client, "undp.staff")
+def test_staff_add_an_indicator_with_targets_and_the_report_computes_it(
+    client, login_as, programme
+):
+    login_as("undp.staff")
     response = client.post(reverse("reports:indicator_create"), indicator_post(programme))
     indicator = Indicator.objects.get(programme=programme, code="OP9")
     assert response.status_code == 302
@@ -87,8 +83,8 @@ def test_staff_add_an_indicator_with_targets_and_the_report_computes_it(client, 
     assert set(row["disaggregations"]) == {"sex", "region"}
 
 
-def test_form_explains_what_is_wrong_and_keeps_the_input(client, programme):
-    login(client, "undp.staff")
+def test_form_explains_what_is_wrong_and_keeps_the_input(client, login_as, programme):
+    login_as("undp.staff")
     response = client.post(
         reverse("reports:indicator_create"),
         indicator_post(
@@ -107,8 +103,8 @@ def test_form_explains_what_is_wrong_and_keeps_the_input(client, programme):
     assert not Indicator.objects.filter(code="OP9").exists()
 
 
-def test_code_is_unique_in_a_programme_and_targets_once_per_period(client, programme):
-    login(client, "undp.staff")
+def test_code_is_unique_in_a_programme_and_targets_once_per_period(client, login_as, programme):
+    login_as("undp.staff")
     response = client.post(
         reverse("reports:indicator_create"), indicator_post(programme, code="OP1")
     )
@@ -122,8 +118,8 @@ def test_code_is_unique_in_a_programme_and_targets_once_per_period(client, progr
     assert not Indicator.objects.filter(code="OP9").exists()
 
 
-def test_editing_changes_targets_and_deleting_asks_first(client, programme):
-    login(client, "admin")
+def test_editing_changes_targets_and_deleting_asks_first(client, login_as, programme):
+    login_as("admin")
     indicator = Indicator.objects.get(programme=programme, code="OP4")
     targets = list(indicator.targets.order_by("period_start"))
     form = indicator_post(
@@ -160,8 +156,8 @@ def test_editing_changes_targets_and_deleting_asks_first(client, programme):
 
 
 @pytest.mark.parametrize("username", ["coord.mangystau", "viewer"])
-def test_others_read_the_framework_but_cannot_edit_it(client, programme, username):
-    login(client, username)
+def test_others_read_the_framework_but_cannot_edit_it(client, login_as, programme, username):
+    login_as(username)
     indicator = Indicator.objects.filter(programme=programme).first()
     listing = client.get(reverse("reports:indicator_list"))
     assert listing.status_code == 200
@@ -173,9 +169,9 @@ def test_others_read_the_framework_but_cannot_edit_it(client, programme, usernam
 
 
 def test_indicator_list_queries_do_not_grow_with_rows(
-    client, programme, django_assert_max_num_queries
+    client, login_as, programme, django_assert_max_num_queries
 ):
-    login(client, "undp.staff")
+    login_as("undp.staff")
     for n in range(30):
         Indicator.objects.create(
             programme=programme,
@@ -193,8 +189,8 @@ def test_indicator_list_queries_do_not_grow_with_rows(
     assert "Extra 29" in found.content.decode() and "Extra 5<" not in found.content.decode()
 
 
-def test_staff_write_a_narrative_and_the_report_includes_it(client, programme):
-    login(client, "undp.staff")
+def test_staff_write_a_narrative_and_the_report_includes_it(client, login_as, programme):
+    login_as("undp.staff")
     form = {
         "programme": programme.pk,
         "period_label": "2024q3",
@@ -235,7 +231,7 @@ def test_staff_write_a_narrative_and_the_report_includes_it(client, programme):
     assert narrative.challenges == "Heat in August."
 
 
-def test_coordinators_see_programme_wide_and_own_region_narratives(client, programme):
+def test_coordinators_see_programme_wide_and_own_region_narratives(client, login_as, programme):
     q3 = {"period_start": date(2024, 7, 1), "period_end": date(2024, 9, 30)}
     for code, text in (("KZ-47", "Mangystau note"), ("KZ-43", "Kyzylorda note")):
         Narrative.objects.create(
@@ -248,7 +244,7 @@ def test_coordinators_see_programme_wide_and_own_region_narratives(client, progr
     Narrative.objects.create(
         programme=programme, period_label="2024Q3", highlights="Everywhere note", **q3
     )
-    login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     html = client.get(reverse("reports:narrative_list")).content.decode()
     assert "Kyzylorda note" in html and "Everywhere note" in html
     assert "Mangystau note" not in html

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from accounts.models import User
 from participants.models import Attendance, Consent, Enrolment, Feedback, Participant
 from participants.services import record_attendance, record_feedback
 from tests.factories import (
@@ -25,21 +24,17 @@ from trainings.models import TrainingEvent
 pytestmark = pytest.mark.django_db
 
 
-def _login(client, username="coord.mangystau"):
-    client.force_login(User.objects.get(username=username))
-
-
 @pytest.fixture
 def enrolment():
     event = EventFactory(region=region("KZ-47"), status=TrainingEvent.Status.HELD)
     return EnrolmentFactory(event=event, participant__full_name="Жанна Ролева")
 
 
-def test_event_page_lists_the_roster_with_links_and_counts(client, enrolment):
+def test_event_page_lists_the_roster_with_links_and_counts(client, login_as, enrolment):
     session = SessionFactory(event=enrolment.event)
     SessionFactory(event=enrolment.event)
     record_attendance(enrolment=enrolment, session=session)
-    _login(client)
+    login_as("coord.mangystau")
     html = client.get(enrolment.event.get_absolute_url()).content.decode()
     assert "Жанна Ролева" in html
     assert enrolment.participant.get_absolute_url() in html
@@ -49,15 +44,15 @@ def test_event_page_lists_the_roster_with_links_and_counts(client, enrolment):
     assert reverse("participants:roster_remove", args=[enrolment.event.pk, enrolment.pk]) in html
 
 
-def test_viewer_sees_the_event_but_no_names(client, enrolment):
-    _login(client, "viewer")
+def test_viewer_sees_the_event_but_no_names(client, login_as, enrolment):
+    login_as("viewer")
     response = client.get(enrolment.event.get_absolute_url())
     assert response.status_code == 200
     assert "Жанна Ролева" not in response.content.decode()
 
 
-def test_removing_someone_without_attendance_asks_then_removes(client, enrolment):
-    _login(client)
+def test_removing_someone_without_attendance_asks_then_removes(client, login_as, enrolment):
+    login_as("coord.mangystau")
     url = reverse("participants:roster_remove", args=[enrolment.event.pk, enrolment.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -71,7 +66,7 @@ def test_removing_someone_without_attendance_asks_then_removes(client, enrolment
     enrolment.participant.refresh_from_db()
 
 
-def test_removing_someone_with_attendance_needs_an_explicit_tick(client, enrolment):
+def test_removing_someone_with_attendance_needs_an_explicit_tick(client, login_as, enrolment):
     session = SessionFactory(event=enrolment.event)
     record_attendance(enrolment=enrolment, session=session)
     feedback = record_feedback(
@@ -83,7 +78,7 @@ def test_removing_someone_with_attendance_needs_an_explicit_tick(client, enrolme
         intent_to_apply=5,
         source="paper",
     )
-    _login(client)
+    login_as("coord.mangystau")
     url = reverse("participants:roster_remove", args=[enrolment.event.pk, enrolment.pk])
     assert "attendance at 1 session is recorded" in client.get(url).content.decode()
 
@@ -101,8 +96,8 @@ def test_removing_someone_with_attendance_needs_an_explicit_tick(client, enrolme
     assert feedback.enrolment is None and Feedback.objects.filter(pk=feedback.pk).exists()
 
 
-def test_other_regions_coordinator_gets_404_on_roster_pages(client, enrolment):
-    _login(client, "coord.kyzylorda")
+def test_other_regions_coordinator_gets_404_on_roster_pages(client, login_as, enrolment):
+    login_as("coord.kyzylorda")
     event = enrolment.event
     urls = [
         reverse("participants:roster_add", args=[event.pk]),
@@ -115,31 +110,33 @@ def test_other_regions_coordinator_gets_404_on_roster_pages(client, enrolment):
     assert Enrolment.objects.filter(pk=enrolment.pk).exists()
 
 
-def test_an_enrolment_of_another_event_is_404(client, enrolment):
+def test_an_enrolment_of_another_event_is_404(client, login_as, enrolment):
     other = EventFactory(region=region("KZ-47"))
-    _login(client)
+    login_as("coord.mangystau")
     url = reverse("participants:roster_remove", args=[other.pk, enrolment.pk])
     assert client.get(url).status_code == 404
 
 
-def test_reported_event_roster_is_locked_for_coordinators(client, enrolment):
+def test_reported_event_roster_is_locked_for_coordinators(client, login_as, enrolment):
     event = enrolment.event
     event.status = TrainingEvent.Status.REPORTED
     event.save()
-    _login(client)
+    login_as("coord.mangystau")
     add = reverse("participants:roster_add", args=[event.pk])
     remove = reverse("participants:roster_remove", args=[event.pk, enrolment.pk])
     assert client.get(add, {"q": "а"}).status_code == 403
     assert client.post(remove).status_code == 403
     html = client.get(event.get_absolute_url()).content.decode()
     assert add not in html and remove not in html
-    _login(client, "undp.staff")
+    login_as("undp.staff")
     assert client.post(remove).status_code == 302
 
 
-def test_roster_flags_people_without_consent_and_consent_can_be_recorded(client, enrolment):
+def test_roster_flags_people_without_consent_and_consent_can_be_recorded(
+    client, login_as, enrolment
+):
     person = enrolment.participant
-    _login(client)
+    login_as("coord.mangystau")
     html = client.get(enrolment.event.get_absolute_url()).content.decode()
     assert "No consent on file" in html
 
@@ -160,7 +157,7 @@ def test_roster_flags_people_without_consent_and_consent_can_be_recorded(client,
     html = client.get(enrolment.event.get_absolute_url()).content.decode()
     assert "No consent on file" not in html
 
-    _login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     assert client.post(url, {"given": "0"}).status_code == 404
 
 
@@ -184,8 +181,8 @@ def event():
     return EventFactory(region=region("KZ-47"))
 
 
-def test_roster_page_opens_the_registration_inline_with_a_page_as_fallback(client, event):
-    _login(client)
+def test_roster_page_opens_the_registration_inline_with_a_page_as_fallback(client, login_as, event):
+    login_as("coord.mangystau")
     roster = reverse("participants:roster_add", args=[event.pk])
     new = reverse("participants:roster_new", args=[event.pk])
     page = lxml.html.fromstring(client.get(roster).content)
@@ -215,8 +212,8 @@ def test_roster_page_opens_the_registration_inline_with_a_page_as_fallback(clien
     assert not page.xpath("//*[@hx-post]") and not page.xpath("//*[@autofocus]")
 
 
-def test_inline_registration_with_errors_comes_back_in_place(client, event):
-    _login(client)
+def test_inline_registration_with_errors_comes_back_in_place(client, login_as, event):
+    login_as("coord.mangystau")
     before = Participant.objects.count()
     response = client.post(
         reverse("participants:roster_new", args=[event.pk]),
@@ -235,10 +232,10 @@ def test_inline_registration_with_errors_comes_back_in_place(client, event):
     assert not Enrolment.objects.filter(event=event).exists()
 
 
-def test_inline_registration_warns_of_a_namesake_then_creates_anyway(client, event):
+def test_inline_registration_warns_of_a_namesake_then_creates_anyway(client, login_as, event):
     existing = ParticipantFactory(full_name="Айгуль Серикова", birth_year=1990)
     EnrolmentFactory(event=event, participant__full_name="Уже Есть")
-    _login(client)
+    login_as("coord.mangystau")
     url = reverse("participants:roster_new", args=[event.pk])
     before = Participant.objects.count()
 
@@ -284,9 +281,9 @@ def _assert_roster_and_empty_search(tree, names: list[str]) -> None:
     assert "Type a name to search the registry." in search.text_content()
 
 
-def test_inline_registration_can_use_the_existing_person_instead(client, event):
+def test_inline_registration_can_use_the_existing_person_instead(client, login_as, event):
     existing = ParticipantFactory(full_name="Айгуль Серикова", birth_year=1990)
-    _login(client)
+    login_as("coord.mangystau")
     before = Participant.objects.count()
     add = reverse("participants:roster_add", args=[event.pk])
     response = client.post(add, {"person": existing.pk, "via": "new-person"}, **HX)
@@ -306,14 +303,14 @@ def test_inline_registration_can_use_the_existing_person_instead(client, event):
     assert _fragment(response).xpath("//li//span[@role='status']")[0].text == "Added"
 
 
-def test_inline_registration_obeys_the_roster_permissions(client, event):
+def test_inline_registration_obeys_the_roster_permissions(client, login_as, event):
     url = reverse("participants:roster_new", args=[event.pk])
-    _login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     assert client.get(url, **HX).status_code == 404
     assert client.post(url, _new_person_form(), **HX).status_code == 404
     event.status = TrainingEvent.Status.REPORTED
     event.save()
-    _login(client)
+    login_as("coord.mangystau")
     assert client.post(url, _new_person_form(), **HX).status_code == 403
     assert not Participant.objects.filter(full_name="Серикова Айгуль").exists()
 

@@ -32,8 +32,8 @@ def test_coordinator_sees_people_of_their_region_only(demo):
     assert people.filter(category__code="neet").count() == 52
 
 
-def test_home_page_shows_coordinators_region_and_its_counts(client, demo):
-    client.force_login(coordinator("KZ-47"))
+def test_home_page_shows_coordinators_region_and_its_counts(client, login_as, demo):
+    login_as(coordinator("KZ-47"))
     page = client.get("/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -44,8 +44,8 @@ def test_home_page_shows_coordinators_region_and_its_counts(client, demo):
     assert "(Aktau)" in html and "(Kyzylorda)" not in html
 
 
-def test_coordinator_gets_404_for_another_regions_event_and_person(client, demo):
-    client.force_login(coordinator("KZ-43"))
+def test_coordinator_gets_404_for_another_regions_event_and_person(client, login_as, demo):
+    login_as(coordinator("KZ-43"))
     mangystau_event = TrainingEvent.objects.filter(region__code="KZ-47").first()
     mangystau_person = Participant.objects.filter(region__code="KZ-47").first()
     assert client.get(mangystau_event.get_absolute_url()).status_code == 404
@@ -54,10 +54,10 @@ def test_coordinator_gets_404_for_another_regions_event_and_person(client, demo)
     assert client.get(own.get_absolute_url()).status_code == 200
 
 
-def test_viewer_sees_counts_but_no_people(client, demo):
+def test_viewer_sees_counts_but_no_people(client, login_as, demo):
     viewer = UserFactory(role=Role.VIEWER)
     assert not people_visible(scope_for(viewer)).exists()
-    client.force_login(viewer)
+    login_as(viewer)
     page = client.get("/")
     assert page.context["people_reached"] > 0
     assert page.context["people_registered"] is None
@@ -65,12 +65,12 @@ def test_viewer_sees_counts_but_no_people(client, demo):
     assert client.get(person.get_absolute_url()).status_code == 404
 
 
-def test_coordinator_with_admin_access_sees_only_their_region_in_the_admin(client, demo):
+def test_coordinator_with_admin_access_sees_only_their_region_in_the_admin(client, login_as, demo):
     user = coordinator("KZ-47", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(codename__in=["view_trainingevent", "view_participant"])
     )
-    client.force_login(user)
+    login_as(user)
     events = client.get("/admin/trainings/trainingevent/")
     assert events.status_code == 200
     shown = list(events.context["cl"].result_list)

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from participants.models import Assessment, Feedback
 from trainings.models import TrainingEvent
 
@@ -23,9 +22,8 @@ def event(demo):
 
 
 @pytest.fixture
-def coord(client, demo):
-    client.force_login(User.objects.get(username="coord.mangystau"))
-    return client
+def coord(login_as, demo):
+    return login_as("coord.mangystau")
 
 
 def url(name, event, query=""):
@@ -124,8 +122,8 @@ def test_coordinator_closes_and_reopens_the_link(coord, client, event):
     assert event.feedback_open is True
 
 
-def test_viewer_cannot_open_feedback_pages_and_other_coordinator_gets_404(client, event):
-    client.force_login(User.objects.get(username="coord.kyzylorda"))
+def test_viewer_cannot_open_feedback_pages_and_other_coordinator_gets_404(client, login_as, event):
+    login_as("coord.kyzylorda")
     for name in (
         "event_feedback",
         "event_feedback_entry",
@@ -136,21 +134,21 @@ def test_viewer_cannot_open_feedback_pages_and_other_coordinator_gets_404(client
         assert client.get(url(name, event)).status_code == 404, name
     assert client.post(url("event_feedback_toggle", event), {"open": "0"}).status_code == 404
     assert client.post(url("event_feedback_entry", event), {}).status_code == 404
-    client.force_login(User.objects.get(username="viewer"))
+    login_as("viewer")
     assert client.get(url("event_feedback", event)).status_code == 403
     assert client.post(url("event_feedback_toggle", event), {"open": "0"}).status_code == 403
     event.refresh_from_db()
     assert event.feedback_open is True
 
 
-def test_reported_event_is_locked_for_coordinators_but_not_for_staff(client, event):
+def test_reported_event_is_locked_for_coordinators_but_not_for_staff(client, login_as, event):
     event.status = TrainingEvent.Status.REPORTED
     event.save()
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     assert client.get(url("event_feedback", event)).status_code == 200
     assert client.get(url("event_scores_entry", event)).status_code == 403
     assert client.get(url("event_feedback_entry", event)).status_code == 403
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     assert client.get(url("event_scores_entry", event)).status_code == 200
 
 
@@ -308,8 +306,8 @@ def test_event_page_shows_the_feedback_panel_with_actions_for_its_coordinator(co
     assert url("event_feedback_toggle", event) in html
 
 
-def test_viewer_sees_the_feedback_numbers_but_no_link_or_actions(client, event):
-    client.force_login(User.objects.get(username="viewer"))
+def test_viewer_sees_the_feedback_numbers_but_no_link_or_actions(client, login_as, event):
+    login_as("viewer")
     html = client.get(event.get_absolute_url()).content.decode()
     assert 'id="event-feedback"' in html
     assert "average satisfaction" in html

@@ -59,10 +59,10 @@ def _one_of_each_registered_model(user):
         duplicate.objects.create(existing=people[0], new_person=people[1], how="name")
 
 
-def test_admin_can_open_the_history_of_every_registered_model(client, demo):
+def test_admin_can_open_the_history_of_every_registered_model(client, login_as, demo):
     user = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
     _one_of_each_registered_model(user)
-    client.force_login(user)
+    login_as(user)
     failures = []
     for model in _registered_models():
         obj = model._default_manager.order_by("pk").first()
@@ -74,7 +74,7 @@ def test_admin_can_open_the_history_of_every_registered_model(client, demo):
     assert failures == []
 
 
-def test_import_batch_history_lists_the_admin_log(client, demo):
+def test_import_batch_history_lists_the_admin_log(client, login_as, demo):
     """Import batches keep no simple_history table: their History is Django's admin log."""
     from participants.models import ImportBatch
 
@@ -82,13 +82,13 @@ def test_import_batch_history_lists_the_admin_log(client, demo):
     batch = ImportBatch.objects.create(
         event=EventFactory(), file="imports/y.xlsx", original_name="y.xlsx", created_by=user
     )
-    client.force_login(user)
+    login_as(user)
     response = client.get(f"/admin/participants/importbatch/{batch.pk}/history/")
     assert response.status_code == 200
     assert "y.xlsx" in response.content.decode()
 
 
-def test_regional_admin_user_cannot_read_history_of_another_region(client, demo):
+def test_regional_admin_user_cannot_read_history_of_another_region(client, login_as, demo):
     """simple_history looked history up outside the admin queryset: a coordinator with admin
     access could read (and open revert forms of) events of other regions by id."""
     from trainings.models import TrainingEvent
@@ -99,7 +99,7 @@ def test_regional_admin_user_cannot_read_history_of_another_region(client, demo)
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_trainingevent", "change_trainingevent"])
     )
-    client.force_login(user)
+    login_as(user)
     assert client.get(f"/admin/trainings/trainingevent/{own.pk}/history/").status_code == 200
     assert client.get(f"/admin/trainings/trainingevent/{other.pk}/history/").status_code == 404
     version = other.history.first()
@@ -119,6 +119,8 @@ def _code(device):
 
 
 def _logged_in_client(username):
+    """A client of its own logged in through the login form, not `login_as`: these tests are
+    about sessions and the second factor, which a real login sets up."""
     from django.test import Client
 
     client = Client()
@@ -230,14 +232,14 @@ def _reported_event():
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\t\n"], ids=["empty", "spaces", "whitespace"])
-def test_staff_cannot_unlock_an_event_without_a_reason(client, demo, reason):
+def test_staff_cannot_unlock_an_event_without_a_reason(client, login_as, demo, reason):
     from django.urls import reverse
 
-    from accounts.models import SecurityEvent, User
+    from accounts.models import SecurityEvent
     from trainings.models import TrainingEvent
 
     event = _reported_event()
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     response = client.post(
         reverse("trainings:event_unlock", args=[event.pk]), {"reason": reason}, follow=True
     )
@@ -277,11 +279,10 @@ def test_the_unlock_service_itself_refuses_a_blank_reason(demo):
     assert event.history.first().history_user == staff
 
 
-def test_the_unlock_form_asks_for_a_reason(client, demo):
-    from accounts.models import User
+def test_the_unlock_form_asks_for_a_reason(client, login_as, demo):
 
     event = _reported_event()
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     html = client.get(event.get_absolute_url()).content.decode()
     assert 'name="reason"' in html and "required" in html and "Reason (required)" in html
 
@@ -327,19 +328,12 @@ def _grid_form(client, event) -> dict[str, list[str]]:
     return data
 
 
-def _coordinator_client(client):
-    from accounts.models import User
-
-    client.force_login(User.objects.get(username="coord.mangystau"))
-    return client
-
-
-def test_an_empty_post_to_the_grid_changes_nothing_and_says_so(client, grid_event):
+def test_an_empty_post_to_the_grid_changes_nothing_and_says_so(client, login_as, grid_event):
     from django.urls import reverse
 
     before = _attendance(grid_event)
     assert len(before) == 6
-    _coordinator_client(client)
+    login_as("coord.mangystau")
     url = reverse("participants:attendance_grid", args=[grid_event.pk])
     for forged in ({}, {"p": []}, {"shown_enrolment": ["x"], "shown_session": ["999999"]}):
         response = client.post(url, forged, follow=True)
@@ -347,10 +341,10 @@ def test_an_empty_post_to_the_grid_changes_nothing_and_says_so(client, grid_even
         assert _attendance(grid_event) == before
 
 
-def test_unticking_every_box_in_the_real_form_clears_the_grid(client, grid_event):
+def test_unticking_every_box_in_the_real_form_clears_the_grid(client, login_as, grid_event):
     from django.urls import reverse
 
-    _coordinator_client(client)
+    login_as("coord.mangystau")
     data = _grid_form(client, grid_event)
     assert len(data["p"]) == 6 and len(data["shown_enrolment"]) == 3
     data["p"] = []  # the coordinator unticks everything on purpose
@@ -360,7 +354,7 @@ def test_unticking_every_box_in_the_real_form_clears_the_grid(client, grid_event
     assert _attendance(grid_event) == set()
 
 
-def test_saving_an_old_grid_leaves_people_added_since_alone(client, grid_event):
+def test_saving_an_old_grid_leaves_people_added_since_alone(client, login_as, grid_event):
     """A person enrolled (and ticked) after the page was opened is not on the old form: saving
     it must not mark them absent."""
     from django.urls import reverse
@@ -368,7 +362,7 @@ def test_saving_an_old_grid_leaves_people_added_since_alone(client, grid_event):
     from participants.services import record_attendance
     from tests.factories import EnrolmentFactory
 
-    _coordinator_client(client)
+    login_as("coord.mangystau")
     data = _grid_form(client, grid_event)
     late = EnrolmentFactory(event=grid_event)
     record_attendance(enrolment=late, session=grid_event.sessions.first())
@@ -376,12 +370,12 @@ def test_saving_an_old_grid_leaves_people_added_since_alone(client, grid_event):
     assert (late.pk, grid_event.sessions.first().pk) in _attendance(grid_event)
 
 
-def test_a_toggle_post_without_the_grid_form_changes_nothing(client, grid_event):
+def test_a_toggle_post_without_the_grid_form_changes_nothing(client, login_as, grid_event):
     from django.urls import reverse
 
     before = _attendance(grid_event)
     enrolment_id, session_id = sorted(before)[0]
-    _coordinator_client(client)
+    login_as("coord.mangystau")
     url = reverse("participants:attendance_toggle", args=[grid_event.pk])
     cell = {"enrolment": enrolment_id, "session": session_id}
     response = client.post(url, cell, HTTP_HX_REQUEST="true")
@@ -401,13 +395,15 @@ def test_a_toggle_post_without_the_grid_form_changes_nothing(client, grid_event)
     assert (enrolment_id, session_id) not in _attendance(grid_event)
 
 
-def test_an_empty_post_to_the_feedback_link_toggle_leaves_the_link_open(client, grid_event):
+def test_an_empty_post_to_the_feedback_link_toggle_leaves_the_link_open(
+    client, login_as, grid_event
+):
     """The same class on the event page: a post without `open` used to close the link."""
     from django.urls import reverse
 
     grid_event.feedback_open = True
     grid_event.save(update_fields=["feedback_open"])
-    _coordinator_client(client)
+    login_as("coord.mangystau")
     url = reverse("participants:event_feedback_toggle", args=[grid_event.pk])
     response = client.post(url, {}, follow=True)
     assert "Nothing was changed" in response.content.decode()

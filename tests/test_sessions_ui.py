@@ -10,18 +10,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
 from participants.models import Attendance
 from trainings.models import Session, TrainingEvent
 
 from .factories import EnrolmentFactory, EventFactory, region
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, username: str):
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def text(response) -> str:
@@ -43,8 +37,8 @@ def sessions_url(event) -> str:
     return reverse("trainings:event_sessions", args=[event.pk])
 
 
-def test_one_session_per_day_in_one_click(client, event):
-    login(client, "coord.mangystau")
+def test_one_session_per_day_in_one_click(client, login_as, event):
+    login_as("coord.mangystau")
     page = text(client.get(sessions_url(event)))
     assert "One session per day (3 days)" in page
     response = client.post(reverse("trainings:sessions_per_day", args=[event.pk]), follow=True)
@@ -60,8 +54,8 @@ def test_one_session_per_day_in_one_click(client, event):
     assert event.sessions.count() == 3
 
 
-def test_add_a_session_within_the_event_dates(client, event):
-    login(client, "coord.mangystau")
+def test_add_a_session_within_the_event_dates(client, login_as, event):
+    login_as("coord.mangystau")
     data = {"date": "2025-04-08", "title": "Module 2: profiling", "start_time": "10:00"}
     response = client.post(sessions_url(event), data, follow=True)
     assert "added" in text(response)
@@ -69,8 +63,8 @@ def test_add_a_session_within_the_event_dates(client, event):
     assert session.title == "Module 2: profiling" and session.start_time == dt.time(10, 0)
 
 
-def test_session_outside_the_event_is_refused_and_input_kept(client, event):
-    login(client, "coord.mangystau")
+def test_session_outside_the_event_is_refused_and_input_kept(client, login_as, event):
+    login_as("coord.mangystau")
     response = client.post(sessions_url(event), {"date": "2025-04-12", "title": "Extra day"})
     assert response.status_code == 200
     page = text(response)
@@ -79,18 +73,18 @@ def test_session_outside_the_event_is_refused_and_input_kept(client, event):
     assert not event.sessions.exists()
 
 
-def test_same_day_and_title_twice_is_refused(client, event):
+def test_same_day_and_title_twice_is_refused(client, login_as, event):
     Session.objects.create(event=event, date=event.start_date, title="Day 1")
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     response = client.post(sessions_url(event), {"date": "2025-04-07", "title": "Day 1"})
     assert response.status_code == 200
     assert "This event already has a session called “Day 1” on that day." in text(response)
     assert event.sessions.count() == 1
 
 
-def test_edit_a_session_with_validation(client, event):
+def test_edit_a_session_with_validation(client, login_as, event):
     session = Session.objects.create(event=event, date=event.start_date, title="Day 1")
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("trainings:session_edit", args=[session.pk])
     assert client.get(url).status_code == 200
     bad = client.post(
@@ -109,10 +103,10 @@ def test_edit_a_session_with_validation(client, event):
     )
 
 
-def test_delete_a_session_after_confirmation(client, event):
+def test_delete_a_session_after_confirmation(client, login_as, event):
     session = Session.objects.create(event=event, date=event.start_date, title="Day 1")
     Attendance.objects.create(enrolment=EnrolmentFactory(event=event), session=session)
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     url = reverse("trainings:session_delete", args=[session.pk])
     confirm = text(client.get(url))
     assert "The attendance of 1 person recorded at this session will be deleted" in confirm
@@ -121,9 +115,8 @@ def test_delete_a_session_after_confirmation(client, event):
     assert not Session.objects.filter(pk=session.pk).exists()
 
 
-def test_session_actions_are_post_with_csrf(event):
-    client = Client(enforce_csrf_checks=True)
-    login(client, "coord.mangystau")
+def test_session_actions_are_post_with_csrf(event, login_as):
+    client = login_as("coord.mangystau", client=Client(enforce_csrf_checks=True))
     per_day = reverse("trainings:sessions_per_day", args=[event.pk])
     assert client.get(per_day).status_code == 405
     assert client.post(per_day).status_code == 403  # no CSRF token
@@ -132,9 +125,9 @@ def test_session_actions_are_post_with_csrf(event):
     assert 'name="csrfmiddlewaretoken"' in page
 
 
-def test_other_region_gets_404_and_viewer_403(client, event):
+def test_other_region_gets_404_and_viewer_403(client, login_as, event):
     session = Session.objects.create(event=event, date=event.start_date, title="Day 1")
-    login(client, "coord.kyzylorda")
+    login_as("coord.kyzylorda")
     for url in (
         sessions_url(event),
         reverse("trainings:session_edit", args=[session.pk]),
@@ -143,7 +136,7 @@ def test_other_region_gets_404_and_viewer_403(client, event):
         assert client.get(url).status_code == 404
         assert client.post(url, {"date": "2025-04-08", "title": "x"}).status_code == 404
     assert client.post(reverse("trainings:sessions_per_day", args=[event.pk])).status_code == 404
-    login(client, "viewer")
+    login_as("viewer")
     assert client.get(sessions_url(event)).status_code == 403
     assert client.post(reverse("trainings:sessions_per_day", args=[event.pk])).status_code == 403
     assert client.post(reverse("trainings:session_delete", args=[session.pk])).status_code == 403
@@ -151,11 +144,11 @@ def test_other_region_gets_404_and_viewer_403(client, event):
     assert event.sessions.count() == 1
 
 
-def test_reported_event_sessions_are_locked_for_coordinators_not_staff(client, event):
+def test_reported_event_sessions_are_locked_for_coordinators_not_staff(client, login_as, event):
     session = Session.objects.create(event=event, date=event.start_date, title="Day 1")
     event.status = TrainingEvent.Status.REPORTED
     event.save()
-    login(client, "coord.mangystau")
+    login_as("coord.mangystau")
     for url in (
         reverse("trainings:session_edit", args=[session.pk]),
         reverse("trainings:session_delete", args=[session.pk]),
@@ -163,7 +156,7 @@ def test_reported_event_sessions_are_locked_for_coordinators_not_staff(client, e
         response = client.post(url, {"date": "2025-04-08", "title": "Changed"})
         assert response.status_code == 302 and response.url == event.get_absolute_url()
     assert Session.objects.get(pk=session.pk).title == "Day 1"
-    login(client, "undp.staff")
+    login_as("undp.staff")
     response = client.post(
         reverse("trainings:session_edit", args=[session.pk]),
         {"date": "2025-04-08", "title": "Corrected"},

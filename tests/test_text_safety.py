@@ -162,12 +162,12 @@ def test_the_quarterly_report_in_every_format_is_built_despite_stored_control_ch
         assert "\x0b" not in text and "\x1b" not in text, report_file.format
 
 
-def test_people_exports_hold_stored_control_characters_without_failing(client, demo):
+def test_people_exports_hold_stored_control_characters_without_failing(client, login_as, demo):
     """A person saved before the fix with an escape and an override in the name: the CSV and
     XLSX exports of the list still download, with the name cleaned."""
     person = Participant.objects.filter(region__code="KZ-47").order_by("pk").first()
     Participant.objects.filter(pk=person.pk).update(full_name="Esc\x1baped \u202eName\x0b")
-    client.force_login(User.objects.get(username="undp.staff"))
+    login_as("undp.staff")
     for fmt in ("xlsx", "csv"):
         response = client.get(reverse("imports:export_participants", kwargs={"fmt": fmt}))
         assert response.status_code == 200
@@ -211,14 +211,14 @@ def test_a_public_feedback_comment_is_stored_without_control_characters(client, 
     assert stored.most_useful == "Roleplays"
 
 
-def test_a_paper_feedback_form_typed_by_a_coordinator_is_stored_clean(client, demo):
+def test_a_paper_feedback_form_typed_by_a_coordinator_is_stored_clean(client, login_as, demo):
     event = (
         TrainingEvent.objects.filter(region__code="KZ-47", enrolments__isnull=False)
         .exclude(status=TrainingEvent.Status.REPORTED)
         .order_by("pk")
         .first()
     )
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     url = reverse("participants:event_feedback_entry", kwargs={"event_pk": event.pk})
     before = set(Feedback.objects.filter(event=event).values_list("pk", flat=True))
     response = client.post(
@@ -238,9 +238,11 @@ def test_a_paper_feedback_form_typed_by_a_coordinator_is_stored_clean(client, de
     assert [f.comments for f in added] == ["Paper\nform"]
 
 
-def test_a_name_with_a_right_to_left_override_is_stored_and_shown_without_it(client, demo):
+def test_a_name_with_a_right_to_left_override_is_stored_and_shown_without_it(
+    client, login_as, demo
+):
     person = Participant.objects.filter(region__code="KZ-47").order_by("pk").first()
-    client.force_login(User.objects.get(username="coord.mangystau"))
+    login_as("coord.mangystau")
     form = {
         "full_name": RLO_NAME,
         "sex": person.sex,
@@ -264,8 +266,8 @@ def test_a_name_with_a_right_to_left_override_is_stored_and_shown_without_it(cli
         assert "\u202e" not in html and "\u2067" not in html, url
 
 
-def test_the_django_admin_stores_text_without_control_characters(client, demo):
-    client.force_login(User.objects.get(username="admin"))
+def test_the_django_admin_stores_text_without_control_characters(client, login_as, demo):
+    login_as("admin")
     response = client.post(
         reverse("admin:trainings_topic_add"),
         {"name": "Media\x0bliteracy\x1b \u202edrowkrow", "is_active": "on", "_save": "Save"},

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import Role
 from accounts.scope import Scope
 
-from .models import ActivityLine, Facilitator, Programme, Session, Topic, TrainingEvent
+from .models import Session, TrainingEvent
 
 # Roles that may still change an event after it has been reported (and unlock it).
 UNLOCKING_ROLES = frozenset({Role.ADMIN, Role.STAFF})
@@ -175,23 +175,3 @@ def event_summary(event: TrainingEvent) -> EventSummary:
         feedback=feedback,
         scores=scores,
     )
-
-
-# What coordinators pick from (event forms): active items only --------------------------------
-def active_programmes() -> QuerySet[Programme]:
-    return Programme.objects.filter(is_active=True)
-
-
-def active_activity_lines(programme=None) -> QuerySet[ActivityLine]:
-    qs = ActivityLine.objects.filter(is_active=True, programme__is_active=True).select_related(
-        "programme"
-    )
-    return qs.filter(programme=programme) if programme is not None else qs
-
-
-def active_topics() -> QuerySet[Topic]:
-    return Topic.objects.filter(is_active=True)
-
-
-def active_facilitators() -> QuerySet[Facilitator]:
-    return Facilitator.objects.filter(is_active=True).select_related("organisation")

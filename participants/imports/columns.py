@@ -173,7 +173,6 @@ KINDS: dict[str, tuple[str, ...]] = {
     "scores": ("full_name", "birth_year", "pre_score", "post_score"),
 }
 FEEDBACK_KEYS = ("satisfaction", "relevance", "usefulness", "intent_to_apply")
-FEEDBACK_TEXT = ("most_useful", "comments", "consent_to_quote")
 
 
 def fold(text: Any) -> str:

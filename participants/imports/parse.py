@@ -44,8 +44,8 @@ class Table:
 
 def limits() -> tuple[int, int]:
     return (
-        getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024),
-        getattr(settings, "IMPORT_MAX_ROWS", 60_000),
+        settings.IMPORT_MAX_BYTES,
+        settings.IMPORT_MAX_ROWS,
     )
 
 
@@ -87,7 +87,7 @@ def _check_zip(data: bytes) -> None:
                 _("This is not an Excel workbook (.xlsx). Upload an .xlsx or a CSV file.")
             )
         total = sum(info.file_size for info in infos)
-        limit = getattr(settings, "IMPORT_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
+        limit = settings.IMPORT_MAX_UNZIPPED_BYTES
         ratio = total / max(1, sum(info.compress_size for info in infos))
         if total > limit or ratio > 200 or len(infos) > 1000:
             raise FileRejected(

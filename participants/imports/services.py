@@ -46,7 +46,7 @@ UNSENT_GRACE = timedelta(seconds=10)
 
 def sync_limit() -> int:
     """Files up to this many bytes are checked and imported during the request."""
-    return getattr(settings, "IMPORT_SYNC_MAX_BYTES", 256 * 1024)
+    return settings.IMPORT_SYNC_MAX_BYTES
 
 
 def import_refusal(scope: Scope, event: TrainingEvent) -> str:

@@ -16,8 +16,6 @@ from ..disclosure import SUPPRESSED
 from .tables import dimension_label
 
 IATI_VERSION = "2.03"
-# UNDP's organisation identifier in the IATI Organisation Identifier register.
-DEFAULT_REPORTING_ORG = "XM-DAC-41114"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 RESULT_TYPES = {"output": "1", "outcome": "2", "impact": "3"}
 # IATI IndicatorMeasure codes: 1 unit, 2 percentage.
@@ -53,7 +51,7 @@ def add_value(parent, tag: str, value, comment: str = "") -> etree._Element | No
 
 
 def render(data: ReportData) -> bytes:
-    org_ref = getattr(settings, "IATI_REPORTING_ORG", DEFAULT_REPORTING_ORG)
+    org_ref = settings.IATI_REPORTING_ORG
     programme = data.programme
     root = etree.Element(
         "iati-activities",

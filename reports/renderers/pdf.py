@@ -58,7 +58,6 @@ STATUS = {
     "red": (colors.HexColor("#B3261E"), colors.HexColor("#FADCD9")),
     "grey": (GREY, colors.HexColor("#ECEFF3")),
 }
-SERIES = [BLUE, colors.HexColor("#F5A623"), colors.HexColor("#7FB2E5"), NAVY]
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
 WIDTH = PAGE_W - 2 * MARGIN
