@@ -21,7 +21,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_download
-from accounts.models import Role
 from accounts.scope import Scope, scope_for
 from core.params import int_param
 from reports.tabular import csv_response, xlsx_response
@@ -32,11 +31,6 @@ from .models import Participant
 from .selectors import attendance_visible, enrolments_visible, people_visible
 
 CHUNK = 2000
-CONTACT_ROLES = {Role.ADMIN, Role.STAFF, Role.COORDINATOR}
-
-
-def may_see_contacts(scope: Scope) -> bool:
-    return scope.can_see_people and scope.role in CONTACT_ROLES
 
 
 def _lang() -> str:
@@ -171,7 +165,7 @@ def _people_scope(request) -> Scope:
 def export_participants(request, fmt: str):
     scope = _people_scope(request)
     lang = _lang()
-    contacts = may_see_contacts(scope)
+    contacts = scope.can_see_contacts
     qs = _filtered(request, people_visible(scope), "participants.filters", filter_people)
     if request.GET.get("event", "").isdigit() and list_filterset(
         "participants.filters", Participant

@@ -23,8 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
-from accounts.scope import Scope, scope_for
+from accounts.models import User
+from accounts.scope import PROGRAMME_ROLES, Scope, scope_for
 from core import taskqueue
 from regions.models import Region
 from trainings.models import Programme
@@ -103,7 +103,7 @@ def runs_visible(scope: Scope):
     Coordinators: runs limited to their own regions (never a programme-wide run, which holds
     other regions' numbers)."""
     runs = ReportRun.objects.all()
-    if scope.role == Role.VIEWER and not scope.can_build_reports:
+    if scope.sees_finished_runs_only:
         return runs.filter(status=Status.DONE)
     if scope.region_ids is None:
         return runs
@@ -111,8 +111,14 @@ def runs_visible(scope: Scope):
     return runs.filter(regions__isnull=False).exclude(regions__in=others).distinct()
 
 
-def can_download(scope: Scope) -> bool:
-    return scope.can_build_reports or scope.role == Role.VIEWER
+def runs_with_details(scope: Scope):
+    """`runs_visible` with what a run's pages show joined: who asked, the programme, the
+    regions and the files."""
+    return (
+        runs_visible(scope)
+        .select_related("requested_by", "programme")
+        .prefetch_related("regions", "files")
+    )
 
 
 # Requesting ---------------------------------------------------------------------------------
@@ -540,7 +546,7 @@ def draft_quarterly_report(*, today: date | None = None) -> ReportRun | None:
 
 def staff_emails() -> list[str]:
     return list(
-        User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.ADMIN])
+        User.objects.filter(is_active=True, role__in=PROGRAMME_ROLES)
         .exclude(email="")
         .order_by("pk")
         .values_list("email", flat=True)

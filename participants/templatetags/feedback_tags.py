@@ -13,7 +13,8 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def event_feedback_panel(context, event, scope):
     """Summary numbers of an event's feedback and what the user may do with its link."""
-    from participants.feedback_views import can_edit_event, public_feedback_url
+    from participants.feedback_views import public_feedback_url
+    from trainings.selectors import can_edit_event
 
     request = context.get("request")
     people = bool(scope and scope.can_see_people)
