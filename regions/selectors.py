@@ -19,9 +19,7 @@ def districts_visible(scope: Scope) -> QuerySet[District]:
 def partners_visible(scope: Scope) -> QuerySet[PartnerOrganisation]:
     """Partners of the user's regions plus national and international ones (no region)."""
     qs = PartnerOrganisation.objects.select_related("region")
-    if scope.all_regions:
-        return qs
-    return qs.filter(Q(region__isnull=True) | scope.region_q("region"))
+    return qs.filter(scope.region_q("region", include_global=True))
 
 
 # The management pages (admins) ------------------------------------------------------------
@@ -151,8 +149,8 @@ def active_districts(region: Region | int | None = None) -> QuerySet[District]:
 
 def active_partners(scope: Scope | None = None) -> QuerySet[PartnerOrganisation]:
     qs = PartnerOrganisation.objects.filter(is_active=True).select_related("region")
-    if scope is not None and not scope.all_regions:
-        qs = qs.filter(Q(region__isnull=True) | scope.region_q("region"))
+    if scope is not None:
+        qs = qs.filter(scope.region_q("region", include_global=True))
     return qs
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
 from regions.models import Region
+from regions.selectors import regions_visible
 
 from . import services
 
@@ -85,9 +86,8 @@ class ReportRequestForm(forms.Form):
         years = list(range(today.year, FIRST_YEAR - 1, -1))
         self.fields["year"].choices = [(y, str(y)) for y in years]
         self.fields["year"].initial = today.year - 1 if today.month < 4 else today.year
-        regions = Region.objects.order_by("code")
-        if scope.region_ids is not None:
-            regions = regions.filter(pk__in=scope.region_ids)
+        regions = regions_visible(scope).order_by("code")
+        if not scope.all_regions:
             self.fields["scope"].choices = [
                 ("all", _("All my regions")),
                 ("chosen", _("Only the regions chosen below")),

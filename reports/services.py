@@ -366,16 +366,22 @@ def run_report(run_id: int, *, heartbeat: bool = False) -> ReportRun | None:
     return ReportRun.objects.filter(pk=run_id).first()
 
 
+def run_scope(run: ReportRun) -> Scope:
+    """What a stored run counts over: its regions, or every region when it has none. No user
+    is asking any more (the requester's rights were checked when the run was requested)."""
+    return Scope.for_regions(sorted(run.regions.values_list("pk", flat=True)) or None)
+
+
 def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
     from .builder import build_report_data, inputs_hash
     from .renderers import render
 
-    region_ids = sorted(run.regions.values_list("pk", flat=True)) or None
+    scope = run_scope(run)
     progress("computing", 2)
     data = build_report_data(
         start=run.period_start,
         end=run.period_end,
-        region_ids=region_ids,
+        scope=scope,
         language=run.language,
         period_label=run.period_label,
         programme=run.programme,
@@ -387,7 +393,7 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
     digest = getattr(data, "inputs_hash", "") or inputs_hash(
         start=run.period_start,
         end=run.period_end,
-        region_ids=region_ids,
+        scope=scope,
         language=run.language,
         programme=run.programme,
     )

@@ -186,7 +186,7 @@ def event_edit(request, pk: int):
                 return redirect(event)
         messages.error(request, FORM_ERRORS)
     # The title in the page header stays the saved one while the form shows what was typed.
-    saved = TrainingEvent.objects.only("title").get(pk=event.pk)
+    saved = events_visible(scope).only("title").get(pk=event.pk)
     return render(
         request,
         "trainings/event_form.html",

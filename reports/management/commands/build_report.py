@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.scope import Scope
 from regions.models import Region
 from reports.builder import build_report_data
 from reports.renderers import FORMATS, render
@@ -77,13 +78,13 @@ class Command(BaseCommand):
                 raise ValueError("Give --period (2024Q3, 2024) or both --from and --to.")
         except ValueError as error:
             raise CommandError(str(error)) from error
-        region_ids = None
+        scope = Scope.for_regions(None)  # every region
         if region:
             found = dict(Region.objects.filter(code__in=region).values_list("code", "pk"))
             missing = sorted(set(region) - set(found))
             if missing:
                 raise CommandError(f"Unknown region code(s): {', '.join(missing)}")
-            region_ids = sorted(found.values())
+            scope = Scope.for_regions(sorted(found.values()))
 
         def progress(stage: str, percent: int) -> None:
             if options.get("verbosity", 1) >= 2:
@@ -92,7 +93,7 @@ class Command(BaseCommand):
         data = build_report_data(
             start=start,
             end=end,
-            region_ids=region_ids,
+            scope=scope,
             language=language,
             period_label=label,
             programme=programme,
