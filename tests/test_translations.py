@@ -17,7 +17,16 @@ from .services import unavailable
 
 ROOT = Path(settings.BASE_DIR)
 TRANSLATED = ("kk", "ru")  # English is the source language: its catalogue may echo the msgid
-SOURCES = ("accounts", "config", "regions", "trainings", "participants", "reports", "templates")
+SOURCES = (
+    "accounts",
+    "config",
+    "core",
+    "regions",
+    "trainings",
+    "participants",
+    "reports",
+    "templates",
+)
 
 
 def _msgfmt() -> str:
