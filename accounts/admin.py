@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.access import require
 
 from .models import SecurityEvent, User
 from .scope import scope_for
@@ -41,13 +42,11 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         if not self.keeps_history:
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
-        if not self._history_in_scope(request, object_id):
-            raise Http404
+        require(self._history_in_scope(request, object_id), hidden=True)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not self.keeps_history or not self._history_in_scope(request, object_id):
-            raise Http404
+        require(self.keeps_history and self._history_in_scope(request, object_id), hidden=True)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_queryset(self, request):

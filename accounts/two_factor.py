@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -25,11 +24,12 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .audit import record_event
-from .models import Role, SecurityEvent
-from .sessions import end_other_sessions
+from core.access import require
 
-TWO_FACTOR_ROLES = {Role.ADMIN, Role.STAFF}
+from .audit import record_event
+from .models import SecurityEvent
+from .scope import scope_for
+from .sessions import end_other_sessions
 
 
 class TokenForm(forms.Form):
@@ -38,10 +38,6 @@ class TokenForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
-
-
-def may_use_two_factor(user) -> bool:
-    return user.is_superuser or user.role in TWO_FACTOR_ROLES
 
 
 @transaction.atomic
@@ -88,8 +84,7 @@ def setup(request):
     """Add an authenticator app in two steps: "Set up" (POST) makes a new unconfirmed device,
     then the page shows its QR code until the first code confirms it. Opening the page
     changes nothing."""
-    if not may_use_two_factor(request.user):
-        raise PermissionDenied
+    require(scope_for(request.user).can_use_two_factor)
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     device = None
     if not confirmed:

@@ -3,13 +3,9 @@ person's data requests (export, erasure, retention review)."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,27 +13,15 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.access import visible_or_404
 from participants.privacy import erase_person, export_person_json, people_due_for_review
 from participants.selectors import people_visible
 
 from . import services
 from .forms import AuditFilterForm, DeactivateForm, EraseForm, UserCreateForm, UserForm
 from .models import Role, SecurityEvent, User
-from .scope import scope_for
+from .scope import admin_required, scope_for
 from .selectors import AuditTrail, model_choices, security_events, users_list
-
-
-def admin_required(view):
-    """Logged in (else the login page) and an administrator of Qadam (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not scope_for(request.user).can_manage:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # Users --------------------------------------------------------------------------------------
@@ -197,13 +181,9 @@ def security_log(request):
 
 
 # A person's data requests -------------------------------------------------------------------
-def _person_for(request, pk: int):
-    return get_object_or_404(people_visible(scope_for(request.user)), pk=pk)
-
-
 @admin_required
 def person_export(request, pk: int):
-    person = _person_for(request, pk)
+    person = visible_or_404(people_visible(scope_for(request.user)), pk=pk)
     body = export_person_json(person, by=request.user, request=request)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="person-{person.pk}.json"'
@@ -213,7 +193,7 @@ def person_export(request, pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def person_erase(request, pk: int):
-    person = _person_for(request, pk)
+    person = visible_or_404(people_visible(scope_for(request.user)), pk=pk)
     if person.is_anonymised:
         messages.info(request, _("This record is already anonymised."))
     form = EraseForm(request.POST or None)

@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.user_views import admin_required
+from accounts.scope import admin_required
 from reports.tabular import csv_response, xlsx_response
 
 from . import services

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.audit import record_download
-from accounts.scope import scope_for
-from accounts.user_views import admin_required
+from accounts.scope import admin_required, scope_for
 from participants.models import ParticipantCategory
 from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
-from .duplicates import may_review_duplicates
 from .models import (
     Assessment,
     Attendance,
@@ -165,7 +164,7 @@ class PossibleDuplicateAdmin(ScopedAdmin):
     )
 
     def scoped_queryset(self, scope):
-        if not may_review_duplicates(scope):
+        if not scope.can_review_duplicates:
             return PossibleDuplicate.objects.none()
         return PossibleDuplicate.objects.all()
 

@@ -9,21 +9,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.scope import Scope, scope_for
+from accounts.scope import scope_for
+from core.access import require, visible_or_404
 
-from .duplicates import dismiss_possible_duplicate, may_review_duplicates, possible_duplicates_open
-
-
-def _reviewer_scope(request) -> Scope:
-    scope = scope_for(request.user)
-    if not may_review_duplicates(scope):
-        raise Http404
-    return scope
+from .duplicates import dismiss_possible_duplicate, possible_duplicates_open
 
 
 def merge_url(duplicate) -> str:
@@ -34,7 +27,8 @@ def merge_url(duplicate) -> str:
 
 @login_required
 def possible_duplicates(request):
-    scope = _reviewer_scope(request)
+    scope = scope_for(request.user)
+    require(scope.can_review_duplicates, hidden=True)
     page = Paginator(possible_duplicates_open(scope), 25).get_page(request.GET.get("page"))
     for duplicate in page.object_list:
         duplicate.merge_url = merge_url(duplicate)
@@ -44,8 +38,9 @@ def possible_duplicates(request):
 @login_required
 def possible_duplicate_dismiss(request, pk: int):
     """Confirm, then record that the two records are different people."""
-    scope = _reviewer_scope(request)
-    duplicate = get_object_or_404(possible_duplicates_open(scope), pk=pk)
+    scope = scope_for(request.user)
+    require(scope.can_review_duplicates, hidden=True)
+    duplicate = visible_or_404(possible_duplicates_open(scope), pk=pk)
     if request.method == "POST":
         dismiss_possible_duplicate(duplicate=duplicate, by=request.user)
         messages.success(

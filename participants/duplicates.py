@@ -76,15 +76,10 @@ def hidden_matches(
     return [(pk, how) for pk, how in found.items() if pk in hidden]
 
 
-def may_review_duplicates(scope: Scope) -> bool:
-    """Programme staff and admins (every region, people visible) review possible duplicates;
-    for anyone else the list does not exist."""
-    return scope.all_regions and scope.can_see_people and scope.can_edit
-
-
 def possible_duplicates_open(scope: Scope) -> QuerySet[PossibleDuplicate]:
-    """Pairs still to review whose two records both exist, newest first."""
-    if not may_review_duplicates(scope):
+    """Pairs still to review whose two records both exist, newest first (none for anyone but
+    programme staff and admins: `scope.can_review_duplicates`)."""
+    if not scope.can_review_duplicates:
         return PossibleDuplicate.objects.none()
     return (
         PossibleDuplicate.objects.filter(

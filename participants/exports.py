@@ -11,16 +11,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_download
-from accounts.models import Role
-from accounts.scope import Scope, scope_for
+from accounts.scope import scope_for
+from core.access import require, visible_or_404
 from core.params import int_param
 from reports.tabular import csv_response, xlsx_response
 from trainings.filters import EventFilter
@@ -31,11 +29,6 @@ from .imports.columns import BY_KEY
 from .selectors import attendance_visible, enrolments_visible, people_visible
 
 CHUNK = 2000
-CONTACT_ROLES = {Role.ADMIN, Role.STAFF, Role.COORDINATOR}
-
-
-def may_see_contacts(scope: Scope) -> bool:
-    return scope.can_see_people and scope.role in CONTACT_ROLES
 
 
 def _lang() -> str:
@@ -95,24 +88,18 @@ def export_events(request, fmt: str):
     return _respond(fmt, header, rows, "events")
 
 
-def _people_scope(request) -> Scope:
-    scope = scope_for(request.user)
-    if not scope.can_see_people:
-        raise PermissionDenied
-    return scope
-
-
 @login_required
 def export_participants(request, fmt: str):
-    scope = _people_scope(request)
+    scope = scope_for(request.user)
+    require(scope.can_see_people)  # viewers: aggregates only, no people exports
     lang = _lang()
-    contacts = may_see_contacts(scope)
+    contacts = scope.can_see_contacts
     qs = _filtered(request, people_visible(scope), PeopleFilter)
     if request.GET.get("event", "").isdigit():
         qs = qs.filter(enrolments__event_id=int(request.GET["event"]))
     qs = qs.order_by("pk")
     if request.GET.get("event"):  # not a number: no such event, 404
-        get_object_or_404(events_visible(scope), pk=int_param(request.GET["event"]))
+        visible_or_404(events_visible(scope), pk=int_param(request.GET["event"]))
     keys = ["full_name", "sex", "birth_year", "region", "organisation", "position", "category"]
     fields = [
         "full_name",
@@ -137,11 +124,12 @@ def export_participants(request, fmt: str):
 def export_attendance(request, fmt: str):
     """With ?event=<id>: the event's roster with a 1/0 column per session date (the attendance
     import template). Without: one row per attendance (event, session date, person)."""
-    scope = _people_scope(request)
+    scope = scope_for(request.user)
+    require(scope.can_see_people)  # viewers: aggregates only, no people exports
     lang = _lang()
     event_id = request.GET.get("event")
     if event_id:
-        event = get_object_or_404(events_visible(scope), pk=int_param(event_id))
+        event = visible_or_404(events_visible(scope), pk=int_param(event_id))
         sessions = list(event.sessions.order_by("date", "pk").values_list("pk", "date"))
         columns: dict = {}
         for pk, day in sessions:

@@ -12,7 +12,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,8 +21,9 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.scope import Scope, scope_for
+from accounts.scope import scope_for
 from core import cache as safe_cache
+from core.access import require, visible_or_404
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event, events_visible
 
@@ -60,22 +61,6 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 # Helpers ------------------------------------------------------------------------------------
 def public_feedback_url(request, event: TrainingEvent) -> str:
     return request.build_absolute_uri(reverse("feedback:form", args=[event.feedback_token]))
-
-
-def _event_for_people(request, event_pk: int) -> tuple[Scope, TrainingEvent]:
-    """An event of the user's regions, for roles that see people's answers (viewers: 403)."""
-    scope = scope_for(request.user)
-    event = get_object_or_404(events_visible(scope).select_related("region"), pk=event_pk)
-    if not scope.can_see_people:
-        raise PermissionDenied
-    return scope, event
-
-
-def _event_for_editing(request, event_pk: int) -> tuple[Scope, TrainingEvent]:
-    scope, event = _event_for_people(request, event_pk)
-    if not can_edit_event(scope, event):
-        raise PermissionDenied
-    return scope, event
 
 
 def _client_ip(request) -> str:
@@ -208,7 +193,9 @@ def feedback_thanks(request, token: str):
 @login_required
 def event_feedback(request, event_pk: int):
     """What participants said about an event: counts, averages and quotable comments."""
-    scope, event = _event_for_people(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people)  # people's answers: viewers are refused
     answers = Feedback.objects.filter(event=event)
     context = {
         "event": event,
@@ -228,7 +215,9 @@ def event_feedback(request, event_pk: int):
 @login_required
 def event_feedback_qr(request, event_pk: int):
     """The feedback link as a QR code (SVG made on the server)."""
-    _scope, event = _event_for_people(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people)  # people's answers: viewers are refused
     buffer = io.BytesIO()
     segno.make(public_feedback_url(request, event), error="m").save(
         buffer, kind="svg", scale=10, border=2, title=gettext("Feedback form: %s") % event.title
@@ -242,7 +231,9 @@ def event_feedback_qr(request, event_pk: int):
 @login_required
 def event_feedback_print(request, event_pk: int):
     """A poster to print: the QR code and the link, for the room where the event is held."""
-    _scope, event = _event_for_people(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people)  # people's answers: viewers are refused
     if "lang" in request.GET:
         return _language_redirect(request)
     return render(
@@ -257,7 +248,10 @@ def event_feedback_print(request, event_pk: int):
 def event_feedback_toggle(request, event_pk: int):
     """Open or close the public link, or set the date after which it closes (htmx swaps the
     event page's feedback panel)."""
-    scope, event = _event_for_editing(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people)  # people's answers: viewers are refused
+    require(can_edit_event(scope, event))
     if "closes_on" in request.POST:
         form = FeedbackClosingForm(request.POST)
         if form.is_valid():
@@ -297,7 +291,10 @@ def event_feedback_toggle(request, event_pk: int):
 @login_required
 def event_feedback_entry(request, event_pk: int):
     """Type in one paper feedback form (then the next one)."""
-    scope, event = _event_for_editing(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people)  # people's answers: viewers are refused
+    require(can_edit_event(scope, event))
     form = PaperFeedbackForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -318,7 +315,10 @@ def event_feedback_entry(request, event_pk: int):
 @login_required
 def event_scores_entry(request, event_pk: int):
     """Pre/post test scores of everyone on the roster, in one grid."""
-    scope, event = _event_for_editing(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people)  # people's answers: viewers are refused
+    require(can_edit_event(scope, event))
     enrolments = list(
         event.enrolments.select_related("participant", "assessment").order_by(
             "participant__full_name", "pk"

@@ -60,12 +60,18 @@ class PersonForm(forms.ModelForm):
         # An existing person may live outside the user's regions (they came to an event here):
         # their current region and district stay valid choices.
         current = self.instance.region_id if self.instance.pk else None
-        self.fields["region"].queryset = Region.objects.filter(scope.region_q("pk") | Q(pk=current))
+        # (Every region: no filter at all. An empty Q would vanish from `Q() | Q(pk=current)`
+        # and leave only the current region.)
+        regions = districts = Q()
+        if not scope.all_regions:
+            regions = scope.region_q("pk") | Q(pk=current)
+            districts = scope.region_q("region") | Q(region_id=current)
+        self.fields["region"].queryset = Region.objects.filter(regions)
         self.fields["district"].queryset = District.objects.filter(
-            scope.region_q("region") | Q(region_id=current), is_active=True
+            districts, is_active=True
         ).select_related("region")
         self.fields["organisation"].queryset = PartnerOrganisation.objects.filter(
-            scope.region_q("region") | Q(region__isnull=True), is_active=True
+            scope.region_q("region", include_global=True), is_active=True
         )
         self.fields["category"].queryset = ParticipantCategory.objects.filter(is_active=True)
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})

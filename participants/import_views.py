@@ -9,14 +9,15 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import record_download
 from accounts.scope import scope_for
+from core.access import require, visible_or_404
 from core.params import int_param
 from participants.models import ImportBatch
 from trainings.selectors import events_visible
@@ -60,16 +61,10 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _editor_scope(request):
-    scope = scope_for(request.user)
-    if not (scope.can_edit and scope.can_see_people):
-        raise PermissionDenied
-    return scope
-
-
 @login_required
 def import_home(request):
-    scope = _editor_scope(request)
+    scope = scope_for(request.user)
+    require(scope.can_edit and scope.can_see_people)
     batches = batches_visible(scope).select_related("event", "created_by")[:30]
     events = events_visible(scope).order_by("-start_date")[:50]
     return render(
@@ -81,23 +76,23 @@ def import_home(request):
 
 @login_required
 def template_download(request):
-    _editor_scope(request)
+    scope = scope_for(request.user)
+    require(scope.can_edit and scope.can_see_people)
     form = TemplateForm(request.GET or None)
     if not form.is_valid():
         return redirect("imports:home")
     event = None
     if request.GET.get("event"):  # an id that is not a number is no event either: 404
-        event = get_object_or_404(
-            events_visible(scope_for(request.user)), pk=int_param(request.GET["event"])
-        )
+        event = visible_or_404(events_visible(scope), pk=int_param(request.GET["event"]))
     data = form.cleaned_data
     return template_response(data["kind"], data["lang"], data["fmt"], event)
 
 
 @login_required
 def upload(request, pk: int):
-    scope = _editor_scope(request)
-    event = get_object_or_404(events_visible(scope), pk=pk)
+    scope = scope_for(request.user)
+    require(scope.can_edit and scope.can_see_people)
+    event = visible_or_404(events_visible(scope), pk=pk)
     refusal = import_refusal(scope, event)
     if refusal:  # a reported event is locked for coordinators: no form, nothing stored
         messages.error(request, refusal)
@@ -120,36 +115,34 @@ def upload(request, pk: int):
     )
 
 
-def _batch(request, pk: int) -> ImportBatch:
-    scope = scope_for(request.user)
-    return get_object_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
-
-
-def _batch_context(request, batch: ImportBatch) -> dict:
+def _batch_context(scope, batch: ImportBatch) -> dict:
     """The batch and, for a preview, why this user may not confirm it (a locked event)."""
     refusal = ""
     if batch.status == ImportBatch.Status.PREVIEW:
-        refusal = import_refusal(scope_for(request.user), batch.event)
+        refusal = import_refusal(scope, batch.event)
     return {"batch": batch, "refusal": refusal}
 
 
 @login_required
 def batch_detail(request, pk: int):
-    batch = _batch(request, pk)
-    return render(request, "imports/batch_detail.html", _batch_context(request, batch))
+    scope = scope_for(request.user)
+    batch = visible_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
+    return render(request, "imports/batch_detail.html", _batch_context(scope, batch))
 
 
 @login_required
 def batch_progress(request, pk: int):
-    batch = _batch(request, pk)
-    return render(request, "imports/partials/progress.html", _batch_context(request, batch))
+    scope = scope_for(request.user)
+    batch = visible_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
+    return render(request, "imports/partials/progress.html", _batch_context(scope, batch))
 
 
 @login_required
 def batch_file(request, pk: int):
     """The spreadsheet as uploaded, for those who may see the batch's event and its people; it
     holds names, so the download is recorded. Gone once the import is written (404)."""
-    batch = _batch(request, pk)
+    scope = scope_for(request.user)
+    batch = visible_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
     if not batch.file:
         raise Http404
     try:
@@ -177,8 +170,9 @@ def batch_file(request, pk: int):
 @login_required
 @require_POST
 def batch_confirm(request, pk: int):
-    batch = _batch(request, pk)
-    _editor_scope(request)
+    scope = scope_for(request.user)
+    batch = visible_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
+    require(scope.can_edit and scope.can_see_people)
     try:
         confirm_import(batch, user=request.user)
     except ValidationError as error:  # e.g. the event was reported since the preview

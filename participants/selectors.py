@@ -23,9 +23,9 @@ def people_visible(scope: Scope) -> QuerySet[Participant]:
     if scope.all_regions:
         return Participant.objects.all()
     came_here = Enrolment.objects.filter(
-        participant=OuterRef("pk"), event__region__in=scope.region_ids
+        scope.region_q("event__region"), participant=OuterRef("pk")
     )
-    return Participant.objects.filter(Q(region__in=scope.region_ids) | Exists(came_here))
+    return Participant.objects.filter(scope.region_q("region") | Exists(came_here))
 
 
 def enrolments_visible(scope: Scope) -> QuerySet[Enrolment]:

@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.scope import Scope, scope_for
+from core.access import require, visible_or_404
 from trainings.selectors import can_edit_event, events_visible
 
 from .filters import PeopleFilter
@@ -31,7 +32,6 @@ from .forms import (
     SearchForm,
 )
 from .identity import hash_iin
-from .models import Participant
 from .selectors import (
     attendance_grid as grid_of,
 )
@@ -65,24 +65,11 @@ SEARCH_LIMIT = 20
 # Access ------------------------------------------------------------------------------------
 
 
-def _people_scope(request) -> Scope:
-    """People are personal data: viewers (aggregates only) are refused."""
-    scope = scope_for(request.user)
-    if not scope.can_see_people:
-        raise PermissionDenied
-    return scope
-
-
-def _event(request, event_pk: int, *, edit: bool = True):
-    """The event (404 outside the scope) and the scope; with `edit`, refuse users who may not
-    change it (viewers, and coordinators once it is reported)."""
-    scope = scope_for(request.user)
-    event = get_object_or_404(events_visible(scope).select_related("region"), pk=event_pk)
-    if not (scope.can_see_people and scope.can_edit):
-        raise PermissionDenied
-    if edit and not can_edit_event(scope, event):
-        raise PermissionDenied(_("This event is reported and locked."))
-    return scope, event
+# Every view reaches its objects through core.access: an event or person outside the scope is
+# a 404 (visible_or_404 over the scoped selector); people are personal data, so viewers are
+# refused (403), and changing a roster needs an event the user may still change.
+LOCKED = gettext_lazy("This event is reported and locked.")
+PERSON_RELATED = ("region", "district", "category", "organisation")
 
 
 def _int(value) -> int | None:
@@ -105,7 +92,8 @@ def _error_to_form(form, error: ValidationError) -> None:
 
 @login_required
 def person_list(request):
-    scope = _people_scope(request)
+    scope = scope_for(request.user)
+    require(scope.can_see_people)
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
@@ -126,17 +114,10 @@ def person_list(request):
     )
 
 
-def _person(scope: Scope, pk: int) -> Participant:
-    return get_object_or_404(
-        people_visible(scope).select_related("region", "district", "category", "organisation"),
-        pk=pk,
-    )
-
-
 @login_required
 def person_detail(request, pk: int):
     scope = scope_for(request.user)
-    person = _person(scope, pk)
+    person = visible_or_404(people_visible(scope).select_related(*PERSON_RELATED), pk=pk)
     duplicates = []
     if scope.can_edit and not person.is_anonymised:
         duplicates = list(
@@ -164,9 +145,8 @@ def person_detail(request, pk: int):
 @login_required
 def person_edit(request, pk: int):
     scope = scope_for(request.user)
-    person = _person(scope, pk)
-    if not scope.can_edit:
-        raise PermissionDenied
+    person = visible_or_404(people_visible(scope).select_related(*PERSON_RELATED), pk=pk)
+    require(scope.can_edit)
     if person.is_anonymised:
         messages.error(request, _("This person's data was erased: the record cannot be edited."))
         return redirect(person)
@@ -192,9 +172,8 @@ def person_edit(request, pk: int):
 def person_consent(request, pk: int):
     """Record a person's consent (or its withdrawal) with its date, text version and how."""
     scope = scope_for(request.user)
-    person = _person(scope, pk)
-    if not scope.can_edit:
-        raise PermissionDenied
+    person = visible_or_404(people_visible(scope).select_related(*PERSON_RELATED), pk=pk)
+    require(scope.can_edit)
     if person.is_anonymised:
         messages.error(request, _("This person's data was erased: nothing more is recorded."))
         return redirect(person)
@@ -219,9 +198,8 @@ def person_merge(request, pk: int):
     """Merge another record into this person (or this one into the other): pick the other
     record, see exactly what will move, confirm."""
     scope = scope_for(request.user)
-    person = _person(scope, pk)
-    if not scope.can_edit:
-        raise PermissionDenied
+    person = visible_or_404(people_visible(scope).select_related(*PERSON_RELATED), pk=pk)
+    require(scope.can_edit)
     if person.is_anonymised:
         messages.error(request, _("This person's data was erased: the record cannot be merged."))
         return redirect(person)
@@ -247,7 +225,7 @@ def person_merge(request, pk: int):
         )
     if other_pk == person.pk:
         raise Http404
-    other = _person(scope, other_pk)
+    other = visible_or_404(people_visible(scope).select_related(*PERSON_RELATED), pk=other_pk)
     if other.is_anonymised:
         messages.error(request, _("This person's data was erased: the record cannot be merged."))
         return redirect("participants:person_merge", pk=person.pk)
@@ -301,9 +279,12 @@ def person_merge(request, pk: int):
 def roster_add(request, event_pk: int):
     """Find people in the registry and put them on the roster. GET ?q= searches (htmx asks for
     the results list only); POST person=<id> adds one."""
-    scope, event = _event(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people and scope.can_edit)
+    require(can_edit_event(scope, event), LOCKED)
     if request.method == "POST":
-        person = get_object_or_404(people_visible(scope), pk=_int(request.POST.get("person")))
+        person = visible_or_404(people_visible(scope), pk=_int(request.POST.get("person")))
         try:
             enrol(person=person, event=event)
             added = True
@@ -385,7 +366,10 @@ def roster_new(request, event_pk: int):
     """Register a person not yet in the registry (with their consent) and enrol them. People
     who are probably the same are shown first: use one of them, or create anyway. From the
     roster page htmx opens it inline (the panel #new-person), with a page as the fallback."""
-    scope, event = _event(request, event_pk)
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people and scope.can_edit)
+    require(can_edit_event(scope, event), LOCKED)
     initial = {"region": event.region_id, "full_name": request.GET.get("q", "")[:255]}
     form = RegisterPersonForm(request.POST or None, scope=scope, initial=initial)
     duplicates = []
@@ -438,8 +422,11 @@ def roster_new(request, event_pk: int):
 def roster_remove(request, event_pk: int, pk: int):
     """Take a person off the roster, after confirmation (and an explicit tick when their
     attendance is already recorded)."""
-    scope, event = _event(request, event_pk)
-    enrolment = get_object_or_404(
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people and scope.can_edit)
+    require(can_edit_event(scope, event), LOCKED)
+    enrolment = visible_or_404(
         enrolments_visible(scope).filter(event=event).select_related("participant"), pk=pk
     )
     n_attendance = enrolment.attendances.count()
@@ -485,7 +472,10 @@ def _grid_context(scope: Scope, event) -> dict:
 def attendance_grid(request, event_pk: int):
     """People x sessions. Without JavaScript a form of checkboxes saved at once; with htmx each
     tick is saved as it is made (attendance_toggle)."""
-    scope, event = _event(request, event_pk, edit=request.method == "POST")
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people and scope.can_edit)
+    require(request.method != "POST" or can_edit_event(scope, event), LOCKED)
     if request.method == "POST":
         enrolment_ids, session_ids = _shown_cells(request)
         if not (enrolment_ids and session_ids):
@@ -517,12 +507,15 @@ def attendance_grid(request, event_pk: int):
 def attendance_toggle(request, event_pk: int):
     """Mark one person present or absent at one session. htmx gets the cell back (and the
     session's count, out of band); a plain post goes back to the grid."""
-    scope, event = _event(request, event_pk)
-    enrolment = get_object_or_404(
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people and scope.can_edit)
+    require(can_edit_event(scope, event), LOCKED)
+    enrolment = visible_or_404(
         enrolments_visible(scope).filter(event=event).select_related("participant"),
         pk=_int(request.POST.get("enrolment")),
     )
-    session = get_object_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
+    session = visible_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
     key = f"{enrolment.pk}-{session.pk}"
     if request.POST.get("present") in ("0", "1"):
         present = request.POST["present"] == "1"
@@ -558,8 +551,11 @@ def attendance_toggle(request, event_pk: int):
 @require_POST
 def attendance_all_present(request, event_pk: int):
     """Everyone on the roster was at one session."""
-    scope, event = _event(request, event_pk)
-    session = get_object_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people and scope.can_edit)
+    require(can_edit_event(scope, event), LOCKED)
+    session = visible_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
     added = mark_all_present(session=session, by=request.user)
     if request.htmx:
         return render(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from .models import District, PartnerOrganisation, Region
 
@@ -24,9 +24,7 @@ def districts_visible(scope: Scope) -> QuerySet[District]:
 def partners_visible(scope: Scope) -> QuerySet[PartnerOrganisation]:
     """Partners of the user's regions plus national and international ones (no region)."""
     qs = PartnerOrganisation.objects.select_related("region")
-    if scope.all_regions:
-        return qs
-    return qs.filter(Q(region__isnull=True) | scope.region_q("region"))
+    return qs.filter(scope.region_q("region", include_global=True))
 
 
 # What coordinators pick from (event and person forms): active items only -------------------
@@ -37,6 +35,6 @@ def active_districts(region: Region | int | None = None) -> QuerySet[District]:
 
 def active_partners(scope: Scope | None = None) -> QuerySet[PartnerOrganisation]:
     qs = PartnerOrganisation.objects.filter(is_active=True).select_related("region")
-    if scope is not None and not scope.all_regions:
-        qs = qs.filter(Q(region__isnull=True) | scope.region_q("region"))
+    if scope is not None:
+        qs = qs.filter(scope.region_q("region", include_global=True))
     return qs

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
+from . import framework
 from .models import Indicator, IndicatorTarget, Narrative, ReportFile, ReportRun
 
 
@@ -89,4 +89,4 @@ class NarrativeAdmin(ScopedAdmin):
     autocomplete_fields = ("programme", "region")
 
     def scoped_queryset(self, scope):
-        return Narrative.objects.filter(scope.region_q("region") | Q(region__isnull=True))
+        return framework.narratives_visible(scope)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.scope import Scope
 from participants.models import (
     AGE_BANDS,
     Assessment,
@@ -132,6 +133,14 @@ def allowed_region_ids(scope, requested: list[int] | None) -> list[int] | None:
     return sorted(requested)
 
 
+def report_scope(scope: Scope | None = None, region_ids: Iterable[int] | None = None) -> Scope:
+    """The Scope a report counts over: `scope` when given, else the regions as ids, where none
+    (None or empty) means every region, as for a ReportRun without regions."""
+    if scope is not None:
+        return scope
+    return Scope.for_regions(sorted(region_ids) if region_ids else None)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
@@ -143,13 +152,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def data_fingerprint(
-    *, start: date, end: date, region_ids: list[int] | None, programme_id: int | None
+    *, start: date, end: date, scope: Scope, programme_id: int | None
 ) -> dict[str, Any]:
     """Counts, sums and latest ids/timestamps of every table the report reads, in its scope:
     any change to the data that could change a number changes the fingerprint."""
-    in_regions = Q() if region_ids is None else Q(region_id__in=region_ids)
-    events = TrainingEvent.objects.filter(in_regions, start_date__lte=end, end_date__gte=start)
-    via = Q() if region_ids is None else Q(event__region_id__in=region_ids)
+    events = TrainingEvent.objects.filter(
+        scope.region_q("region"), start_date__lte=end, end_date__gte=start
+    )
+    via = scope.region_q("event__region")
     period = Q(event__start_date__lte=end, event__end_date__gte=start)
     fp = {
         "events": events.aggregate(
@@ -162,7 +172,7 @@ def data_fingerprint(
             n=Count("pk"), last=Max("pk")
         ),
         "attendance": Attendance.objects.filter(
-            Q() if region_ids is None else Q(session__event__region_id__in=region_ids),
+            scope.region_q("session__event__region"),
             session__date__range=(start, end),
         ).aggregate(n=Count("pk"), last=Max("pk"), at=Max("recorded_at")),
         "feedback": Feedback.objects.filter(via, period).aggregate(
@@ -175,7 +185,7 @@ def data_fingerprint(
             reviewed=Max("quote_reviewed_at"),
         ),
         "assessments": Assessment.objects.filter(
-            Q() if region_ids is None else Q(enrolment__event__region_id__in=region_ids),
+            scope.region_q("enrolment__event__region"),
             enrolment__event__start_date__lte=end,
             enrolment__event__end_date__gte=start,
         ).aggregate(n=Count("pk"), last=Max("pk"), pre=Sum("pre_score"), post=Sum("post_score")),
@@ -215,14 +225,17 @@ def inputs_hash(
     *,
     start: date,
     end: date,
-    region_ids: list[int] | None,
+    scope: Scope | None = None,
+    region_ids: Iterable[int] | None = None,
     language: str,
     programme=None,
 ) -> str:
     """sha256 of what was asked and of a fingerprint of the data in scope: two runs with the
-    same hash would compute the same report."""
+    same hash would compute the same report. The regions are a Scope (`Scope.for_regions`) or,
+    for the command line and tests, their ids (see `report_scope`)."""
+    scope = report_scope(scope, region_ids)
     prog = resolve_programme(programme)
-    regions = sorted(region_ids) if region_ids else None
+    regions = None if scope.all_regions else sorted(scope.region_ids)
     payload = {
         "schema": SCHEMA_VERSION,
         "start": start.isoformat(),
@@ -231,7 +244,7 @@ def inputs_hash(
         "language": language,
         "programme": prog.pk if prog else None,
         "data": data_fingerprint(
-            start=start, end=end, region_ids=regions, programme_id=prog.pk if prog else None
+            start=start, end=end, scope=scope, programme_id=prog.pk if prog else None
         ),
     }
     raw = json.dumps(payload, sort_keys=True, default=str).encode()
@@ -328,7 +341,7 @@ def _status(percent: float | None) -> str:
 
 def _indicator_rows(
     programme: Programme | None,
-    region_ids,
+    scope: Scope,
     start: date,
     end: date,
     period_label: str,
@@ -346,7 +359,7 @@ def _indicator_rows(
     rows, annex = [], []
     for ind in indicators:
         rule = RULES.get(ind.rule)
-        result = rule.compute(region_ids, start, end, ind.rule_params) if rule else None
+        result = rule.compute(scope, start, end, ind.rule_params) if rule else None
         actual = result.total if result else None
         target = targets.get(ind.pk)
         pct = (
@@ -397,9 +410,9 @@ def _indicator_rows(
     return rows, annex
 
 
-def _people(region_ids, start: date, end: date, labels: _Labels) -> dict[str, Any]:
+def _people(scope: Scope, start: date, end: date, labels: _Labels) -> dict[str, Any]:
     # One GROUP BY gives every breakdown (see people_cube): each person is in one cell.
-    cube = people_cube(people_reached_qs(region_ids, start, end, {}), end)
+    cube = people_cube(people_reached_qs(scope, start, end, {}), end)
     out: dict[str, Any] = {"total": sum(row[4] for row in cube)}
     for dim in ("sex", "age_band", "region", "category"):
         counts = disclosure.protect_counts(cube_margin(cube, dim))
@@ -421,9 +434,9 @@ def _people(region_ids, start: date, end: date, labels: _Labels) -> dict[str, An
     return out
 
 
-def _events(region_ids, start: date, end: date, labels: _Labels) -> list[dict[str, Any]]:
+def _events(scope: Scope, start: date, end: date, labels: _Labels) -> list[dict[str, Any]]:
     events = list(
-        held_events(region_ids, start, end, {})
+        held_events(scope, start, end, {})
         .select_related("region", "district", "activity_line")
         .order_by("start_date", "title")
     )
@@ -431,7 +444,7 @@ def _events(region_ids, start: date, end: date, labels: _Labels) -> list[dict[st
     counts = {
         row["enrolment__event_id"]: row
         for row in Attendance.objects.filter(
-            enrolment__event__in=held_events(region_ids, start, end, {}),
+            enrolment__event__in=held_events(scope, start, end, {}),
             session__date__range=(start, end),
         )
         .order_by()
@@ -471,8 +484,8 @@ def _events(region_ids, start: date, end: date, labels: _Labels) -> list[dict[st
 LIKERT_ITEMS = ("satisfaction", "relevance", "usefulness", "intent_to_apply")
 
 
-def _feedback(region_ids, start: date, end: date, labels: _Labels) -> tuple[dict, list[dict]]:
-    fb = feedback_in(region_ids, start, end, {})
+def _feedback(scope: Scope, start: date, end: date, labels: _Labels) -> tuple[dict, list[dict]]:
+    fb = feedback_in(scope, start, end, {})
     agg = fb.aggregate(
         n=Count("pk"),
         satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
@@ -549,8 +562,8 @@ def _feedback(region_ids, start: date, end: date, labels: _Labels) -> tuple[dict
     return summary, quotes
 
 
-def _knowledge(region_ids, start: date, end: date) -> dict[str, Any]:
-    tests = paired_tests(region_ids, start, end, {})
+def _knowledge(scope: Scope, start: date, end: date) -> dict[str, Any]:
+    tests = paired_tests(scope, start, end, {})
     improved = Count("pk", filter=Q(post_score__gt=F("pre_score")))
     measures = {
         "n": Count("pk"),
@@ -592,17 +605,14 @@ def _knowledge(region_ids, start: date, end: date) -> dict[str, Any]:
     return total | {"by_activity": by_line}
 
 
-def _narratives(programme, period_label: str, start: date, end: date, region_ids) -> list[dict]:
+def _narratives(programme, period_label: str, start: date, end: date, scope: Scope) -> list[dict]:
     if programme is None:
         return []
     qs = Narrative.objects.filter(programme=programme).filter(
         Q(period_label=period_label) | Q(period_start=start, period_end=end)
     )
-    qs = (
-        qs.filter(region__isnull=True)
-        if region_ids is None
-        else qs.filter(region_id__in=region_ids)
-    )
+    # A report of every region shows the programme-wide narrative, a regional one the regions'.
+    qs = qs.filter(region__isnull=True) if scope.all_regions else qs.filter(scope.region_q())
     out = []
     for n in qs.select_related("region").order_by("region__code"):
         out.append(
@@ -617,9 +627,9 @@ def _narratives(programme, period_label: str, start: date, end: date, region_ids
     return out
 
 
-def _summary(indicator_people: dict, events: list, region_ids, start, end, feedback, knowledge):
-    partners = RULES["partners_engaged"].compute(region_ids, start, end, {}).total
-    sessions = RULES["sessions_delivered"].compute(region_ids, start, end, {}).total
+def _summary(indicator_people: dict, events: list, scope: Scope, start, end, feedback, knowledge):
+    partners = RULES["partners_engaged"].compute(scope, start, end, {}).total
+    sessions = RULES["sessions_delivered"].compute(scope, start, end, {}).total
     by_sex = {row["key"]: row["value"] for row in indicator_people["by_sex"]}
     return {
         "people": indicator_people["total"],
@@ -638,13 +648,16 @@ def build_report_data(
     *,
     start: date,
     end: date,
-    region_ids: list[int] | None,
+    scope: Scope | None = None,
+    region_ids: Iterable[int] | None = None,
     language: str,
     period_label: str,
     programme=None,
     progress: Progress = None,
 ) -> ReportData:
-    """Compute a donor report for a period and regions (None = all) in a language.
+    """Compute a donor report for a period and a Scope's regions in a language. A stored run
+    passes `Scope.for_regions(its regions)`; the command line and tests may pass `region_ids`
+    instead (None or empty = every region, see `report_scope`).
 
     `progress(stage, percent)` is called as the work goes on (percent of this build, 0-100)."""
 
@@ -652,30 +665,28 @@ def build_report_data(
         if progress:
             progress(stage, percent)
 
-    region_ids = sorted(region_ids) if region_ids else None
+    scope = report_scope(scope, region_ids)
     prog = resolve_programme(programme)
     step("fingerprint", 2)
-    digest = inputs_hash(
-        start=start, end=end, region_ids=region_ids, language=language, programme=prog
-    )
+    digest = inputs_hash(start=start, end=end, scope=scope, language=language, programme=prog)
     with translation.override(language):
         labels = _Labels()
         step("indicators", 10)
-        indicators, annex = _indicator_rows(prog, region_ids, start, end, period_label, labels)
+        indicators, annex = _indicator_rows(prog, scope, start, end, period_label, labels)
         step("people", 40)
-        people = _people(region_ids, start, end, labels)
+        people = _people(scope, start, end, labels)
         step("events", 55)
-        events = _events(region_ids, start, end, labels)
+        events = _events(scope, start, end, labels)
         step("feedback", 70)
-        feedback, quotes = _feedback(region_ids, start, end, labels)
+        feedback, quotes = _feedback(scope, start, end, labels)
         step("knowledge", 80)
-        knowledge = _knowledge(region_ids, start, end)
+        knowledge = _knowledge(scope, start, end)
         step("narrative", 90)
-        narratives = _narratives(prog, period_label, start, end, region_ids)
-        summary = _summary(people, events, region_ids, start, end, feedback, knowledge)
+        narratives = _narratives(prog, period_label, start, end, scope)
+        summary = _summary(people, events, scope, start, end, feedback, knowledge)
         regions = (
-            [{"code": r.code, "name": r.name} for r in Region.objects.filter(pk__in=region_ids)]
-            if region_ids
+            [{"code": r.code, "name": r.name} for r in Region.objects.filter(scope.region_q("pk"))]
+            if scope.region_ids
             else []
         )
         donor = prog.donor if prog and prog.donor_id else None
@@ -697,7 +708,7 @@ def build_report_data(
                 "implementer": "UNDP Kazakhstan",
             },
             scope={
-                "all_regions": region_ids is None,
+                "all_regions": scope.all_regions,
                 "regions": regions,
                 "label": ", ".join(r["name"] for r in regions) if regions else _("All regions"),
             },

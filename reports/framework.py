@@ -4,18 +4,11 @@ the writes (in transactions, kept in the models' history)."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
-from accounts.models import Role
 from accounts.scope import Scope
 
 from .models import Indicator, Narrative
-
-
-def can_edit_framework(scope: Scope) -> bool:
-    """Programme staff and admins edit indicators, targets and narratives; coordinators and
-    viewers read them."""
-    return scope.role in (Role.ADMIN, Role.STAFF)
 
 
 def indicators_visible(scope: Scope) -> QuerySet[Indicator]:
@@ -26,9 +19,7 @@ def indicators_visible(scope: Scope) -> QuerySet[Indicator]:
 def narratives_visible(scope: Scope) -> QuerySet[Narrative]:
     """Programme-wide narratives and those of the user's regions."""
     qs = Narrative.objects.select_related("programme", "region", "updated_by")
-    if scope.region_ids is None:
-        return qs
-    return qs.filter(Q(region__isnull=True) | Q(region_id__in=scope.region_ids))
+    return qs.filter(scope.region_q("region", include_global=True))
 
 
 @transaction.atomic

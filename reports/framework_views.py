@@ -3,21 +3,18 @@ narratives. Every signed-in user reads them; programme staff and admins edit the
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.scope import scope_for
-from regions.models import Region
+from core.access import capability_required, visible_or_404
+from regions.selectors import regions_visible
 from trainings.models import Programme
 
 from . import framework
@@ -35,17 +32,8 @@ INDICATOR_SORTS = {
 }
 
 
-def editors_only(view):
-    """Signed in (else the login page) and programme staff or admin (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not framework.can_edit_framework(scope_for(request.user)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Signed in (else the login page) and programme staff or admin (else 403).
+editors_only = capability_required("can_edit_framework", scope_of=scope_for)
 
 
 def _querystring(request, drop=("page",)) -> str:
@@ -84,7 +72,7 @@ def indicator_list(request):
             "q": q,
             "sort": sort,
             "querystring": _querystring(request),
-            "can_edit": framework.can_edit_framework(scope),
+            "can_edit": scope.can_edit_framework,
         },
     )
 
@@ -103,7 +91,7 @@ def indicator_detail(request, pk: int):
             "targets": indicator.targets.order_by("period_start"),
             "disaggregations": [DISAGGREGATIONS.get(d, d) for d in indicator.disaggregations],
             "params": describe_params(indicator.rule_params or {}),
-            "can_edit": framework.can_edit_framework(scope),
+            "can_edit": scope.can_edit_framework,
         },
     )
 
@@ -140,13 +128,14 @@ def indicator_create(request):
 @editors_only
 @require_http_methods(["GET", "POST"])
 def indicator_edit(request, pk: int):
-    return _indicator_form(request, get_object_or_404(Indicator, pk=pk))
+    indicators = framework.indicators_visible(scope_for(request.user))
+    return _indicator_form(request, visible_or_404(indicators, pk=pk))
 
 
 @editors_only
 @require_http_methods(["GET", "POST"])
 def indicator_delete(request, pk: int):
-    indicator = get_object_or_404(Indicator, pk=pk)
+    indicator = visible_or_404(framework.indicators_visible(scope_for(request.user)), pk=pk)
     if request.method == "POST":
         code = indicator.code
         framework.delete_indicator(indicator=indicator)
@@ -170,9 +159,7 @@ def narrative_list(request):
         narratives = narratives.filter(region__code=region)
     narratives = narratives.order_by("-period_start", "region__code")
     page = Paginator(narratives, PER_PAGE).get_page(request.GET.get("page"))
-    regions = Region.objects.order_by("code")
-    if scope.region_ids is not None:
-        regions = regions.filter(pk__in=scope.region_ids)
+    regions = regions_visible(scope).order_by("code")
     return render(
         request,
         "reports/narrative_list.html",
@@ -183,7 +170,7 @@ def narrative_list(request):
             "region": region,
             "regions": regions,
             "querystring": _querystring(request),
-            "can_edit": framework.can_edit_framework(scope),
+            "can_edit": scope.can_edit_framework,
         },
     )
 
@@ -213,7 +200,5 @@ def narrative_create(request):
 @editors_only
 @require_http_methods(["GET", "POST"])
 def narrative_edit(request, pk: int):
-    narrative = framework.narratives_visible(scope_for(request.user)).filter(pk=pk).first()
-    if narrative is None:
-        raise Http404
+    narrative = visible_or_404(framework.narratives_visible(scope_for(request.user)), pk=pk)
     return _narrative_form(request, narrative)

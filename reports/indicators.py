@@ -4,7 +4,8 @@ Every rule is a handful of aggregate queries (COUNT DISTINCT, AVG, GROUP BY) ove
 of a scope and a period: the database does the counting, Python never loops over rows. People
 are counted once (distinct participants), never once per enrolment or attendance.
 
-A rule is called as `rule.compute(scope_or_region_ids, start, end, params)` and returns a
+A rule is called as `rule.compute(scope, start, end, params)` (a Scope; None or region ids
+are read as `Scope.for_regions`) and returns a
 RuleResult: the exact total and its disaggregations (e.g. {"sex": {"F": 12, "M": 9}}).
 Suppressing small cells is NOT done here: that is reports/disclosure.py's job.
 
@@ -81,20 +82,18 @@ class Rule:
     params_help: Any = ""
 
     def compute(self, scope, start: date, end: date, params: dict | None = None) -> RuleResult:
-        return self.function(scope, start, end, params or {})
+        return self.function(as_scope(scope), start, end, params or {})
 
 
 # Scope and filters ----------------------------------------------------------------------------
 
 
-def region_ids_of(scope_or_region_ids) -> list[int] | None:
-    """None for every region, otherwise a list of region ids (a Scope or an iterable)."""
-    if scope_or_region_ids is None:
-        return None
+def as_scope(scope_or_region_ids) -> Scope:
+    """The Scope a rule counts over: a Scope as it is; None (every region) or region ids as
+    `Scope.for_regions` (a stored report run, the command line)."""
     if isinstance(scope_or_region_ids, Scope):
-        ids = scope_or_region_ids.region_ids
-        return None if ids is None else sorted(ids)
-    return sorted(int(i) for i in scope_or_region_ids)
+        return scope_or_region_ids
+    return Scope.for_regions(scope_or_region_ids)
 
 
 def _as_list(value) -> list[str]:
@@ -105,11 +104,9 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value]
 
 
-def event_filter(region_ids: list[int] | None, params: dict, prefix: str = "") -> Q:
+def event_filter(scope: Scope, params: dict, prefix: str = "") -> Q:
     """Events of the scope, narrowed by the rule's params: event_types, regions (ISO codes)."""
-    q = Q()
-    if region_ids is not None:
-        q &= Q(**{f"{prefix}region_id__in": region_ids})
+    q = scope.region_q(f"{prefix}region")
     types = _as_list(params.get("event_types") or params.get("event_type"))
     if types:
         q &= Q(**{f"{prefix}event_type__in": types})
@@ -134,25 +131,25 @@ def person_filter(params: dict, prefix: str = "") -> Q:
     return q
 
 
-def held_events(region_ids, start: date, end: date, params: dict) -> QuerySet[TrainingEvent]:
+def held_events(scope: Scope, start: date, end: date, params: dict) -> QuerySet[TrainingEvent]:
     """Events of the scope held (or reported) that start within the period."""
     return TrainingEvent.objects.filter(
-        event_filter(region_ids, params), status__in=HELD, start_date__range=(start, end)
+        event_filter(scope, params), status__in=HELD, start_date__range=(start, end)
     )
 
 
-def attendance_in(region_ids, start: date, end: date, params: dict) -> QuerySet[Attendance]:
+def attendance_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Attendance]:
     """Attendance at sessions dated within the period, at events of the scope."""
     return Attendance.objects.filter(
-        event_filter(region_ids, params, "session__event__"),
+        event_filter(scope, params, "session__event__"),
         person_filter(params, "enrolment__participant__"),
         session__date__range=(start, end),
     )
 
 
-def people_reached_qs(region_ids, start: date, end: date, params: dict) -> QuerySet[Participant]:
+def people_reached_qs(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Participant]:
     """Distinct people with at least one attendance in the period and scope (a semi-join)."""
-    attended = attendance_in(region_ids, start, end, params).values("enrolment__participant_id")
+    attended = attendance_in(scope, start, end, params).values("enrolment__participant_id")
     return Participant.objects.filter(pk__in=attended)
 
 
@@ -222,8 +219,7 @@ def cube_margin(cube, *dimensions: str) -> dict:
 
 
 def people_trained(scope, start: date, end: date, params: dict) -> RuleResult:
-    region_ids = region_ids_of(scope)
-    cube = people_cube(people_reached_qs(region_ids, start, end, params), end)
+    cube = people_cube(people_reached_qs(scope, start, end, params), end)
     dims = {d: cube_margin(cube, d) for d in ("sex", "age_band", "region", "category")}
     return RuleResult(total=sum(row[4] for row in cube), disaggregations=dims)
 
@@ -236,7 +232,7 @@ def neet_reached(scope, start: date, end: date, params: dict) -> RuleResult:
 
 
 def events_held(scope, start: date, end: date, params: dict) -> RuleResult:
-    events = held_events(region_ids_of(scope), start, end, params)
+    events = held_events(scope, start, end, params)
     total = events.count()
     return RuleResult(
         total=total,
@@ -249,7 +245,7 @@ def events_held(scope, start: date, end: date, params: dict) -> RuleResult:
 
 def sessions_delivered(scope, start: date, end: date, params: dict) -> RuleResult:
     sessions = Session.objects.filter(
-        event_filter(region_ids_of(scope), params, "event__"),
+        event_filter(scope, params, "event__"),
         event__status__in=HELD,
         date__range=(start, end),
     )
@@ -268,16 +264,15 @@ def _rate(part: int, whole: int) -> float | None:
 
 def attendance_rate(scope, start: date, end: date, params: dict) -> RuleResult:
     """Attendance records / (enrolled people x sessions) over the sessions of the period."""
-    region_ids = region_ids_of(scope)
     sessions = Session.objects.filter(
-        event_filter(region_ids, params, "event__"),
+        event_filter(scope, params, "event__"),
         event__status__in=HELD,
         date__range=(start, end),
     )
     cats = person_filter(params, "event__enrolments__participant__")
     possible_q = sessions.filter(cats) if cats else sessions
     possible = possible_q.aggregate(n=Count("event__enrolments"))["n"]
-    present = attendance_in(region_ids, start, end, params).filter(session__event__status__in=HELD)
+    present = attendance_in(scope, start, end, params).filter(session__event__status__in=HELD)
     actual = present.count()
     by_region_possible = _grouped(possible_q, "event__region__code", Count("event__enrolments"))
     by_region_actual = _grouped(present, "session__event__region__code", Count("pk"))
@@ -294,8 +289,8 @@ def attendance_rate(scope, start: date, end: date, params: dict) -> RuleResult:
     )
 
 
-def feedback_in(region_ids, start: date, end: date, params: dict) -> QuerySet[Feedback]:
-    q = event_filter(region_ids, params, "event__")
+def feedback_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Feedback]:
+    q = event_filter(scope, params, "event__")
     pf = person_filter(params, "enrolment__participant__")
     qs = Feedback.objects.filter(q, event__start_date__range=(start, end))
     return qs.filter(pf) if pf else qs
@@ -304,7 +299,7 @@ def feedback_in(region_ids, start: date, end: date, params: dict) -> QuerySet[Fe
 def feedback_satisfied_pct(scope, start: date, end: date, params: dict) -> RuleResult:
     """Share of feedback respondents whose overall satisfaction is 4 or 5 (of 5)."""
     threshold = int(params.get("threshold", 4))
-    fb = feedback_in(region_ids_of(scope), start, end, params)
+    fb = feedback_in(scope, start, end, params)
     satisfied = Count("pk", filter=Q(satisfaction__gte=threshold))
     totals = fb.aggregate(n=Count("pk"), ok=satisfied)
     disaggregations, bases = {}, {}
@@ -321,10 +316,10 @@ def feedback_satisfied_pct(scope, start: date, end: date, params: dict) -> RuleR
     )
 
 
-def paired_tests(region_ids, start: date, end: date, params: dict) -> QuerySet[Assessment]:
+def paired_tests(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Assessment]:
     """Tests with both a pre and a post score, of events of the scope starting in the period."""
     return Assessment.objects.filter(
-        event_filter(region_ids, params, "enrolment__event__"),
+        event_filter(scope, params, "enrolment__event__"),
         person_filter(params, "enrolment__participant__"),
         enrolment__event__start_date__range=(start, end),
         pre_score__isnull=False,
@@ -349,7 +344,7 @@ def _round(value) -> float | None:
 
 def knowledge_gain_mean(scope, start: date, end: date, params: dict) -> RuleResult:
     """Mean of (post - pre) over people with both scores, in points of 100."""
-    tests = paired_tests(region_ids_of(scope), start, end, params)
+    tests = paired_tests(scope, start, end, params)
     totals = tests.aggregate(n=Count("pk"), gain=Avg(GAIN))
     disaggregations, bases = {}, {}
     for dim, key in TEST_DIMENSIONS.items():
@@ -367,7 +362,7 @@ def knowledge_gain_mean(scope, start: date, end: date, params: dict) -> RuleResu
 
 def knowledge_improved_pct(scope, start: date, end: date, params: dict) -> RuleResult:
     """Share of people with both scores whose post-test score beat their pre-test score."""
-    tests = paired_tests(region_ids_of(scope), start, end, params)
+    tests = paired_tests(scope, start, end, params)
     improved = Count("pk", filter=Q(post_score__gt=F("pre_score")))
     totals = tests.aggregate(n=Count("pk"), ok=improved)
     disaggregations, bases = {}, {}
@@ -387,7 +382,7 @@ def knowledge_improved_pct(scope, start: date, end: date, params: dict) -> RuleR
 def partners_engaged(scope, start: date, end: date, params: dict) -> RuleResult:
     """Distinct partner organisations hosting or implementing events held in the period.
     params: partner_types (e.g. ["akimat", "yrc"]) narrows the kind of partner."""
-    events = held_events(region_ids_of(scope), start, end, params)
+    events = held_events(scope, start, end, params)
     partners = PartnerOrganisation.objects.filter(
         Q(pk__in=events.values("host_partners")) | Q(pk__in=events.values("implementing_partners"))
     )

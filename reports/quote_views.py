@@ -6,33 +6,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scope import Scope, scope_for
 from core import periods
+from core.access import require, visible_or_404
 from participants.feedback_selectors import quotes_for_review
 from participants.feedback_services import review_quote
 from participants.models import Feedback
 from regions.models import Region
+from regions.selectors import regions_visible
 
-from . import disclosure, framework
+from . import disclosure
 from .forms import QuoteReviewForm
 
 PER_PAGE = 20
 STATUSES = {"pending", "approved", "rejected", "all"}
-
-
-def _reviewer_scope(request) -> Scope:
-    """Programme staff and administrators review quotes; everyone else gets a 403."""
-    scope = scope_for(request.user)
-    if not framework.can_edit_framework(scope):
-        raise PermissionDenied
-    return scope
 
 
 def _filtered(request, scope: Scope):
@@ -81,9 +75,7 @@ def _page(request, scope: Scope, *, bound: tuple[int, QuoteReviewForm] | None = 
         rows.append({"feedback": f, "redacted": auto, "form": form})
     params = request.GET.copy()
     params.pop("page", None)
-    regions = Region.objects.order_by("code")
-    if scope.region_ids is not None:
-        regions = regions.filter(pk__in=scope.region_ids)
+    regions = regions_visible(scope).order_by("code")
     return render(
         request,
         "reports/quote_review.html",
@@ -110,7 +102,9 @@ def _decided_statuses():
 @login_required
 def quote_review(request):
     """The queue of consented comments to review, 20 a page, filtered by period and region."""
-    return _page(request, _reviewer_scope(request))
+    scope = scope_for(request.user)
+    require(scope.can_edit_framework)  # programme staff and administrators review quotes
+    return _page(request, scope)
 
 
 @login_required
@@ -118,8 +112,9 @@ def quote_review(request):
 def quote_decide(request, pk: int):
     """Approve (with the text as it may be quoted) or reject one comment, then back to the
     queue with the same filters. A refused text stays in its box with the reason."""
-    scope = _reviewer_scope(request)
-    feedback = get_object_or_404(quotes_for_review(scope, status=None), pk=pk)
+    scope = scope_for(request.user)
+    require(scope.can_edit_framework)
+    feedback = visible_or_404(quotes_for_review(scope, status=None), pk=pk)
     form = QuoteReviewForm(request.POST, auto_id=f"q{pk}-%s")
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"

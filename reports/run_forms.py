@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scope import Scope
 from core import periods
 from regions.models import Region
+from regions.selectors import regions_visible
 
 from . import services
 
@@ -72,9 +73,8 @@ class ReportRequestForm(forms.Form):
         self.fields["quarter"].initial = last_ended.key
         self.fields["year"].choices = [(y, str(y)) for y in periods.menu_years(today)]
         self.fields["year"].initial = last_ended.start.year
-        regions = Region.objects.order_by("code")
-        if scope.region_ids is not None:
-            regions = regions.filter(pk__in=scope.region_ids)
+        regions = regions_visible(scope).order_by("code")
+        if not scope.all_regions:
             self.fields["scope"].choices = [
                 ("all", _("All my regions")),
                 ("chosen", _("Only the regions chosen below")),

@@ -23,8 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
-from accounts.scope import Scope, scope_for
+from accounts.models import User
+from accounts.scope import PROGRAMME_ROLES, Scope, scope_for
 from core import periods, taskqueue
 from regions.models import Region
 from trainings.models import Programme
@@ -85,7 +85,7 @@ def runs_visible(scope: Scope):
     Coordinators: runs limited to their own regions (never a programme-wide run, which holds
     other regions' numbers)."""
     runs = ReportRun.objects.all()
-    if scope.role == Role.VIEWER and not scope.can_build_reports:
+    if scope.sees_finished_runs_only:
         return runs.filter(status=Status.DONE)
     if scope.region_ids is None:
         return runs
@@ -93,8 +93,14 @@ def runs_visible(scope: Scope):
     return runs.filter(regions__isnull=False).exclude(regions__in=others).distinct()
 
 
-def can_download(scope: Scope) -> bool:
-    return scope.can_build_reports or scope.role == Role.VIEWER
+def runs_with_details(scope: Scope):
+    """`runs_visible` with what a run's pages show joined: who asked, the programme, the
+    regions and the files."""
+    return (
+        runs_visible(scope)
+        .select_related("requested_by", "programme")
+        .prefetch_related("regions", "files")
+    )
 
 
 # Requesting ---------------------------------------------------------------------------------
@@ -342,16 +348,22 @@ def run_report(run_id: int, *, heartbeat: bool = False) -> ReportRun | None:
     return ReportRun.objects.filter(pk=run_id).first()
 
 
+def run_scope(run: ReportRun) -> Scope:
+    """What a stored run counts over: its regions, or every region when it has none. No user
+    is asking any more (the requester's rights were checked when the run was requested)."""
+    return Scope.for_regions(sorted(run.regions.values_list("pk", flat=True)) or None)
+
+
 def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
     from .builder import build_report_data, inputs_hash
     from .renderers import render
 
-    region_ids = sorted(run.regions.values_list("pk", flat=True)) or None
+    scope = run_scope(run)
     progress("computing", 2)
     data = build_report_data(
         start=run.period_start,
         end=run.period_end,
-        region_ids=region_ids,
+        scope=scope,
         language=run.language,
         period_label=run.period_label,
         programme=run.programme,
@@ -363,7 +375,7 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
     digest = getattr(data, "inputs_hash", "") or inputs_hash(
         start=run.period_start,
         end=run.period_end,
-        region_ids=region_ids,
+        scope=scope,
         language=run.language,
         programme=run.programme,
     )
@@ -522,7 +534,7 @@ def draft_quarterly_report(*, today: date | None = None) -> ReportRun | None:
 
 def staff_emails() -> list[str]:
     return list(
-        User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.ADMIN])
+        User.objects.filter(is_active=True, role__in=PROGRAMME_ROLES)
         .exclude(email="")
         .order_by("pk")
         .values_list("email", flat=True)

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 from accounts.audit import record_download
 from accounts.scope import scope_for
 from core import periods
+from core.access import require, visible_or_404
 from participants.feedback_selectors import quotes_awaiting_review
 
-from . import framework, services
+from . import services
 from .files import download_name
 from .models import ReportRun
 from .run_forms import ReportRequestForm, format_label
@@ -71,12 +72,6 @@ def duration_text(run: ReportRun) -> str:
     if seconds < 60:
         return _("%(s)s s") % {"s": seconds}
     return _("%(m)s min %(s)s s") % {"m": seconds // 60, "s": seconds % 60}
-
-
-def _visible_run(request, pk: int) -> ReportRun:
-    scope = scope_for(request.user)
-    runs = services.runs_visible(scope).select_related("requested_by", "programme")
-    return get_object_or_404(runs.prefetch_related("regions", "files"), pk=pk)
 
 
 SUMMARY = (
@@ -149,8 +144,7 @@ def run_list(request):
 def run_new(request):
     """The request form; a valid request is queued and the user sent to its progress page."""
     scope = scope_for(request.user)
-    if not scope.can_build_reports:
-        raise PermissionDenied
+    require(scope.can_build_reports)
     form = ReportRequestForm(request.POST or None, scope=scope)
     if request.method == "POST" and form.is_valid() and form.cleaned_data["period"]:
         label, start, end = form.cleaned_data["period"]
@@ -180,15 +174,15 @@ def _quotes_to_review(scope, **filters) -> dict:
     awaiting review: reports leave them out until programme staff approve them."""
     return {
         "pending_quotes": quotes_awaiting_review(scope, **filters),
-        "can_review_quotes": framework.can_edit_framework(scope),
+        "can_review_quotes": scope.can_edit_framework,
     }
 
 
 @login_required
 def run_detail(request, pk: int):
-    run = _visible_run(request, pk)
-    context = _run_context(run)
     scope = scope_for(request.user)
+    run = visible_or_404(services.runs_with_details(scope), pk=pk)
+    context = _run_context(run)
     if scope.can_build_reports:
         region_ids = [r.pk for r in run.regions.all()] or None
         context |= _quotes_to_review(
@@ -201,7 +195,7 @@ def run_detail(request, pk: int):
 @login_required
 def run_progress(request, pk: int):
     """The progress fragment htmx polls while a run is queued or running."""
-    run = _visible_run(request, pk)
+    run = visible_or_404(services.runs_with_details(scope_for(request.user)), pk=pk)
     return render(request, "reports/partials/run_progress.html", _run_context(run))
 
 
@@ -209,7 +203,7 @@ def run_progress(request, pk: int):
 @require_POST
 def run_retry(request, pk: int):
     """Send a failed, never sent or stuck run to the workers again."""
-    run = _visible_run(request, pk)
+    run = visible_or_404(services.runs_with_details(scope_for(request.user)), pk=pk)
     try:
         run = services.retry_run(run, by=request.user)
     except ValidationError as error:
@@ -226,9 +220,8 @@ def run_retry(request, pk: int):
 def run_download(request, pk: int, fmt: str):
     """One file of a finished run, streamed from storage; every download is audited."""
     scope = scope_for(request.user)
-    if not services.can_download(scope):
-        raise PermissionDenied
-    run = _visible_run(request, pk)
+    require(scope.can_download_reports)
+    run = visible_or_404(services.runs_with_details(scope), pk=pk)
     if run.status != ReportRun.Status.DONE:
         raise Http404
     report_file = next((f for f in run.files.all() if f.format == fmt), None)

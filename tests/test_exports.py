@@ -136,11 +136,10 @@ def test_other_regions_event_roster_is_404(login_as):
 
 def test_contacts_need_a_role_that_may_see_them():
     from accounts.scope import Scope
-    from participants.exports import may_see_contacts
 
-    assert may_see_contacts(Scope(None, "coordinator", can_see_people=True))
-    assert not may_see_contacts(Scope(None, "viewer", can_see_people=True))
-    assert not may_see_contacts(Scope(None, "admin", can_see_people=False))
+    assert Scope(region_ids=None, role="coordinator", can_see_people=True).can_see_contacts
+    assert not Scope(region_ids=None, role="viewer", can_see_people=True).can_see_contacts
+    assert not Scope(region_ids=None, role="admin", can_see_people=False).can_see_contacts
 
 
 def test_list_and_event_pages_link_to_exports_and_import(client, login_as):

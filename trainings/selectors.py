@@ -8,13 +8,9 @@ from typing import Any
 from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import Role
 from accounts.scope import Scope
 
 from .models import Session, TrainingEvent
-
-# Roles that may still change an event after it has been reported (and unlock it).
-UNLOCKING_ROLES = frozenset({Role.ADMIN, Role.STAFF})
 
 
 def events_visible(scope: Scope) -> QuerySet[TrainingEvent]:
@@ -26,15 +22,10 @@ def sessions_visible(scope: Scope) -> QuerySet[Session]:
     return Session.objects.filter(scope.region_q("event__region"))
 
 
-def can_unlock_event(scope: Scope) -> bool:
-    """Programme staff and admins may unlock a reported event (back to "held")."""
-    return scope.can_edit and scope.role in UNLOCKING_ROLES
-
-
 def event_is_locked_for(scope: Scope, event: TrainingEvent) -> bool:
     """True when the event is reported and this user may not change it any more: a reported
     event is locked for coordinators; staff and admins keep write access (and may unlock)."""
-    return event.status == TrainingEvent.Status.REPORTED and not can_unlock_event(scope)
+    return event.status == TrainingEvent.Status.REPORTED and not scope.can_unlock
 
 
 def can_edit_event(scope: Scope, event: TrainingEvent) -> bool:

@@ -133,7 +133,7 @@ UNLOCK_REASON_MAX = 500
 @transaction.atomic
 def unlock_event(*, event: TrainingEvent, reason: str, by=None, request=None) -> TrainingEvent:
     """reported -> held, so the event can be corrected again. Only staff and admins may do this
-    (checked by the caller with trainings.selectors.can_unlock_event); audited with the reason,
+    (checked by the caller with scope.can_unlock); audited with the reason,
     which every caller must give (a blank or whitespace-only reason is refused)."""
     reason = (reason or "").strip()
     if not reason:

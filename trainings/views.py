@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.scope import Scope, scope_for
+from core.access import require, visible_or_404
 
 from . import services
 from .filters import EventFilter
 from .forms import EventForm, SessionForm, apply_errors
-from .models import Session, TrainingEvent
+from .models import TrainingEvent
 from .selectors import (
     DEFAULT_EVENT_SORT,
     can_edit_event,
-    can_unlock_event,
     event_is_locked_for,
     event_list_rows,
     event_summary,
@@ -60,16 +60,7 @@ FORM_ERRORS = gettext_lazy("Please correct the errors below.")
 
 
 # Helpers ----------------------------------------------------------------------------------
-def _visible_event(scope: Scope, pk: int) -> TrainingEvent:
-    return get_object_or_404(
-        events_visible(scope).select_related("region", "district", "programme", "activity_line"),
-        pk=pk,
-    )
-
-
-def _require_editor(scope: Scope) -> None:
-    if not scope.can_edit:
-        raise PermissionDenied
+EVENT_RELATED = ("region", "district", "programme", "activity_line")
 
 
 def _locked_redirect(request: HttpRequest, scope: Scope, event: TrainingEvent):
@@ -135,7 +126,7 @@ def event_list(request):
 @login_required
 def event_detail(request, pk: int):
     scope = scope_for(request.user)
-    event = _visible_event(scope, pk)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
     summary = event_summary(event)
     return render(
         request,
@@ -147,7 +138,7 @@ def event_detail(request, pk: int):
             "n_enrolled": summary.n_enrolled,
             "can_edit": can_edit_event(scope, event),
             "locked": event.status == TrainingEvent.Status.REPORTED,
-            "can_unlock": can_unlock_event(scope) and event.status == TrainingEvent.Status.REPORTED,
+            "can_unlock": scope.can_unlock and event.status == TrainingEvent.Status.REPORTED,
             "Status": TrainingEvent.Status,
         },
     )
@@ -157,7 +148,7 @@ def event_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def event_create(request):
     scope = scope_for(request.user)
-    _require_editor(scope)
+    require(scope.can_edit)
     initial = {}
     if scope.region_ids is not None and len(scope.region_ids) == 1:
         initial["region"] = next(iter(scope.region_ids))
@@ -179,8 +170,8 @@ def event_create(request):
 @require_http_methods(["GET", "POST"])
 def event_edit(request, pk: int):
     scope = scope_for(request.user)
-    event = _visible_event(scope, pk)
-    _require_editor(scope)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
+    require(scope.can_edit)
     if locked := _locked_redirect(request, scope, event):
         return locked
     form = EventForm(request.POST or None, instance=event, scope=scope)
@@ -195,7 +186,7 @@ def event_edit(request, pk: int):
                 return redirect(event)
         messages.error(request, FORM_ERRORS)
     # The title in the page header stays the saved one while the form shows what was typed.
-    saved = TrainingEvent.objects.only("title").get(pk=event.pk)
+    saved = events_visible(scope).only("title").get(pk=event.pk)
     return render(
         request,
         "trainings/event_form.html",
@@ -207,8 +198,8 @@ def event_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def event_delete(request, pk: int):
     scope = scope_for(request.user)
-    event = _visible_event(scope, pk)
-    _require_editor(scope)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
+    require(scope.can_edit)
     if locked := _locked_redirect(request, scope, event):
         return locked
     if request.method == "POST":
@@ -228,11 +219,10 @@ def event_delete(request, pk: int):
 
 def _change_status(request, pk: int, change, done: str, *, unlock: bool = False):
     scope = scope_for(request.user)
-    event = _visible_event(scope, pk)
-    _require_editor(scope)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
+    require(scope.can_edit)
     if unlock:
-        if not can_unlock_event(scope):
-            raise PermissionDenied
+        require(scope.can_unlock)
     elif locked := _locked_redirect(request, scope, event):
         return locked
     extra = {"reason": request.POST.get("reason", "")} if unlock else {}
@@ -288,8 +278,8 @@ def _session_page(request, event: TrainingEvent, form: SessionForm) -> HttpRespo
 def event_sessions(request, pk: int):
     """The sessions of an event, with a form to add one."""
     scope = scope_for(request.user)
-    event = _visible_event(scope, pk)
-    _require_editor(scope)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
+    require(scope.can_edit)
     if locked := _locked_redirect(request, scope, event):
         return locked
     form = SessionForm(request.POST or None, event=event)
@@ -311,8 +301,8 @@ def event_sessions(request, pk: int):
 def sessions_per_day(request, pk: int):
     """One click: a session for each day of the event that has none yet."""
     scope = scope_for(request.user)
-    event = _visible_event(scope, pk)
-    _require_editor(scope)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
+    require(scope.can_edit)
     if locked := _locked_redirect(request, scope, event):
         return locked
     created = services.add_sessions_per_day(event=event)
@@ -326,19 +316,15 @@ def sessions_per_day(request, pk: int):
     return redirect("trainings:event_sessions", pk=event.pk)
 
 
-def _visible_session(request, pk: int) -> tuple[Scope, Session]:
-    scope = scope_for(request.user)
-    session = get_object_or_404(
-        sessions_visible(scope).select_related("event", "event__region"), pk=pk
-    )
-    _require_editor(scope)
-    return scope, session
+SESSION_RELATED = ("event", "event__region")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_edit(request, pk: int):
-    scope, session = _visible_session(request, pk)
+    scope = scope_for(request.user)
+    session = visible_or_404(sessions_visible(scope).select_related(*SESSION_RELATED), pk=pk)
+    require(scope.can_edit)
     event = session.event
     if locked := _locked_redirect(request, scope, event):
         return locked
@@ -361,7 +347,9 @@ def session_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_delete(request, pk: int):
-    scope, session = _visible_session(request, pk)
+    scope = scope_for(request.user)
+    session = visible_or_404(sessions_visible(scope).select_related(*SESSION_RELATED), pk=pk)
+    require(scope.can_edit)
     event = session.event
     if locked := _locked_redirect(request, scope, event):
         return locked

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.scope import Scope
 from core import periods
 from core.periods import Period
 from regions.models import Region
@@ -76,13 +77,13 @@ class Command(BaseCommand):
                 raise ValueError("Give --period (2024Q3, 2024) or both --from and --to.")
         except ValueError as error:
             raise CommandError(str(error)) from error
-        region_ids = None
+        scope = Scope.for_regions(None)  # every region
         if region:
             found = dict(Region.objects.filter(code__in=region).values_list("code", "pk"))
             missing = sorted(set(region) - set(found))
             if missing:
                 raise CommandError(f"Unknown region code(s): {', '.join(missing)}")
-            region_ids = sorted(found.values())
+            scope = Scope.for_regions(sorted(found.values()))
 
         def progress(stage: str, percent: int) -> None:
             if options.get("verbosity", 1) >= 2:
@@ -91,7 +92,7 @@ class Command(BaseCommand):
         data = build_report_data(
             start=start,
             end=end,
-            region_ids=region_ids,
+            scope=scope,
             language=language,
             period_label=label,
             programme=programme,
