@@ -94,13 +94,17 @@ def normal_key(text: str | None) -> str:
 
 
 def parse(text: str | None) -> Period | None:
-    """'2024Q3' (also '2024-q3') -> that quarter, '2024' -> that year, anything else None."""
+    """'2024Q3' (also '2024-q3') -> that quarter, '2024' -> that year, anything else None
+    (also a year no calendar date has, such as '0000': a link's parameter is user input)."""
     key = (text or "").strip().upper()
     match = _QUARTER.fullmatch(key)
-    if match:
-        return quarter(int(match[1]), int(match[2]))
-    if _YEAR.fullmatch(key):
-        return year(int(key))
+    try:
+        if match:
+            return quarter(int(match[1]), int(match[2]))
+        if _YEAR.fullmatch(key):
+            return year(int(key))
+    except ValueError:
+        return None
     return None
 
 

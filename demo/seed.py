@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Role, User
+from core import periods
 from participants.models import Participant, ParticipantCategory, Sex
 from participants.reference import load_reference as load_categories
 from participants.services import (
@@ -505,8 +506,8 @@ def seed_demo(password: str | None = None) -> DemoResult:
 
 
 def _indicators(programme: Programme) -> None:
-    q3 = ("2024Q3", date(2024, 7, 1), date(2024, 9, 30))
-    year = ("2024", date(2024, 1, 1), date(2024, 12, 31))
+    q3 = periods.quarter(2024, 3)
+    year = periods.year(2024)
     specs = [
         (
             "OC1",

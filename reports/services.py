@@ -70,15 +70,6 @@ def default_programme() -> Programme | None:
     return resolve_programme(None)
 
 
-# Periods ------------------------------------------------------------------------------------
-# A run's period is a core.periods.Period (its key is the run's period_label); the report
-# pipeline's names for them, as tests/test_report_runs.py asserts them.
-quarter_period = periods.quarter
-year_period = periods.year
-custom_period = periods.custom
-previous_quarter = periods.last_ended_quarter
-
-
 # Who may see which run ----------------------------------------------------------------------
 def runs_visible(scope: Scope):
     """Report runs the scope may see. Staff and admins: all. Viewers: finished runs only.

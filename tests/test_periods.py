@@ -16,7 +16,7 @@ def test_quarters_and_years_parse_from_their_keys():
     assert periods.parse(" 2024-q4 ") == periods.quarter(2024, 4)
     assert periods.quarter(2024, 4).end == date(2024, 12, 31)
     assert periods.parse("2024") == Period("2024", date(2024, 1, 1), date(2024, 12, 31))
-    for text in ("", None, "2024Q5", "24Q1", "2024-07-01..2024-08-31", "Q3"):
+    for text in ("", None, "2024Q5", "24Q1", "2024-07-01..2024-08-31", "Q3", "0000", "0000Q1"):
         assert periods.parse(text) is None
     with pytest.raises(ValueError):
         periods.quarter(2024, 0)

@@ -251,6 +251,9 @@ def test_the_queue_is_paginated_filtered_and_its_queries_bounded(
     assert "Queue item" not in other_period.content.decode()
     bad_period = client.get(reverse("reports:quote_review"), {"period": "summer"})
     assert "Write a quarter (2024Q3) or a year (2024)." in bad_period.content.decode()
+    no_such_year = client.get(reverse("reports:quote_review"), {"period": "0000"})
+    assert no_such_year.status_code == 200
+    assert "Write a quarter (2024Q3) or a year (2024)." in no_such_year.content.decode()
 
 
 def test_the_report_pages_say_how_many_quotes_await_review(client, login_as, author, event, staff):

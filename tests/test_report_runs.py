@@ -14,6 +14,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from accounts.models import User
+from core import periods
 from regions.models import Region
 from reports import services
 from reports.models import ReportFile, ReportRun
@@ -73,11 +74,11 @@ def make_run(status=ReportRun.Status.RUNNING, regions=("KZ-47",), **fields) -> R
 
 # Periods ------------------------------------------------------------------------------------
 def test_quarters_years_and_the_previous_quarter():
-    assert services.quarter_period(2024, 3) == ("2024Q3", date(2024, 7, 1), date(2024, 9, 30))
-    assert services.quarter_period(2024, 4)[2] == date(2024, 12, 31)
-    assert services.year_period(2024) == ("2024", date(2024, 1, 1), date(2024, 12, 31))
-    assert services.previous_quarter(date(2024, 10, 1))[0] == "2024Q3"
-    assert services.previous_quarter(date(2025, 2, 14))[0] == "2024Q4"
+    assert periods.quarter(2024, 3) == ("2024Q3", date(2024, 7, 1), date(2024, 9, 30))
+    assert periods.quarter(2024, 4)[2] == date(2024, 12, 31)
+    assert periods.year(2024) == ("2024", date(2024, 1, 1), date(2024, 12, 31))
+    assert periods.last_ended_quarter(date(2024, 10, 1))[0] == "2024Q3"
+    assert periods.last_ended_quarter(date(2025, 2, 14))[0] == "2024Q4"
 
 
 # Building -----------------------------------------------------------------------------------
