@@ -27,6 +27,7 @@ from core.access import require, visible_or_404
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event, events_visible
 
+from .aggregates import LIKERT, feedback_summary, knowledge_gain, satisfaction_distribution
 from .feedback_forms import (
     FeedbackClosingForm,
     PaperFeedbackForm,
@@ -34,12 +35,7 @@ from .feedback_forms import (
     ScoresFormSet,
     started_token,
 )
-from .feedback_selectors import (
-    feedback_summary,
-    knowledge_gain,
-    quotes,
-    satisfaction_distribution,
-)
+from .feedback_selectors import quotes
 from .feedback_services import (
     already_answered,
     feedback_is_open,
@@ -197,6 +193,7 @@ def event_feedback(request, event_pk: int):
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people)  # people's answers: viewers are refused
     answers = Feedback.objects.filter(event=event)
+    summary = feedback_summary(answers)
     context = {
         "event": event,
         "scope": scope,
@@ -204,7 +201,8 @@ def event_feedback(request, event_pk: int):
         "is_open": feedback_is_open(event),
         "closing_form": FeedbackClosingForm(initial={"closes_on": event.feedback_closes_on}),
         "public_url": public_feedback_url(request, event),
-        "summary": feedback_summary(answers),
+        "summary": summary,
+        "likert": [{"label": item.label, "mean": summary[f"avg_{item.key}"]} for item in LIKERT],
         "distribution": satisfaction_distribution(answers),
         "quotes": quotes(answers),
         "scores": knowledge_gain(Assessment.objects.filter(enrolment__event=event)),

@@ -1,9 +1,9 @@
 """Reads of people and what they did, limited to a Scope. People are personal data: a scope
-without `can_see_people` (viewers) gets nothing here, only aggregates elsewhere."""
+without `can_see_people` (viewers) gets nothing here, only aggregates
+(participants/aggregates.py)."""
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -42,17 +42,6 @@ def attendance_visible(scope: Scope) -> QuerySet[Attendance]:
 
 def feedback_visible(scope: Scope) -> QuerySet[Feedback]:
     return Feedback.objects.filter(scope.region_q("event__region"))
-
-
-def people_reached(scope: Scope, start: date | None = None, end: date | None = None) -> int:
-    """Unique people with at least one attendance at an event of the scope in the period.
-    An aggregate: allowed for every scope, viewers included."""
-    qs = Attendance.objects.filter(scope.region_q("session__event__region"))
-    if start:
-        qs = qs.filter(session__date__gte=start)
-    if end:
-        qs = qs.filter(session__date__lte=end)
-    return qs.aggregate(n=Count("enrolment__participant", distinct=True))["n"]
 
 
 def likely_duplicates(

@@ -172,7 +172,6 @@ KINDS: dict[str, tuple[str, ...]] = {
     ),
     "scores": ("full_name", "birth_year", "pre_score", "post_score"),
 }
-FEEDBACK_KEYS = ("satisfaction", "relevance", "usefulness", "intent_to_apply")
 
 
 def fold(text: Any) -> str:

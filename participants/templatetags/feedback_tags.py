@@ -3,7 +3,7 @@ template (templates/participants/partials/event_feedback.html)."""
 
 from django import template
 
-from participants.feedback_selectors import feedback_summary, knowledge_gain
+from participants.aggregates import feedback_summary, knowledge_gain
 from participants.feedback_services import feedback_is_open
 from participants.models import Assessment, Feedback
 
