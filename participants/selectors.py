@@ -11,8 +11,10 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from accounts.scope import Scope
+from regions.models import PartnerOrganisation
 from trainings.models import Session
 
+from .identity import normalise_name
 from .models import Attendance, Consent, Enrolment, Feedback, Participant
 
 
@@ -56,8 +58,6 @@ def likely_duplicates(
 ) -> QuerySet[Participant]:
     """People in scope who are probably the person about to be saved: same normalised name and
     birth year, same normalised name and organisation, or the same IIN hash."""
-    from .identity import normalise_name
-
     name = normalise_name(full_name)
     match = Q(pk__in=[])
     if name and birth_year:
@@ -86,10 +86,6 @@ def search_terms(query: str) -> list[Q]:
     up first, a small table, then `organisation_id IN (ids)`), so PostgreSQL can combine the
     trigram indexes of migration 0006 with the organisation index instead of reading all
     200,000 people for every search."""
-    from regions.models import PartnerOrganisation
-
-    from .identity import normalise_name
-
     terms = []
     for word in re.findall(r"\w+", query or ""):
         folded = normalise_name(word)
