@@ -73,17 +73,6 @@ class DeactivateForm(forms.Form):
     confirm = forms.BooleanField(label=_("Yes, deactivate this account"), required=True)
 
 
-class EraseForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Request reference or reason"),
-        max_length=500,
-        help_text=_("E.g. the date and number of the person's written request."),
-    )
-    confirm = forms.BooleanField(
-        label=_("I understand that the name and contacts are removed for good"), required=True
-    )
-
-
 class AuditFilterForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("User"), queryset=User.objects.order_by("username"), required=False

@@ -16,7 +16,4 @@ urlpatterns = [
     path("account/two-factor/", two_factor.setup, name="two_factor_setup"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/security/", views.security_log, name="security_log"),
-    path("privacy/people/<int:pk>/export/", views.person_export, name="person_export"),
-    path("privacy/people/<int:pk>/erase/", views.person_erase, name="person_erase"),
-    path("privacy/retention/", views.retention, name="retention"),
 ]

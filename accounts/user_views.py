@@ -1,26 +1,21 @@
-"""Administration pages of Qadam itself (admins only): users and roles, the audit trail, and a
-person's data requests (export, erasure, retention review)."""
+"""Administration pages of Qadam itself (admins only): users and roles, and the audit trail.
+A person's data requests (export, erasure, retention review) are participants' pages
+(participants/privacy_views.py)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.access import visible_or_404
-from participants.privacy import erase_person, export_person_json, people_due_for_review
-from participants.selectors import people_visible
-
 from . import services
-from .forms import AuditFilterForm, DeactivateForm, EraseForm, UserCreateForm, UserForm
+from .forms import AuditFilterForm, DeactivateForm, UserCreateForm, UserForm
 from .models import Role, SecurityEvent, User
-from .scope import admin_required, scope_for
+from .scope import admin_required
 from .selectors import AuditTrail, model_choices, security_events, users_list
 
 
@@ -177,39 +172,4 @@ def security_log(request):
             "user_id": user_id,
             "querystring": query.urlencode(),
         },
-    )
-
-
-# A person's data requests -------------------------------------------------------------------
-@admin_required
-def person_export(request, pk: int):
-    person = visible_or_404(people_visible(scope_for(request.user)), pk=pk)
-    body = export_person_json(person, by=request.user, request=request)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="person-{person.pk}.json"'
-    return response
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def person_erase(request, pk: int):
-    person = visible_or_404(people_visible(scope_for(request.user)), pk=pk)
-    if person.is_anonymised:
-        messages.info(request, _("This record is already anonymised."))
-    form = EraseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        erase_person(person, request.user, request=request, reason=form.cleaned_data["reason"])
-        messages.success(request, _("The person's data was erased; the counts are kept."))
-        return redirect(person.get_absolute_url())
-    return render(request, "accounts/person_erase.html", {"form": form, "person": person})
-
-
-@admin_required
-def retention(request):
-    people = people_due_for_review(people_visible(scope_for(request.user)))
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/retention.html",
-        {"page": page, "years": settings.PERSONAL_DATA_RETENTION_YEARS},
     )

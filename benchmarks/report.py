@@ -129,7 +129,7 @@ def render_all(table: dict[str, dict]) -> dict[str, int]:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import SimpleDocTemplate, Table
 
-    from reports.tabular import csv_lines, write_xlsx
+    from core.tabular import csv_lines, write_xlsx
 
     rows = [[code] + [v[c] for c in COLUMNS[1:]] for code, v in sorted(table.items())]
     sizes = {"csv": sum(len(line.encode()) for line in csv_lines(COLUMNS, rows))}

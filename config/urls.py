@@ -22,7 +22,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("manage/", include("manage.urls")),
     path("f/", include("participants.feedback_urls")),  # public feedback links
-    # Qadam's own administration: users/, audit/, privacy/ (admins only).
+    path("privacy/", include("participants.privacy_urls")),  # a person's data requests (admins)
+    # Qadam's own administration: users/, audit/ (admins only).
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,7 +18,7 @@ from accounts.scope import Scope
 from core import periods
 from core.dataversion import data_cached, track
 from core.periods import Period
-from participants.feedback_selectors import LIKERT_ITEMS, feedback_summary, knowledge_gain
+from participants.aggregates import LIKERT, feedback_summary, knowledge_gain, people_reached_qs
 from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant, Sex
 from participants.selectors import people_visible
 from trainings.models import Session, TrainingEvent
@@ -125,18 +125,13 @@ def attendance_numbers(events: QuerySet[TrainingEvent]) -> dict[str, Any]:
 
 
 def reach(scope: Scope, period: Period) -> dict[str, Any]:
-    """Unique people with at least one attendance in the period (as people_reached counts
-    them), in total, by sex and by category, in ONE query: the people who attended (a
-    semi-join, each counted once) grouped by (sex, category); each person is in exactly one
-    group, so the groups add up to the totals."""
-    attended = Attendance.objects.filter(
-        scope.region_q("session__event__region"),
-        session__date__range=(period.start, period.end),
-    )
+    """The people reached in the period (participants.aggregates.people_reached_qs), in total,
+    by sex and by category, in ONE query: the people (a semi-join, each counted once) grouped by
+    (sex, category); each person is in exactly one group, so the groups add up to the totals."""
     category = "category"
     fields = ("code", "name_kk", "name_ru", "name_en", "order")
     rows = list(
-        Participant.objects.filter(pk__in=attended.values("enrolment__participant"))
+        people_reached_qs(scope, period.start, period.end)
         .order_by()
         .values("sex", *(f"{category}__{f}" for f in fields))
         .annotate(n=Count("pk"))
@@ -245,14 +240,6 @@ def bar_chart(rows: list[tuple[str, float | int | None]], *, scale_max=None, dig
     return out
 
 
-LIKERT_LABELS = {
-    "satisfaction": _("Satisfaction"),
-    "relevance": _("Relevance to work"),
-    "usefulness": _("Usefulness"),
-    "intent_to_apply": _("Intent to apply"),
-}
-
-
 def dashboard_charts(data: dict[str, Any], language: str) -> dict[str, list[dict]]:
     reach_ = data["reach"]
     lang = (language or "en")[:2]
@@ -265,7 +252,7 @@ def dashboard_charts(data: dict[str, Any], language: str) -> dict[str, list[dict
             ]
         ),
         "feedback": bar_chart(
-            [(LIKERT_LABELS[item], data["feedback"][f"avg_{item}"]) for item in LIKERT_ITEMS],
+            [(item.label, data["feedback"][f"avg_{item.key}"]) for item in LIKERT],
             scale_max=5,
             digits=2,
         ),

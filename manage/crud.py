@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.scope import admin_required
-from reports.tabular import csv_response, xlsx_response
+from core.tabular import csv_response, xlsx_response
 
 from . import services
 
@@ -287,7 +287,7 @@ def export(qs: QuerySet, columns: list[Column], name: str, fmt: str) -> HttpResp
 
 def _text(value: Any) -> Any:
     # Lazy translations and model instances become text; numbers, dates and bools stay typed
-    # (reports.tabular neutralises formula-like text).
+    # (core.tabular neutralises formula-like text).
     if value is None or isinstance(value, bool | int | float) or hasattr(value, "isoformat"):
         return value
     return str(value)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
+from .imports.selectors import batches_visible
 from .models import (
     Assessment,
     Attendance,
@@ -128,8 +129,6 @@ class ImportBatchAdmin(ScopedAdmin):
     exclude = ("file",)
 
     def scoped_queryset(self, scope):
-        from .imports.selectors import batches_visible
-
         return batches_visible(scope)
 
     def has_add_permission(self, request):

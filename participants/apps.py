@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ParticipantsConfig(AppConfig):
     name = "participants"
     verbose_name = _("Participants")
+
+    def ready(self) -> None:
+        # The event page (trainings) shows participants' figures and blocks: trainings may not
+        # import participants, so participants registers them (trainings/event_page.py).
+        from trainings.event_page import register_event_blocks, register_event_figures
+
+        from .aggregates import event_figures
+        from .event_page import event_blocks
+
+        register_event_figures(event_figures)
+        register_event_blocks(event_blocks)

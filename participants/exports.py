@@ -20,7 +20,7 @@ from accounts.audit import record_download
 from accounts.scope import scope_for
 from core.access import require, visible_or_404
 from core.params import int_param
-from reports.tabular import csv_response, xlsx_response
+from core.tabular import csv_response, xlsx_response
 from trainings.filters import EventFilter
 from trainings.selectors import events_visible
 

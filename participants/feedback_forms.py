@@ -12,6 +12,7 @@ from django.core import signing
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .aggregates import LIKERT_ITEMS
 from .models import Enrolment, Feedback
 
 _STARTED_SALT = "qadam.feedback.started"
@@ -80,10 +81,7 @@ class _LikertFields(forms.Form):
     )
 
     ANSWER_FIELDS = (
-        "satisfaction",
-        "relevance",
-        "usefulness",
-        "intent_to_apply",
+        *LIKERT_ITEMS,
         "most_useful",
         "comments",
         "consent_to_quote",

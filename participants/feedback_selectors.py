@@ -1,41 +1,17 @@
-"""Reads of feedback and test scores as aggregates: the numbers of an event's feedback page,
-the event page's feedback panel and the dashboard."""
+"""Reads of feedback comments: the quotable ones of an event's feedback page and those awaiting
+review for donor reports. The numbers (averages, counts, test scores) are in
+participants/aggregates.py."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.scope import Scope
 
-from .models import Assessment, Feedback
-
-LIKERT_ITEMS = ("satisfaction", "relevance", "usefulness", "intent_to_apply")
-
-
-def feedback_summary(feedback: QuerySet[Feedback]) -> dict[str, Any]:
-    """Count of answers (online, paper, quotable) and the mean of each 1-5 item, in one query."""
-    quotable = Q(consent_to_quote=True) & ~Q(comments="")
-    return feedback.aggregate(
-        n=Count("pk"),
-        n_online=Count("pk", filter=Q(source=Feedback.Source.ONLINE)),
-        n_paper=Count("pk", filter=~Q(source=Feedback.Source.ONLINE)),
-        n_quotable=Count("pk", filter=quotable),
-        **{f"avg_{item}": Avg(item) for item in LIKERT_ITEMS},
-    )
-
-
-def satisfaction_distribution(feedback: QuerySet[Feedback]) -> list[dict[str, int]]:
-    """How many answered 1, 2, 3, 4 and 5 to "overall satisfaction" (all five, zeros too)."""
-    counts = dict(
-        feedback.order_by()
-        .values_list("satisfaction")
-        .annotate(n=Count("pk"))
-        .values_list("satisfaction", "n")
-    )
-    return [{"score": score, "n": counts.get(score, 0)} for score in range(1, 6)]
+from .models import Feedback
 
 
 def quotes(feedback: QuerySet[Feedback], limit: int = 20) -> list[str]:
@@ -45,17 +21,6 @@ def quotes(feedback: QuerySet[Feedback], limit: int = 20) -> list[str]:
         .exclude(comments="")
         .order_by("-submitted_at", "-pk")
         .values_list("comments", flat=True)[:limit]
-    )
-
-
-def knowledge_gain(assessments: QuerySet[Assessment]) -> dict[str, Any]:
-    """Mean pre and post scores and mean gain (post - pre) over people with both scores."""
-    both = assessments.filter(pre_score__isnull=False, post_score__isnull=False)
-    return both.aggregate(
-        n=Count("pk"),
-        avg_pre=Avg("pre_score"),
-        avg_post=Avg("post_score"),
-        avg_gain=Avg(F("post_score") - F("pre_score")),
     )
 
 

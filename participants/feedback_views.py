@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -21,12 +22,19 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.scope import scope_for
+from accounts.scope import Scope, scope_for
 from core import cache as safe_cache
 from core.access import require, visible_or_404
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event, events_visible
 
+from .aggregates import (
+    LIKERT,
+    event_figures,
+    feedback_summary,
+    knowledge_gain,
+    satisfaction_distribution,
+)
 from .feedback_forms import (
     FeedbackClosingForm,
     PaperFeedbackForm,
@@ -34,12 +42,7 @@ from .feedback_forms import (
     ScoresFormSet,
     started_token,
 )
-from .feedback_selectors import (
-    feedback_summary,
-    knowledge_gain,
-    quotes,
-    satisfaction_distribution,
-)
+from .feedback_selectors import quotes
 from .feedback_services import (
     already_answered,
     feedback_is_open,
@@ -197,6 +200,7 @@ def event_feedback(request, event_pk: int):
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people)  # people's answers: viewers are refused
     answers = Feedback.objects.filter(event=event)
+    summary = feedback_summary(answers)
     context = {
         "event": event,
         "scope": scope,
@@ -204,7 +208,8 @@ def event_feedback(request, event_pk: int):
         "is_open": feedback_is_open(event),
         "closing_form": FeedbackClosingForm(initial={"closes_on": event.feedback_closes_on}),
         "public_url": public_feedback_url(request, event),
-        "summary": feedback_summary(answers),
+        "summary": summary,
+        "likert": [{"label": item.label, "mean": summary[f"avg_{item.key}"]} for item in LIKERT],
         "distribution": satisfaction_distribution(answers),
         "quotes": quotes(answers),
         "scores": knowledge_gain(Assessment.objects.filter(enrolment__event=event)),
@@ -243,6 +248,22 @@ def event_feedback_print(request, event_pk: int):
     )
 
 
+def feedback_panel(
+    request, scope: Scope, event: TrainingEvent, figures: dict[str, Any]
+) -> dict[str, Any]:
+    """The feedback panel: the event's summary numbers (`figures`: `event_figures(event)`)
+    and what the user may do with its public link."""
+    people = bool(scope and scope.can_see_people)
+    return {
+        "summary": figures["feedback"],
+        "scores": figures["scores"],
+        "is_open": feedback_is_open(event),
+        "can_see_link": people,
+        "can_edit": people and can_edit_event(scope, event),
+        "public_url": public_feedback_url(request, event) if (people and request) else "",
+    }
+
+
 @login_required
 @require_POST
 def event_feedback_toggle(request, event_pk: int):
@@ -268,10 +289,11 @@ def event_feedback_toggle(request, event_pk: int):
         is_open = request.POST.get("open") == "1"
         set_feedback_open(event=event, is_open=is_open)
         if request.htmx:
+            panel = feedback_panel(request, scope, event, event_figures(event))
             return render(
                 request,
                 "participants/partials/event_feedback.html",
-                {"event": event, "scope": scope},
+                {"event": event, "scope": scope, "feedback_panel": panel},
             )
         messages.success(
             request,

@@ -1,5 +1,6 @@
 """Forms of the registry: a person's details (with consent when registering), the search box,
-roster removal and merge confirmation. Choices are limited to the user's scope."""
+roster removal, merge confirmation and an erasure request. Choices are limited to the user's
+scope."""
 
 from __future__ import annotations
 
@@ -192,3 +193,16 @@ class RemoveFromRosterForm(forms.Form):
                 _("This person's attendance is recorded: tick the box to delete it as well."),
             )
         return data
+
+
+class EraseForm(forms.Form):
+    """An administrator erasing a person's data on their request (participants/privacy.py)."""
+
+    reason = forms.CharField(
+        label=_("Request reference or reason"),
+        max_length=500,
+        help_text=_("E.g. the date and number of the person's written request."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that the name and contacts are removed for good"), required=True
+    )

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from .identity import normalise_name
 
-LIKERT = [MinValueValidator(1), MaxValueValidator(5)]
+LIKERT_SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 SCORE = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -309,11 +309,13 @@ class Feedback(models.Model):
         related_name="feedback",
         verbose_name=_("participant"),
     )
-    satisfaction = models.PositiveSmallIntegerField(_("overall satisfaction"), validators=LIKERT)
-    relevance = models.PositiveSmallIntegerField(_("relevance to my work"), validators=LIKERT)
-    usefulness = models.PositiveSmallIntegerField(_("usefulness"), validators=LIKERT)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("overall satisfaction"), validators=LIKERT_SCALE
+    )
+    relevance = models.PositiveSmallIntegerField(_("relevance to my work"), validators=LIKERT_SCALE)
+    usefulness = models.PositiveSmallIntegerField(_("usefulness"), validators=LIKERT_SCALE)
     intent_to_apply = models.PositiveSmallIntegerField(
-        _("I intend to apply what I learned"), validators=LIKERT
+        _("I intend to apply what I learned"), validators=LIKERT_SCALE
     )
     most_useful = models.TextField(_("what was most useful"), blank=True)
     comments = models.TextField(_("comments"), blank=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from .identity import _KAZAKH_FOLD
+from .models import Participant
 
 NAME_PLACEHOLDER = "[name]"
 # A word: letters only (Cyrillic, Latin or any other script).
@@ -90,8 +91,6 @@ def _candidates(text: str) -> tuple[dict[str, list[tuple[int, int]]], dict[tuple
 
 
 def _registered_full_names(keys: set[str]) -> set[str]:
-    from .models import Participant
-
     found: set[str] = set()
     keys_list = sorted(keys)
     for i in range(0, len(keys_list), _CHUNK):
@@ -111,8 +110,6 @@ def _word_regex(word: str) -> str:
 def _registered_pairs(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The pairs that are two words of one registered name. Each word is looked up as a whole
     word of the normalised name (a regular expression the trigram index serves on PostgreSQL)."""
-    from .models import Participant
-
     found: set[tuple[str, str]] = set()
     pairs_list = sorted(pairs)
     for i in range(0, len(pairs_list), _CHUNK // 10):

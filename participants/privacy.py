@@ -27,7 +27,16 @@ from django.utils import timezone
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
 
-from .models import AGE_BANDS, Assessment, Attendance, Consent, Enrolment, Feedback, Participant
+from .models import (
+    AGE_BANDS,
+    Assessment,
+    Attendance,
+    Consent,
+    Enrolment,
+    Feedback,
+    ImportBatch,
+    Participant,
+)
 from .names import person_name_regex, person_name_words, scrub_person_name, word_pattern
 
 PERSONAL_FIELDS = ("full_name", "phone", "email", "iin_hash", "organisation_name", "position")
@@ -324,8 +333,6 @@ def _replace_in(value: Any, names: list[str], replacement: str) -> Any:
 def _scrub_import_batches(person_id: int, *, names: list[str], replacement: str) -> None:
     """Spreadsheet imports keep a preview and error list of the rows they read: replace the
     person's name and contacts there too. (The uploaded file itself is not rewritten.)"""
-    from .models import ImportBatch
-
     text_fields = ("preview", "errors", "warnings", "message")
     events = Enrolment.objects.filter(participant_id=person_id).values("event_id")
     for batch in ImportBatch.objects.filter(event__in=events).only("pk", *text_fields):

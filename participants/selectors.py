@@ -1,9 +1,9 @@
 """Reads of people and what they did, limited to a Scope. People are personal data: a scope
-without `can_see_people` (viewers) gets nothing here, only aggregates elsewhere."""
+without `can_see_people` (viewers) gets nothing here, only aggregates
+(participants/aggregates.py)."""
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -11,8 +11,10 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from accounts.scope import Scope
+from regions.models import PartnerOrganisation
 from trainings.models import Session
 
+from .identity import normalise_name
 from .models import Attendance, Consent, Enrolment, Feedback, Participant
 
 
@@ -44,17 +46,6 @@ def feedback_visible(scope: Scope) -> QuerySet[Feedback]:
     return Feedback.objects.filter(scope.region_q("event__region"))
 
 
-def people_reached(scope: Scope, start: date | None = None, end: date | None = None) -> int:
-    """Unique people with at least one attendance at an event of the scope in the period.
-    An aggregate: allowed for every scope, viewers included."""
-    qs = Attendance.objects.filter(scope.region_q("session__event__region"))
-    if start:
-        qs = qs.filter(session__date__gte=start)
-    if end:
-        qs = qs.filter(session__date__lte=end)
-    return qs.aggregate(n=Count("enrolment__participant", distinct=True))["n"]
-
-
 def likely_duplicates(
     scope: Scope,
     *,
@@ -67,8 +58,6 @@ def likely_duplicates(
 ) -> QuerySet[Participant]:
     """People in scope who are probably the person about to be saved: same normalised name and
     birth year, same normalised name and organisation, or the same IIN hash."""
-    from .identity import normalise_name
-
     name = normalise_name(full_name)
     match = Q(pk__in=[])
     if name and birth_year:
@@ -97,10 +86,6 @@ def search_terms(query: str) -> list[Q]:
     up first, a small table, then `organisation_id IN (ids)`), so PostgreSQL can combine the
     trigram indexes of migration 0006 with the organisation index instead of reading all
     200,000 people for every search."""
-    from regions.models import PartnerOrganisation
-
-    from .identity import normalise_name
-
     terms = []
     for word in re.findall(r"\w+", query or ""):
         folded = normalise_name(word)

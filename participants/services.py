@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from accounts.audit import record_event
+from accounts.models import SecurityEvent
 from accounts.scope import Scope
 from trainings.models import Session, TrainingEvent
 
@@ -24,6 +26,7 @@ from .models import (
     Participant,
     PossibleDuplicate,
 )
+from .selectors import merge_plan
 
 
 @transaction.atomic
@@ -241,10 +244,6 @@ def merge_people(*, keep: Participant, remove: Participant, by=None, request=Non
     transaction: enrolments, attendance, feedback, scores and consents move as
     `participants.selectors.merge_plan` lists (the preview shows that same plan). Every row
     change is in the model history; the merge itself is a SecurityEvent."""
-    from accounts.audit import record_event
-
-    from .selectors import merge_plan
-
     if keep.pk == remove.pk:
         raise ValidationError(_("A record cannot be merged with itself."))
     locked = {
@@ -310,8 +309,6 @@ def merge_people(*, keep: Participant, remove: Participant, by=None, request=Non
         "consents_moved": len(plan.consents),
         "fields_filled": [name for name, _label, _value in plan.fields],
     }
-    from accounts.models import SecurityEvent
-
     record_event(
         SecurityEvent.Kind.PERSON_MERGED,
         user=by,

@@ -17,11 +17,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from participants.aggregates import (
+    LIKERT,
+    feedback_summary,
+    knowledge_measures,
+    satisfaction_distribution,
+)
 from participants.models import (
     AGE_BANDS,
     Assessment,
@@ -37,7 +43,6 @@ from trainings.models import Programme, TrainingEvent
 from . import disclosure
 from .indicators import (
     DISAGGREGATIONS,
-    GAIN,
     RULES,
     cube_margin,
     feedback_in,
@@ -481,47 +486,31 @@ def _events(scope: Scope, start: date, end: date, labels: _Labels) -> list[dict[
     ]
 
 
-LIKERT_ITEMS = ("satisfaction", "relevance", "usefulness", "intent_to_apply")
-
-
 def _feedback(scope: Scope, start: date, end: date, labels: _Labels) -> tuple[dict, list[dict]]:
     fb = feedback_in(scope, start, end, {})
-    agg = fb.aggregate(
-        n=Count("pk"),
-        satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
-        **{item: Avg(item) for item in LIKERT_ITEMS},
-    )
+    agg = feedback_summary(fb)
     n = agg["n"]
-    distribution = dict(
-        fb.order_by()
-        .values("satisfaction")
-        .annotate(c=Count("pk"))
-        .values_list("satisfaction", "c")
-    )
-    item_labels = {
-        "satisfaction": _("Overall satisfaction"),
-        "relevance": _("Relevance to my work"),
-        "usefulness": _("Usefulness"),
-        "intent_to_apply": _("I intend to apply what I learned"),
-    }
+
+    def mean(item: str) -> float | None:
+        value = agg[f"avg_{item}"]
+        return round(float(value), 2) if value is not None else None
+
     summary = {
         "respondents": n,
         "satisfied_pct": disclosure.protect_rate(
-            round(100.0 * agg["satisfied"] / n, 1) if n else None, n
+            round(100.0 * agg["n_satisfied"] / n, 1) if n else None, n
         ),
         "items": [
             {
-                "key": item,
-                "label": item_labels[item],
-                "mean": disclosure.protect_rate(
-                    round(float(agg[item]), 2) if agg[item] is not None else None, n
-                ),
+                "key": item.key,
+                "label": str(item.report_label),
+                "mean": disclosure.protect_rate(mean(item.key), n),
             }
-            for item in LIKERT_ITEMS
+            for item in LIKERT
         ],
         "distribution": [
-            {"score": s, "count": disclosure.protect_count(distribution.get(s, 0))}
-            for s in range(1, 6)
+            {"score": row["score"], "count": disclosure.protect_count(row["n"])}
+            for row in satisfaction_distribution(fb)
         ],
     }
     # Consented comments approved by programme staff (their approved text); disclosure
@@ -564,14 +553,7 @@ def _feedback(scope: Scope, start: date, end: date, labels: _Labels) -> tuple[di
 
 def _knowledge(scope: Scope, start: date, end: date) -> dict[str, Any]:
     tests = paired_tests(scope, start, end, {})
-    improved = Count("pk", filter=Q(post_score__gt=F("pre_score")))
-    measures = {
-        "n": Count("pk"),
-        "pre": Avg("pre_score"),
-        "post": Avg("post_score"),
-        "gain": Avg(GAIN),
-        "improved": improved,
-    }
+    measures = knowledge_measures()
     agg = tests.aggregate(**measures)
 
     def shape(row: dict) -> dict:
@@ -582,11 +564,11 @@ def _knowledge(scope: Scope, start: date, end: date) -> dict[str, Any]:
 
         return {
             "n": disclosure.protect_count(n),
-            "pre": r(row["pre"]),
-            "post": r(row["post"]),
-            "gain": r(row["gain"]),
+            "pre": r(row["avg_pre"]),
+            "post": r(row["avg_post"]),
+            "gain": r(row["avg_gain"]),
             "improved_pct": disclosure.protect_rate(
-                round(100.0 * row["improved"] / n, 1) if n else None, n
+                round(100.0 * row["n_improved"] / n, 1) if n else None, n
             ),
         }
 

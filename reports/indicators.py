@@ -28,9 +28,6 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    DecimalField,
-    ExpressionWrapper,
-    F,
     Q,
     QuerySet,
     Value,
@@ -39,6 +36,7 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from participants import aggregates
 from participants.models import AGE_BANDS, Assessment, Attendance, Feedback, Participant
 from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
@@ -104,9 +102,9 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value]
 
 
-def event_filter(scope: Scope, params: dict, prefix: str = "") -> Q:
-    """Events of the scope, narrowed by the rule's params: event_types, regions (ISO codes)."""
-    q = scope.region_q(f"{prefix}region")
+def params_event_filter(params: dict, prefix: str = "") -> Q:
+    """Events narrowed by the rule's params: event_types, regions (ISO codes)."""
+    q = Q()
     types = _as_list(params.get("event_types") or params.get("event_type"))
     if types:
         q &= Q(**{f"{prefix}event_type__in": types})
@@ -114,6 +112,11 @@ def event_filter(scope: Scope, params: dict, prefix: str = "") -> Q:
     if codes:
         q &= Q(**{f"{prefix}region__code__in": codes})
     return q
+
+
+def event_filter(scope: Scope, params: dict, prefix: str = "") -> Q:
+    """Events of the scope, narrowed by the rule's params (`params_event_filter`)."""
+    return scope.region_q(f"{prefix}region") & params_event_filter(params, prefix)
 
 
 def person_filter(params: dict, prefix: str = "") -> Q:
@@ -138,19 +141,23 @@ def held_events(scope: Scope, start: date, end: date, params: dict) -> QuerySet[
     )
 
 
-def attendance_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Attendance]:
-    """Attendance at sessions dated within the period, at events of the scope."""
-    return Attendance.objects.filter(
-        event_filter(scope, params, "session__event__"),
+def _attendance_params(params: dict) -> tuple[Q, Q]:
+    return (
+        params_event_filter(params, "session__event__"),
         person_filter(params, "enrolment__participant__"),
-        session__date__range=(start, end),
     )
 
 
+def attendance_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Attendance]:
+    """Attendance at sessions dated within the period, at events of the scope, narrowed by the
+    rule's params (participants.aggregates.attendance_in)."""
+    return aggregates.attendance_in(scope, start, end, *_attendance_params(params))
+
+
 def people_reached_qs(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Participant]:
-    """Distinct people with at least one attendance in the period and scope (a semi-join)."""
-    attended = attendance_in(scope, start, end, params).values("enrolment__participant_id")
-    return Participant.objects.filter(pk__in=attended)
+    """The people reached in the period and scope, each once (participants.aggregates), among
+    those the rule's params select."""
+    return aggregates.people_reached_qs(scope, start, end, *_attendance_params(params))
 
 
 def age_band_expression(on_year: int, field_name: str = "birth_year") -> Case:
@@ -298,7 +305,7 @@ def feedback_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[
 
 def feedback_satisfied_pct(scope, start: date, end: date, params: dict) -> RuleResult:
     """Share of feedback respondents whose overall satisfaction is 4 or 5 (of 5)."""
-    threshold = int(params.get("threshold", 4))
+    threshold = int(params.get("threshold", aggregates.SATISFIED_FROM))
     fb = feedback_in(scope, start, end, params)
     satisfied = Count("pk", filter=Q(satisfaction__gte=threshold))
     totals = fb.aggregate(n=Count("pk"), ok=satisfied)
@@ -321,15 +328,11 @@ def paired_tests(scope: Scope, start: date, end: date, params: dict) -> QuerySet
     return Assessment.objects.filter(
         event_filter(scope, params, "enrolment__event__"),
         person_filter(params, "enrolment__participant__"),
+        aggregates.BOTH_SCORES,
         enrolment__event__start_date__range=(start, end),
-        pre_score__isnull=False,
-        post_score__isnull=False,
     )
 
 
-GAIN = ExpressionWrapper(
-    F("post_score") - F("pre_score"), output_field=DecimalField(max_digits=6, decimal_places=2)
-)
 TEST_DIMENSIONS = {
     "region": "enrolment__event__region__code",
     "sex": "enrolment__participant__sex",
@@ -345,10 +348,10 @@ def _round(value) -> float | None:
 def knowledge_gain_mean(scope, start: date, end: date, params: dict) -> RuleResult:
     """Mean of (post - pre) over people with both scores, in points of 100."""
     tests = paired_tests(scope, start, end, params)
-    totals = tests.aggregate(n=Count("pk"), gain=Avg(GAIN))
+    totals = tests.aggregate(n=Count("pk"), gain=Avg(aggregates.GAIN))
     disaggregations, bases = {}, {}
     for dim, key in TEST_DIMENSIONS.items():
-        rows = tests.order_by().values(key).annotate(n=Count("pk"), gain=Avg(GAIN))
+        rows = tests.order_by().values(key).annotate(n=Count("pk"), gain=Avg(aggregates.GAIN))
         disaggregations[dim] = {r[key]: _round(r["gain"]) for r in rows}
         bases[dim] = {r[key]: r["n"] for r in rows}
     return RuleResult(
@@ -363,7 +366,7 @@ def knowledge_gain_mean(scope, start: date, end: date, params: dict) -> RuleResu
 def knowledge_improved_pct(scope, start: date, end: date, params: dict) -> RuleResult:
     """Share of people with both scores whose post-test score beat their pre-test score."""
     tests = paired_tests(scope, start, end, params)
-    improved = Count("pk", filter=Q(post_score__gt=F("pre_score")))
+    improved = Count("pk", filter=aggregates.IMPROVED)
     totals = tests.aggregate(n=Count("pk"), ok=improved)
     disaggregations, bases = {}, {}
     for dim, key in TEST_DIMENSIONS.items():

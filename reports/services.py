@@ -29,6 +29,8 @@ from core import periods, taskqueue
 from regions.models import Region
 from trainings.models import Programme
 
+from . import renderers
+from .builder import build_report_data, inputs_hash, resolve_programme
 from .files import stored_name
 from .models import ReportFile, ReportRun
 
@@ -58,15 +60,11 @@ def max_attempts() -> int:
 
 
 def available_formats() -> list[str]:
-    from .renderers import FORMATS
-
-    return list(FORMATS)
+    return list(renderers.FORMATS)
 
 
 def default_programme() -> Programme | None:
     """The programme reports are about when none is named (the builder's choice)."""
-    from .builder import resolve_programme
-
     return resolve_programme(None)
 
 
@@ -346,9 +344,6 @@ def run_scope(run: ReportRun) -> Scope:
 
 
 def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
-    from .builder import build_report_data, inputs_hash
-    from .renderers import render
-
     scope = run_scope(run)
     progress("computing", 2)
     data = build_report_data(
@@ -378,7 +373,7 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
     stored = []
     for i, fmt in enumerate(run.formats):
         progress(f"rendering {fmt}", 65 + int(30 * i / total))
-        rendered = render(data, fmt)
+        rendered = renderers.render(data, fmt)
         report_file = ReportFile(
             run=run,
             format=fmt,

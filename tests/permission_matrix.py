@@ -378,9 +378,9 @@ MATRIX: dict[str, Page] = {
     "two_factor_verify": page(),
     "accounts:audit_log": page(expected=ADMIN_ONLY),
     "accounts:security_log": page(expected=ADMIN_ONLY),
-    "accounts:person_export": page({"pk": "person"}, ADMIN_ONLY),
-    "accounts:person_erase": page({"pk": "person"}, ADMIN_ONLY),
-    "accounts:retention": page(expected=ADMIN_ONLY),
+    "privacy:person_export": page({"pk": "person"}, ADMIN_ONLY),
+    "privacy:person_erase": page({"pk": "person"}, ADMIN_ONLY),
+    "privacy:retention": page(expected=ADMIN_ONLY),
     # Spreadsheet import and list exports (participants/import_urls.py)
     "imports:home": page(expected=EDITORS),
     "imports:template": page(expected=EDITORS, query="?kind=attendance&lang=kk&fmt=xlsx"),

@@ -10,9 +10,9 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.scope import Scope, scope_for
 from manage import selectors, services
+from participants.aggregates import people_reached
 from participants.forms import PersonForm
 from participants.models import Participant
-from participants.selectors import people_reached
 from regions import selectors as regions_selectors
 from regions.models import District, Region
 from trainings.models import TrainingEvent

@@ -452,9 +452,9 @@ def test_event_page_summarises_attendance_feedback_and_scores(client, login_as):
     summary = event_summary(event)
     assert (summary.n_enrolled, summary.n_attended, summary.attendance_rate) == (4, 3, 75)
     assert [s.n_present for s in summary.sessions] == [3, 1]
-    assert summary.feedback["n"] == 2 and summary.feedback["satisfaction"] == 4.5
-    assert summary.feedback["quotable"] == 1
-    assert summary.scores["n_both"] == 2 and summary.scores["n_pre"] == 3
+    assert summary.feedback["n"] == 2 and summary.feedback["avg_satisfaction"] == 4.5
+    assert summary.feedback["n_quotable"] == 1
+    assert summary.scores["n"] == 2 and summary.scores["n_pre"] == 3
     assert float(summary.scores["avg_gain"]) == 20.0
 
     login_as("coord.mangystau")

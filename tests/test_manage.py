@@ -316,7 +316,7 @@ def test_region_page_shows_district_and_people_counts(admin_client):
     response = admin_client.get(reverse("manage:region_list"))
     regions = {r.code: r for r in response.context["regions"]}
     assert len(regions) == 20
-    from participants.selectors import people_reached
+    from participants.aggregates import people_reached
 
     for code in ("KZ-47", "KZ-43", "KZ-75"):
         region = regions[code]

@@ -11,6 +11,7 @@ from django.db.models import Count
 
 from accounts.models import SecurityEvent, User
 from accounts.scope import scope_for
+from participants.aggregates import people_reached
 from participants.models import Feedback, Participant
 from participants.privacy import (
     activity_years,
@@ -19,7 +20,6 @@ from participants.privacy import (
     erase_person,
     people_due_for_review,
 )
-from participants.selectors import people_reached
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
-from reports.tabular import csv_lines, safe_cell, write_xlsx
+from core.tabular import csv_lines, safe_cell, write_xlsx
 
 DANGEROUS = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 

@@ -26,6 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from accounts.models import User
+from core.tabular import csv_lines, write_xlsx
 from core.text import clean_data, clean_text
 from participants.feedback_forms import started_token
 from participants.imports.services import confirm_import, start_import
@@ -34,7 +35,6 @@ from reports import services
 from reports.builder import ReportData, build_report_data
 from reports.models import ReportRun
 from reports.renderers import FORMATS, render
-from reports.tabular import csv_lines, write_xlsx
 from trainings.models import Topic, TrainingEvent
 
 from .data.imports.samples import BEYNEU, HEADER_RU, ROWS, csv_bytes

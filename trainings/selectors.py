@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.scope import Scope
 
+from .event_page import event_figures
 from .models import Session, TrainingEvent
 
 
@@ -55,12 +56,13 @@ DEFAULT_EVENT_SORT = "-date"
 
 
 def _roster_size() -> Coalesce:
-    from participants.models import Enrolment
-
+    # participants' Enrolment, reached through the reverse relation (trainings imports nothing
+    # of participants: trainings/event_page.py).
+    enrolment = TrainingEvent._meta.get_field("enrolments").related_model
     # COUNT(*), not COUNT(id): PostgreSQL answers it from the event_id index alone (an
     # index-only scan) instead of reading every enrolment row of every event from the heap.
     per_event = (
-        Enrolment.objects.filter(event=OuterRef("pk"))
+        enrolment.objects.filter(event=OuterRef("pk"))
         .order_by()
         .values("event")
         .annotate(n=Count("*"))
@@ -87,13 +89,12 @@ def event_list_rows(events: QuerySet[TrainingEvent], sort: str = "") -> QuerySet
 def with_people_counts(events) -> list[TrainingEvent]:
     """The events of one page with `n_enrolled` (people on the roster) set, in one query for
     the whole page, so the list costs the same with 200 or 200,000 people."""
-    from participants.models import Enrolment
-
     rows = list(events)
     missing = [e.pk for e in rows if not hasattr(e, "n_enrolled")]
     if missing:
+        enrolment = TrainingEvent._meta.get_field("enrolments").related_model
         counts = dict(
-            Enrolment.objects.filter(event_id__in=missing)
+            enrolment.objects.filter(event_id__in=missing)
             .order_by()
             .values("event_id")
             .annotate(n=Count("pk"))
@@ -108,7 +109,9 @@ def with_people_counts(events) -> list[TrainingEvent]:
 # One event's page -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EventSummary:
-    """Counts and averages of one event, for its page (aggregates only: no personal data)."""
+    """Counts and averages of one event, for its page (aggregates only: no personal data).
+    `feedback` and `scores` are participants' (participants.aggregates.event_figures), given
+    through trainings/event_page.py."""
 
     sessions: list[Session]  # each with n_present
     n_enrolled: int
@@ -133,36 +136,19 @@ def sessions_with_counts(event: TrainingEvent) -> list[Session]:
 
 
 def event_summary(event: TrainingEvent) -> EventSummary:
-    """Sessions with attendance counts, roster and attendance totals, the feedback averages and
-    the pre/post test averages of one event, in a fixed number of queries."""
-    from participants.models import Assessment, Enrolment, Feedback
-
+    """Sessions with attendance counts, roster and attendance totals, and the figures the apps
+    above give (the feedback averages and the pre/post test averages), in a fixed number of
+    queries."""
     sessions = sessions_with_counts(event)
-    roster = Enrolment.objects.filter(event=event).aggregate(
+    roster = event.enrolments.aggregate(
         n=Count("pk", distinct=True),
         attended=Count("pk", filter=Q(attendances__isnull=False), distinct=True),
     )
-    feedback = Feedback.objects.filter(event=event).aggregate(
-        n=Count("pk"),
-        satisfaction=Avg("satisfaction"),
-        relevance=Avg("relevance"),
-        usefulness=Avg("usefulness"),
-        intent_to_apply=Avg("intent_to_apply"),
-        quotable=Count("pk", filter=Q(consent_to_quote=True) & ~Q(comments="")),
-    )
-    both = Q(pre_score__isnull=False, post_score__isnull=False)
-    scores = Assessment.objects.filter(enrolment__event=event).aggregate(
-        n_pre=Count("pk", filter=Q(pre_score__isnull=False)),
-        n_post=Count("pk", filter=Q(post_score__isnull=False)),
-        n_both=Count("pk", filter=both),
-        avg_pre=Avg("pre_score", filter=both),
-        avg_post=Avg("post_score", filter=both),
-        avg_gain=Avg(F("post_score") - F("pre_score"), filter=both),
-    )
+    figures = event_figures(event)
     return EventSummary(
         sessions=sessions,
         n_enrolled=roster["n"],
         n_attended=roster["attended"],
-        feedback=feedback,
-        scores=scores,
+        feedback=figures.get("feedback", {}),
+        scores=figures.get("scores", {}),
     )

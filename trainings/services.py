@@ -64,9 +64,7 @@ def _audit(event: TrainingEvent, action: str, *, by=None, request=None, **detail
 
 def event_has_attendance(event: TrainingEvent) -> bool:
     """True once anyone's presence has been recorded at any session of the event."""
-    from participants.models import Attendance
-
-    return Attendance.objects.filter(session__event=event).exists()
+    return event.sessions.filter(attendances__isnull=False).exists()
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
 
 from . import services
+from .event_page import event_blocks
 from .filters import EventFilter
 from .forms import EventForm, SessionForm, apply_errors
 from .models import TrainingEvent
@@ -132,6 +133,8 @@ def event_detail(request, pk: int):
         request,
         "trainings/event_detail.html",
         {
+            # The roster and the feedback panel (participants, trainings/event_page.py).
+            **event_blocks(request, scope, event, summary),
             "event": event,
             "summary": summary,
             "sessions": summary.sessions,

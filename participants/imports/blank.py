@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from reports.tabular import csv_response, xlsx_response
+from core.tabular import csv_response, xlsx_response
 from trainings.models import TrainingEvent
 
 from .columns import BY_KEY, KINDS

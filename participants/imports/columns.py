@@ -172,7 +172,6 @@ KINDS: dict[str, tuple[str, ...]] = {
     ),
     "scores": ("full_name", "birth_year", "pre_score", "post_score"),
 }
-FEEDBACK_KEYS = ("satisfaction", "relevance", "usefulness", "intent_to_apply")
 
 
 def fold(text: Any) -> str:
@@ -301,5 +300,5 @@ def text(value: Any) -> str:
         return value.strftime("%d.%m.%Y")
     value = str(value).strip()
     if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
-        value = value[1:]  # neutralised by our own export (reports.tabular.safe_cell)
+        value = value[1:]  # neutralised by our own export (core.tabular.safe_cell)
     return value

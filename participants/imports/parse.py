@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from core.text import clean_text
 
+from .columns import header_score
+
 logger = logging.getLogger(__name__)
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
@@ -231,8 +233,6 @@ def _table(raw: list[tuple[int, list[Any]]], formulas, kind: str) -> Table:
     """Find the header among the first ten rows (the row, or two rows merged, whose cells name
     the most known columns: a title merged over several columns or rows leaves the other
     cells blank), and drop columns that are blank everywhere."""
-    from .columns import header_score
-
     if not raw:
         raise FileRejected(_("The file is empty."))
     candidates = raw[:10]

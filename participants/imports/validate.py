@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from participants.aggregates import LIKERT_ITEMS
 from participants.duplicates import outside_scope
 from participants.identity import hash_iin, normalise_name
 from participants.models import Enrolment, Participant, ParticipantCategory, PossibleDuplicate
@@ -390,14 +391,12 @@ def _likert(value: Any) -> int | None:
 
 def _check_feedback(row: RowPlan, keys, cell, fail) -> None:
     present = [
-        k
-        for k in (*C.FEEDBACK_KEYS, "most_useful", "comments")
-        if k in keys and cell(k) is not None
+        k for k in (*LIKERT_ITEMS, "most_useful", "comments") if k in keys and cell(k) is not None
     ]
     if not present:
         return
     feedback: dict[str, Any] = {}
-    for key in C.FEEDBACK_KEYS:
+    for key in LIKERT_ITEMS:
         if key not in keys:
             continue
         value = _likert(cell(key)) if cell(key) is not None else None
@@ -409,7 +408,7 @@ def _check_feedback(row: RowPlan, keys, cell, fail) -> None:
                 else _("empty: give a number from 1 to 5."),
             )
         feedback[key] = value
-    missing = [k for k in C.FEEDBACK_KEYS if k not in keys]
+    missing = [k for k in LIKERT_ITEMS if k not in keys]
     if missing:
         fail(
             "full_name",

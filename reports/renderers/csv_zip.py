@@ -8,8 +8,9 @@ import zipfile
 
 from django.utils.translation import gettext as _
 
+from core.tabular import csv_lines
+
 from ..builder import ReportData
-from ..tabular import csv_lines
 from .tables import disclosure_note, period_text, report_tables
 
 

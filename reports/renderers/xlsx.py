@@ -11,8 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.tabular import safe_cell
+
 from ..builder import ReportData
-from ..tabular import safe_cell
 from .tables import disclosure_note, period_text, report_tables
 
 NUMBER_FORMATS = {"int": "#,##0", "dec1": "0.0", "dec2": "0.00", "pct": "0.0", "date": "DD.MM.YYYY"}
