@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+from core.listing import paginate
 
 from . import services
 from .forms import AuditFilterForm, DeactivateForm, UserCreateForm, UserForm
@@ -22,7 +23,7 @@ from .selectors import AuditTrail, model_choices, security_events, users_list
 # Users --------------------------------------------------------------------------------------
 @admin_required
 def user_list(request):
-    page = Paginator(users_list(), 50).get_page(request.GET.get("page"))
+    page = paginate(request, users_list(), 50)
     return render(request, "accounts/user_list.html", {"page": page})
 
 
@@ -134,9 +135,7 @@ def audit_log(request):
         }
         if filters["user_id"] or filters["object_id"]:
             actions = list(security_events(**filters)[:ACTIONS_SHOWN])
-    page = Paginator(AuditTrail(**filters), 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, AuditTrail(**filters), 25)
     return render(
         request,
         "accounts/audit_log.html",
@@ -145,7 +144,6 @@ def audit_log(request):
             "page": page,
             "actions": actions,
             "actions_shown": ACTIONS_SHOWN,
-            "querystring": query.urlencode(),
         },
     )
 
@@ -158,9 +156,7 @@ def security_log(request):
     user_id = request.GET.get("user", "")
     user_id = int(user_id) if user_id.isdigit() else None
     events = security_events(user_id=user_id, kind=kind)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, events, 50)
     return render(
         request,
         "accounts/security_log.html",
@@ -170,6 +166,5 @@ def security_log(request):
             "kind": kind,
             "users": User.objects.order_by("username").only("pk", "username"),
             "user_id": user_id,
-            "querystring": query.urlencode(),
         },
     )

@@ -2,23 +2,21 @@
 each model (partners, districts, programmes, categories...) is declared once as a `Resource`
 instead of five views and templates apiece.
 
-Lists have search (`?q=`), filters (django-filter), sorting (`?sort=`, `-` for descending),
-pagination and CSV/XLSX export of the filtered rows (`?export=csv|xlsx`). Deletes are refused
-with a clear message while something refers to the record: it is deactivated instead. Every
-write goes through `manage.services`, so it is validated and kept in the model's history."""
+Lists have search (`?q=`), filters (django-filter), sorting (`?sort=`, `-` for descending) and
+pagination (with core.listing, like every list page), and CSV/XLSX export of the filtered rows
+(`?export=csv|xlsx`). Deletes are refused with a clear message while something refers to the
+record: it is deactivated instead. Every write goes through `manage.services`, so it is
+validated and kept in the model's history."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.scope import admin_required
+from core.listing import paginate, read_sort, search, search_term, sort_headers
 from core.tabular import csv_response, xlsx_response
 
 from . import services
@@ -128,7 +127,7 @@ class Resource:
         fmt = request.GET.get("export")
         if fmt in ("csv", "xlsx"):
             return export(listing.queryset, self.columns, self.segment, fmt)
-        page = Paginator(listing.queryset, PER_PAGE).get_page(request.GET.get("page"))
+        page = paginate(request, listing.queryset, PER_PAGE)
         shown = [c for c in self.columns if not c.export_only]
         rows = [
             {
@@ -146,11 +145,9 @@ class Resource:
                 "resource": self,
                 "page": page,
                 "rows": rows,
-                "headers": sort_headers(request, shown, listing.sort),
+                "headers": sort_headers([(c.sort, c.header) for c in shown], listing.sort),
                 "filter_form": listing.filter_form,
                 "q": listing.q,
-                "querystring": listing.querystring,
-                "export_query": listing.export_query,
             },
         )
 
@@ -220,15 +217,13 @@ class Resource:
         )
 
 
-# Shared by the generic lists and the hand-written ones (regions) ----------------------------
+# The rows a list shows --------------------------------------------------------------------
 @dataclass
 class Listing:
     queryset: QuerySet
     filter_form: Any
     q: str
     sort: str
-    querystring: str  # the current filters without the page, for pagination links
-    export_query: str  # the current filters without page and export, for export links
 
 
 def filtered_list(request: HttpRequest, qs: QuerySet, resource: Resource) -> Listing:
@@ -239,40 +234,13 @@ def filtered_list(request: HttpRequest, qs: QuerySet, resource: Resource) -> Lis
         filter_form = filterset.form
         if filterset.is_valid():
             qs = filterset.qs
-    q = request.GET.get("q", "").strip()
-    if q and resource.search_fields:
-        qs = qs.filter(reduce(or_, (Q(**{f"{f}__icontains": q}) for f in resource.search_fields)))
-    allowed = {c.sort for c in resource.columns if c.sort}
-    sort = request.GET.get("sort", "")
-    if sort.lstrip("-") not in allowed:
-        sort = resource.default_sort
+    q = search_term(request)
+    qs = search(qs, q, resource.search_fields)
+    sort = read_sort(request, {c.sort for c in resource.columns if c.sort}, resource.default_sort)
     if sort:
         # "name_{lang}" sorts by the name in the language the page is shown in.
         qs = qs.order_by(sort.format(lang=(get_language() or "en")[:2]), "pk")
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("export", None)
-    return Listing(qs, filter_form, q, sort, query.urlencode(), query.urlencode())
-
-
-def sort_headers(request: HttpRequest, columns: list[Column], current: str) -> list[dict]:
-    """Column headers with the link that sorts by them (again: reversed) and aria-sort."""
-    headers = []
-    for column in columns:
-        item = {"label": column.header, "url": "", "aria_sort": ""}
-        if column.sort:
-            query = request.GET.copy()
-            query.pop("page", None)
-            query.pop("export", None)
-            descending = current == column.sort
-            query["sort"] = f"-{column.sort}" if descending else column.sort
-            item["url"] = "?" + query.urlencode()
-            if current == column.sort:
-                item["aria_sort"] = "ascending"
-            elif current == f"-{column.sort}":
-                item["aria_sort"] = "descending"
-        headers.append(item)
-    return headers
+    return Listing(qs, filter_form, q, sort)
 
 
 def export(qs: QuerySet, columns: list[Column], name: str, fmt: str) -> HttpResponse:

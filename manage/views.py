@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.audit import record_download
 from accounts.scope import admin_required, scope_for
+from core.listing import paginate, read_sort, search_term, sort_headers
 from participants.models import ParticipantCategory
 from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic
@@ -220,12 +220,19 @@ REGION_SORTS = {
     "events": lambda r: r.n_events,
     "people": lambda r: r.n_people,
 }
+REGION_HEADERS = [
+    ("code", _l("Code")),
+    ("name", _l("Name")),
+    ("", _l("Districts")),
+    ("events", _l("Events")),
+    ("people", _l("People reached")),
+]
 
 
 @admin_required
 def region_list(request):
     regions = selectors.region_overview()
-    q = request.GET.get("q", "").strip().casefold()
+    q = search_term(request).casefold()
     if q:
         regions = [
             r
@@ -233,19 +240,21 @@ def region_list(request):
             if q in r.code.casefold()
             or any(q in n.casefold() for n in (r.name_kk, r.name_ru, r.name_en))
         ]
-    sort = request.GET.get("sort", "code")
-    if sort.lstrip("-") not in REGION_SORTS:
-        sort = "code"
-    regions.sort(key=REGION_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    sort = read_sort(request, REGION_SORTS, "code")
+    regions.sort(key=REGION_SORTS[sort.removeprefix("-")], reverse=sort.startswith("-"))
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
         return export(_AsQueryset(regions), REGION_COLUMNS, "regions", fmt)
-    query = request.GET.copy()
-    query.pop("export", None)
     return render(
         request,
         "manage/regions.html",
-        {"regions": regions, "q": request.GET.get("q", ""), "sort": sort, "query": query},
+        {
+            "regions": regions,
+            "q": request.GET.get("q", ""),
+            "sort": sort,
+            # Counts sort the largest first.
+            "headers": sort_headers(REGION_HEADERS, sort, descending_first={"events", "people"}),
+        },
     )
 
 
@@ -352,15 +361,13 @@ def partner_detail(request, pk: int):
             )
             return response
         return export(events, PARTNER_EVENT_COLUMNS, f"partner-{partner.pk}-events", fmt)
-    events_page = Paginator(events, 25).get_page(request.GET.get("events_page"))
     return render(
         request,
         "manage/partner_detail.html",
         {
             "partner": partner,
-            "events": events_page,
-            "people": Paginator(people, 25).get_page(request.GET.get("page")),
-            "people_query": f"events_page={events_page.number}",
+            "events": paginate(request, events, 25, param="events_page"),
+            "people": paginate(request, people, 25),
             "references": partner.n_events or partner.n_people,
         },
     )

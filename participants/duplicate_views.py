@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.scope import scope_for
 from core.access import require, visible_or_404
+from core.listing import paginate
 
 from .duplicates import dismiss_possible_duplicate, possible_duplicates_open
 
@@ -29,7 +29,7 @@ def merge_url(duplicate) -> str:
 def possible_duplicates(request):
     scope = scope_for(request.user)
     require(scope.can_review_duplicates, hidden=True)
-    page = Paginator(possible_duplicates_open(scope), 25).get_page(request.GET.get("page"))
+    page = paginate(request, possible_duplicates_open(scope), 25)
     for duplicate in page.object_list:
         duplicate.merge_url = merge_url(duplicate)
     return render(request, "participants/possible_duplicates.html", {"page": page})

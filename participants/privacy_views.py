@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.scope import admin_required, scope_for
 from core.access import visible_or_404
+from core.listing import paginate
 
 from .forms import EraseForm
 from .privacy import erase_person, export_person_json, people_due_for_review
@@ -46,7 +46,7 @@ def person_erase(request, pk: int):
 @admin_required
 def retention(request):
     people = people_due_for_review(people_visible(scope_for(request.user)))
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    page = paginate(request, people, 50)
     return render(
         request,
         "participants/retention.html",

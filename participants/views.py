@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
+from core.listing import paginate
 from trainings.selectors import can_edit_event, events_visible
 
 from .filters import PeopleFilter
@@ -96,19 +96,16 @@ def person_list(request):
     require(scope.can_see_people)
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
-    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs, 25)
     event = None
     if _int(request.GET.get("event")):
         event = events_visible(scope).filter(pk=int(request.GET["event"])).first()
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "participants/person_list.html",
         {
             "filter": filterset,
             "page": page,
-            "querystring": query.urlencode(),
             "filtered_event": event,
         },
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.scope import scope_for
 from core.access import capability_required, visible_or_404
+from core.listing import paginate, read_sort, search, search_term
 from regions.selectors import regions_visible
 from trainings.models import Programme
 
@@ -36,13 +35,6 @@ INDICATOR_SORTS = {
 editors_only = capability_required("can_edit_framework", scope_of=scope_for)
 
 
-def _querystring(request, drop=("page",)) -> str:
-    params = request.GET.copy()
-    for key in drop:
-        params.pop(key, None)
-    return params.urlencode()
-
-
 # Indicators -----------------------------------------------------------------------------------
 @login_required
 def indicator_list(request):
@@ -52,12 +44,11 @@ def indicator_list(request):
     programme_id = request.GET.get("programme", "")
     if programme_id.isdigit():
         indicators = indicators.filter(programme_id=int(programme_id))
-    q = request.GET.get("q", "").strip()
-    if q:
-        indicators = indicators.filter(Q(code__icontains=q) | Q(name__icontains=q))
-    sort = request.GET.get("sort", "order")
-    indicators = indicators.order_by("programme__code", *INDICATOR_SORTS.get(sort, ("order",)))
-    page = Paginator(indicators, PER_PAGE).get_page(request.GET.get("page"))
+    q = search_term(request)
+    indicators = search(indicators, q, ("code", "name"))
+    sort = read_sort(request, INDICATOR_SORTS, "order", reversible=False)
+    indicators = indicators.order_by("programme__code", *INDICATOR_SORTS[sort])
+    page = paginate(request, indicators, PER_PAGE)
     for indicator in page.object_list:
         rule = RULES.get(indicator.rule)
         indicator.rule_label = rule.label if rule else ""
@@ -71,7 +62,6 @@ def indicator_list(request):
             "programme_id": programme_id,
             "q": q,
             "sort": sort,
-            "querystring": _querystring(request),
             "can_edit": scope.can_edit_framework,
         },
     )
@@ -158,7 +148,7 @@ def narrative_list(request):
     elif region:
         narratives = narratives.filter(region__code=region)
     narratives = narratives.order_by("-period_start", "region__code")
-    page = Paginator(narratives, PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, narratives, PER_PAGE)
     regions = regions_visible(scope).order_by("code")
     return render(
         request,
@@ -169,7 +159,6 @@ def narrative_list(request):
             "period": period,
             "region": region,
             "regions": regions,
-            "querystring": _querystring(request),
             "can_edit": scope.can_edit_framework,
         },
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.scope import Scope, scope_for
 from core import periods
 from core.access import require, visible_or_404
+from core.listing import paginate
 from participants.feedback_selectors import quotes_for_review
 from participants.feedback_services import review_quote
 from participants.models import Feedback
@@ -58,7 +58,7 @@ def _page(request, scope: Scope, *, bound: tuple[int, QuoteReviewForm] | None = 
     quotes = quotes.select_related(
         "event", "event__region", "quote_reviewed_by", "enrolment__participant"
     ).order_by("-submitted_at", "-pk")
-    page = Paginator(quotes, PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, quotes, PER_PAGE)
     feedback = list(page.object_list)
     # What a report would print, names of the registry looked up once for the whole page.
     redacted = disclosure.protect_quote_texts(
@@ -73,8 +73,6 @@ def _page(request, scope: Scope, *, bound: tuple[int, QuoteReviewForm] | None = 
             text = f.quote_text_reviewed if f.quote_status == "approved" else auto
             form = QuoteReviewForm(initial={"quote_text_reviewed": text}, auto_id=f"q{f.pk}-%s")
         rows.append({"feedback": f, "redacted": auto, "form": form})
-    params = request.GET.copy()
-    params.pop("page", None)
     regions = regions_visible(scope).order_by("code")
     return render(
         request,
@@ -84,8 +82,6 @@ def _page(request, scope: Scope, *, bound: tuple[int, QuoteReviewForm] | None = 
             "rows": rows,
             "regions": regions,
             "statuses": [("pending", _("Awaiting review")), *_decided_statuses()],
-            "querystring": params.urlencode(),
-            "here": request.GET.urlencode(),
             **filters,
         },
     )

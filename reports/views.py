@@ -9,7 +9,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from accounts.audit import record_download
 from accounts.scope import scope_for
 from core import periods
 from core.access import require, visible_or_404
+from core.listing import paginate, read_sort
 from participants.feedback_selectors import quotes_awaiting_review
 
 from . import services
@@ -116,15 +116,10 @@ def run_list(request):
     status = request.GET.get("status", "")
     if status in ReportRun.Status.values:
         runs = runs.filter(status=status)
-    sort = request.GET.get("sort", "-created")
-    runs = runs.order_by(SORTS.get(sort, "-created_at"), "-pk")
-    page = Paginator(runs.prefetch_related("regions", "files"), 20).get_page(
-        request.GET.get("page")
-    )
+    sort = read_sort(request, SORTS, "-created", reversible=False)
+    runs = runs.order_by(SORTS[sort], "-pk")
+    page = paginate(request, runs.prefetch_related("regions", "files"), 20)
     rows = [_run_context(run) for run in page.object_list]
-    query = "&".join(
-        f"{k}={v}" for k, v in (("status", status), ("sort", sort)) if v and k in request.GET
-    )
     return render(
         request,
         "reports/run_list.html",
@@ -134,7 +129,6 @@ def run_list(request):
             "status": status,
             "sort": sort,
             "statuses": ReportRun.Status.choices,
-            "querystring": query,
             "can_request": scope.can_build_reports,
         },
     )

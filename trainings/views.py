@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
+from core.listing import has_filters, paginate, read_sort, sort_headers
 
 from . import services
 from .event_page import event_blocks
@@ -27,6 +27,7 @@ from .forms import EventForm, SessionForm, apply_errors
 from .models import TrainingEvent
 from .selectors import (
     DEFAULT_EVENT_SORT,
+    EVENT_SORTS,
     can_edit_event,
     event_is_locked_for,
     event_list_rows,
@@ -78,47 +79,27 @@ def _locked_redirect(request: HttpRequest, scope: Scope, event: TrainingEvent):
     return None
 
 
-def _querystring(params, *drop: str) -> str:
-    params = params.copy()
-    for key in drop:
-        params.pop(key, None)
-    return params.urlencode()
-
-
 # Events -----------------------------------------------------------------------------------
 @login_required
 def event_list(request):
     scope = scope_for(request.user)
     filters = EventFilter(request.GET or None, queryset=events_visible(scope), request=request)
-    sort = request.GET.get("sort") or DEFAULT_EVENT_SORT
+    sort = read_sort(request, EVENT_SORTS, DEFAULT_EVENT_SORT)
     events = event_list_rows(filters.qs, sort)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, events, PAGE_SIZE)
     page.object_list = with_people_counts(page.object_list)
-
-    columns = [
-        {
-            "key": key,
-            "label": label,
-            "aria_sort": (
-                ("descending" if sort.startswith("-") else "ascending")
-                if sort.lstrip("-") == key
-                else ""
-            ),
-        }
-        for key, label in SORT_COLUMNS
-    ]
     return render(
         request,
         "trainings/event_list.html",
         {
             "page": page,
             "filters": filters,
-            "columns": columns,
+            # The headers say the order (aria-sort); the "Sort by" select changes it.
+            "columns": sort_headers(SORT_COLUMNS, sort),
             "sort": sort,
             "sort_options": SORT_OPTIONS,
-            "querystring": _querystring(request.GET, "page"),
-            "filtered": bool(_querystring(request.GET, "page", "sort")),
-            "more_filters": bool(_querystring(request.GET, "page", "sort", "q"))
+            "filtered": has_filters(request),
+            "more_filters": has_filters(request, ("page", "sort", "q"))
             or bool(filters.form.errors),
         },
     )

@@ -1,4 +1,5 @@
-"""The page title in the browser tab: "Users · Qadam", or just "Qadam" on a page without one."""
+"""Page chrome for base.html and every page: the title in the browser tab ("Users · Qadam", or
+just "Qadam" on a page without one) and the breadcrumb trail."""
 
 from django import template
 
@@ -14,3 +15,13 @@ def page_title(value: str) -> str:
     block is empty, so the filter does)."""
     title = (value or "").strip()
     return f"{title} · {SITE_NAME}" if title else SITE_NAME
+
+
+@register.inclusion_tag("partials/breadcrumbs.html")
+def breadcrumbs(*trail) -> dict:
+    """The breadcrumb trail of a page: (label, link) pairs from the top, then the label of the
+    page itself, e.g.
+    `{% breadcrumbs _("Events") events_url event.title event.get_absolute_url _("Sessions") %}`."""
+    *links, current = trail
+    crumbs = list(zip(links[::2], links[1::2], strict=True))
+    return {"crumbs": [*crumbs, (current, "")]}
