@@ -34,7 +34,7 @@ from participants.models import (
 from regions.models import PartnerOrganisation, Region
 from trainings.models import Programme, TrainingEvent
 
-from . import disclosure
+from . import disclosure, numbers
 from .indicators import (
     DISAGGREGATIONS,
     GAIN,
@@ -362,11 +362,7 @@ def _indicator_rows(
         result = rule.compute(scope, start, end, ind.rule_params) if rule else None
         actual = result.total if result else None
         target = targets.get(ind.pk)
-        pct = (
-            round(100.0 * float(actual) / float(target), 1)
-            if target not in (None, 0) and actual is not None
-            else None
-        )
+        pct = numbers.percent_of(actual, target)
         chosen = [d for d in (ind.disaggregations or []) if result and d in result.disaggregations]
         disagg = {}
         if result:
@@ -506,15 +502,13 @@ def _feedback(scope: Scope, start: date, end: date, labels: _Labels) -> tuple[di
     }
     summary = {
         "respondents": n,
-        "satisfied_pct": disclosure.protect_rate(
-            round(100.0 * agg["satisfied"] / n, 1) if n else None, n
-        ),
+        "satisfied_pct": disclosure.protect_rate(numbers.rate(agg["satisfied"], n), n),
         "items": [
             {
                 "key": item,
                 "label": item_labels[item],
                 "mean": disclosure.protect_rate(
-                    round(float(agg[item]), 2) if agg[item] is not None else None, n
+                    numbers.rounded(agg[item], numbers.PLACES[numbers.MEAN]), n
                 ),
             }
             for item in LIKERT_ITEMS
@@ -578,16 +572,14 @@ def _knowledge(scope: Scope, start: date, end: date) -> dict[str, Any]:
         n = row["n"]
 
         def r(v):
-            return disclosure.protect_rate(None if v is None else round(float(v), 1), n)
+            return disclosure.protect_rate(numbers.rounded(v, numbers.PLACES[numbers.POINTS]), n)
 
         return {
             "n": disclosure.protect_count(n),
             "pre": r(row["pre"]),
             "post": r(row["post"]),
             "gain": r(row["gain"]),
-            "improved_pct": disclosure.protect_rate(
-                round(100.0 * row["improved"] / n, 1) if n else None, n
-            ),
+            "improved_pct": disclosure.protect_rate(numbers.rate(row["improved"], n), n),
         }
 
     by_line = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -15,10 +17,25 @@ from ..builder import ReportData
 from ..tabular import safe_cell
 from .tables import disclosure_note, period_text, report_tables
 
-NUMBER_FORMATS = {"int": "#,##0", "dec1": "0.0", "dec2": "0.00", "pct": "0.0", "date": "DD.MM.YYYY"}
+DATE_FORMAT = "DD.MM.YYYY"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 STATUS_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
 WIDE = 60
+
+
+def number_format(value) -> str | None:
+    """The cell format a figure carries (reports/numbers.py): a count without decimals, a
+    rate, a mean or points with its places, a date as a date."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return "#,##0"
+    if isinstance(value, Decimal):
+        places = max(0, -int(value.as_tuple().exponent))
+        return "0." + "0" * places if places else "0"
+    if isinstance(value, date):
+        return DATE_FORMAT
+    return None
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
@@ -56,15 +73,15 @@ def render(data: ReportData) -> bytes:
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
-        formats = [NUMBER_FORMATS.get(table.kinds.get(h, "")) for h in table.header]
         widths = [min(max(len(str(h)), 8), WIDE) for h in table.header]
         for r, row in enumerate(table.rows, start=2):
             values = [safe_cell(v) if isinstance(v, str) else v for v in row]
             sheet.append(values)
             for c, value in enumerate(values):
                 cell = sheet.cell(row=r, column=c + 1)
-                if formats[c] and not isinstance(value, str):
-                    cell.number_format = formats[c]
+                fmt = number_format(value)
+                if fmt:
+                    cell.number_format = fmt
                 if isinstance(value, str) and len(value) > WIDE:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
                 widths[c] = min(max(widths[c], len(str(value or "")) + 2), WIDE)
