@@ -140,7 +140,7 @@ def test_counts_in_the_documents_have_no_decimals(worse_after):
 
 def test_the_data_annex_has_counts_as_whole_numbers(worse_after):
     book = load_workbook(io.BytesIO(render(worse_after, "xlsx").content))
-    sheet = book["Participant feedback"]
+    sheet = book["Feedback"]
     cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
     assert cells["Respondents"].value == 8 and cells["Respondents"].number_format == "#,##0"
     assert cells["Overall satisfaction"].value == 4.13

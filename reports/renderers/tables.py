@@ -22,10 +22,33 @@ from ..numbers import MEAN, PERCENT, PLACES, POINTS, figure, places_for_unit
 
 @dataclass
 class Table:
-    key: str  # file/sheet name, ASCII
+    key: str  # file name, ASCII
     title: str
     header: list[str]
     rows: list[list[Any]]
+    sheet: str = ""  # a short name of whole words for a spreadsheet tab (31 characters at most)
+
+
+def sheet_names() -> dict[str, str]:
+    """Short tab names for the XLSX: whole words, readable at a glance (the full titles are
+    listed on the About sheet)."""
+    return {
+        "summary": _("Key figures"),
+        "indicators": _("Indicators"),
+        "indicator_disaggregations": _("Indicators by group"),
+        "people_by_sex": _("People by sex"),
+        "people_by_age_band": _("People by age"),
+        "people_by_region": _("People by region"),
+        "people_by_category": _("People by category"),
+        "people_category_by_sex": _("Category and sex"),
+        "events": _("Events"),
+        "feedback": _("Feedback"),
+        "feedback_distribution": _("Satisfaction answers"),
+        "knowledge": _("Knowledge gain"),
+        "quotes": _("Quotes"),
+        "narrative": _("Narrative"),
+        "indicator_rules": _("Annex"),
+    }
 
 
 def status_label(status: str) -> str:
@@ -273,6 +296,9 @@ def report_tables(data: ReportData) -> list[Table]:
             ],
         )
     )
+    names = sheet_names()
+    for table in tables:
+        table.sheet = names.get(table.key, table.title)
     return tables
 
 
