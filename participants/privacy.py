@@ -1,13 +1,14 @@
 """A person's rights over their data: export everything held about them, erase on request
 (anonymise, keeping what the counts need), and list people kept longer than the retention period.
 
-Erasure keeps what report figures read of a person: sex, birth year (as anonymised_birth_year
-says: exact while a report could need it for an age band), region, district, organisation (an
-institution, not a person) and category, so every report, for any period, stays identical; it
-drops the name, contacts, IIN hash, organisation as written, position and the free text of
-their feedback, in the live rows and in the history rows. Before that, their name is scrubbed from every free-text field where someone
-else may have written it (a comment "thanks to ...", an event's description, a narrative):
-FREE_TEXT below, plus what higher layers register (reports/apps.py)."""
+Erasure keeps only what report figures read of a person: sex, birth year (as
+anonymised_birth_year says: exact while a report could need it for an age band), region and
+category, so every report, for any period, stays identical; it drops the name, contacts, IIN
+hash, district, organisation (as chosen and as written), position and the free text of their
+feedback, in the live rows and in the history rows. Before that, their name is scrubbed from
+every free-text field where someone else may have written it (a comment "thanks to ...", an
+event's description, a narrative): FREE_TEXT below, plus what higher layers register
+(reports/apps.py)."""
 
 from __future__ import annotations
 
@@ -208,9 +209,10 @@ def export_person_json(person: Participant, **kwargs: Any) -> str:
 
 @transaction.atomic
 def erase_person(person: Participant, by, *, request=None, reason: str = "") -> Participant:
-    """Anonymise a person on request: drop name, contacts, IIN hash, organisation as written,
+    """Anonymise a person on request: drop name, contacts, IIN hash, district, organisation,
     position and feedback free text, in the live rows and in every history row; keep what
-    counts need. Idempotent. Audited as a SecurityEvent (who, when, which record)."""
+    report figures read (sex, birth year, region, category, their activity). Idempotent.
+    Audited as a SecurityEvent (who, when, which record)."""
     person = Participant.objects.select_for_update().get(pk=person.pk)
     pk = person.pk
     full_names = {person.full_name}
@@ -226,6 +228,10 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
         "iin_hash": None,
         "organisation_name": "",
         "position": "",
+        # No figure reads them, and with the exact birth year they would narrow a record
+        # down to a handful of people (one unit of one police department).
+        "district": None,
+        "organisation": None,
     }
     for name, value in anonymous.items():
         setattr(person, name, value)

@@ -102,6 +102,7 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
         user=admin,
     )
     born = person.birth_year
+    assert person.district_id and person.organisation_id
     before = _counts()
     holding = _tables_containing(name)
     assert "participants.Participant.full_name" in holding
@@ -115,6 +116,10 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
     person.refresh_from_db()
     assert person.full_name == f"Anonymised #{person.pk}"
     assert person.is_anonymised and person.iin_hash is None
+    # Read by no report figure: gone, in the history too.
+    assert person.district_id is None and person.organisation_id is None
+    assert not Participant.history.filter(id=person.pk, organisation__isnull=False).exists()
+    assert not Participant.history.filter(id=person.pk, district__isnull=False).exists()
     assert birth_year_band(person.birth_year) == birth_year_band(born)
     assert person.birth_year == anonymised_birth_year(born, activity_years(person.pk))
     assert all(h.full_name == person.full_name for h in Participant.history.filter(id=person.pk))
