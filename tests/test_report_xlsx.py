@@ -110,7 +110,7 @@ def test_withheld_cells_are_empty_shaded_commented_and_marked(book, report):  # 
         marked += bool(withheld)
     assert marked == len(small)
     note = " ".join(str(v) for row in book["About"].iter_rows(values_only=True) for v in row if v)
-    assert "An empty shaded cell is a number withheld to protect privacy" in note
+    assert "the cell is empty and shaded grey (a number withheld to protect privacy" in note
 
 
 def test_counts_are_whole_numbers_and_rates_keep_their_places(book, report):  # noqa: F811

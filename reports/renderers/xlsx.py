@@ -71,9 +71,10 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 def withheld_note() -> str:
     return _(
-        "An empty shaded cell is a number withheld to protect privacy: fewer than 5 people "
-        "(or a rate or mean of fewer than 5). The last column of a sheet, "
-        "\u201c%(column)s\u201d, names the withheld cells of its row."
+        "In this file, where the other formats show \u201c<5\u201d, the cell is empty and "
+        "shaded grey (a number withheld to protect privacy: fewer than 5 people, or a rate or "
+        "mean of fewer than 5); the last column of a sheet, \u201c%(column)s\u201d, names "
+        "the withheld cells of its row."
     ) % {"column": withheld_header()}
 
 
