@@ -157,11 +157,10 @@ def unlock_event(*, event: TrainingEvent, reason: str, by=None, request=None) ->
 
 
 def _attended_by(today: date) -> Exists:
-    """Someone was present at a session of the event dated `today` or earlier."""
-    from participants.models import Attendance
-
+    """Someone was present at a session of the event dated `today` or earlier (through the
+    reverse relation: trainings imports nothing of participants)."""
     return Exists(
-        Attendance.objects.filter(session__event=OuterRef("pk"), session__date__lte=today)
+        Session.objects.filter(event=OuterRef("pk"), date__lte=today, attendances__isnull=False)
     )
 
 
