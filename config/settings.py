@@ -207,11 +207,18 @@ TASK_RECOVERY_SECONDS = env.int("TASK_RECOVERY_SECONDS", default=15)
 REPORT_STAGE_DELAY = env.float("REPORT_STAGE_DELAY", default=0)
 
 # Periodic tasks (`make beat`): the quarterly report draft is checked daily (it is created once
-# per quarter); report runs and imports whose worker or message was lost are recovered often.
+# per quarter), and so are planned events people attended; report runs and imports whose
+# worker or message was lost are recovered often.
 CELERY_BEAT_SCHEDULE = {
     "reports-quarterly-draft": {
         "task": "reports.draft_quarterly_report",
         "schedule": crontab(hour=6, minute=15),
+    },
+    # Attendance recorded ahead of a session makes its planned event held once the day has
+    # come (docs/decisions/0010); attendance recorded on the day or later does it at once.
+    "trainings-hold-attended-events": {
+        "task": "trainings.hold_attended_events",
+        "schedule": crontab(hour=6, minute=5),
     },
     "reports-recover-stale-runs": {
         "task": "reports.recover_stale_runs",

@@ -481,8 +481,7 @@ def seed_demo(password: str | None = None) -> DemoResult:
                     source="paper",
                     most_useful=rng.choice(ev.topics.all()).name,
                 )
-        ev.status = TrainingEvent.Status.HELD
-        ev.save(update_fields=["status"])
+        # Recording the attendance made the event held (docs/decisions/0010).
 
     # Participant quotes, as collected after the sessions.
     group_of = {

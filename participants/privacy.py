@@ -1,13 +1,14 @@
 """A person's rights over their data: export everything held about them, erase on request
 (anonymise, keeping what the counts need), and list people kept longer than the retention period.
 
-Erasure keeps sex, the birth year generalised to a 5-year band (see anonymised_birth_year),
-region, district, organisation (an institution, not a person) and category, so people reached
-and every disaggregation in reports stay the same; it drops the name, contacts, IIN hash,
-organisation as written, position and the free text of their feedback, in the live rows and in
-the history rows. Before that, their name is scrubbed from every free-text field where someone
-else may have written it (a comment "thanks to ...", an event's description, a narrative):
-FREE_TEXT below, plus what higher layers register (reports/apps.py)."""
+Erasure keeps only what report figures read of a person: sex, birth year (as
+anonymised_birth_year says: exact while a report could need it for an age band), region and
+category, so every report, for any period, stays identical; it drops the name, contacts, IIN
+hash, district, organisation (as chosen and as written), position and the free text of their
+feedback, in the live rows and in the history rows. Before that, their name is scrubbed from
+every free-text field where someone else may have written it (a comment "thanks to ...", an
+event's description, a narrative): FREE_TEXT below, plus what higher layers register
+(reports/apps.py)."""
 
 from __future__ import annotations
 
@@ -86,21 +87,25 @@ def activity_years(person_id: int) -> set[int]:
 
 
 def anonymised_birth_year(year: int | None, years: set[int]) -> int | None:
-    """The birth year an erased record keeps: the first year of its 5-year band
-    (birth_year_band), moved up only as far as needed to keep the person in the same age band
-    in every year of `years` (reports compute ages on the period's end year: a 16-year-old
-    born in 2008 must not become 19 in the 2024 figures by being "born in 2005")."""
+    """The birth year an erased record keeps, so that every report stays identical.
+
+    Reports place a person in the age band of the report period's end year, and a period that
+    counts them can end in any year from the first year they took part in (`years`, see
+    activity_years) on: a custom range from their training to the programme's end, say. Their
+    band in every one of those years is fixed only by the exact birth year (someone born in
+    2001 is 24 in 2025 and 25 in 2026; "born in 2000" would be 25 in 2025). So the exact year
+    stays, unless they were already in the oldest band (55+) in their first year of activity,
+    where the first year of the 5-year band (birth_year_band) keeps them 55+ in every later
+    year; a record with no activity at all is in no report and keeps the band's first year."""
     if year is None:
         return None
-    low, high = birth_year_band(year), birth_year_band(year) + 4
-    for on_year in years:
-        age = on_year - year
-        for youngest, oldest, _label in AGE_BANDS:
-            if youngest <= age <= oldest:
-                low = max(low, on_year - oldest)
-                high = min(high, on_year - youngest)
-                break
-    return low if low <= year <= high else year
+    band_start = birth_year_band(year)
+    if not years:
+        return band_start
+    oldest = AGE_BANDS[-1][0]
+    if min(years) - year >= oldest:
+        return band_start
+    return year
 
 
 def _history_rows(model, **filters) -> list[dict[str, Any]]:
@@ -213,9 +218,10 @@ def export_person_json(person: Participant, **kwargs: Any) -> str:
 
 @transaction.atomic
 def erase_person(person: Participant, by, *, request=None, reason: str = "") -> Participant:
-    """Anonymise a person on request: drop name, contacts, IIN hash, organisation as written,
+    """Anonymise a person on request: drop name, contacts, IIN hash, district, organisation,
     position and feedback free text, in the live rows and in every history row; keep what
-    counts need. Idempotent. Audited as a SecurityEvent (who, when, which record)."""
+    report figures read (sex, birth year, region, category, their activity). Idempotent.
+    Audited as a SecurityEvent (who, when, which record)."""
     person = Participant.objects.select_for_update().get(pk=person.pk)
     pk = person.pk
     full_names = {person.full_name}
@@ -231,6 +237,10 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
         "iin_hash": None,
         "organisation_name": "",
         "position": "",
+        # No figure reads them, and with the exact birth year they would narrow a record
+        # down to a handful of people (one unit of one police department).
+        "district": None,
+        "organisation": None,
     }
     for name, value in anonymous.items():
         setattr(person, name, value)

@@ -14,6 +14,7 @@ from accounts.audit import record_event
 from accounts.models import SecurityEvent
 from accounts.scope import Scope
 from trainings.models import Session, TrainingEvent
+from trainings.services import hold_attended_event
 
 from .duplicates import hidden_matches, record_possible_duplicates, resolve_merged
 from .identity import hash_iin
@@ -109,12 +110,16 @@ def enrol(*, person: Participant, event: TrainingEvent) -> Enrolment:
 
 
 @transaction.atomic
-def record_attendance(*, enrolment: Enrolment, session: Session, present: bool = True) -> bool:
-    """Mark a person present at (or absent from) a session; returns whether they are present."""
+def record_attendance(
+    *, enrolment: Enrolment, session: Session, present: bool = True, by=None, request=None
+) -> bool:
+    """Mark a person present at (or absent from) a session; returns whether they are present.
+    Presence at a session dated today or earlier makes a planned event held (ADR 0010)."""
     if present:
         attendance = Attendance(enrolment=enrolment, session=session)
         attendance.full_clean(validate_unique=False)
         Attendance.objects.get_or_create(enrolment=enrolment, session=session)
+        _hold_if_attended(session.event, by=by, request=request)
     else:
         for attendance in Attendance.objects.filter(enrolment=enrolment, session=session):
             attendance.delete()  # one by one, so the audit trail records each deletion
@@ -140,6 +145,14 @@ def record_scores(*, enrolment: Enrolment, pre_score=None, post_score=None) -> A
     assessment.full_clean()
     assessment.save()
     return assessment
+
+
+def _hold_if_attended(event: TrainingEvent, *, by=None, request=None) -> None:
+    """After presence was recorded: a planned event people attended on a day that has come
+    is held (trainings.services.hold_attended_event, ADR 0010). An event is never planned
+    again once held, so recording attendance at a held or reported event asks nothing."""
+    if event.status == TrainingEvent.Status.PLANNED:
+        hold_attended_event(event=event, by=by, request=request)
 
 
 # Registry and roster edits from the event pages ---------------------------------------------
@@ -219,6 +232,8 @@ def set_attendance(
     }
     new = [Attendance(enrolment_id=e, session_id=s) for e, s in wanted if (e, s) not in current]
     bulk_create_with_history(new, Attendance, default_user=by)
+    if new:
+        _hold_if_attended(event, by=by)
     gone = [a for key, a in current.items() if key not in wanted]
     for attendance in gone:
         _by(attendance, by).delete()
@@ -235,6 +250,8 @@ def mark_all_present(*, session: Session, by=None) -> int:
         if e.pk not in there
     ]
     bulk_create_with_history(new, Attendance, default_user=by)
+    if new:
+        _hold_if_attended(session.event, by=by)
     return len(new)
 
 

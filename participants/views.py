@@ -526,7 +526,9 @@ def attendance_toggle(request, event_pk: int):
             messages.warning(request, NOTHING_SHOWN)
             return redirect("participants:attendance_grid", event_pk=event.pk)
         present = key in request.POST.getlist("p")
-    record_attendance(enrolment=enrolment, session=session, present=present)
+    record_attendance(
+        enrolment=enrolment, session=session, present=present, by=request.user, request=request
+    )
     if request.htmx:
         return render(
             request,

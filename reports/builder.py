@@ -40,7 +40,7 @@ from participants.models import (
 from regions.models import PartnerOrganisation, Region
 from trainings.models import Programme, TrainingEvent
 
-from . import disclosure
+from . import disclosure, numbers
 from .indicators import (
     DISAGGREGATIONS,
     RULES,
@@ -367,11 +367,7 @@ def _indicator_rows(
         result = rule.compute(scope, start, end, ind.rule_params) if rule else None
         actual = result.total if result else None
         target = targets.get(ind.pk)
-        pct = (
-            round(100.0 * float(actual) / float(target), 1)
-            if target not in (None, 0) and actual is not None
-            else None
-        )
+        pct = numbers.percent_of(actual, target)
         chosen = [d for d in (ind.disaggregations or []) if result and d in result.disaggregations]
         disagg = {}
         if result:
@@ -491,15 +487,12 @@ def _feedback(scope: Scope, start: date, end: date, labels: _Labels) -> tuple[di
     agg = feedback_summary(fb)
     n = agg["n"]
 
-    def mean(item: str) -> float | None:
-        value = agg[f"avg_{item}"]
-        return round(float(value), 2) if value is not None else None
+    def mean(item: str):
+        return numbers.rounded(agg[f"avg_{item}"], numbers.PLACES[numbers.MEAN])
 
     summary = {
         "respondents": n,
-        "satisfied_pct": disclosure.protect_rate(
-            round(100.0 * agg["n_satisfied"] / n, 1) if n else None, n
-        ),
+        "satisfied_pct": disclosure.protect_rate(numbers.rate(agg["n_satisfied"], n), n),
         "items": [
             {
                 "key": item.key,
@@ -560,16 +553,14 @@ def _knowledge(scope: Scope, start: date, end: date) -> dict[str, Any]:
         n = row["n"]
 
         def r(v):
-            return disclosure.protect_rate(None if v is None else round(float(v), 1), n)
+            return disclosure.protect_rate(numbers.rounded(v, numbers.PLACES[numbers.POINTS]), n)
 
         return {
             "n": disclosure.protect_count(n),
             "pre": r(row["avg_pre"]),
             "post": r(row["avg_post"]),
             "gain": r(row["avg_gain"]),
-            "improved_pct": disclosure.protect_rate(
-                round(100.0 * row["n_improved"] / n, 1) if n else None, n
-            ),
+            "improved_pct": disclosure.protect_rate(numbers.rate(row["n_improved"], n), n),
         }
 
     by_line = []

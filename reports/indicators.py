@@ -41,6 +41,8 @@ from participants.models import AGE_BANDS, Assessment, Attendance, Feedback, Par
 from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
 
+from . import numbers
+
 HELD = (TrainingEvent.Status.HELD, TrainingEvent.Status.REPORTED)
 
 # Disaggregations a rule may offer; an indicator chooses among them.
@@ -266,7 +268,7 @@ def sessions_delivered(scope, start: date, end: date, params: dict) -> RuleResul
 
 
 def _rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+    return numbers.rate(part, whole)
 
 
 def attendance_rate(scope, start: date, end: date, params: dict) -> RuleResult:
@@ -342,7 +344,7 @@ TEST_DIMENSIONS = {
 
 
 def _round(value) -> float | None:
-    return None if value is None else round(float(value), 1)
+    return numbers.rounded(value, numbers.PLACES[numbers.POINTS])
 
 
 def knowledge_gain_mean(scope, start: date, end: date, params: dict) -> RuleResult:

@@ -22,7 +22,7 @@ from core.access import require, visible_or_404
 from core.listing import paginate, read_sort
 from participants.feedback_selectors import quotes_awaiting_review
 
-from . import services
+from . import numbers, services
 from .files import download_name
 from .models import ReportRun
 from .run_forms import ReportRequestForm, format_label
@@ -87,10 +87,25 @@ SUMMARY = (
 )
 
 
-def summary_rows(run: ReportRun) -> list[tuple[str, object]]:
-    """The headline numbers frozen in the run's snapshot (as the donor files show them)."""
+# Places of each headline number (counts none); the gain is a change, shown with its sign.
+SUMMARY_PLACES = {"satisfied_pct": numbers.PLACES[numbers.PERCENT]}
+
+
+def summary_rows(run: ReportRun) -> list[tuple[str, str]]:
+    """The headline numbers frozen in the run's snapshot, printed as the donor files print
+    them (reports/numbers.py)."""
     summary = (run.snapshot or {}).get("summary") or {}
-    return [(label, summary[key]) for key, label in SUMMARY if summary.get(key) is not None]
+    rows = []
+    for key, label in SUMMARY:
+        value = summary.get(key)
+        if value is None:
+            continue
+        if key == "knowledge_gain":
+            shown = numbers.signed(value, numbers.PLACES[numbers.POINTS])
+        else:
+            shown = numbers.show(value, SUMMARY_PLACES.get(key, 0))
+        rows.append((label, shown))
+    return rows
 
 
 def _run_context(run: ReportRun) -> dict:

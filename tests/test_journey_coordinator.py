@@ -1,6 +1,7 @@
 """The coordinator's whole event in a real browser (Chromium via Playwright): create the event,
-its sessions, the roster, attendance, scores, mark it held, collect feedback on a phone and see
-the dashboard change. axe-core runs on every page; the screenshots feed docs/user-guide.md."""
+its sessions, the roster, attendance (which makes it held), scores, collect feedback on a phone
+and see the dashboard change. axe-core runs on every page; the screenshots feed
+docs/user-guide.md."""
 
 import re
 from datetime import date
@@ -266,11 +267,10 @@ def test_coordinator_runs_an_event_from_form_to_dashboard(page, phone, demo, set
     _expect_message(page, "Scores saved: 25 updated, 0 removed.")
     assert rows.nth(0).locator("input.score-input").nth(1).input_value() == "60.50"
 
-    # 6. Mark the event held.
+    # 6. The attendance of its past days made the event held (docs/decisions/0010).
     page.goto(event_url)
-    page.get_by_role("button", name="Mark as held").click()
-    _expect_message(page, "The event is now marked as held.")
     assert page.locator(".badge", has_text="Held").is_visible()
+    assert page.get_by_role("button", name="Mark as held").count() == 0
     summary = page.locator(".event-summary")
     assert summary.locator("dt:has-text('People on the roster') + dd").inner_text() == "25"
     assert summary.locator("dt:has-text('Pre/post tests (both scores)') + dd").inner_text() == "25"

@@ -102,6 +102,7 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
         user=admin,
     )
     born = person.birth_year
+    assert person.district_id and person.organisation_id
     before = _counts()
     holding = _tables_containing(name)
     assert "participants.Participant.full_name" in holding
@@ -115,6 +116,10 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
     person.refresh_from_db()
     assert person.full_name == f"Anonymised #{person.pk}"
     assert person.is_anonymised and person.iin_hash is None
+    # Read by no report figure: gone, in the history too.
+    assert person.district_id is None and person.organisation_id is None
+    assert not Participant.history.filter(id=person.pk, organisation__isnull=False).exists()
+    assert not Participant.history.filter(id=person.pk, district__isnull=False).exists()
     assert birth_year_band(person.birth_year) == birth_year_band(born)
     assert person.birth_year == anonymised_birth_year(born, activity_years(person.pk))
     assert all(h.full_name == person.full_name for h in Participant.history.filter(id=person.pk))
@@ -181,15 +186,18 @@ def test_birth_year_band():
     assert birth_year_band(None) is None
 
 
-def test_anonymised_birth_year_keeps_the_age_band_of_every_year_of_activity():
-    # No activity: the first year of the 5-year band.
+def test_anonymised_birth_year_keeps_the_age_band_of_every_later_year():
+    # No activity: no report counts them, the first year of the 5-year band.
     assert anonymised_birth_year(1987, set()) == 1985
-    # 1987 is 37 in 2024 (35-44, born 1980-1989): the band start 1985 keeps that.
-    assert anonymised_birth_year(1987, {2024}) == 1985
-    # 2008 is 16 in 2024 (under 18, born 2007 or later): 2005 would make them 19.
-    assert anonymised_birth_year(2008, {2024}) == 2007
-    # 1991 is 34 in 2025 (25-34, born 1991-2000): only 1991 itself keeps that.
-    assert anonymised_birth_year(1991, {2024, 2025}) == 1991
+    # 1987 is 37 in 2024 and turns 45 in 2032: a period from 2024 to 2032 needs 1987 itself
+    # ("1985" would be 45 in 2030 and move them to 45-54 in a report ending then).
+    assert anonymised_birth_year(1987, {2024}) == 1987
+    # 2008 is 16 in 2024 (under 18): 2005 would make them 19.
+    assert anonymised_birth_year(2008, {2024}) == 2008
+    # 1962 is 62 in 2024, 55+ in every later year as "1960" too.
+    assert anonymised_birth_year(1962, {2024, 2025}) == 1960
+    # 1970 is 54 in 2024 (45-54), 55 in 2025: the exact year is needed.
+    assert anonymised_birth_year(1970, {2024}) == 1970
     assert anonymised_birth_year(None, {2024}) is None
 
 

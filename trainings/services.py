@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
@@ -152,6 +154,49 @@ def unlock_event(*, event: TrainingEvent, reason: str, by=None, request=None) ->
     )
 
 
+def _attended_by(today: date) -> Exists:
+    """Someone was present at a session of the event dated `today` or earlier (through the
+    reverse relation: trainings imports nothing of participants)."""
+    return Exists(
+        Session.objects.filter(event=OuterRef("pk"), date__lte=today, attendances__isnull=False)
+    )
+
+
+@transaction.atomic
+def hold_attended_event(
+    *, event: TrainingEvent, by=None, request=None, today: date | None = None
+) -> bool:
+    """planned -> held once someone's presence is recorded at a session of the event dated
+    today or earlier: people attended it, so it took place (docs/decisions/0010). Every
+    service that records attendance calls this; a planned event whose attended sessions are
+    all still to come stays planned. Audited like mark_held, as "event_held_by_attendance".
+    One query when nothing changes. Returns whether the event moved to held."""
+    today = today or timezone.localdate()
+    locked = (
+        TrainingEvent.objects.select_for_update()
+        .filter(_attended_by(today), pk=event.pk, status=TrainingEvent.Status.PLANNED)
+        .first()
+    )
+    if locked is None:
+        return False
+    _set_status(
+        locked, TrainingEvent.Status.HELD, "event_held_by_attendance", by=by, request=request
+    )
+    event.status = locked.status
+    return True
+
+
+@transaction.atomic
+def hold_attended_events(*, today: date | None = None) -> int:
+    """Every planned event with attendance at a session dated today or earlier, moved to held
+    (hold_attended_event, audited one by one without a user): attendance recorded ahead of a
+    session, once its day has come, and rows written before this rule. Daily (beat) and
+    `python manage.py hold_attended_events`. Returns how many events moved."""
+    today = today or timezone.localdate()
+    planned = TrainingEvent.objects.filter(_attended_by(today), status=TrainingEvent.Status.PLANNED)
+    return sum(hold_attended_event(event=event, today=today) for event in planned.order_by("pk"))
+
+
 def _set_status(
     event: TrainingEvent, status: str, action: str, *, by=None, request=None, **detail: Any
 ) -> TrainingEvent:
@@ -189,12 +234,15 @@ def delete_event(*, event: TrainingEvent, by=None, request=None) -> None:
 
 # Sessions ---------------------------------------------------------------------------------
 @transaction.atomic
-def update_session(*, session: Session, **fields: Any) -> Session:
-    """Change a session's date, title or times after validating them."""
+def update_session(*, session: Session, by=None, request=None, **fields: Any) -> Session:
+    """Change a session's date, title or times after validating them. A session with
+    attendance moved to today or earlier makes its planned event held (hold_attended_event)."""
     for name, value in fields.items():
         setattr(session, name, value)
     session.full_clean()
     session.save()
+    if "date" in fields and session.date <= timezone.localdate():
+        hold_attended_event(event=session.event, by=by, request=request)
     return session
 
 

@@ -316,7 +316,9 @@ def session_edit(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.update_session(session=session, **form.session_fields())
+                services.update_session(
+                    session=session, by=request.user, request=request, **form.session_fields()
+                )
             except ValidationError as error:
                 apply_errors(form, error)
             else:

@@ -25,6 +25,7 @@ from participants.models import (
 )
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event
+from trainings.services import hold_attended_event
 
 from .validate import Plan
 
@@ -186,6 +187,9 @@ def apply_plan(
         for attendance in Attendance.objects.filter(pk__in=remove):
             attendance.delete()  # one by one so the audit trail records each removal
         written["attendance_added"], written["attendance_removed"] = len(add), len(remove)
+        if add:
+            # People attended: a planned event whose day has come is held (ADR 0010).
+            hold_attended_event(event=locked or event, by=user)
 
     written["feedback"] = _upsert(
         Feedback,

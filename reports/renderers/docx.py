@@ -15,7 +15,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .. import numbers
 from ..builder import ReportData
+from . import sentences
 from .tables import (
     dimension_label,
     disclosure_note,
@@ -40,14 +42,13 @@ def shade(cell, hex_fill: str) -> None:
     props.append(shading)
 
 
-def text(value: Any, decimals: int = 0) -> str:
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        return value
-    if decimals == 0 and float(value).is_integer():
-        return f"{int(value):,}".replace(",", "\u00a0")
-    return f"{float(value):,.{decimals or 1}f}".replace(",", "\u00a0")
+NBSP = "\u00a0"  # between thousands: 12 345
+
+
+def text(value: Any, decimals: int | None = None) -> str:
+    """A figure as printed (reports/numbers.py): `decimals` as its kind gives; without it, the
+    places a table cell carries (a count has none)."""
+    return numbers.show(value, decimals, group=NBSP)
 
 
 def add_table(
@@ -140,15 +141,12 @@ def render(data: ReportData) -> bytes:
     doc.add_heading(_("Key figures"), level=2)
     s = data.summary
     tiles = [
-        (text(s["people"]), _("people reached (unique)")),
-        (text(s["women"]), _("women")),
-        (text(s["events"]), _("events held")),
-        (text(s["partners"]), _("partner organisations")),
-        (
-            text(s["satisfied_pct"], 1) + ("%" if isinstance(s["satisfied_pct"], float) else ""),
-            _("participants satisfied"),
-        ),
-        (text(s["knowledge_gain"], 1), _("points of knowledge gain")),
+        (text(s["people"], 0), _("people reached (unique)")),
+        (text(s["women"], 0), _("women")),
+        (text(s["events"], 0), _("events held")),
+        (text(s["partners"], 0), _("partner organisations")),
+        (sentences.percent(s["satisfied_pct"], group=NBSP), _("participants satisfied")),
+        (numbers.signed(s["knowledge_gain"], 1, group=NBSP), _("points of knowledge gain")),
     ]
     grid = doc.add_table(rows=2, cols=3)
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -190,7 +188,7 @@ def render(data: ReportData) -> bytes:
     ]
     rows = []
     for ind in data.indicators:
-        dec = 1 if ind["unit"] in ("percent", "points") else 0
+        dec = numbers.places_for_unit(ind["unit"])
         rows.append(
             [
                 ind["code"],
@@ -199,7 +197,7 @@ def render(data: ReportData) -> bytes:
                 text(ind["baseline"], dec),
                 text(ind["target"], dec),
                 text(ind["actual"], dec),
-                text(ind["percent_of_target"], 1),
+                sentences.percent(ind["percent_of_target"], group=NBSP),
                 status_label(ind["status"]),
             ]
         )
@@ -209,14 +207,7 @@ def render(data: ReportData) -> bytes:
 
     # People reached and the other tables (the same tables as the XLSX annex)
     doc.add_heading(_("People reached"), level=1)
-    doc.add_paragraph(
-        _(
-            "%(n)s different people attended at least one session in the period. Each person "
-            "is counted once, however many events they attended; the region is where the "
-            "person lives."
-        )
-        % {"n": text(data.people["total"])}
-    )
+    doc.add_paragraph(sentences.people(data, group=NBSP))
     tables = {t.key: t for t in report_tables(data)}
     for key in (
         "people_by_sex",
@@ -243,31 +234,21 @@ def render(data: ReportData) -> bytes:
     )
 
     doc.add_heading(_("Feedback and learning"), level=1)
-    fb = data.feedback
-    doc.add_paragraph(
-        _(
-            "%(n)s participants filled in a feedback form; %(pct)s rated the training 4 "
-            "or 5 out of 5."
-        )
-        % {
-            "n": text(fb["respondents"]),
-            "pct": text(fb["satisfied_pct"], 1)
-            + ("%" if isinstance(fb["satisfied_pct"], float) else ""),
-        }
-    )
-    for key in ("feedback", "feedback_distribution"):
-        t = tables[key]
+    doc.add_paragraph(sentences.feedback(data, group=NBSP))
+    if data.feedback["respondents"]:
+        for key in ("feedback", "feedback_distribution"):
+            t = tables[key]
+            add_table(doc, t.header, [[r[0], text(r[1])] for r in t.rows], right={1})
+    doc.add_heading(_("Knowledge gain"), level=2)
+    doc.add_paragraph(sentences.knowledge(data, group=NBSP))
+    t = tables["knowledge"]
+    if data.knowledge["n"]:
         add_table(
             doc,
             t.header,
-            [[r[0], text(r[1], 2 if key == "feedback" else 0)] for r in t.rows],
-            right={1},
+            [[r[0]] + [text(v) for v in r[1:]] for r in t.rows],
+            right={1, 2, 3, 4, 5},
         )
-    doc.add_heading(_("Knowledge gain"), level=2)
-    t = tables["knowledge"]
-    add_table(
-        doc, t.header, [[r[0]] + [text(v, 1) for v in r[1:]] for r in t.rows], right={1, 2, 3, 4, 5}
-    )
 
     doc.add_heading(_("Narrative"), level=1)
     if not data.narratives:
@@ -307,7 +288,12 @@ def render(data: ReportData) -> bytes:
             doc.add_paragraph(_("Limited to: %(p)s") % {"p": a.get("params_text", "")})
     doc.add_heading(_("Results by group"), level=2)
     rows = [
-        [ind["code"], dimension_label(dim), c["label"], text(c["value"], 1)]
+        [
+            ind["code"],
+            dimension_label(dim),
+            c["label"],
+            text(c["value"], numbers.places_for_unit(ind["unit"])),
+        ]
         for ind in data.indicators
         for dim, cells in ind["disaggregations"].items()
         for c in cells

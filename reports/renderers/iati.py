@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from .. import numbers
 from ..builder import ReportData
 from ..disclosure import SUPPRESSED
 from .tables import dimension_label
@@ -25,9 +26,8 @@ SECTOR = "15220"
 
 
 def number(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """A value as IATI wants it: a plain decimal, whole numbers without '.0'."""
+    return numbers.plain(value)
 
 
 def narrative(parent, tag: str, text: str, **attrs) -> etree._Element:

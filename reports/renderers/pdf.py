@@ -36,7 +36,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from .. import numbers
 from ..builder import ReportData
+from . import sentences
 from .tables import (
     dimension_label,
     disclosure_note,
@@ -163,19 +165,14 @@ def esc(value: Any) -> str:
 
 
 def num(value: Any, decimals: int = 0) -> str:
-    """A figure as printed: '1 234', '82.3', '<5' or an en dash when missing."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        return value
-    if decimals == 0 and float(value).is_integer():
-        return f"{int(value):,}".replace(",", "\u202f")
-    return f"{float(value):,.{decimals or 1}f}".replace(",", "\u202f")
+    """A figure as printed: '1 234', '82.3', '<5' or an en dash when missing (rounded half
+    up, see reports/numbers.py)."""
+    return numbers.show(value, decimals)
 
 
 def with_unit(value: Any, decimals: int, unit: str) -> str:
     shown = num(value, decimals)
-    return shown + unit if isinstance(value, int | float) else shown
+    return shown + unit if numbers.is_number(value) else shown
 
 
 def date_range(start: str, end: str) -> str:
@@ -338,16 +335,8 @@ def kpi_tiles(data: ReportData) -> Table:
         (num(s["women"]), _("women")),
         (num(s["events"]), _("events held")),
         (num(s["partners"]), _("partner organisations")),
-        (
-            f"{num(s['satisfied_pct'], 1)}%" if s["satisfied_pct"] is not None else "–",
-            _("participants satisfied"),
-        ),
-        (
-            f"+{num(s['knowledge_gain'], 1)}"
-            if isinstance(s["knowledge_gain"], int | float)
-            else num(s["knowledge_gain"]),
-            _("points of knowledge gain"),
-        ),
+        (sentences.percent(s["satisfied_pct"]), _("participants satisfied")),
+        (numbers.signed(s["knowledge_gain"], 1), _("points of knowledge gain")),
     ]
     cells = [
         [Paragraph(esc(v), st["kpi"]), Paragraph(esc(label), st["kpi_label"])] for v, label in tiles
@@ -420,7 +409,7 @@ def indicator_table(data: ReportData) -> Table:
     extra = []
     st = styles()
     for r, ind in enumerate(data.indicators, start=1):
-        dec = 1 if ind["unit"] in ("percent", "points") else 0
+        dec = numbers.places_for_unit(ind["unit"])
         unit = "%" if ind["unit"] == "percent" else ""
         fg, bg = STATUS[ind["status"]]
         rows.append(
@@ -434,8 +423,7 @@ def indicator_table(data: ReportData) -> Table:
                 num(ind["baseline"], dec) + (unit if ind["baseline"] is not None else ""),
                 num(ind["target"], dec) + (unit if ind["target"] is not None else ""),
                 Paragraph(f"<b>{esc(with_unit(ind['actual'], dec, unit))}</b>", st["cell_r"]),
-                num(ind["percent_of_target"], 1)
-                + ("%" if ind["percent_of_target"] is not None else ""),
+                sentences.percent(ind["percent_of_target"]),
                 Paragraph(
                     f"<font color='{fg.hexval().replace('0x', '#')}'>●</font> "
                     f"{esc(status_label(ind['status']))}",
@@ -587,19 +575,7 @@ def knowledge_chart(data: ReportData) -> Drawing:
 def people_section(data: ReportData, st) -> list:
     people = data.people
     out = [Paragraph(esc(_("People reached")), st["h1"])]
-    out.append(
-        Paragraph(
-            esc(
-                _(
-                    "%(n)s different people attended at least one session in the period. Each "
-                    "person is counted once, however many events they attended; the region is "
-                    "where the person lives."
-                )
-                % {"n": num(people["total"])}
-            ),
-            st["body"],
-        )
-    )
+    out.append(Paragraph(esc(sentences.people(data)), st["body"]))
     if not people["total"]:
         return out
     out.append(Spacer(1, 4 * mm))
@@ -691,58 +667,25 @@ def events_section(data: ReportData, st) -> list:
 def feedback_section(data: ReportData, st) -> list:
     fb, k = data.feedback, data.knowledge
     out = [Paragraph(esc(_("Feedback and learning")), st["h1"])]
-    out.append(
-        Paragraph(
-            esc(
-                _(
-                    "%(n)s participants filled in a feedback form; %(pct)s rated the training 4 "
-                    "or 5 out of 5."
-                )
-                % {
-                    "n": num(fb["respondents"]),
-                    "pct": (num(fb["satisfied_pct"], 1) + "%")
-                    if isinstance(fb["satisfied_pct"], int | float)
-                    else num(fb["satisfied_pct"]),
-                }
-            ),
-            st["body"],
+    out.append(Paragraph(esc(sentences.feedback(data)), st["body"]))
+    if fb["respondents"]:
+        rows = [[_("Question"), _("Mean (1-5)")]]
+        rows += [[i["label"], num(i["mean"], 2)] for i in fb["items"]]
+        items = grid(rows, [WIDTH / 2 - 25 * mm, 22 * mm], right={1})
+        dist = [[_("Overall satisfaction (1-5)"), _("Respondents")]]
+        dist += [[str(d["score"]), num(d["count"])] for d in fb["distribution"]]
+        dist_table = grid(dist, [WIDTH / 2 - 30 * mm, 24 * mm], right={1})
+        pair = Table([[items, dist_table]], colWidths=[WIDTH / 2, WIDTH / 2])
+        pair.setStyle(
+            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
         )
-    )
-    rows = [[_("Question"), _("Mean (1-5)")]]
-    rows += [[i["label"], num(i["mean"], 2)] for i in fb["items"]]
-    items = grid(rows, [WIDTH / 2 - 25 * mm, 22 * mm], right={1})
-    dist = [[_("Overall satisfaction (1-5)"), _("Respondents")]]
-    dist += [[str(d["score"]), num(d["count"])] for d in fb["distribution"]]
-    dist_table = grid(dist, [WIDTH / 2 - 30 * mm, 24 * mm], right={1})
-    pair = Table([[items, dist_table]], colWidths=[WIDTH / 2, WIDTH / 2])
-    pair.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-    )
-    out += [Spacer(1, 3 * mm), pair]
+        out += [Spacer(1, 3 * mm), pair]
     out.append(Paragraph(esc(_("Knowledge gain")), st["h2"]))
-    out.append(
-        Paragraph(
-            esc(
-                _(
-                    "%(n)s participants took both the pre-test and the post-test. Their mean "
-                    "score rose from %(pre)s to %(post)s (%(gain)s points); %(pct)s improved "
-                    "their score."
-                )
-                % {
-                    "n": num(k["n"]),
-                    "pre": num(k["pre"], 1),
-                    "post": num(k["post"], 1),
-                    "gain": num(k["gain"], 1),
-                    "pct": num(k["improved_pct"], 1)
-                    + ("%" if isinstance(k["improved_pct"], int | float) else ""),
-                }
-            ),
-            st["body"],
-        )
-    )
+    out.append(Paragraph(esc(sentences.knowledge(data)), st["body"]))
+    if not k["by_activity"]:
+        return out
     out.append(Spacer(1, 3 * mm))
-    if k["by_activity"]:
-        out.append(knowledge_chart(data))
+    out.append(knowledge_chart(data))
     rows = [[_("Activity"), _("People tested"), _("Before"), _("After"), _("Gain"), _("Improved")]]
     for r in k["by_activity"]:
         rows.append(
@@ -751,9 +694,8 @@ def feedback_section(data: ReportData, st) -> list:
                 num(r["n"]),
                 num(r["pre"], 1),
                 num(r["post"], 1),
-                num(r["gain"], 1),
-                num(r["improved_pct"], 1)
-                + ("%" if isinstance(r["improved_pct"], int | float) else ""),
+                numbers.signed(r["gain"], 1),
+                sentences.percent(r["improved_pct"]),
             ]
         )
     out.append(Spacer(1, 2 * mm))
@@ -843,7 +785,7 @@ def annex_section(data: ReportData, st) -> list:
     rows = [[_("Code"), _("Disaggregated by"), _("Value per group")]]
     for ind in data.indicators:
         for dim, cells in ind["disaggregations"].items():
-            dec = 0 if ind["unit"] not in ("percent", "points") else 1
+            dec = numbers.places_for_unit(ind["unit"])
             shown = " · ".join(
                 f"{esc(c['label'])}: <b>{esc(num(c['value'], dec))}</b>" for c in cells
             )

@@ -1,27 +1,54 @@
 """The report's tables as (title, header, rows), shared by the CSV, XLSX and DOCX renderers.
 
 Reads only the ReportData (never the database). Call inside
-`translation.override(data.language)` so headers come out in the report's language."""
+`translation.override(data.language)` so headers come out in the report's language.
+
+Every number in a row is a figure (reports/numbers.py): a count is an int, a rate, a mean or
+points a Decimal with the places of its kind, rounded half up. So a column that mixes kinds
+(the feedback table's means and its number of respondents) shows each cell as it should in
+every format, and a renderer needs no per-column formats."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from ..builder import ReportData
+from ..numbers import MEAN, PERCENT, PLACES, POINTS, figure, places_for_unit
 
 
 @dataclass
 class Table:
-    key: str  # file/sheet name, ASCII
+    key: str  # file name, ASCII
     title: str
     header: list[str]
     rows: list[list[Any]]
-    # header -> kind of number: "int", "pct", "dec1", "dec2", "date"
-    kinds: dict[str, str] = field(default_factory=dict)
+    sheet: str = ""  # a short name of whole words for a spreadsheet tab (31 characters at most)
+
+
+def sheet_names() -> dict[str, str]:
+    """Short tab names for the XLSX: whole words, readable at a glance (the full titles are
+    listed on the About sheet)."""
+    return {
+        "summary": _("Key figures"),
+        "indicators": _("Indicators"),
+        "indicator_disaggregations": _("Indicators by group"),
+        "people_by_sex": _("People by sex"),
+        "people_by_age_band": _("People by age"),
+        "people_by_region": _("People by region"),
+        "people_by_category": _("People by category"),
+        "people_category_by_sex": _("Category and sex"),
+        "events": _("Events"),
+        "feedback": _("Feedback"),
+        "feedback_distribution": _("Satisfaction answers"),
+        "knowledge": _("Knowledge gain"),
+        "quotes": _("Quotes"),
+        "narrative": _("Narrative"),
+        "indicator_rules": _("Annex"),
+    }
 
 
 def status_label(status: str) -> str:
@@ -57,15 +84,15 @@ def dimension_label(dim: str) -> str:
 def summary_rows(data: ReportData) -> list[list[Any]]:
     s = data.summary
     return [
-        [_("People reached (unique)"), s["people"]],
-        [_("of whom women"), s["women"]],
-        [_("of whom men"), s["men"]],
-        [_("Events held"), s["events"]],
-        [_("Sessions delivered"), s["sessions"]],
-        [_("Partner organisations engaged"), s["partners"]],
-        [_("Feedback respondents"), s["respondents"]],
-        [_("Participants satisfied (%)"), s["satisfied_pct"]],
-        [_("Mean knowledge gain (points)"), s["knowledge_gain"]],
+        [_("People reached (unique)"), figure(s["people"], 0)],
+        [_("of whom women"), figure(s["women"], 0)],
+        [_("of whom men"), figure(s["men"], 0)],
+        [_("Events held"), figure(s["events"], 0)],
+        [_("Sessions delivered"), figure(s["sessions"], 0)],
+        [_("Partner organisations engaged"), figure(s["partners"], 0)],
+        [_("Feedback respondents"), figure(s["respondents"], 0)],
+        [_("Participants satisfied (%)"), figure(s["satisfied_pct"], PLACES[PERCENT])],
+        [_("Mean knowledge gain (points)"), figure(s["knowledge_gain"], PLACES[POINTS])],
     ]
 
 
@@ -96,15 +123,14 @@ def report_tables(data: ReportData) -> list[Table]:
                     i["name"],
                     i["level_label"],
                     i["unit_label"],
-                    i["baseline"],
-                    i["target"],
-                    i["actual"],
-                    i["percent_of_target"],
+                    figure(i["baseline"], places_for_unit(i["unit"])),
+                    figure(i["target"], places_for_unit(i["unit"])),
+                    figure(i["actual"], places_for_unit(i["unit"])),
+                    figure(i["percent_of_target"], PLACES[PERCENT]),
                     status_label(i["status"]),
                 ]
                 for i in data.indicators
             ],
-            {h[4]: "dec1", h[5]: "dec1", h[6]: "dec1", h[7]: "dec1"},
         )
     )
     h = [_("Code"), _("Disaggregated by"), _("Group"), _("Value")]
@@ -114,12 +140,16 @@ def report_tables(data: ReportData) -> list[Table]:
             _("Indicators by group"),
             h,
             [
-                [i["code"], dimension_label(dim), row["label"], row["value"]]
+                [
+                    i["code"],
+                    dimension_label(dim),
+                    row["label"],
+                    figure(row["value"], places_for_unit(i["unit"])),
+                ]
                 for i in data.indicators
                 for dim, rows in i["disaggregations"].items()
                 for row in rows
             ],
-            {h[3]: "dec1"},
         )
     )
     people = data.people
@@ -130,17 +160,19 @@ def report_tables(data: ReportData) -> list[Table]:
         ("category", _("People reached by category")),
     ):
         h = [dimension_label(dim), _("People")]
-        rows = [[r["label"], r["value"]] for r in people[f"by_{dim}"]]
-        rows.append([_("Total"), people["total"]])
-        tables.append(Table(f"people_by_{dim}", title, h, rows, {h[1]: "int"}))
+        rows = [[r["label"], figure(r["value"], 0)] for r in people[f"by_{dim}"]]
+        rows.append([_("Total"), figure(people["total"], 0)])
+        tables.append(Table(f"people_by_{dim}", title, h, rows))
     h = [_("Category"), _("Women"), _("Men"), _("Total")]
     tables.append(
         Table(
             "people_category_by_sex",
             _("People reached by category and sex"),
             h,
-            [[r["label"], r["F"], r["M"], r["total"]] for r in people["category_by_sex"]],
-            {h[1]: "int", h[2]: "int", h[3]: "int"},
+            [
+                [r["label"], figure(r["F"], 0), figure(r["M"], 0), figure(r["total"], 0)]
+                for r in people["category_by_sex"]
+            ],
         )
     )
     h = [
@@ -172,28 +204,26 @@ def report_tables(data: ReportData) -> list[Table]:
                     e["region"],
                     e["district"],
                     e["venue"],
-                    e["people"],
-                    e["women"],
+                    figure(e["people"], 0),
+                    figure(e["women"], 0),
                 ]
                 for e in data.events
             ],
-            {h[3]: "date", h[4]: "date", h[5]: "int", h[9]: "int", h[10]: "int"},
         )
     )
     fb = data.feedback
     h = [_("Question"), _("Mean (1-5)")]
-    rows = [[i["label"], i["mean"]] for i in fb["items"]]
-    rows.append([_("Participants satisfied (%)"), fb["satisfied_pct"]])
-    rows.append([_("Respondents"), fb["respondents"]])
-    tables.append(Table("feedback", _("Participant feedback"), h, rows, {h[1]: "dec2"}))
+    rows = [[i["label"], figure(i["mean"], PLACES[MEAN])] for i in fb["items"]]
+    rows.append([_("Participants satisfied (%)"), figure(fb["satisfied_pct"], PLACES[PERCENT])])
+    rows.append([_("Respondents"), figure(fb["respondents"], 0)])
+    tables.append(Table("feedback", _("Participant feedback"), h, rows))
     h = [_("Overall satisfaction (1-5)"), _("Respondents")]
     tables.append(
         Table(
             "feedback_distribution",
             _("Overall satisfaction: answers"),
             h,
-            [[d["score"], d["count"]] for d in fb["distribution"]],
-            {h[1]: "int"},
+            [[d["score"], figure(d["count"], 0)] for d in fb["distribution"]],
         )
     )
     k = data.knowledge
@@ -206,19 +236,17 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Improved (%)"),
     ]
     rows = [
-        [r["label"], r["n"], r["pre"], r["post"], r["gain"], r["improved_pct"]]
-        for r in k["by_activity"]
+        [
+            r["label"],
+            figure(r["n"], 0),
+            figure(r["pre"], PLACES[POINTS]),
+            figure(r["post"], PLACES[POINTS]),
+            figure(r["gain"], PLACES[POINTS]),
+            figure(r["improved_pct"], PLACES[PERCENT]),
+        ]
+        for r in [*k["by_activity"], {**k, "label": _("Total")}]
     ]
-    rows.append([_("Total"), k["n"], k["pre"], k["post"], k["gain"], k["improved_pct"]])
-    tables.append(
-        Table(
-            "knowledge",
-            _("Knowledge gain (pre/post tests, 0-100)"),
-            h,
-            rows,
-            {h[1]: "int", h[2]: "dec1", h[3]: "dec1", h[4]: "dec1", h[5]: "dec1"},
-        )
-    )
+    tables.append(Table("knowledge", _("Knowledge gain (pre/post tests, 0-100)"), h, rows))
     h = [_("Quote"), _("Event type"), _("Region"), _("Category")]
     tables.append(
         Table(
@@ -268,6 +296,9 @@ def report_tables(data: ReportData) -> list[Table]:
             ],
         )
     )
+    names = sheet_names()
+    for table in tables:
+        table.sheet = names.get(table.key, table.title)
     return tables
 
 

@@ -1,43 +1,99 @@
 """XLSX data annex: one sheet per table of the report, bold frozen headers, number formats,
-column widths, and a sheet explaining how each indicator is computed."""
+column widths, and a sheet explaining how each indicator is computed.
+
+Numbers are numbers: every count and figure is a numeric cell. A cell withheld by disclosure
+control ("<5" in the other formats) is left empty, shaded, with a comment, and the sheet's
+last column, "Withheld (fewer than 5)", names the withheld columns of the row, so the mark
+survives a copy of the values; the About sheet explains it. Sheet names are short, whole
+words; the About sheet lists each with its full title."""
 
 from __future__ import annotations
 
 import io
 import re
+from datetime import date
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.tabular import safe_cell
 
 from ..builder import ReportData
-from .tables import disclosure_note, period_text, report_tables
+from ..disclosure import SUPPRESSED
+from ..numbers import is_number
+from .tables import Table, disclosure_note, period_text, report_tables
 
-NUMBER_FORMATS = {"int": "#,##0", "dec1": "0.0", "dec2": "0.00", "pct": "0.0", "date": "DD.MM.YYYY"}
+DATE_FORMAT = "DD.MM.YYYY"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 STATUS_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
+WITHHELD_FILL = PatternFill("solid", fgColor="D9D9D9")
 WIDE = 60
+MAX_SHEET_NAME = 31
+
+
+def number_format(value) -> str | None:
+    """The cell format a figure carries (reports/numbers.py): a count without decimals, a
+    rate, a mean or points with its places, a date as a date."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return "#,##0"
+    if isinstance(value, Decimal):
+        places = max(0, -int(value.as_tuple().exponent))
+        return "0." + "0" * places if places else "0"
+    if isinstance(value, date):
+        return DATE_FORMAT
+    return None
+
+
+def _whole_words(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at the end of a word (a single longer word is cut)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;-–(")
+    return cut if cut and len(cut) <= limit else text[:limit]
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (31 characters, none of []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31] or "Sheet"
-    name, n = base, 2
+    """A valid, unique sheet name: at most 31 characters, none of []:*?/\\, cut only between
+    words, "Name (2)" for a second sheet of the same name."""
+    base = " ".join(re.sub(r"[\[\]:*?/\\]", " ", title).split()).strip("'") or "Sheet"
+    name, n = _whole_words(base, MAX_SHEET_NAME), 2
     while name.lower() in taken:
         suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name, n = _whole_words(base, MAX_SHEET_NAME - len(suffix)) + suffix, n + 1
     taken.add(name.lower())
     return name
+
+
+def withheld_note() -> str:
+    return _(
+        "In this file, where the other formats show \u201c<5\u201d, the cell is empty and "
+        "shaded grey (a number withheld to protect privacy: fewer than 5 people, or a rate or "
+        "mean of fewer than 5); the last column of a sheet, \u201c%(column)s\u201d, names "
+        "the withheld cells of its row."
+    ) % {"column": withheld_header()}
+
+
+def withheld_header() -> str:
+    return _("Withheld (fewer than 5)")
+
+
+def _has_figures(table: Table) -> bool:
+    return any(is_number(v) or v == SUPPRESSED for row in table.rows for v in row)
 
 
 def render(data: ReportData) -> bytes:
     workbook = Workbook()
     about = workbook.active
-    about.title = _("About")[:31]
+    about.title = sheet_title(_("About"), set())
     taken = {about.title.lower()}
+    tables = report_tables(data)
+    names = [sheet_title(table.sheet or table.title, taken) for table in tables]
     about.append([data.programme["name"]])
     about["A1"].font = Font(bold=True, size=14)
     about.append([_("Donor"), data.programme["donor"]])
@@ -46,26 +102,45 @@ def render(data: ReportData) -> bytes:
     about.append([_("Generated"), data.generated_at])
     about.append([])
     about.append([disclosure_note()])
+    about.append([withheld_note()])
+    about.append([])
+    about.append([_("Sheet"), _("Contents")])
+    about.cell(row=about.max_row, column=1).font = Font(bold=True)
+    about.cell(row=about.max_row, column=2).font = Font(bold=True)
+    for name, table in zip(names, tables, strict=True):
+        about.append([name, safe_cell(table.title)])
     about.column_dimensions["A"].width = 30
     about.column_dimensions["B"].width = 60
     statuses = [i["status"] for i in data.indicators]
-    for table in report_tables(data):
-        sheet = workbook.create_sheet(sheet_title(table.title, taken))
-        sheet.append([safe_cell(h) for h in table.header])
+    withheld_comment = _("Fewer than 5: withheld to protect privacy.")
+    for name, table in zip(names, tables, strict=True):
+        sheet = workbook.create_sheet(name)
+        marked = _has_figures(table)
+        header = [*table.header, withheld_header()] if marked else list(table.header)
+        sheet.append([safe_cell(h) for h in header])
         for cell in sheet[1]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
-        formats = [NUMBER_FORMATS.get(table.kinds.get(h, "")) for h in table.header]
-        widths = [min(max(len(str(h)), 8), WIDE) for h in table.header]
+        widths = [min(max(len(str(h)), 8), WIDE) for h in header]
         for r, row in enumerate(table.rows, start=2):
-            values = [safe_cell(v) if isinstance(v, str) else v for v in row]
+            withheld = [c for c, v in enumerate(row) if v == SUPPRESSED]
+            values = [
+                None if c in withheld else (safe_cell(v) if isinstance(v, str) else v)
+                for c, v in enumerate(row)
+            ]
+            if marked:
+                values.append("; ".join(str(table.header[c]) for c in withheld) or None)
             sheet.append(values)
             for c, value in enumerate(values):
                 cell = sheet.cell(row=r, column=c + 1)
-                if formats[c] and not isinstance(value, str):
-                    cell.number_format = formats[c]
+                fmt = number_format(value)
+                if fmt:
+                    cell.number_format = fmt
+                if c in withheld:
+                    cell.fill = WITHHELD_FILL
+                    cell.comment = Comment(withheld_comment, "Qadam")
                 if isinstance(value, str) and len(value) > WIDE:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
                 widths[c] = min(max(widths[c], len(str(value or "")) + 2), WIDE)
