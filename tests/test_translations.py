@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+
+from reports.renderers.tables import disclosure_note
 
 from .services import unavailable
 
@@ -84,6 +87,17 @@ def test_every_string_of_the_code_is_translated(fresh_catalogues, language):
         f"{language}: {untranslated} untranslated and {fuzzy} fuzzy strings: run "
         f"`manage.py makemessages -l {language}`, translate them, then `compilemessages`"
     )
+
+
+def test_no_message_is_written_with_an_escape_gettext_cannot_match(fresh_catalogues):
+    """xgettext keeps a Python escape such as \\u201c as it is written, while the running code
+    asks for the character itself, so such a message is never found and shows in English (the
+    report's disclosure note did). Write the character (“<5”) in the source instead."""
+    catalogue = (fresh_catalogues / "ru" / "LC_MESSAGES" / "django.po").read_text("utf-8")
+    escaped = [line for line in catalogue.splitlines() if re.search(r"\\\\[uUxN]", line)]
+    assert escaped == []
+    with translation.override("ru"):
+        assert disclosure_note().startswith("Контроль раскрытия данных")
 
 
 @pytest.mark.parametrize("language", (*TRANSLATED, "en"))

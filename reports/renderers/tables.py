@@ -313,7 +313,7 @@ def narrative_sections() -> list[tuple[str, str]]:
 
 def disclosure_note() -> str:
     return _(
-        "Disclosure control: counts of 1 to 4 in any breakdown are shown as \u201c<5\u201d, and "
+        "Disclosure control: counts of 1 to 4 in any breakdown are shown as “<5”, and "
         "rates or means based on fewer than 5 people are hidden the same way; totals are exact. "
         "The report holds no names, contacts or identity numbers; quotes are used only with "
         "the participant's consent."

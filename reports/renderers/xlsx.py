@@ -72,9 +72,9 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 def withheld_note() -> str:
     return _(
-        "In this file, where the other formats show \u201c<5\u201d, the cell is empty and "
+        "In this file, where the other formats show “<5”, the cell is empty and "
         "shaded grey (a number withheld to protect privacy: fewer than 5 people, or a rate or "
-        "mean of fewer than 5); the last column of a sheet, \u201c%(column)s\u201d, names "
+        "mean of fewer than 5); the last column of a sheet, “%(column)s”, names "
         "the withheld cells of its row."
     ) % {"column": withheld_header()}
 
