@@ -55,8 +55,14 @@ SUMMARY = (
     "people_tested",
     "tests",
 )
-# A summary rate or mean may be withheld ("<5") when it stands on 1-4 forms or tests.
-SUMMARY_BASE = {"satisfied_pct": "respondents", "knowledge_gain": "tests"}
+# Disclosure control may show a summary figure as "<5": women and men, which are a breakdown of
+# the people, when 1-4; a rate or a mean when it stands on 1-4 forms or tests.
+SUMMARY_BASE = {
+    "women": "women",
+    "men": "men",
+    "satisfied_pct": "respondents",
+    "knowledge_gain": "tests",
+}
 METHOD = {
     "people_trained": "unique",
     "neet_reached": "unique",
@@ -166,19 +172,18 @@ def disagreements(data, programme: Programme, start, end, region_ids) -> list[st
 
     indicators = {i.code: i for i in Indicator.objects.filter(programme=programme)}
     assert {row["code"] for row in data.indicators} == set(indicators)
-    spans = {
-        "actual": start,
-        "ytd": dt.date(end.year, 1, 1),
-        "lop": programme.start_date,
-    }
+    # The period's value, the year to date and the life of programme: one definition, three
+    # first days.
+    spans = {"actual": start, "ytd": dt.date(end.year, 1, 1), "lop": programme.start_date}
     for row in data.indicators:
         ind = indicators[row["code"]]
         params = base | indicator_params(ind)
         for column, first_day in spans.items():
             sql = run(blocks[ind.rule], params | {"start": first_day})
-            shown = row.get("actual") if column == "actual" else row.get(column, {}).get("actual")
-            if column != "actual" and column not in row:
-                shown = "(missing)"
+            if column == "actual":
+                shown = row["actual"]
+            else:
+                shown = row[column]["actual"] if column in row else "(missing)"
             if not same(shown, sql):
                 out.append(
                     f"{where}: {ind.code} {ind.rule} {ind.rule_params} "
