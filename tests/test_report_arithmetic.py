@@ -193,8 +193,8 @@ def test_few_tests_say_their_scores_are_withheld(db):
     data = build(*Q1_2025, "2025Q1")
     flat = " ".join(docx_text(render(data, "docx").content).split())
     assert (
-        "3 participants took both the pre-test and the post-test: with fewer than 5, their "
-        "scores are not shown." in flat
+        "3 people took both the pre-test and the post-test (3 pairs of tests, one per person "
+        "and event): with fewer than 5, their scores are not shown." in flat
     )
     assert "rose from <5" not in flat
 
