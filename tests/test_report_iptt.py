@@ -13,9 +13,10 @@ from docx import Document
 from lxml import etree
 from openpyxl import load_workbook
 
+from reports.builder import ReportData
 from reports.renderers import FORMATS, render
 
-from .report_samples import METHODOLOGY, SCHEMA2, schema2_json, schema2_report
+from .report_samples import METHODOLOGY, schema2_json, schema2_report
 from .test_report_formats import XSD, csv_files, docx_text, pdf_text
 
 WITHHELD = "Withheld (fewer than 5)"
@@ -44,7 +45,7 @@ def old_snapshot():
     for key in ("people_tested", "tests", "feedback_forms"):
         data["summary"].pop(key)
     data["knowledge"].pop("people")
-    return SCHEMA2.from_json(data)
+    return ReportData.from_json(data)
 
 
 # XLSX and CSV --------------------------------------------------------------------------------

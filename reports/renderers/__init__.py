@@ -45,7 +45,7 @@ def render(data: ReportData, fmt: str) -> RenderedFile:
     module = import_module(f"{__name__}.{MODULES[fmt]}")
     # Text stored before the input was cleaned (or that bypassed it) may still hold a control
     # character, which XML (DOCX, XLSX, IATI) forbids and which would fail the whole file.
-    data = type(data).from_json(clean_data(data.to_json()))
+    data = ReportData.from_json(clean_data(data.to_json()))
     with translation.override(data.language):
         content = module.render(data)
     return RenderedFile(

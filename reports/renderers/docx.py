@@ -152,6 +152,7 @@ def add_iptt(doc, data: ReportData) -> None:
     cum = columns - 2
     _header_cell(top[cum].merge(top[cum + 1]), _("Cumulative"), size=IPTT_SIZE)
     _header_cell(sub[cum], _("Actual"), size=IPTT_SIZE, right=True)
+    # xgettext:no-python-format
     _header_cell(sub[cum + 1], _("% of programme target"), size=IPTT_SIZE, right=True)
     for row in table.rows:
         _repeat_as_header(row)
@@ -284,6 +285,7 @@ def render(data: ReportData) -> bytes:
         _("Baseline"),
         _("Target"),
         _("Actual"),
+        # xgettext:no-python-format
         _("% of target"),
         _("Status"),
     ]

@@ -434,6 +434,7 @@ def indicator_table(data: ReportData) -> Table:
         _("Baseline"),
         _("Target"),
         _("Actual"),
+        # xgettext:no-python-format
         _("% of target"),
         _("Status"),
     ]
@@ -521,6 +522,7 @@ def iptt_layout(data: ReportData) -> tuple[list[list], list[float], list, bool]:
         spans.append(("SPAN", (col, 0), (col + 2, 0)))
     cum = 4 + 3 * len(periods)
     top += [_("Cumulative"), ""]
+    # xgettext:no-python-format
     second += [_("Actual"), _("% of programme target")]
     spans.append(("SPAN", (cum, 0), (cum + 1, 0)))
     for col in range(4):

@@ -113,13 +113,13 @@ def summary_rows(data: ReportData) -> list[list[Any]]:
 def iptt_of(data: ReportData) -> dict[str, Any]:
     """The report's IPTT, or {} when there is none to draw: a snapshot from before schema 2,
     a programme without indicators."""
-    iptt = getattr(data, "iptt", None) or {}
+    iptt = data.iptt or {}
     return iptt if iptt.get("periods") and iptt.get("rows") else {}
 
 
 def methodology_of(data: ReportData) -> list[str]:
     """The paragraphs stating the report's counting rules ([] for an older snapshot)."""
-    return [text for text in (getattr(data, "methodology", None) or []) if text]
+    return [text for text in (data.methodology or []) if text]
 
 
 def direction_label(higher_is_better: bool | None) -> str:
@@ -193,7 +193,7 @@ def iptt_legend() -> list[str]:
         ),
         _(
             "For an indicator where lower is better (marked ↓), a lower actual is better: "
-            "less than 100% of the target is good."
+            "an actual under its target is good."
         ),
         _("“<5”: fewer than 5, withheld to protect privacy."),
     ]
@@ -221,7 +221,9 @@ def iptt_table(data: ReportData) -> Table | None:
             _("%(period)s: actual") % {"period": period["label"]},
             _("%(period)s: %% achieved") % {"period": period["label"]},
         ]
-    header += [_("Cumulative actual"), _("Cumulative: % of life-of-programme target")]
+    header.append(_("Cumulative actual"))
+    # xgettext:no-python-format
+    header.append(_("Cumulative: % of life-of-programme target"))
     rows: list[list[Any]] = []
     for row in iptt["rows"]:
         rows.append(
@@ -275,15 +277,18 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Baseline"),
         _("Target"),
         _("Actual"),
+        # xgettext:no-python-format
         _("% of target"),
         _("Status"),
         _("Method"),
         _("People reached"),
         _("Year to date: target"),
         _("Year to date: actual"),
+        # xgettext:no-python-format
         _("Year to date: % of target"),
         _("Life of programme: target"),
         _("Life of programme: actual"),
+        # xgettext:no-python-format
         _("Life of programme: % of target"),
     ]
     tables.append(
