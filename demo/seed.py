@@ -24,6 +24,7 @@ from participants.services import (
 )
 from regions.models import District, PartnerOrganisation, Region
 from regions.reference import load_reference as load_regions
+from reports.indicators import RULES
 from reports.models import Indicator, IndicatorTarget
 from trainings.models import ActivityLine, Facilitator, Programme, Topic, TrainingEvent
 from trainings.services import add_sessions_per_day, create_event
@@ -534,7 +535,7 @@ def _indicators(programme: Programme) -> None:
             "people",
             "Akimat and YRC staff and theologians trained in preventing youth radicalisation",
             "people_trained",
-            {"categories": ["akimat", "yrc", "theologian"]},
+            {"categories": ["akimat", "yrc", "theologian"], "activity_lines": ["1.1"]},
             ["sex", "age_band", "region", "category"],
             (60, 120),
         ),
@@ -544,7 +545,7 @@ def _indicators(programme: Programme) -> None:
             "people",
             "Police officers trained in emotional intelligence",
             "people_trained",
-            {"category_group": "police"},
+            {"category_group": "police", "activity_lines": ["1.2"]},
             ["sex", "age_band", "region", "category"],
             (40, 80),
         ),
@@ -554,12 +555,16 @@ def _indicators(programme: Programme) -> None:
             "people",
             "NEET young people reached through youth camps",
             "neet_reached",
-            {},
+            {"event_types": ["camp"], "activity_lines": ["2.1"]},
             ["sex", "age_band", "region"],
             (100, 150),
         ),
         ("OP4", "output", "events", "Training events held", "events_held", {}, ["region"], (5, 10)),
     ]
+    # Who counts as trained: the two training lines count people who completed a training
+    # (80 % of its sessions); the camps count the young people they reached.
+    completed = {"OP1", "OP2"}
+    life_of_programme = {"OC1": 80, "OC2": 15, "OP1": 300, "OP2": 200, "OP3": 400, "OP4": 30}
     for order, (code, level, unit, name, rule, params, disagg, (t_q3, t_year)) in enumerate(specs):
         ind = Indicator.objects.create(
             programme=programme,
@@ -572,6 +577,10 @@ def _indicators(programme: Programme) -> None:
             disaggregations=disagg,
             order=order,
             baseline=0,
+            method=RULES[rule].method,
+            higher_is_better=RULES[rule].higher_is_better,
+            completion="completed" if code in completed else "reached",
+            lop_target=life_of_programme[code],
         )
         for (label, start, end), value in ((q3, t_q3), (year, t_year)):
             IndicatorTarget.objects.create(

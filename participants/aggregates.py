@@ -103,15 +103,20 @@ SATISFIED_FROM = 4  # "satisfied": an overall satisfaction of 4 or 5 (of 5)
 QUOTABLE = Q(consent_to_quote=True) & ~Q(comments="")
 
 
+# One form per person and event: a merged person's second form is kept, not counted again.
+COUNTED = Q(is_duplicate=False)
+
+
 def feedback_measures() -> dict[str, Aggregate]:
-    """The measures of feedback answers, for `.aggregate()` or a GROUP BY's `.annotate()`."""
+    """The measures of feedback answers, for `.aggregate()` or a GROUP BY's `.annotate()`:
+    over the counted forms (COUNTED) only."""
     return {
-        "n": Count("pk"),
-        "n_online": Count("pk", filter=Q(source=Feedback.Source.ONLINE)),
-        "n_paper": Count("pk", filter=~Q(source=Feedback.Source.ONLINE)),
-        "n_quotable": Count("pk", filter=QUOTABLE),
-        "n_satisfied": Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
-        **{f"avg_{item}": Avg(item) for item in LIKERT_ITEMS},
+        "n": Count("pk", filter=COUNTED),
+        "n_online": Count("pk", filter=COUNTED & Q(source=Feedback.Source.ONLINE)),
+        "n_paper": Count("pk", filter=COUNTED & ~Q(source=Feedback.Source.ONLINE)),
+        "n_quotable": Count("pk", filter=COUNTED & QUOTABLE),
+        "n_satisfied": Count("pk", filter=COUNTED & Q(satisfaction__gte=SATISFIED_FROM)),
+        **{f"avg_{item}": Avg(item, filter=COUNTED) for item in LIKERT_ITEMS},
     }
 
 
@@ -124,7 +129,8 @@ def feedback_summary(feedback: QuerySet[Feedback]) -> dict[str, Any]:
 def satisfaction_distribution(feedback: QuerySet[Feedback]) -> list[dict[str, int]]:
     """How many answered 1, 2, 3, 4 and 5 to "overall satisfaction" (all five, zeros too)."""
     counts = dict(
-        feedback.order_by()
+        feedback.filter(COUNTED)
+        .order_by()
         .values_list("satisfaction")
         .annotate(n=Count("pk"))
         .values_list("satisfaction", "n")

@@ -341,6 +341,9 @@ class Feedback(models.Model):
     # A keyed hash of the one-time token of the public form that was sent (one answer each).
     form_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    # A second form of one person at one event, left when their two records were merged: kept
+    # (nothing is lost), not counted again (reports count one form per person and event).
+    is_duplicate = models.BooleanField(_("second form of a merged person"), default=False)
     history = HistoricalRecords()
 
     class Meta:

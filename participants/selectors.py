@@ -305,7 +305,8 @@ def has_events_outside(scope: Scope, *people: Participant) -> bool:
 def merge_plan(keep: Participant, remove: Participant) -> MergePlan:
     """Plan merging `remove` into `keep`: enrolments in events `keep` was not at move across;
     in shared events attendance, feedback and scores are combined into `keep`'s enrolment (a
-    second feedback stays with the event, unlinked; scores fill gaps). Consents move. Blank
+    second feedback stays with the event, unlinked and marked is_duplicate so reports count the
+    person's feedback once; scores fill gaps). Consents move. Blank
     fields of `keep` take `remove`'s values."""
     kept = {
         e.event_id: e

@@ -285,6 +285,7 @@ def merge_people(*, keep: Participant, remove: Participant, by=None, request=Non
         feedback = Feedback.objects.filter(enrolment=enrolment).first()
         if feedback is not None:
             feedback.enrolment = into if step.feedback == "move" else None
+            feedback.is_duplicate = step.feedback != "move"
             _by(feedback, by).save()
         scores = Assessment.objects.filter(enrolment=enrolment).first()
         if scores is not None:

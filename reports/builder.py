@@ -12,8 +12,8 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from core import periods
 from participants.aggregates import (
     LIKERT,
     feedback_summary,
@@ -42,7 +43,9 @@ from trainings.models import Programme, TrainingEvent
 
 from . import disclosure, numbers
 from .indicators import (
+    COMPLETED,
     DISAGGREGATIONS,
+    REACHED,
     RULES,
     cube_margin,
     feedback_in,
@@ -53,7 +56,7 @@ from .indicators import (
 )
 from .models import Indicator, IndicatorTarget, Narrative
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Progress = Callable[[str, int], None] | None
 
 
@@ -80,6 +83,10 @@ class ReportData:
     knowledge: dict[str, Any]
     narratives: list[dict[str, Any]]
     annex: list[dict[str, Any]]
+    # The indicator performance tracking table (periods x indicators) and the counting rules
+    # in words; empty in snapshots of schema 1.
+    iptt: dict[str, Any] = field(default_factory=dict)
+    methodology: list[str] = field(default_factory=list)
     inputs_hash: str = ""
     version: int = SCHEMA_VERSION
 
@@ -178,7 +185,8 @@ def data_fingerprint(
         ),
         "attendance": Attendance.objects.filter(
             scope.region_q("session__event__region"),
-            session__date__range=(start, end),
+            session__event__start_date__lte=end,
+            session__event__end_date__gte=start,
         ).aggregate(n=Count("pk"), last=Max("pk"), at=Max("recorded_at")),
         "feedback": Feedback.objects.filter(via, period).aggregate(
             n=Count("pk"),
@@ -188,6 +196,7 @@ def data_fingerprint(
             text=Count("pk", filter=~Q(comments="")),
             approved=Count("pk", filter=Q(quote_status=Feedback.QuoteStatus.APPROVED)),
             reviewed=Max("quote_reviewed_at"),
+            duplicates=Count("pk", filter=Q(is_duplicate=True)),
         ),
         "assessments": Assessment.objects.filter(
             scope.region_q("enrolment__event__region"),
@@ -209,6 +218,11 @@ def data_fingerprint(
                 "level",
                 "unit",
                 "baseline",
+                "lop_target",
+                "method",
+                "higher_is_better",
+                "completion",
+                "completion_percent",
                 "rule",
                 "rule_params",
                 "disaggregations",
@@ -248,8 +262,12 @@ def inputs_hash(
         "regions": regions,
         "language": language,
         "programme": prog.pk if prog else None,
+        # The cumulative columns read from the programme's start: so does the fingerprint.
         "data": data_fingerprint(
-            start=start, end=end, scope=scope, programme_id=prog.pk if prog else None
+            start=min(start, programme_start(prog)),
+            end=end,
+            scope=scope,
+            programme_id=prog.pk if prog else None,
         ),
     }
     raw = json.dumps(payload, sort_keys=True, default=str).encode()
@@ -313,6 +331,8 @@ def _params_text(params: dict, labels: _Labels) -> str:
         "category_groups": (_("category group"), None),
         "event_types": (_("event types"), "event_type"),
         "event_type": (_("event types"), "event_type"),
+        "activity_lines": (_("activity lines"), None),
+        "activity_line": (_("activity lines"), None),
         "regions": (_("regions"), "region"),
         "region": (_("regions"), "region"),
         "partner_types": (_("kinds of partner"), "partner_type"),
@@ -334,14 +354,159 @@ def describe_params(params: dict) -> str:
     return _params_text(params, _Labels()) if params else ""
 
 
-def _status(percent: float | None) -> str:
+def _status(percent: float | None, higher_is_better: bool = True) -> str:
     if percent is None:
         return "grey"
+    if not higher_is_better:  # at or under the target is on track
+        return "green" if percent <= 100 else "amber" if percent <= 120 else "red"
     if percent >= 90:
         return "green"
     if percent >= 60:
         return "amber"
     return "red"
+
+
+def programme_start(programme: Programme | None) -> date:
+    """Where life-of-programme figures start: the programme's start date, else the first day
+    the programme's periods can have."""
+    if programme is not None and programme.start_date:
+        return programme.start_date
+    return date(periods.first_year(), 1, 1)
+
+
+def tracking_periods(start: date, end: date) -> list[periods.Period]:
+    """The columns of the IPTT: each quarter of the report's year up to its end (the last one
+    cut at the report's end), then the year to date."""
+    year_start = date(end.year, 1, 1)
+    out = []
+    quarter = periods.quarter(end.year, 1)
+    while quarter.start <= end:
+        if quarter.end > end:
+            quarter = periods.custom(quarter.start, end)
+        out.append(quarter)
+        if quarter.end >= end:
+            break
+        quarter = periods.quarter_of(quarter.end + timedelta(days=1))
+    out.append(periods.Period(str(end.year), year_start, end))
+    return out
+
+
+def rule_params(indicator: Indicator, programme: Programme) -> dict[str, Any]:
+    """What a rule is computed with for an indicator: its filters, its programme and, for an
+    indicator of people, who counts (reached or completed)."""
+    params = dict(indicator.rule_params or {}) | {"programme": programme.pk}
+    rule = RULES.get(indicator.rule)
+    if rule and rule.counts_people:
+        params["completion"] = indicator.completion
+        params["completion_percent"] = indicator.completion_percent
+    return params
+
+
+def completion_label(indicator: Indicator) -> str:
+    rule = RULES.get(indicator.rule)
+    if not (rule and rule.counts_people):
+        return ""
+    if indicator.completion == COMPLETED:
+        return _("completed: attended at least %(pct)s%% of an event's sessions") % {
+            "pct": indicator.completion_percent
+        }
+    return _("reached: attended at least one session")
+
+
+def completion_text(indicator: Indicator) -> str:
+    rule = RULES.get(indicator.rule)
+    if not (rule and rule.counts_people):
+        return ""
+    if indicator.completion == COMPLETED:
+        return _(
+            "Counts people who completed a counted event: they attended at least %(pct)s%% of "
+            "its sessions. The report also shows the people reached (at least one session)."
+        ) % {"pct": indicator.completion_percent}
+    return _("Counts people reached: they attended at least one session of a counted event.")
+
+
+def methodology(programme: Programme | None, start: date, end: date) -> list[str]:
+    """The report's counting rules, in words, for the annex (docs/indicator-definitions.md)."""
+    lop = programme_start(programme)
+    return [
+        _(
+            "Programme: every figure counts the events of this programme only, and the people, "
+            "feedback and tests of those events. A person is reached by the programme when "
+            "they attended one of its events."
+        ),
+        _(
+            "Inclusion: only events marked held or reported are counted, for every figure. A "
+            "planned event is not counted; it becomes held as soon as attendance is recorded "
+            "for one of its sessions that has taken place."
+        ),
+        _(
+            "Dates: an event and everything that happened at it (its sessions, the people who "
+            "attended, their feedback and their tests) belong to the period in which the event "
+            "ends. An event from 29 September to 2 October is counted once, in October's "
+            "quarter."
+        ),
+        _(
+            "People are counted once: a person who attended several sessions or events in a "
+            "period is one person. Unique counts of different periods cannot be added up: "
+            "the year to date and the life of the programme are counted again over their "
+            "whole span (the year from %(year_start)s, the programme from %(lop_start)s)."
+        )
+        % {
+            "year_start": date(end.year, 1, 1).strftime("%d.%m.%Y"),
+            "lop_start": lop.strftime("%d.%m.%Y"),
+        },
+        _(
+            "Rates are computed from their numerator and denominator (never as an average of "
+            "rates); means are over the people or pairs of tests behind them. Numbers are "
+            "rounded half up. A breakdown cell of fewer than 5 is shown as “<5”."
+        ),
+    ]
+
+
+class _Computed:
+    """Rule results of one report, each computed once (an IPTT asks for the same rule and
+    period again, e.g. the report's quarter)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.cache: dict = {}
+
+    def __call__(self, rule, params: dict, start: date, end: date):
+        key = (rule.code, json.dumps(params, sort_keys=True, default=str), start, end)
+        if key not in self.cache:
+            self.cache[key] = rule.compute(self.scope, start, end, params)
+        return self.cache[key]
+
+
+def _protected_rows(result, chosen: list[str], labels: _Labels) -> dict[str, list[dict]]:
+    if result is None:
+        return {}
+    protected = disclosure.protect_disaggregations(
+        {d: result.disaggregations.get(d, {}) for d in chosen},
+        is_count=result.is_count,
+        bases=result.bases,
+    )
+    return {d: _rows(d, protected[d], labels) for d in chosen}
+
+
+def _targets(programme: Programme) -> dict[int, list[IndicatorTarget]]:
+    out: dict[int, list[IndicatorTarget]] = {}
+    for target in IndicatorTarget.objects.filter(indicator__programme=programme).order_by(
+        "period_start"
+    ):
+        out.setdefault(target.indicator_id, []).append(target)
+    return out
+
+
+def _target_for(targets: list[IndicatorTarget], key: str, start: date, end: date):
+    for target in targets:
+        if target.period == key or (target.period_start == start and target.period_end == end):
+            return float(target.value)
+    return None
+
+
+def _figures(actual, target) -> dict[str, Any]:
+    return {"actual": actual, "target": target, "percent": numbers.percent_of(actual, target)}
 
 
 def _indicator_rows(
@@ -351,32 +516,34 @@ def _indicator_rows(
     end: date,
     period_label: str,
     labels: _Labels,
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[dict], list[dict], dict]:
+    """The indicators' rows, their annex entries and the IPTT."""
     if programme is None:
-        return [], []
+        return [], [], {}
     indicators = list(Indicator.objects.filter(programme=programme).order_by("order", "code"))
-    targets: dict[int, Decimal] = {}
-    exact = IndicatorTarget.objects.filter(indicator__programme=programme).filter(
-        Q(period=period_label) | Q(period_start=start, period_end=end)
-    )
-    for target in exact.order_by("period_start"):
-        targets.setdefault(target.indicator_id, target.value)
-    rows, annex = [], []
+    targets = _targets(programme)
+    computed = _Computed(scope)
+    lop_start = programme_start(programme)
+    ytd_start = date(end.year, 1, 1)
+    columns = tracking_periods(start, end)
+    rows, annex, iptt_rows = [], [], []
     for ind in indicators:
         rule = RULES.get(ind.rule)
-        result = rule.compute(scope, start, end, ind.rule_params) if rule else None
+        params = rule_params(ind, programme)
+        mine = targets.get(ind.pk, [])
+        result = computed(rule, params, start, end) if rule else None
         actual = result.total if result else None
-        target = targets.get(ind.pk)
+        target = _target_for(mine, period_label, start, end)
         pct = numbers.percent_of(actual, target)
         chosen = [d for d in (ind.disaggregations or []) if result and d in result.disaggregations]
-        disagg = {}
-        if result:
-            protected = disclosure.protect_disaggregations(
-                {d: result.disaggregations[d] for d in chosen},
-                is_count=result.is_count,
-                bases=result.bases,
-            )
-            disagg = {d: _rows(d, protected[d], labels) for d in chosen}
+        reached = None
+        if rule and rule.counts_people and ind.completion == COMPLETED:
+            reached = computed(rule, params | {"completion": REACHED}, start, end).total
+        ytd = computed(rule, params, ytd_start, end).total if rule else None
+        lop = computed(rule, params, lop_start, end) if rule else None
+        lop_target = None if ind.lop_target is None else float(ind.lop_target)
+        annual = _target_for(mine, str(end.year), ytd_start, date(end.year, 12, 31))
+        method_label = str(Indicator.Method(ind.method).label)
         rows.append(
             {
                 "code": ind.code,
@@ -385,14 +552,21 @@ def _indicator_rows(
                 "level_label": str(ind.get_level_display()),
                 "unit": ind.unit,
                 "unit_label": str(ind.get_unit_display()),
+                "method": ind.method,
+                "method_label": method_label,
+                "higher_is_better": ind.higher_is_better,
+                "completion_label": completion_label(ind),
                 "baseline": float(ind.baseline),
-                "target": None if target is None else float(target),
+                "target": target,
                 "actual": actual,
+                "reached": reached,
                 "base": result.base if result else None,
                 "percent_of_target": pct,
-                "status": _status(pct),
+                "status": _status(pct, ind.higher_is_better),
+                "ytd": _figures(ytd, annual),
+                "lop": _figures(lop.total if lop else None, lop_target),
                 "rule": ind.rule,
-                "disaggregations": disagg,
+                "disaggregations": _protected_rows(result, chosen, labels),
             }
         )
         annex.append(
@@ -406,14 +580,89 @@ def _indicator_rows(
                 "params_text": _params_text(ind.rule_params or {}, labels),
                 "disaggregations": [str(DISAGGREGATIONS.get(d, d)) for d in chosen],
                 "description": ind.description,
+                "method_label": method_label,
+                "direction_label": (
+                    _("Higher is better") if ind.higher_is_better else _("Lower is better")
+                ),
+                "completion_text": completion_text(ind),
             }
         )
-    return rows, annex
+        cells, by_period = [], []
+        for column in columns:
+            res = computed(rule, params, column.start, column.end) if rule else None
+            value = res.total if res else None
+            if column is columns[-1]:
+                column_target = annual
+            else:
+                column_target = _target_for(mine, column.key, column.start, column.end)
+            cells.append(_figures(value, column_target))
+            by_period.append(_protected_rows(res, chosen, labels))
+        lop_rows = _protected_rows(lop, chosen, labels)
+        breakdown = []
+        for dim in chosen:
+            keys = []
+            for rows_of in [*by_period, lop_rows]:
+                keys += [r["key"] for r in rows_of.get(dim, []) if r["key"] not in keys]
+            for key in _order(dim, keys, labels):
+                breakdown.append(
+                    {
+                        "dimension": dim,
+                        "dimension_label": str(DISAGGREGATIONS.get(dim, dim)),
+                        "key": key,
+                        "label": labels.of(dim, key),
+                        "cells": [_cell(rows_of, dim, key) for rows_of in by_period],
+                        "cumulative": _cell(lop_rows, dim, key),
+                    }
+                )
+        iptt_rows.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "level_label": str(ind.get_level_display()),
+                "unit": ind.unit,
+                "unit_label": str(ind.get_unit_display()),
+                "method": ind.method,
+                "method_label": method_label,
+                "higher_is_better": ind.higher_is_better,
+                "completion_label": completion_label(ind),
+                "baseline": float(ind.baseline),
+                "lop_target": lop_target,
+                "cells": cells,
+                "cumulative": lop.total if lop else None,
+                "cumulative_percent": numbers.percent_of(lop.total if lop else None, lop_target),
+                "disaggregations": breakdown,
+            }
+        )
+    iptt = {
+        "periods": [
+            {
+                "key": column.key,
+                "label": (
+                    _("%(year)s to date") % {"year": column.end.year}
+                    if column is columns[-1]
+                    else column.label
+                ),
+                "kind": "year_to_date" if column is columns[-1] else "quarter",
+            }
+            for column in columns
+        ],
+        "lop_start": lop_start.isoformat(),
+        "rows": iptt_rows,
+    }
+    return rows, annex, iptt
 
 
-def _people(scope: Scope, start: date, end: date, labels: _Labels) -> dict[str, Any]:
+def _cell(rows_of: dict[str, list[dict]], dimension: str, key: str):
+    """A breakdown's value for one key, 0 where the period has none (a count) or None."""
+    for row in rows_of.get(dimension, []):
+        if row["key"] == key:
+            return row["value"]
+    return None
+
+
+def _people(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) -> dict[str, Any]:
     # One GROUP BY gives every breakdown (see people_cube): each person is in one cell.
-    cube = people_cube(people_reached_qs(scope, start, end, {}), end)
+    cube = people_cube(people_reached_qs(scope, start, end, basis), end)
     out: dict[str, Any] = {"total": sum(row[4] for row in cube)}
     for dim in ("sex", "age_band", "region", "category"):
         counts = disclosure.protect_counts(cube_margin(cube, dim))
@@ -435,19 +684,17 @@ def _people(scope: Scope, start: date, end: date, labels: _Labels) -> dict[str, 
     return out
 
 
-def _events(scope: Scope, start: date, end: date, labels: _Labels) -> list[dict[str, Any]]:
+def _events(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) -> list[dict]:
+    counted = held_events(scope, start, end, basis)
     events = list(
-        held_events(scope, start, end, {})
-        .select_related("region", "district", "activity_line")
-        .order_by("start_date", "title")
+        counted.select_related("region", "district", "activity_line").order_by(
+            "start_date", "title"
+        )
     )
-    # People per event: one GROUP BY over the period's attendance of these events.
+    # People per event: one GROUP BY over the attendance of these events (all their sessions).
     counts = {
         row["enrolment__event_id"]: row
-        for row in Attendance.objects.filter(
-            enrolment__event__in=held_events(scope, start, end, {}),
-            session__date__range=(start, end),
-        )
+        for row in Attendance.objects.filter(enrolment__event__in=counted)
         .order_by()
         .values("enrolment__event_id")
         .annotate(
@@ -482,8 +729,10 @@ def _events(scope: Scope, start: date, end: date, labels: _Labels) -> list[dict[
     ]
 
 
-def _feedback(scope: Scope, start: date, end: date, labels: _Labels) -> tuple[dict, list[dict]]:
-    fb = feedback_in(scope, start, end, {})
+def _feedback(
+    scope: Scope, start: date, end: date, labels: _Labels, basis: dict
+) -> tuple[dict, list[dict]]:
+    fb = feedback_in(scope, start, end, basis)
     agg = feedback_summary(fb)
     n = agg["n"]
 
@@ -544,8 +793,8 @@ def _feedback(scope: Scope, start: date, end: date, labels: _Labels) -> tuple[di
     return summary, quotes
 
 
-def _knowledge(scope: Scope, start: date, end: date) -> dict[str, Any]:
-    tests = paired_tests(scope, start, end, {})
+def _knowledge(scope: Scope, start: date, end: date, basis: dict) -> dict[str, Any]:
+    tests = paired_tests(scope, start, end, basis)
     measures = knowledge_measures()
     agg = tests.aggregate(**measures)
 
@@ -574,7 +823,8 @@ def _knowledge(scope: Scope, start: date, end: date) -> dict[str, Any]:
         label = f"{code} {row['enrolment__event__activity_line__name']}" if code else _("Other")
         by_line.append({"label": label} | shape(row))
     total = shape(agg)
-    total["n"] = agg["n"]  # the total stays exact
+    total["n"] = agg["n"]  # the total stays exact: pairs of tests (one per person and event)
+    total["people"] = tests.aggregate(n=Count("enrolment__participant", distinct=True))["n"]
     return total | {"by_activity": by_line}
 
 
@@ -600,19 +850,22 @@ def _narratives(programme, period_label: str, start: date, end: date, scope: Sco
     return out
 
 
-def _summary(indicator_people: dict, events: list, scope: Scope, start, end, feedback, knowledge):
-    partners = RULES["partners_engaged"].compute(scope, start, end, {}).total
-    sessions = RULES["sessions_delivered"].compute(scope, start, end, {}).total
-    by_sex = {row["key"]: row["value"] for row in indicator_people["by_sex"]}
+def _summary(people: dict, events: list, scope: Scope, start, end, feedback, knowledge, basis):
+    partners = RULES["partners_engaged"].compute(scope, start, end, basis).total
+    sessions = RULES["sessions_delivered"].compute(scope, start, end, basis).total
+    by_sex = {row["key"]: row["value"] for row in people["by_sex"]}
     return {
-        "people": indicator_people["total"],
+        "people": people["total"],
         "women": by_sex.get(Sex.FEMALE, 0),
         "men": by_sex.get(Sex.MALE, 0),
         "events": len(events),
         "sessions": sessions,
         "partners": partners,
         "respondents": feedback["respondents"],
+        "feedback_forms": feedback["respondents"],
         "satisfied_pct": feedback["satisfied_pct"],
+        "people_tested": knowledge["people"],
+        "tests": knowledge["n"],
         "knowledge_gain": knowledge["gain"],
     }
 
@@ -645,18 +898,20 @@ def build_report_data(
     with translation.override(language):
         labels = _Labels()
         step("indicators", 10)
-        indicators, annex = _indicator_rows(prog, scope, start, end, period_label, labels)
+        indicators, annex, iptt = _indicator_rows(prog, scope, start, end, period_label, labels)
+        # The report's own sections count the programme's events only (no indicator filters).
+        basis = {"programme": prog.pk} if prog else {}
         step("people", 40)
-        people = _people(scope, start, end, labels)
+        people = _people(scope, start, end, labels, basis)
         step("events", 55)
-        events = _events(scope, start, end, labels)
+        events = _events(scope, start, end, labels, basis)
         step("feedback", 70)
-        feedback, quotes = _feedback(scope, start, end, labels)
+        feedback, quotes = _feedback(scope, start, end, labels, basis)
         step("knowledge", 80)
-        knowledge = _knowledge(scope, start, end)
+        knowledge = _knowledge(scope, start, end, basis)
         step("narrative", 90)
         narratives = _narratives(prog, period_label, start, end, scope)
-        summary = _summary(people, events, scope, start, end, feedback, knowledge)
+        summary = _summary(people, events, scope, start, end, feedback, knowledge, basis)
         regions = (
             [{"code": r.code, "name": r.name} for r in Region.objects.filter(scope.region_q("pk"))]
             if scope.region_ids
@@ -694,6 +949,8 @@ def build_report_data(
             knowledge=knowledge,
             narratives=narratives,
             annex=annex,
+            iptt=iptt,
+            methodology=methodology(prog, start, end),
             inputs_hash=digest,
         )
     step("done", 100)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core import periods
 from participants.models import ParticipantCategory
 from regions.models import PartnerOrganisation, Region
-from trainings.models import Programme, TrainingEvent
+from trainings.models import ActivityLine, Programme, TrainingEvent
 
 from .indicators import DISAGGREGATIONS, RULES
 from .models import Indicator, IndicatorTarget, Narrative
@@ -52,6 +52,12 @@ class IndicatorForm(forms.ModelForm):
         choices=TrainingEvent.Type.choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    activity_lines = forms.MultipleChoiceField(
+        label=_("Only these activity lines"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Lines of work of the indicator's programme; leave empty for all."),
+    )
     regions = forms.MultipleChoiceField(
         label=_("Only events in these regions"),
         required=False,
@@ -64,7 +70,14 @@ class IndicatorForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    PARAM_FIELDS = ("categories", "category_group", "event_types", "regions", "partner_types")
+    PARAM_FIELDS = (
+        "categories",
+        "category_group",
+        "event_types",
+        "activity_lines",
+        "regions",
+        "partner_types",
+    )
 
     class Meta:
         model = Indicator
@@ -75,7 +88,12 @@ class IndicatorForm(forms.ModelForm):
             "level",
             "unit",
             "baseline",
+            "lop_target",
             "rule",
+            "method",
+            "higher_is_better",
+            "completion",
+            "completion_percent",
             "disaggregations",
             "description",
             "order",
@@ -93,6 +111,16 @@ class IndicatorForm(forms.ModelForm):
         self.fields["categories"].choices = [(c.code, c.name) for c in cats]
         groups = sorted({c.group for c in cats if c.group})
         self.fields["category_group"].choices = [("", _("any"))] + [(g, g) for g in groups]
+        self.fields["method"].required = False
+        self.fields["completion"].required = False
+        self.fields["completion_percent"].required = False
+        self.fields["activity_lines"].choices = [
+            (code, f"{code} {name} ({programme})")
+            for code, name, programme in ActivityLine.objects.filter(programme__is_active=True)
+            .order_by("programme__code", "code")
+            .values_list("code", "name", "programme__code")
+            .distinct()
+        ]
         self.fields["regions"].choices = [
             (r.code, f"{r.name} ({r.code})") for r in Region.objects.order_by("code")
         ]
@@ -117,6 +145,37 @@ class IndicatorForm(forms.ModelForm):
                 _("“%(rule)s” gives a value in %(unit)s: choose that unit.")
                 % {"rule": rule.label, "unit": Indicator.Unit(rule.unit).label},
             )
+        data["completion"] = data.get("completion") or Indicator.Completion.REACHED
+        if data.get("completion_percent") in (None, ""):
+            data["completion_percent"] = 80
+        method = data.get("method")
+        if not method:
+            data["method"] = rule.method
+        elif method != rule.method:
+            self.add_error(
+                "method",
+                _("“%(rule)s” is computed as a %(method)s: choose that method.")
+                % {"rule": rule.label, "method": Indicator.Method(rule.method).label.lower()},
+            )
+        if data.get("completion") == Indicator.Completion.COMPLETED and not rule.counts_people:
+            self.add_error(
+                "completion",
+                _("“%(rule)s” does not count people: only people can complete an event.")
+                % {"rule": rule.label},
+            )
+        lines = data.get("activity_lines") or []
+        programme = data.get("programme")
+        if lines and programme:
+            known = set(
+                ActivityLine.objects.filter(programme=programme).values_list("code", flat=True)
+            )
+            foreign = [code for code in lines if code not in known]
+            if foreign:
+                self.add_error(
+                    "activity_lines",
+                    _("Not an activity line of %(programme)s: %(codes)s.")
+                    % {"programme": programme, "codes": ", ".join(foreign)},
+                )
         offered = set(rule.offers)
         wrong = [d for d in data.get("disaggregations", []) if d not in offered]
         if wrong:

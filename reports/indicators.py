@@ -9,11 +9,16 @@ are read as `Scope.for_regions`) and returns a
 RuleResult: the exact total and its disaggregations (e.g. {"sex": {"F": 12, "M": 9}}).
 Suppressing small cells is NOT done here: that is reports/disclosure.py's job.
 
-Conventions (also written out in the report's annex, see RULES[code].explanation):
+Conventions (written out in the report's methodology annex and, with the SQL of every rule, in
+docs/indicator-definitions.md):
+- programme: every figure belongs to the report's programme (params["programme"]): its events,
+  and the people, feedback and tests of its events;
+- inclusion: only events marked held or reported count, for every figure (planned events are
+  not counted; attendance on a past session makes an event held, see ADR 0010);
+- date: an event, and everything that happened at it (its sessions, who attended, their
+  feedback and tests), belongs to the period in which the event ENDS (ADR 0011), so an event
+  from 29 September to 2 October is counted, with its people, once, in the fourth quarter;
 - scope: an event belongs to the scope when it is held in one of the regions (event region);
-- period: a person is reached when they attended a session dated within the period; events,
-  feedback, tests and partners count when the event starts within the period;
-- "held" events are those marked held or reported (planned events are not counted);
 - disaggregation by region of people uses the person's home region (each person once).
 """
 
@@ -28,16 +33,27 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
 from participants import aggregates
-from participants.models import AGE_BANDS, Assessment, Attendance, Feedback, Participant
+from participants.models import (
+    AGE_BANDS,
+    Assessment,
+    Attendance,
+    Enrolment,
+    Feedback,
+    Participant,
+)
 from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
 
@@ -71,8 +87,17 @@ class RuleResult:
     bases: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+UNIQUE, SUM, RATIO, MEAN = "unique", "sum", "ratio", "mean"  # Indicator.Method's values
+REACHED, COMPLETED = "reached", "completed"  # Indicator.Completion's values
+DEFAULT_COMPLETION_PERCENT = 80
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalogue. `method` says how its values aggregate (a unique count is never
+    added up across periods; a ratio is numerator over denominator, never a mean of rates);
+    `counts_people` rules may count people who completed an event instead of those reached."""
+
     code: str
     label: Any
     unit: str
@@ -80,6 +105,9 @@ class Rule:
     explanation: Any
     offers: tuple[str, ...] = ()
     params_help: Any = ""
+    method: str = UNIQUE
+    higher_is_better: bool = True
+    counts_people: bool = False
 
     def compute(self, scope, start: date, end: date, params: dict | None = None) -> RuleResult:
         return self.function(as_scope(scope), start, end, params or {})
@@ -105,20 +133,37 @@ def _as_list(value) -> list[str]:
 
 
 def params_event_filter(params: dict, prefix: str = "") -> Q:
-    """Events narrowed by the rule's params: event_types, regions (ISO codes)."""
+    """Events narrowed by the rule's params: programme (id), event_types, activity_lines
+    (codes), regions (ISO codes)."""
     q = Q()
+    programme = params.get("programme")
+    if programme not in (None, ""):
+        q &= Q(**{f"{prefix}programme_id": int(programme)})
     types = _as_list(params.get("event_types") or params.get("event_type"))
     if types:
         q &= Q(**{f"{prefix}event_type__in": types})
+    lines = _as_list(params.get("activity_lines") or params.get("activity_line"))
+    if lines:
+        q &= Q(**{f"{prefix}activity_line__code__in": lines})
     codes = _as_list(params.get("regions") or params.get("region"))
     if codes:
         q &= Q(**{f"{prefix}region__code__in": codes})
     return q
 
 
-def event_filter(scope: Scope, params: dict, prefix: str = "") -> Q:
-    """Events of the scope, narrowed by the rule's params (`params_event_filter`)."""
-    return scope.region_q(f"{prefix}region") & params_event_filter(params, prefix)
+def counted_events_q(
+    scope: Scope, start: date | None, end: date | None, params: dict, prefix: str = ""
+) -> Q:
+    """THE rule of what a report counts: events of the scope and the programme, narrowed by the
+    rule's params, held or reported (the one inclusion rule), that END within the period (the
+    one date rule). Every figure goes through it, with `prefix` the path to the event."""
+    q = scope.region_q(f"{prefix}region") & params_event_filter(params, prefix)
+    q &= Q(**{f"{prefix}status__in": HELD})
+    if start:
+        q &= Q(**{f"{prefix}end_date__gte": start})
+    if end:
+        q &= Q(**{f"{prefix}end_date__lte": end})
+    return q
 
 
 def person_filter(params: dict, prefix: str = "") -> Q:
@@ -137,29 +182,65 @@ def person_filter(params: dict, prefix: str = "") -> Q:
 
 
 def held_events(scope: Scope, start: date, end: date, params: dict) -> QuerySet[TrainingEvent]:
-    """Events of the scope held (or reported) that start within the period."""
-    return TrainingEvent.objects.filter(
-        event_filter(scope, params), status__in=HELD, start_date__range=(start, end)
-    )
+    """The counted events: held (or reported) events of the scope that end within the period."""
+    return TrainingEvent.objects.filter(counted_events_q(scope, start, end, params))
 
 
-def _attendance_params(params: dict) -> tuple[Q, Q]:
-    return (
-        params_event_filter(params, "session__event__"),
+def attendance_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Attendance]:
+    """Attendance at the sessions of the counted events, by the people the params select."""
+    return Attendance.objects.filter(
+        counted_events_q(scope, start, end, params, "session__event__"),
         person_filter(params, "enrolment__participant__"),
     )
 
 
-def attendance_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Attendance]:
-    """Attendance at sessions dated within the period, at events of the scope, narrowed by the
-    rule's params (participants.aggregates.attendance_in)."""
-    return aggregates.attendance_in(scope, start, end, *_attendance_params(params))
-
-
 def people_reached_qs(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Participant]:
-    """The people reached in the period and scope, each once (participants.aggregates), among
-    those the rule's params select."""
-    return aggregates.people_reached_qs(scope, start, end, *_attendance_params(params))
+    """The people reached, each once: those the params select who attended at least one
+    session of a counted event (a semi-join of the people to that attendance)."""
+    attended = attendance_in(scope, start, end, params).values("enrolment__participant_id")
+    return Participant.objects.filter(pk__in=attended)
+
+
+def completion_percent(params: dict) -> int:
+    try:
+        value = int(params.get("completion_percent") or DEFAULT_COMPLETION_PERCENT)
+    except (TypeError, ValueError):
+        return DEFAULT_COMPLETION_PERCENT
+    return min(max(value, 1), 100)
+
+
+def people_completed_qs(
+    scope: Scope, start: date, end: date, params: dict
+) -> QuerySet[Participant]:
+    """The people who completed a counted event, each once: at one event at least, they
+    attended `completion_percent` % or more of the event's sessions."""
+    percent = completion_percent(params)
+    sessions = (
+        Session.objects.filter(event=OuterRef("event"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    completed = (
+        Enrolment.objects.filter(
+            counted_events_q(scope, start, end, params, "event__"),
+            person_filter(params, "participant__"),
+        )
+        .annotate(attended=Count("attendances"), sessions=Subquery(sessions))
+        .filter(sessions__gt=0)
+        .filter(GreaterThanOrEqual(F("attended") * 100, F("sessions") * percent))
+        .values("participant_id")
+    )
+    return Participant.objects.filter(pk__in=completed)
+
+
+def people_qs(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Participant]:
+    """The people a people rule counts: those who completed an event when the params ask for
+    it ("completion": "completed"), else those reached."""
+    if params.get("completion") == COMPLETED:
+        return people_completed_qs(scope, start, end, params)
+    return people_reached_qs(scope, start, end, params)
 
 
 def age_band_expression(on_year: int, field_name: str = "birth_year") -> Case:
@@ -228,7 +309,7 @@ def cube_margin(cube, *dimensions: str) -> dict:
 
 
 def people_trained(scope, start: date, end: date, params: dict) -> RuleResult:
-    cube = people_cube(people_reached_qs(scope, start, end, params), end)
+    cube = people_cube(people_qs(scope, start, end, params), end)
     dims = {d: cube_margin(cube, d) for d in ("sex", "age_band", "region", "category")}
     return RuleResult(total=sum(row[4] for row in cube), disaggregations=dims)
 
@@ -252,12 +333,13 @@ def events_held(scope, start: date, end: date, params: dict) -> RuleResult:
     )
 
 
+def sessions_of_counted_events(scope: Scope, start: date, end: date, params: dict):
+    """Every session of the counted events (whatever its own date: the event's end decides)."""
+    return Session.objects.filter(counted_events_q(scope, start, end, params, "event__"))
+
+
 def sessions_delivered(scope, start: date, end: date, params: dict) -> RuleResult:
-    sessions = Session.objects.filter(
-        event_filter(scope, params, "event__"),
-        event__status__in=HELD,
-        date__range=(start, end),
-    )
+    sessions = sessions_of_counted_events(scope, start, end, params)
     return RuleResult(
         total=sessions.count(),
         disaggregations={
@@ -272,16 +354,12 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def attendance_rate(scope, start: date, end: date, params: dict) -> RuleResult:
-    """Attendance records / (enrolled people x sessions) over the sessions of the period."""
-    sessions = Session.objects.filter(
-        event_filter(scope, params, "event__"),
-        event__status__in=HELD,
-        date__range=(start, end),
-    )
+    """Attendance records / (enrolled people x sessions) over the counted events' sessions."""
+    sessions = sessions_of_counted_events(scope, start, end, params)
     cats = person_filter(params, "event__enrolments__participant__")
     possible_q = sessions.filter(cats) if cats else sessions
     possible = possible_q.aggregate(n=Count("event__enrolments"))["n"]
-    present = attendance_in(scope, start, end, params).filter(session__event__status__in=HELD)
+    present = attendance_in(scope, start, end, params)
     actual = present.count()
     by_region_possible = _grouped(possible_q, "event__region__code", Count("event__enrolments"))
     by_region_actual = _grouped(present, "session__event__region__code", Count("pk"))
@@ -299,9 +377,13 @@ def attendance_rate(scope, start: date, end: date, params: dict) -> RuleResult:
 
 
 def feedback_in(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Feedback]:
-    q = event_filter(scope, params, "event__")
+    """The feedback forms of the counted events, one per person and event: a merged person's
+    second form is kept but not counted (Feedback.is_duplicate). People filters go through the
+    form's enrolment (an anonymous form is then left out)."""
+    qs = Feedback.objects.filter(
+        counted_events_q(scope, start, end, params, "event__"), is_duplicate=False
+    )
     pf = person_filter(params, "enrolment__participant__")
-    qs = Feedback.objects.filter(q, event__start_date__range=(start, end))
     return qs.filter(pf) if pf else qs
 
 
@@ -326,12 +408,12 @@ def feedback_satisfied_pct(scope, start: date, end: date, params: dict) -> RuleR
 
 
 def paired_tests(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Assessment]:
-    """Tests with both a pre and a post score, of events of the scope starting in the period."""
+    """Tests with both a pre and a post score (one pair per person and event), at the counted
+    events, of the people the params select."""
     return Assessment.objects.filter(
-        event_filter(scope, params, "enrolment__event__"),
+        counted_events_q(scope, start, end, params, "enrolment__event__"),
         person_filter(params, "enrolment__participant__"),
         aggregates.BOTH_SCORES,
-        enrolment__event__start_date__range=(start, end),
     )
 
 
@@ -403,7 +485,12 @@ def partners_engaged(scope, start: date, end: date, params: dict) -> RuleResult:
 PEOPLE_OFFERS = ("sex", "age_band", "region", "category")
 PEOPLE_PARAMS = _(
     'Optional: {"categories": ["akimat", "yrc"]}, {"category_group": "police"}, '
-    '{"event_types": ["training"]}, {"regions": ["KZ-47"]}'
+    '{"event_types": ["training"]}, {"activity_lines": ["1.2"]}, {"regions": ["KZ-47"]}'
+)
+EVENT_PARAMS = _('Optional: {"event_types": ["camp"]}, {"activity_lines": ["2.1"]}')
+COUNTED_EVENTS = _(
+    "Counted events are the programme's events marked held or reported that end within the "
+    "period, in the report's regions."
 )
 
 RULES: dict[str, Rule] = {
@@ -415,13 +502,16 @@ RULES: dict[str, Rule] = {
             "people",
             people_trained,
             _(
-                "Number of different people who attended at least one session dated within "
-                "the period, at an event held in the report's regions. Each person is counted "
-                "once however many events or sessions they attended. Optionally limited to "
-                "participant categories, event types or regions."
+                "Number of different people who attended at least one session of a counted "
+                "event (reached) or, where the indicator says so, at least the set share of "
+                "an event's sessions (completed). Each person is counted once however many "
+                "events or sessions they attended. Optionally limited to participant "
+                "categories, event types, activity lines or regions."
             ),
             PEOPLE_OFFERS,
             PEOPLE_PARAMS,
+            method=UNIQUE,
+            counts_people=True,
         ),
         Rule(
             "neet_reached",
@@ -430,31 +520,33 @@ RULES: dict[str, Rule] = {
             neet_reached,
             _(
                 "Number of different young people not in employment, education or training "
-                "(category NEET) who attended at least one session within the period."
+                "(category NEET) who attended at least one session of a counted event (or "
+                "completed one, where the indicator says so)."
             ),
             PEOPLE_OFFERS,
             PEOPLE_PARAMS,
+            method=UNIQUE,
+            counts_people=True,
         ),
         Rule(
             "events_held",
             _("Events held"),
             "events",
             events_held,
-            _(
-                "Number of events (trainings, camps, workshops) marked held or reported that "
-                "start within the period, in the report's regions."
-            ),
+            _("Number of counted events (trainings, camps, workshops)."),
             ("region", "event_type"),
-            _('Optional: {"event_types": ["camp"]}, {"regions": ["KZ-47"]}'),
+            EVENT_PARAMS,
+            method=SUM,
         ),
         Rule(
             "sessions_delivered",
             _("Sessions delivered"),
             "sessions",
             sessions_delivered,
-            _("Number of sessions (days or modules) of held events dated within the period."),
+            _("Number of sessions (days or modules) of the counted events."),
             ("region", "event_type"),
-            _('Optional: {"event_types": ["training"]}'),
+            EVENT_PARAMS,
+            method=SUM,
         ),
         Rule(
             "attendance_rate",
@@ -462,11 +554,12 @@ RULES: dict[str, Rule] = {
             "percent",
             attendance_rate,
             _(
-                "Attendance records divided by the attendance possible (people enrolled in an "
-                "event times its sessions in the period), as a percentage."
+                "Attendance records divided by the attendance possible (people enrolled in a "
+                "counted event times its sessions), as a percentage."
             ),
             ("region",),
             PEOPLE_PARAMS,
+            method=RATIO,
         ),
         Rule(
             "feedback_satisfied_pct",
@@ -474,11 +567,13 @@ RULES: dict[str, Rule] = {
             "percent",
             feedback_satisfied_pct,
             _(
-                "Share of feedback forms of events starting within the period whose overall "
-                "satisfaction is 4 or 5 on a scale of 1 to 5. Each form is one respondent."
+                "Share of the feedback forms of counted events whose overall satisfaction is "
+                "4 or 5 on a scale of 1 to 5: forms with such a score divided by all forms. "
+                "One form per person and event."
             ),
             ("region", "event_type"),
             _('Optional: {"threshold": 4}, {"event_types": ["training"]}'),
+            method=RATIO,
         ),
         Rule(
             "knowledge_gain_mean",
@@ -486,11 +581,13 @@ RULES: dict[str, Rule] = {
             "points",
             knowledge_gain_mean,
             _(
-                "Mean difference between post-test and pre-test scores (0-100) of people who "
-                "took both tests, at events starting within the period."
+                "Mean difference between post-test and pre-test scores (0-100) over the pairs "
+                "of tests (one per person and event) of people who took both tests at a "
+                "counted event. A fall is negative."
             ),
             ("region", "sex", "category", "event_type"),
             PEOPLE_PARAMS,
+            method=MEAN,
         ),
         Rule(
             "knowledge_improved_pct",
@@ -498,11 +595,13 @@ RULES: dict[str, Rule] = {
             "percent",
             knowledge_improved_pct,
             _(
-                "Share of people who took both tests whose post-test score is higher than "
-                "their pre-test score (paired comparison)."
+                "Share of the pairs of tests at counted events whose post-test score is higher "
+                "than the pre-test score (paired comparison): pairs that improved divided by "
+                "all pairs."
             ),
             ("region", "sex", "category", "event_type"),
             PEOPLE_PARAMS,
+            method=RATIO,
         ),
         Rule(
             "partners_engaged",
@@ -511,10 +610,11 @@ RULES: dict[str, Rule] = {
             partners_engaged,
             _(
                 "Number of different partner organisations that hosted or implemented at "
-                "least one event held within the period."
+                "least one counted event."
             ),
             ("partner_type",),
             _('Optional: {"partner_types": ["akimat", "yrc", "police"]}'),
+            method=UNIQUE,
         ),
     ]
 }
@@ -541,6 +641,8 @@ __all__ = [
     "RuleResult",
     "compute",
     "people_reached_qs",
+    "people_qs",
+    "counted_events_q",
     "people_by",
     "people_cube",
     "cube_margin",

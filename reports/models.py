@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,19 @@ class Indicator(models.Model):
         POINTS = "points", _("points")
         ORGANISATIONS = "organisations", _("organisations")
 
+    class Method(models.TextChoices):
+        """How the value is aggregated: what a period's, a year's and the programme's values
+        mean, and whether they may be added up (docs/indicator-definitions.md)."""
+
+        UNIQUE = "unique", _("Unique count")
+        SUM = "sum", _("Sum")
+        RATIO = "ratio", _("Ratio (numerator / denominator)")
+        MEAN = "mean", _("Mean")
+
+    class Completion(models.TextChoices):
+        REACHED = "reached", _("Reached: attended at least one session")
+        COMPLETED = "completed", _("Completed: attended at least the set share of the sessions")
+
     programme = models.ForeignKey(
         "trainings.Programme",
         on_delete=models.PROTECT,
@@ -33,6 +47,34 @@ class Indicator(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
     baseline = models.DecimalField(_("baseline"), max_digits=12, decimal_places=2, default=0)
+    lop_target = models.DecimalField(
+        _("life-of-programme target"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The target for the whole programme, from its start to its end."),
+    )
+    method = models.CharField(
+        _("method"),
+        max_length=10,
+        choices=Method.choices,
+        default=Method.UNIQUE,
+        help_text=_("Follows from the rule that computes the indicator."),
+    )
+    higher_is_better = models.BooleanField(_("higher is better"), default=True)
+    completion = models.CharField(
+        _("people counted"),
+        max_length=10,
+        choices=Completion.choices,
+        default=Completion.REACHED,
+        help_text=_("For indicators of people trained: who counts as trained."),
+    )
+    completion_percent = models.PositiveSmallIntegerField(
+        _("share of sessions to complete (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     rule = models.CharField(_("computed by"), max_length=40, blank=True)
     rule_params = models.JSONField(_("rule parameters"), default=dict, blank=True)
     disaggregations = models.JSONField(

@@ -18,7 +18,7 @@ from participants.services import enrol, record_attendance, record_feedback, rec
 from reports import numbers
 from reports.builder import ReportData, build_report_data
 from reports.renderers import render
-from trainings.models import Session
+from trainings.models import Programme, Session
 
 from .factories import EventFactory, ParticipantFactory, region
 from .test_report_formats import docx_text, pdf_text
@@ -33,6 +33,7 @@ PRE = [60, 60, 60, 60, 60, 60, 61, 61]
 
 
 def build(start: date, end: date, label: str) -> ReportData:
+    """The demo programme's report (its results framework gives the indicators)."""
     data = build_report_data(
         start=start, end=end, region_ids=None, language="en", period_label=label
     )
@@ -43,7 +44,10 @@ def build(start: date, end: date, label: str) -> ReportData:
 def worse_after(db) -> ReportData:
     """A 2025 Q1 training whose eight participants all scored 20 points lower after it."""
     event = EventFactory(
-        region=region("KZ-47"), start_date=date(2025, 2, 3), end_date=date(2025, 2, 3)
+        programme=Programme.objects.get(code="PVE-KZ-JP"),
+        region=region("KZ-47"),
+        start_date=date(2025, 2, 3),
+        end_date=date(2025, 2, 3),
     )
     session = Session.objects.create(event=event, date=event.start_date, title="Day 1")
     for satisfaction, pre in zip(SATISFACTION, PRE, strict=True):
@@ -176,7 +180,10 @@ def test_a_period_without_feedback_or_tests_says_so(db, fmt):
 
 def test_few_tests_say_their_scores_are_withheld(db):
     event = EventFactory(
-        region=region("KZ-47"), start_date=date(2025, 2, 3), end_date=date(2025, 2, 3)
+        programme=Programme.objects.get(code="PVE-KZ-JP"),
+        region=region("KZ-47"),
+        start_date=date(2025, 2, 3),
+        end_date=date(2025, 2, 3),
     )
     session = Session.objects.create(event=event, date=event.start_date, title="Day 1")
     for pre in (50, 60, 70):
@@ -186,8 +193,8 @@ def test_few_tests_say_their_scores_are_withheld(db):
     data = build(*Q1_2025, "2025Q1")
     flat = " ".join(docx_text(render(data, "docx").content).split())
     assert (
-        "3 participants took both the pre-test and the post-test: with fewer than 5, their "
-        "scores are not shown." in flat
+        "3 people took both the pre-test and the post-test (3 pairs of tests, one per person "
+        "and event): with fewer than 5, their scores are not shown." in flat
     )
     assert "rose from <5" not in flat
 

@@ -164,10 +164,11 @@ def test_xlsx_and_csv_cells_are_never_between_one_and_four(report):
                     )
     assert checked > 20 and withheld
     files = csv_files(render(report, "csv").content)
-    cross = files["08-people_category_by_sex.csv"].splitlines()
+    cross = next(v for k, v in files.items() if k.endswith("-people_category_by_sex.csv"))
+    cross = cross.splitlines()
     assert cross[0] == "Category,Women,Men,Total"
     assert any(",<5," in line or line.endswith(",<5") for line in cross[1:])
-    assert "README.txt" in files and "01-summary.csv" in files
+    assert "README.txt" in files and any(k.endswith("-summary.csv") for k in files)
 
 
 def test_xlsx_has_frozen_headers_number_formats_and_rules_sheet(report):

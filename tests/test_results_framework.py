@@ -24,6 +24,8 @@ def indicator_post(programme: Programme, **overrides) -> dict:
         "level": "output",
         "unit": "people",
         "baseline": "0",
+        "lop_target": "120",
+        "higher_is_better": "on",
         "rule": "people_trained",
         "disaggregations": ["sex", "region"],
         "categories": [],
@@ -79,7 +81,11 @@ def test_staff_add_an_indicator_with_targets_and_the_report_computes_it(
     )
     row = next(i for i in data.indicators if i["code"] == "OP9")
     police = next(i for i in data.indicators if i["code"] == "OP2")
-    assert row["actual"] == police["actual"] and row["target"] == 25
+    # OP9 counts police reached; the demo's OP2 police who completed an EI training, and it
+    # shows those reached next to them.
+    assert row["actual"] == police["reached"] and row["target"] == 25
+    assert row["method"] == "unique" and row["lop"]["target"] == 120
+    assert row["reached"] is None
     assert set(row["disaggregations"]) == {"sex", "region"}
 
 

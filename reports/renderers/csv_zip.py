@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.tabular import csv_lines
 
 from ..builder import ReportData
-from .tables import disclosure_note, period_text, report_tables
+from .tables import disclosure_note, iptt_legend, methodology_of, period_text, report_tables
 
 
 def render(data: ReportData) -> bytes:
@@ -23,9 +23,12 @@ def render(data: ReportData) -> bytes:
             _("Period: %(period)s") % {"period": period_text(data)},
             _("Regions: %(regions)s") % {"regions": data.scope["label"]},
             "",
+            *methodology_of(data),
             disclosure_note(),
             "",
         ]
+        if any(table.key == "iptt" for table in tables):
+            readme += [*iptt_legend(), ""]
         for number, table in enumerate(tables, start=1):
             name = f"{number:02d}-{table.key}.csv"
             readme.append(f"{name}: {table.title}")

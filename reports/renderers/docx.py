@@ -1,6 +1,7 @@
 """Word (.docx) version of the donor report, for staff to edit before sending: the same content
-as the PDF (cover, key figures, indicators with status colours, people reached, events,
-feedback, knowledge gain, narrative, quotes, annex), with the charts given as tables."""
+as the PDF (cover, key figures, indicators with status colours, the indicator performance
+tracking table in a landscape section, people reached, events, feedback, knowledge gain,
+narrative, quotes, annex), with the charts given as tables."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -21,6 +23,15 @@ from . import sentences
 from .tables import (
     dimension_label,
     disclosure_note,
+    group_label,
+    iptt_figures,
+    iptt_group_figures,
+    iptt_legend,
+    iptt_of,
+    iptt_period_headers,
+    iptt_title,
+    method_text,
+    methodology_of,
     narrative_sections,
     period_text,
     report_tables,
@@ -86,6 +97,97 @@ def add_table(
                 row.cells[c].width = Cm(width)
     doc.add_paragraph()
     return table
+
+
+def _header_cell(cell, title: str, *, size: float = 8.5, right: bool = False) -> None:
+    cell.text = ""
+    run = cell.paragraphs[0].add_run(str(title))
+    run.bold = True
+    run.font.size = Pt(size)
+    run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    shade(cell, "1F3B5C")
+    if right:
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _repeat_as_header(row) -> None:
+    """Repeat the row at the top of each page the table runs onto."""
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
+def new_section(doc, *, wide: bool) -> None:
+    """Start a section on a new page, landscape or portrait, with the report's margins."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    long, short = (
+        max(section.page_width, section.page_height),
+        min(section.page_width, section.page_height),
+    )
+    section.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (long, short) if wide else (short, long)
+    section.left_margin = section.right_margin = Cm(1.5 if wide else 2)
+
+
+IPTT_SIZE = 7
+
+
+def add_iptt(doc, data: ReportData) -> None:
+    """The IPTT: two header rows (the periods over their target, actual and % achieved), an
+    indicator's row then its groups' rows, indented."""
+    iptt = iptt_of(data)
+    periods = iptt["periods"]
+    columns = 4 + 3 * len(periods) + 2
+    table = doc.add_table(rows=2, cols=columns)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    top, sub = table.rows[0].cells, table.rows[1].cells
+    for c, title in enumerate([_("Code"), _("Indicator"), _("Baseline"), _("Programme target")]):
+        _header_cell(top[c].merge(sub[c]), title, size=IPTT_SIZE, right=c >= 2)
+    for p, period in enumerate(periods):
+        col = 4 + 3 * p
+        _header_cell(top[col].merge(top[col + 2]), period["label"], size=IPTT_SIZE)
+        for i, title in enumerate(iptt_period_headers()):
+            _header_cell(sub[col + i], title, size=IPTT_SIZE, right=True)
+    cum = columns - 2
+    _header_cell(top[cum].merge(top[cum + 1]), _("Cumulative"), size=IPTT_SIZE)
+    _header_cell(sub[cum], _("Actual"), size=IPTT_SIZE, right=True)
+    # xgettext:no-python-format
+    _header_cell(sub[cum + 1], _("% of programme target"), size=IPTT_SIZE, right=True)
+    for row in table.rows:
+        _repeat_as_header(row)
+
+    def add_row(first: str, label: str, values: list, *, indicator: bool) -> None:
+        cells = table.add_row().cells
+        texts = [first, label] + [
+            text(v) if v is not None else (numbers.DASH if indicator else "") for v in values
+        ]
+        for c, value in enumerate(texts):
+            cells[c].text = ""
+            para = cells[c].paragraphs[0]
+            run = para.add_run(value)
+            run.font.size = Pt(IPTT_SIZE)
+            run.bold = indicator and c != 1
+            if c >= 2:
+                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if indicator:
+                shade(cells[c], "EEF3F8")
+        if not indicator:
+            cells[1].paragraphs[0].paragraph_format.left_indent = Cm(0.3)
+
+    for row in iptt["rows"]:
+        notes = [row.get("unit_label", ""), method_text(row)]
+        if row.get("higher_is_better") is False:
+            notes.append("↓ " + _("lower is better"))
+        label = f"{row['name']}\n{' · '.join(n for n in notes if n)}"
+        add_row(row["code"], label, iptt_figures(row, periods), indicator=True)
+        for group in row.get("disaggregations") or []:
+            add_row(
+                "", group_label(group), iptt_group_figures(row, group, periods), indicator=False
+            )
+    for row in table.rows:
+        row.cells[0].width = Cm(1.2)
+        row.cells[1].width = Cm(5.5)
 
 
 def render(data: ReportData) -> bytes:
@@ -183,16 +285,19 @@ def render(data: ReportData) -> bytes:
         _("Baseline"),
         _("Target"),
         _("Actual"),
+        # xgettext:no-python-format
         _("% of target"),
         _("Status"),
     ]
     rows = []
     for ind in data.indicators:
         dec = numbers.places_for_unit(ind["unit"])
+        notes = [method_text(ind), sentences.reach(ind, group=NBSP)]
+        notes.append(sentences.progress(ind, group=NBSP))
         rows.append(
             [
                 ind["code"],
-                ind["name"],
+                "\n".join([ind["name"], *(n for n in notes if n)]),
                 ind["level_label"],
                 text(ind["baseline"], dec),
                 text(ind["target"], dec),
@@ -204,6 +309,19 @@ def render(data: ReportData) -> bytes:
     table = add_table(doc, header, rows, right={3, 4, 5, 6})
     for r, ind in enumerate(data.indicators, start=1):
         shade(table.rows[r].cells[7], STATUS_FILL.get(ind["status"], "FFFFFF"))
+
+    if iptt_of(data):
+        # Wide with more than one period: a landscape section of its own.
+        wide = len(iptt_of(data)["periods"]) > 1
+        new_section(doc, wide=wide)
+        doc.add_heading(iptt_title(), level=1)
+        add_iptt(doc, data)
+        for line in iptt_legend():
+            para = doc.add_paragraph()
+            run = para.add_run(line)
+            run.font.size = Pt(7.5)
+            run.font.color.rgb = GREY
+        new_section(doc, wide=False)
 
     # People reached and the other tables (the same tables as the XLSX annex)
     doc.add_heading(_("People reached"), level=1)
@@ -277,11 +395,22 @@ def render(data: ReportData) -> bytes:
 
     doc.add_page_break()
     doc.add_heading(_("Annex: how each indicator is computed"), level=1)
+    methodology = methodology_of(data)
+    if methodology:
+        doc.add_heading(_("How this report counts"), level=2)
+        for paragraph in methodology:
+            doc.add_paragraph(paragraph)
+        doc.add_heading(_("Indicators"), level=2)
     for a in data.annex:
         doc.add_heading(f"{a['code']} · {a['name']}", level=3)
         para = doc.add_paragraph()
         para.add_run(f"{a['rule_label']}. ").bold = True
         para.add_run(a["explanation"])
+        how = " · ".join(x for x in (a.get("method_label"), a.get("direction_label")) if x)
+        if how:
+            doc.add_paragraph(how)
+        if a.get("completion_text"):
+            doc.add_paragraph(a["completion_text"])
         if a["disaggregations"]:
             doc.add_paragraph(_("Disaggregated by: %(d)s") % {"d": ", ".join(a["disaggregations"])})
         if a["params"]:

@@ -1,7 +1,12 @@
 """IATI 2.03 activity XML for publication: the programme as one activity, with a result per
 level (outcome, output) holding each indicator's baseline and the report period's target and
 actual, disaggregated actuals as <dimension>s. Suppressed cells ("<5") carry no value, only a
-comment, so no small count is published. Validated against the official XSD in the tests."""
+comment, so no small count is published. Validated against the official XSD in the tests.
+
+Each indicator says how to read it: `measure` 2 for a percentage, 1 (unit) otherwise;
+`ascending` 0 where lower is better; `aggregation-status` 1 only for a sum, the one method
+whose values may be added up across activities (a unique count, a ratio or a mean may not);
+its description names the method and the completion rule."""
 
 from __future__ import annotations
 
@@ -48,6 +53,17 @@ def add_value(parent, tag: str, value, comment: str = "") -> etree._Element | No
         if comment:
             narrative(element, "comment", comment)
     return element
+
+
+def indicator_description(indicator: dict, annex: dict) -> str:
+    """What the indicator counts, by which method, and who completed (as far as the snapshot
+    says)."""
+    parts = [annex.get("explanation") or ""]
+    method = indicator.get("method_label") or annex.get("method_label")
+    if method:
+        parts.append(_("Method: %(method)s.") % {"method": method})
+    parts.append(annex.get("completion_text") or "")
+    return " ".join(part for part in parts if part)
 
 
 def render(data: ReportData) -> bytes:
@@ -129,15 +145,14 @@ def render(data: ReportData) -> bytes:
                 result,
                 "indicator",
                 measure=MEASURES.get(ind["unit"], "1"),
-                ascending="true",
-                **{"aggregation-status": "false"},
+                ascending="0" if ind.get("higher_is_better") is False else "1",
+                **{"aggregation-status": "1" if ind.get("method") == "sum" else "0"},
             )
             narrative(element, "title", f"{ind['code']} {ind['name']}")
-            explanation = next(
-                (a["explanation"] for a in data.annex if a["code"] == ind["code"]), ""
-            )
-            if explanation:
-                narrative(element, "description", explanation)
+            annex = next((a for a in data.annex if a["code"] == ind["code"]), {})
+            description = indicator_description(ind, annex)
+            if description:
+                narrative(element, "description", description)
             etree.SubElement(
                 element, "baseline", year=str(baseline_year), value=number(ind["baseline"])
             )

@@ -1,6 +1,8 @@
 """PDF for the donor (ReportLab): cover with key figures, indicator table with status colours,
-charts of people reached and knowledge gain, events, feedback, narrative, quotes and an annex
-on how each indicator is computed. DejaVu fonts cover Kazakh and Russian Cyrillic."""
+the indicator performance tracking table (on a landscape page when it is too wide for a
+portrait one), charts of people reached and knowledge gain, events, feedback, narrative, quotes
+and an annex on how each indicator is computed. DejaVu fonts cover Kazakh and Russian
+Cyrillic."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -42,6 +44,15 @@ from . import sentences
 from .tables import (
     dimension_label,
     disclosure_note,
+    group_label,
+    iptt_figures,
+    iptt_group_figures,
+    iptt_legend,
+    iptt_of,
+    iptt_period_headers,
+    iptt_title,
+    method_text,
+    methodology_of,
     narrative_sections,
     period_text,
     status_label,
@@ -63,6 +74,7 @@ STATUS = {
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
 WIDTH = PAGE_W - 2 * MARGIN
+WIDE_WIDTH = PAGE_H - 2 * MARGIN  # of a landscape page
 
 
 @cache
@@ -213,10 +225,19 @@ class ReportDoc(BaseDocTemplate):
         pad = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
         frame = Frame(MARGIN, MARGIN, WIDTH, PAGE_H - 2 * MARGIN - 6 * mm, id="body", **pad)
         cover_frame = Frame(MARGIN, MARGIN, WIDTH, PAGE_H - 2 * MARGIN - 80 * mm, id="cover", **pad)
+        wide_frame = Frame(
+            MARGIN, MARGIN, WIDE_WIDTH, PAGE_W - 2 * MARGIN - 6 * mm, id="wide", **pad
+        )
         self.addPageTemplates(
             [
                 PageTemplate(id="cover", frames=[cover_frame], onPage=self.draw_cover),
                 PageTemplate(id="body", frames=[frame], onPage=self.draw_page),
+                PageTemplate(
+                    id="landscape",
+                    frames=[wide_frame],
+                    onPage=self.draw_page,
+                    pagesize=landscape(A4),
+                ),
             ]
         )
 
@@ -253,18 +274,19 @@ class ReportDoc(BaseDocTemplate):
 
     def draw_page(self, canvas, doc):
         data = self.data
+        page_w, page_h = canvas._pagesize  # portrait, or the IPTT's landscape page
         canvas.saveState()
         canvas.setStrokeColor(BLUE)
         canvas.setLineWidth(1.2)
-        top = PAGE_H - MARGIN + 1 * mm
-        canvas.line(MARGIN, top, PAGE_W - MARGIN, top)
+        top = page_h - MARGIN + 1 * mm
+        canvas.line(MARGIN, top, page_w - MARGIN, top)
         canvas.setFont(BOLD, 7.5)
         canvas.setFillColor(BLUE)
         canvas.drawString(MARGIN, top + 2 * mm, data.programme.get("code", ""))
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(GREY)
         canvas.drawRightString(
-            PAGE_W - MARGIN,
+            page_w - MARGIN,
             top + 2 * mm,
             f"{_('Progress report')} {data.period_label} · {data.scope['label']}",
         )
@@ -281,7 +303,9 @@ class ReportDoc(BaseDocTemplate):
             % {"date": self.data.generated_at[:10]},
         )
         canvas.drawRightString(
-            PAGE_W - MARGIN, MARGIN - 8 * mm, _("Page %(n)s") % {"n": canvas.getPageNumber()}
+            canvas._pagesize[0] - MARGIN,
+            MARGIN - 8 * mm,
+            _("Page %(n)s") % {"n": canvas.getPageNumber()},
         )
 
 
@@ -395,6 +419,14 @@ def cover_details(data: ReportData) -> Table:
     return table
 
 
+def indicator_notes(ind: dict) -> list[str]:
+    """The small lines under an indicator's name: level, unit and method; how many were
+    reached and completed; year-to-date and life-of-programme figures (what the snapshot
+    has)."""
+    first = " · ".join(x for x in (ind["level_label"], ind["unit_label"], method_text(ind)) if x)
+    return [line for line in (first, sentences.reach(ind), sentences.progress(ind)) if line]
+
+
 def indicator_table(data: ReportData) -> Table:
     header = [
         _("Code"),
@@ -402,6 +434,7 @@ def indicator_table(data: ReportData) -> Table:
         _("Baseline"),
         _("Target"),
         _("Actual"),
+        # xgettext:no-python-format
         _("% of target"),
         _("Status"),
     ]
@@ -417,7 +450,8 @@ def indicator_table(data: ReportData) -> Table:
                 Paragraph(f"<b>{esc(ind['code'])}</b>", st["cell"]),
                 Paragraph(
                     f"{esc(ind['name'])}<br/><font size=6.5 color='#5F6B7A'>"
-                    f"{esc(ind['level_label'])} · {esc(ind['unit_label'])}</font>",
+                    + "<br/>".join(esc(line) for line in indicator_notes(ind))
+                    + "</font>",
                     st["cell"],
                 ),
                 num(ind["baseline"], dec) + (unit if ind["baseline"] is not None else ""),
@@ -442,6 +476,149 @@ def indicator_table(data: ReportData) -> Table:
         32 * mm,
     ]
     return grid(rows, widths, right={2, 3, 4, 5}, extra=extra)
+
+
+# The indicator performance tracking table ---------------------------------------------------
+IPTT_FONT = 6.5
+IPTT_PAD = 2.5
+IPTT_MIN_NAME = 45 * mm  # narrower than this on a portrait page: the table goes landscape
+
+
+def iptt_styles() -> dict[str, ParagraphStyle]:
+    st = styles()
+    cell = ParagraphStyle("iptt", parent=st["cell"], fontSize=IPTT_FONT, leading=8)
+    head = ParagraphStyle("iptt_head", parent=st["head"], fontSize=IPTT_FONT, leading=8)
+    return {
+        "cell": cell,
+        "num": ParagraphStyle("iptt_num", parent=cell, alignment=TA_RIGHT),
+        "bold_num": ParagraphStyle("iptt_bold_num", parent=cell, alignment=TA_RIGHT, fontName=BOLD),
+        "group": ParagraphStyle("iptt_group", parent=cell, leftIndent=6, textColor=GREY),
+        "head": head,
+        "head_c": ParagraphStyle("iptt_head_c", parent=head, alignment=TA_CENTER),
+        "head_r": ParagraphStyle("iptt_head_r", parent=head, alignment=TA_RIGHT),
+    }
+
+
+def _text_width(text: str, style: ParagraphStyle, *, by_word: bool = False) -> float:
+    parts = text.split() if by_word else [text]
+    return max(
+        (pdfmetrics.stringWidth(p, style.fontName, style.fontSize) for p in parts), default=0
+    )
+
+
+def iptt_layout(data: ReportData) -> tuple[list[list], list[float], list, bool]:
+    """The IPTT's rows (two header rows), column widths, style commands, and whether it needs
+    a landscape page. A figure column is as wide as its widest figure or header word."""
+    iptt, ist = iptt_of(data), iptt_styles()
+    periods = iptt["periods"]
+    sub = iptt_period_headers()
+    top = [_("Code"), _("Indicator"), _("Baseline"), _("Programme target")]
+    second = ["", "", "", ""]
+    spans = []
+    for p, period in enumerate(periods):
+        col = 4 + 3 * p
+        top += [period["label"], "", ""]
+        second += sub
+        spans.append(("SPAN", (col, 0), (col + 2, 0)))
+    cum = 4 + 3 * len(periods)
+    top += [_("Cumulative"), ""]
+    # xgettext:no-python-format
+    second += [_("Actual"), _("% of programme target")]
+    spans.append(("SPAN", (cum, 0), (cum + 1, 0)))
+    for col in range(4):
+        spans.append(("SPAN", (col, 0), (col, 1)))
+
+    body: list[tuple[str, dict, list[Any]]] = []  # (kind, source, figures)
+    for row in iptt["rows"]:
+        body.append(("indicator", row, iptt_figures(row, periods)))
+        for group in row.get("disaggregations") or []:
+            body.append(("group", group, iptt_group_figures(row, group, periods)))
+
+    figure_columns = len(top) - 2
+    widths = [0.0] * figure_columns
+    for c in range(figure_columns):
+        words = [top[c + 2]] if c < 2 else []
+        words.append(second[c + 2])
+        need = max(_text_width(w, ist["head"], by_word=True) for w in words if w)
+        for _kind, _source, values in body:
+            need = max(need, _text_width(numbers.show(values[c]), ist["bold_num"]))
+        widths[c] = need + 2 * IPTT_PAD + 1
+    code = (
+        max(
+            [_text_width(_("Code"), ist["head"])]
+            + [_text_width(r["code"], ist["bold_num"]) for r in iptt["rows"]]
+        )
+        + 2 * IPTT_PAD
+        + 1
+    )
+    wide = WIDTH - code - sum(widths) < IPTT_MIN_NAME
+    name = (WIDE_WIDTH if wide else WIDTH) - code - sum(widths)
+
+    header = [
+        [Paragraph(esc(t), ist["head_c"] if c >= 4 else ist["head"]) for c, t in enumerate(top)],
+        [Paragraph(esc(t), ist["head_r"]) for t in second],
+    ]
+    rows: list[list] = header
+    commands = list(spans)
+    for kind, source, values in body:
+        r = len(rows)
+        if kind == "indicator":
+            notes = [source.get("unit_label", ""), method_text(source)]
+            if source.get("higher_is_better") is False:
+                notes.append("↓ " + _("lower is better"))
+            label = Paragraph(
+                f"<b>{esc(source['name'])}</b><br/><font color='#5F6B7A'>"
+                f"{esc(' · '.join(n for n in notes if n))}</font>",
+                ist["cell"],
+            )
+            first = Paragraph(f"<b>{esc(source['code'])}</b>", ist["cell"])
+            commands.append(("BACKGROUND", (0, r), (-1, r), LIGHT))
+            style = ist["bold_num"]
+        else:
+            label = Paragraph(esc(group_label(source)), ist["group"])
+            first, style = "", ist["num"]
+        cells = [Paragraph(esc(numbers.show(v)), style) if v is not None else "" for v in values]
+        # A missing figure on an indicator's row is a dash; a group's blank target stays blank.
+        if kind == "indicator":
+            cells = [c or Paragraph(numbers.DASH, style) for c in cells]
+        rows.append([first, label, *cells])
+    commands += [
+        ("LEFTPADDING", (0, 0), (-1, -1), IPTT_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), IPTT_PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("VALIGN", (0, 0), (-1, 1), "BOTTOM"),
+        ("LINEBELOW", (0, 1), (-1, 1), 0.8, NAVY),
+    ]
+    # A thin rule before each period's columns and the cumulative ones.
+    for c in range(4, len(top), 3):
+        commands.append(("LINEBEFORE", (c, 0), (c, -1), 0.4, RULE))
+    commands.append(("LINEBEFORE", (cum, 0), (cum, -1), 0.8, NAVY))
+    return rows, [code, name, *widths], commands, wide
+
+
+def iptt_section(data: ReportData, st) -> tuple[list, bool]:
+    """The IPTT page's flowables, and whether they need a landscape page."""
+    rows, widths, commands, wide = iptt_layout(data)
+    table = grid(rows, widths, zebra=False, extra=commands, header_rows=2)
+    out = [
+        Paragraph(esc(iptt_title()), st["h1"]),
+        Paragraph(
+            esc(
+                _(
+                    "Targets and actual values per quarter of %(year)s, the year to date and "
+                    "since the programme started, up to %(period)s."
+                )
+                % {"year": data.start_date.year, "period": period_text(data)}
+            ),
+            st["body"],
+        ),
+        Spacer(1, 2 * mm),
+        table,
+        Spacer(1, 2 * mm),
+    ]
+    out += [Paragraph(esc(line), st["small"]) for line in iptt_legend()]
+    return out, wide
 
 
 def bar_chart(
@@ -764,8 +941,18 @@ def quotes_section(data: ReportData, st) -> list:
 
 def annex_section(data: ReportData, st) -> list:
     out = [PageBreak(), Paragraph(esc(_("Annex: how each indicator is computed")), st["h1"])]
+    methodology = methodology_of(data)
+    if methodology:
+        out.append(Paragraph(esc(_("How this report counts")), st["h2"]))
+        out += [Paragraph(esc(paragraph), st["body"]) for paragraph in methodology]
+        out.append(Paragraph(esc(_("Indicators")), st["h2"]))
     for a in data.annex:
         text = esc(a["explanation"])
+        how = " · ".join(x for x in (a.get("method_label"), a.get("direction_label")) if x)
+        if how:
+            text += "<br/>" + esc(how)
+        if a.get("completion_text"):
+            text += "<br/>" + esc(a["completion_text"])
         if a["disaggregations"]:
             text += "<br/>" + esc(
                 _("Disaggregated by: %(d)s") % {"d": ", ".join(a["disaggregations"])}
@@ -845,7 +1032,16 @@ def render(data: ReportData) -> bytes:
             )
         )
     story += [Spacer(1, 3 * mm), indicator_table(data)]
-    story += [Spacer(1, 6 * mm)] + people_section(data, st)
+    if iptt_of(data):
+        iptt, wide = iptt_section(data, st)
+        if wide:
+            story += [NextPageTemplate("landscape"), PageBreak(), *iptt]
+            story += [NextPageTemplate("body"), PageBreak()]
+        else:
+            story += [PageBreak(), *iptt, PageBreak()]
+    else:
+        story.append(Spacer(1, 6 * mm))
+    story += people_section(data, st)
     story += [CondPageBreak(90 * mm)] + events_section(data, st)
     story += [CondPageBreak(120 * mm)] + feedback_section(data, st)
     story += [PageBreak()] + narrative_section(data, st)

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ..builder import ReportData
-from ..numbers import MEAN, PERCENT, PLACES, POINTS, figure, places_for_unit
+from ..numbers import COUNT, MEAN, PERCENT, PLACES, POINTS, figure, places_for_unit
 
 
 @dataclass
@@ -33,6 +33,7 @@ def sheet_names() -> dict[str, str]:
     """Short tab names for the XLSX: whole words, readable at a glance (the full titles are
     listed on the About sheet)."""
     return {
+        "iptt": _("IPTT"),
         "summary": _("Key figures"),
         "indicators": _("Indicators"),
         "indicator_disaggregations": _("Indicators by group"),
@@ -83,6 +84,15 @@ def dimension_label(dim: str) -> str:
 
 def summary_rows(data: ReportData) -> list[list[Any]]:
     s = data.summary
+    # A snapshot from before schema 2 has neither: its rows are left out, not shown as "–".
+    tested = [
+        [label, figure(s[key], 0)]
+        for key, label in (
+            ("people_tested", _("People who took both tests")),
+            ("tests", _("Pairs of pre/post tests")),
+        )
+        if key in s
+    ]
     return [
         [_("People reached (unique)"), figure(s["people"], 0)],
         [_("of whom women"), figure(s["women"], 0)],
@@ -92,15 +102,173 @@ def summary_rows(data: ReportData) -> list[list[Any]]:
         [_("Partner organisations engaged"), figure(s["partners"], 0)],
         [_("Feedback respondents"), figure(s["respondents"], 0)],
         [_("Participants satisfied (%)"), figure(s["satisfied_pct"], PLACES[PERCENT])],
+        *tested,
         [_("Mean knowledge gain (points)"), figure(s["knowledge_gain"], PLACES[POINTS])],
     ]
 
 
-def report_tables(data: ReportData) -> list[Table]:
-    """Every table of the report, in reading order."""
-    tables = [
-        Table("summary", _("Key figures"), [_("Figure"), _("Value")], summary_rows(data)),
+# The indicator performance tracking table (IPTT) ------------------------------------------
+
+
+def iptt_of(data: ReportData) -> dict[str, Any]:
+    """The report's IPTT, or {} when there is none to draw: a snapshot from before schema 2,
+    a programme without indicators."""
+    iptt = data.iptt or {}
+    return iptt if iptt.get("periods") and iptt.get("rows") else {}
+
+
+def methodology_of(data: ReportData) -> list[str]:
+    """The paragraphs stating the report's counting rules ([] for an older snapshot)."""
+    return [text for text in (data.methodology or []) if text]
+
+
+def direction_label(higher_is_better: bool | None) -> str:
+    return _("Lower is better") if higher_is_better is False else _("Higher is better")
+
+
+def method_text(item: dict[str, Any]) -> str:
+    """'Unique count (completed at least 80% of sessions)', or '' for an older snapshot."""
+    method = item.get("method_label") or ""
+    completion = item.get("completion_label") or ""
+    if method and completion:
+        return f"{method} ({completion})"
+    return method or completion
+
+
+def _cells(row: dict[str, Any], periods: list) -> list:
+    """A row's cells, one per period (padded, so a short row cannot shift the columns)."""
+    cells = list(row.get("cells") or [])[: len(periods)]
+    return cells + [None] * (len(periods) - len(cells))
+
+
+def iptt_figures(row: dict[str, Any], periods: list) -> list[Any]:
+    """An indicator's IPTT figures in column order: baseline, life-of-programme target, then
+    per period target, actual and % achieved, then the cumulative actual and its percentage
+    of the life-of-programme target."""
+    places, pct = places_for_unit(row["unit"]), PLACES[PERCENT]
+    out = [figure(row.get("baseline"), places), figure(row.get("lop_target"), places)]
+    for cell in _cells(row, periods):
+        cell = cell or {}
+        out += [
+            figure(cell.get("target"), places),
+            figure(cell.get("actual"), places),
+            figure(cell.get("percent"), pct),
+        ]
+    return out + [figure(row.get("cumulative"), places), figure(row.get("cumulative_percent"), pct)]
+
+
+def iptt_group_figures(row: dict[str, Any], group: dict[str, Any], periods: list) -> list[Any]:
+    """A disaggregation row in the same columns: actuals only (targets are not split)."""
+    places = places_for_unit(row["unit"])
+    out: list[Any] = [None, None]
+    for value in _cells(group, periods):
+        out += [None, figure(value, places), None]
+    return out + [figure(group.get("cumulative"), places), None]
+
+
+def group_label(group: dict[str, Any]) -> str:
+    """'Women (sex)'."""
+    dimension = group.get("dimension_label") or ""
+    return f"{group['label']} ({dimension})" if dimension else str(group["label"])
+
+
+def iptt_period_headers() -> list[str]:
+    return [_("Target"), _("Actual"), _("% achieved")]
+
+
+def iptt_title() -> str:
+    return _("Indicator performance tracking table")
+
+
+def iptt_legend() -> list[str]:
+    return [
+        _(
+            "% achieved: the actual as a percentage of the target for the same period, with "
+            "one decimal place; “–” where there is no target or no value."
+        ),
+        _(
+            "Cumulative: from the start of the programme to the end of this report's period, "
+            "each person counted once however many events they attended; its percentage is of "
+            "the life-of-programme target. Indented rows break the actual down by group."
+        ),
+        _(
+            "For an indicator where lower is better (marked ↓), a lower actual is better: "
+            "an actual under its target is good."
+        ),
+        _("“<5”: fewer than 5, withheld to protect privacy."),
     ]
+
+
+def iptt_table(data: ReportData) -> Table | None:
+    """The IPTT as one flat table (a header row, an indicator's row then its groups' rows)."""
+    iptt = iptt_of(data)
+    if not iptt:
+        return None
+    periods = iptt["periods"]
+    header = [
+        _("Code"),
+        _("Indicator"),
+        _("Disaggregation"),
+        _("Unit"),
+        _("Method"),
+        _("Direction"),
+        _("Baseline"),
+        _("Life-of-programme target"),
+    ]
+    for period in periods:
+        header += [
+            _("%(period)s: target") % {"period": period["label"]},
+            _("%(period)s: actual") % {"period": period["label"]},
+            _("%(period)s: %% achieved") % {"period": period["label"]},
+        ]
+    header.append(_("Cumulative actual"))
+    # xgettext:no-python-format
+    header.append(_("Cumulative: % of life-of-programme target"))
+    rows: list[list[Any]] = []
+    for row in iptt["rows"]:
+        rows.append(
+            [
+                row["code"],
+                row["name"],
+                "",
+                row.get("unit_label", ""),
+                method_text(row),
+                direction_label(row.get("higher_is_better")),
+                *iptt_figures(row, periods),
+            ]
+        )
+        for group in row.get("disaggregations") or []:
+            rows.append(
+                [
+                    row["code"],
+                    "",
+                    group_label(group),
+                    "",
+                    "",
+                    "",
+                    *iptt_group_figures(row, group, periods),
+                ]
+            )
+    return Table("iptt", iptt_title(), header, rows)
+
+
+def _period_figures(indicator: dict[str, Any], key: str) -> list[Any]:
+    """Year-to-date or life-of-programme target, actual and % of target ([None] * 3 when an
+    older snapshot has none)."""
+    values = indicator.get(key) or {}
+    places = places_for_unit(indicator["unit"])
+    return [
+        figure(values.get("target"), places),
+        figure(values.get("actual"), places),
+        figure(values.get("percent"), PLACES[PERCENT]),
+    ]
+
+
+def report_tables(data: ReportData) -> list[Table]:
+    """Every table of the report, in reading order (the IPTT first, when there is one)."""
+    iptt = iptt_table(data)
+    tables = [iptt] if iptt else []
+    tables.append(Table("summary", _("Key figures"), [_("Figure"), _("Value")], summary_rows(data)))
     h = [
         _("Code"),
         _("Indicator"),
@@ -109,8 +277,19 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Baseline"),
         _("Target"),
         _("Actual"),
+        # xgettext:no-python-format
         _("% of target"),
         _("Status"),
+        _("Method"),
+        _("People reached"),
+        _("Year to date: target"),
+        _("Year to date: actual"),
+        # xgettext:no-python-format
+        _("Year to date: % of target"),
+        _("Life of programme: target"),
+        _("Life of programme: actual"),
+        # xgettext:no-python-format
+        _("Life of programme: % of target"),
     ]
     tables.append(
         Table(
@@ -128,6 +307,10 @@ def report_tables(data: ReportData) -> list[Table]:
                     figure(i["actual"], places_for_unit(i["unit"])),
                     figure(i["percent_of_target"], PLACES[PERCENT]),
                     status_label(i["status"]),
+                    method_text(i),
+                    figure(i.get("reached"), PLACES[COUNT]),
+                    *_period_figures(i, "ytd"),
+                    *_period_figures(i, "lop"),
                 ]
                 for i in data.indicators
             ],
@@ -229,7 +412,7 @@ def report_tables(data: ReportData) -> list[Table]:
     k = data.knowledge
     h = [
         _("Activity"),
-        _("People tested"),
+        _("Pairs of tests"),
         _("Mean before"),
         _("Mean after"),
         _("Mean gain"),
@@ -277,6 +460,9 @@ def report_tables(data: ReportData) -> list[Table]:
         _("How it is computed"),
         _("Parameters"),
         _("Disaggregated by"),
+        _("Method"),
+        _("Direction"),
+        _("Completion"),
     ]
     tables.append(
         Table(
@@ -291,6 +477,9 @@ def report_tables(data: ReportData) -> list[Table]:
                     a["explanation"],
                     a.get("params_text", ""),
                     ", ".join(a["disaggregations"]),
+                    a.get("method_label", ""),
+                    a.get("direction_label", ""),
+                    a.get("completion_text", ""),
                 ]
                 for a in data.annex
             ],

@@ -1,5 +1,6 @@
-"""XLSX data annex: one sheet per table of the report, bold frozen headers, number formats,
-column widths, and a sheet explaining how each indicator is computed.
+"""XLSX data annex: the indicator performance tracking table (IPTT) first, then an About
+sheet, one sheet per table of the report, bold frozen headers, number formats, column widths,
+and a sheet explaining how each indicator is computed.
 
 Numbers are numbers: every count and figure is a numeric cell. A cell withheld by disclosure
 control ("<5" in the other formats) is left empty, shaded, with a comment, and the sheet's
@@ -25,13 +26,22 @@ from core.tabular import safe_cell
 from ..builder import ReportData
 from ..disclosure import SUPPRESSED
 from ..numbers import is_number
-from .tables import Table, disclosure_note, period_text, report_tables
+from .tables import (
+    Table,
+    disclosure_note,
+    iptt_legend,
+    methodology_of,
+    period_text,
+    report_tables,
+)
 
 DATE_FORMAT = "DD.MM.YYYY"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 STATUS_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
 WITHHELD_FILL = PatternFill("solid", fgColor="D9D9D9")
 WIDE = 60
+STATUS_COLUMN = 8  # of the indicators table (tables.report_tables)
+IPTT_GROUP = 2  # the IPTT's "Disaggregation" column: filled on a group's row only
 MAX_SHEET_NAME = 31
 
 
@@ -101,8 +111,19 @@ def render(data: ReportData) -> bytes:
     about.append([_("Regions"), data.scope["label"]])
     about.append([_("Generated"), data.generated_at])
     about.append([])
+    methodology = methodology_of(data)
+    if methodology:
+        about.append([_("How this report counts")])
+        about.cell(row=about.max_row, column=1).font = Font(bold=True)
+        for paragraph in methodology:
+            about.append([safe_cell(paragraph)])
+        about.append([])
     about.append([disclosure_note()])
     about.append([withheld_note()])
+    if any(table.key == "iptt" for table in tables):
+        about.append([])
+        for line in iptt_legend():
+            about.append([safe_cell(line)])
     about.append([])
     about.append([_("Sheet"), _("Contents")])
     about.cell(row=about.max_row, column=1).font = Font(bold=True)
@@ -112,9 +133,11 @@ def render(data: ReportData) -> bytes:
     about.column_dimensions["A"].width = 30
     about.column_dimensions["B"].width = 60
     statuses = [i["status"] for i in data.indicators]
+    status_column = STATUS_COLUMN + 1
     withheld_comment = _("Fewer than 5: withheld to protect privacy.")
     for name, table in zip(names, tables, strict=True):
-        sheet = workbook.create_sheet(name)
+        # The IPTT is what a donor opens the file for: it comes before the About sheet.
+        sheet = workbook.create_sheet(name, 0 if table.key == "iptt" else None)
         marked = _has_figures(table)
         header = [*table.header, withheld_header()] if marked else list(table.header)
         sheet.append([safe_cell(h) for h in header])
@@ -122,7 +145,8 @@ def render(data: ReportData) -> bytes:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A2"
+        # The IPTT keeps its codes and indicator names in view while its periods scroll.
+        sheet.freeze_panes = "C2" if table.key == "iptt" else "A2"
         widths = [min(max(len(str(h)), 8), WIDE) for h in header]
         for r, row in enumerate(table.rows, start=2):
             withheld = [c for c, v in enumerate(row) if v == SUPPRESSED]
@@ -147,7 +171,15 @@ def render(data: ReportData) -> bytes:
             if table.key == "indicators" and r - 2 < len(statuses):
                 colour = STATUS_FILLS.get(statuses[r - 2])
                 if colour:
-                    sheet.cell(row=r, column=len(row)).fill = PatternFill("solid", fgColor=colour)
+                    sheet.cell(row=r, column=status_column).fill = PatternFill(
+                        "solid", fgColor=colour
+                    )
+            if table.key == "iptt":
+                if row[IPTT_GROUP]:  # a group's row, under its indicator's
+                    sheet.cell(row=r, column=IPTT_GROUP + 1).alignment = Alignment(indent=1)
+                else:
+                    for cell in sheet[r]:
+                        cell.font = Font(bold=True)
         for c, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(c)].width = width
         if table.rows:
