@@ -27,7 +27,8 @@ IN_ORDER = [
 
 
 def test_the_sort_key_follows_the_kazakh_alphabet():
-    assert sorted(IN_ORDER[::-1], key=kazakh_key) == IN_ORDER
+    shuffled = [IN_ORDER[i] for i in (4, 8, 1, 6, 0, 7, 3, 5, 2)]
+    assert sorted(shuffled, key=kazakh_key) == IN_ORDER
     assert sorted(["Ivanov", "Иванов", "Ілияс", "Ыбыраев"], key=kazakh_key) == [
         "Иванов",
         "Ыбыраев",
