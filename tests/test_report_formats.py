@@ -29,7 +29,7 @@ from .factories import attend_with_feedback
 from .services import unavailable
 
 pytestmark = pytest.mark.django_db
-XSD = Path(__file__).parent / "data" / "iati-2.03" / "iati-activities-schema.xsd"
+XSD = Path(__file__).parent.parent / "reports" / "data" / "iati-2.03" / "iati-activities-schema.xsd"
 VALID_IIN = "900101300017"
 PHONE = "+7 701 555 12 34"
 EMAIL = "aigul.secretova@example.kz"
