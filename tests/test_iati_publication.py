@@ -241,6 +241,7 @@ def test_admins_give_a_partner_its_iati_identifier_and_spaces_are_refused(client
     assert client.post(url, form | {"iati_identifier": "JP-JCN-1234567890123"}).status_code == 302
     partner.refresh_from_db()
     assert partner.iati_identifier == "JP-JCN-1234567890123"
+    assert "JP-JCN-1234567890123" in client.get(partner.get_absolute_url()).content.decode()
 
 
 # The check before download -----------------------------------------------------------------------
