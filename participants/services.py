@@ -27,7 +27,7 @@ from .models import (
     Participant,
     PossibleDuplicate,
 )
-from .selectors import merge_plan
+from .selectors import merge_plan, merge_refusal
 
 
 @transaction.atomic
@@ -256,7 +256,9 @@ def mark_all_present(*, session: Session, by=None) -> int:
 
 
 @transaction.atomic
-def merge_people(*, keep: Participant, remove: Participant, by=None, request=None):
+def merge_people(
+    *, keep: Participant, remove: Participant, by=None, request=None, scope: Scope | None = None
+):
     """Merge two records of the same person into `keep` and delete `remove`, in one
     transaction: enrolments, attendance, feedback, scores and consents move as
     `participants.selectors.merge_plan` lists (the preview shows that same plan). Every row
@@ -267,6 +269,10 @@ def merge_people(*, keep: Participant, remove: Participant, by=None, request=Non
         p.pk: p for p in Participant.objects.select_for_update().filter(pk__in=[keep.pk, remove.pk])
     }
     keep, remove = locked[keep.pk], locked[remove.pk]
+    if scope is not None:  # the merger's right to change every event the merge touches
+        refusal = merge_refusal(scope, keep, remove)
+        if refusal:
+            raise ValidationError(refusal, code="event_locked")
     plan = merge_plan(keep, remove)
     for step in plan.events:
         enrolment = step.enrolment
