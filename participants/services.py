@@ -117,7 +117,8 @@ def record_attendance(
     Presence at a session dated today or earlier makes a planned event held (ADR 0010)."""
     if present:
         attendance = Attendance(enrolment=enrolment, session=session)
-        attendance.full_clean(validate_unique=False)
+        # Already present (a double click, a second tab) is not an error: get_or_create below.
+        attendance.full_clean(validate_unique=False, validate_constraints=False)
         Attendance.objects.get_or_create(enrolment=enrolment, session=session)
         _hold_if_attended(session.event, by=by, request=request)
     else:

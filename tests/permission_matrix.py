@@ -406,6 +406,10 @@ MATRIX: dict[str, Page] = {
     "reports:indicator_edit": page({"pk": "indicator"}, STAFF_ONLY),
     "reports:indicator_delete": page({"pk": "indicator"}, STAFF_ONLY),
     "reports:narrative_list": page(),
+    "closing:overview": page(),
+    "closing:region_quarter": page(
+        {"programme": "programme", "quarter": "=2024Q3", "region": "region"}, REGION_OBJECT
+    ),
     "reports:narrative_create": page(expected=STAFF_ONLY),
     "reports:narrative_edit": page({"pk": "narrative"}, STAFF_ONLY),
     # Quotes to review before donor reports use them (reports/quote_views.py): staff and admins.
