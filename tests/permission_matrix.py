@@ -342,7 +342,8 @@ MATRIX: dict[str, Page] = {
     # The demo event is held: the page explains why it cannot be deleted (no delete button).
     "trainings:event_delete": page({"pk": "event"}, REGION_EDIT),
     "trainings:event_mark_held": page({"pk": "event"}, POST_ONLY_LOGIN),
-    "trainings:event_mark_reported": page({"pk": "event"}, POST_ONLY_LOGIN),
+    # GET: the confirmation page saying what reporting locks.
+    "trainings:event_mark_reported": page({"pk": "event"}, REGION_EDIT),
     "trainings:event_unlock": page({"pk": "event"}, POST_ONLY_LOGIN),
     "trainings:event_sessions": page({"pk": "event"}, REGION_EDIT),
     "trainings:sessions_per_day": page({"pk": "event"}, POST_ONLY_LOGIN),

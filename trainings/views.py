@@ -241,13 +241,36 @@ def event_mark_held(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def event_mark_reported(request, pk: int):
-    return _change_status(
+    """Marking an event reported locks it for coordinators: the page says what it locks and
+    asks for confirmation (GET), the confirmation does it (POST)."""
+    if request.method == "POST":
+        return _change_status(
+            request,
+            pk,
+            services.mark_reported,
+            _("The event is marked as reported and locked for coordinators."),
+        )
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
+    require(scope.can_edit)
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    summary = event_summary(event)
+    return render(
         request,
-        pk,
-        services.mark_reported,
-        _("The event is marked as reported and locked for coordinators."),
+        "trainings/event_report_confirm.html",
+        {
+            "event": event,
+            "summary": summary,
+            "n_attendance": sum(s.n_present for s in summary.sessions),
+            "n_feedback": summary.feedback.get("n", 0),
+            "n_scores": summary.scores.get("n", 0),
+            "problem": ""
+            if event.status == TrainingEvent.Status.HELD
+            else _("Only a held event can be marked as reported."),
+        },
     )
 
 
