@@ -346,9 +346,9 @@ def _check_row(
             )
     if "iin" in keys and cell("iin") is not None:
         iin = re.sub(r"\s+", "", C.text(cell("iin")))
-        # Excel drops the leading zero (two for 2000) of IINs of people born 2000-2009, in an
-        # XLSX number cell as in the CSV it saves: restored when the control digit agrees.
-        if re.fullmatch(r"\d{10,11}", iin) and iin_checksum_ok(iin.zfill(12)):
+        # Excel drops the leading zeros of IINs of people born 2000-2009 (three for 06.2000),
+        # in an XLSX number cell as in the CSV it saves: restored when the control digit agrees.
+        if _restorable_iin(iin):
             iin = iin.zfill(12)
             plan.iin_restored.append(number)
             row.remarks.append(_("IIN: leading zero restored"))
@@ -450,6 +450,20 @@ def _check_row(
     return row
 
 
+def _restorable_iin(digits: str) -> bool:
+    """9-11 digits that are a valid IIN once the zeros Excel dropped are back: the control
+    digit agrees, and the date of birth and the century digit make sense."""
+    if not re.fullmatch(r"\d{9,11}", digits):
+        return False
+    iin = digits.zfill(12)
+    return (
+        iin_checksum_ok(iin)
+        and 1 <= int(iin[2:4]) <= 12
+        and 1 <= int(iin[4:6]) <= 31
+        and iin[6] in "123456"
+    )
+
+
 def _running_number(value: Any) -> bool:
     """A cell that is only a row's running number: 1, 2.0, "17", "17."."""
     if isinstance(value, bool):
@@ -473,11 +487,12 @@ def _birth_serial(value: Any):
         return None
     if isinstance(value, int | float):
         number = float(value)
-    elif re.fullmatch(r"\d{5}(?:[.,]0+)?", C.text(value)):
+    elif re.fullmatch(r"\d{4,5}(?:[.,]0+)?", C.text(value)):
         number = float(C.text(value).replace(",", "."))
     else:
         return None
-    if not number.is_integer() or 1000 <= number <= 9999:
+    # 1000-2100 is a year; 7306-9999 are the serials of 1920-1927, never a year of birth.
+    if not number.is_integer() or 1000 <= number <= 2100:
         return None
     return C.birth_date_serial(number)
 
