@@ -420,3 +420,33 @@ def test_nothing_is_written_by_a_preview_of_any_of_these(event, coord):
     assert (Participant.objects.count(), Enrolment.objects.count()) == before
     assert run_batch  # the worker path is the same service (tested above)
     assert date.today().year > 2000
+
+
+class _Trickle:
+    """A stream that hands out a few bytes at a time, whatever is asked: every tag of the
+    sheet falls across a chunk boundary somewhere."""
+
+    def __init__(self, data: bytes, step: int):
+        self.data, self.step, self.at = data, step, 0
+
+    def read(self, _size: int = -1) -> bytes:
+        piece = self.data[self.at : self.at + self.step]
+        self.at += len(piece)
+        return piece
+
+
+@pytest.mark.parametrize("step", [1, 3, 7, 16, 17, 33, 1000])
+def test_the_sheet_scan_counts_every_row_across_chunk_boundaries(step):
+    import zipfile
+
+    from participants.imports.parse import _scan_sheet
+
+    sheet = Sheet("Лист1", [HEADER, *people(30)], prefix="x:", empty_rows_after=40)
+    sheet.rows_after_empty = people(2, "Поздняя")
+    with zipfile.ZipFile(io.BytesIO(workbook(sheet))) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert _scan_sheet(_Trickle(xml, step)) == (73, 73)
+    empty_tail = Sheet("Лист1", [HEADER, *people(3)], empty_rows_after=50)
+    with zipfile.ZipFile(io.BytesIO(workbook(empty_tail))) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert _scan_sheet(_Trickle(xml, step)) == (54, 4)

@@ -171,7 +171,9 @@ def _scan_sheet(source) -> tuple[int, int]:
         data = carry + chunk
         # Tags are short: a match starting in the last 16 bytes is looked at with the next chunk.
         cut = len(data) if not chunk else max(0, len(data) - 16)
-        for match in _SHEET_TAG.finditer(data, 0, cut):
+        for match in _SHEET_TAG.finditer(data):
+            if match.start() >= cut:
+                break  # looked at again, whole, with the next chunk
             if match.group(1) == b"row":
                 rows += 1
             else:
