@@ -63,10 +63,77 @@ _KAZAKH_FOLD = str.maketrans(
 )
 
 
+# Latin and Cyrillic letters that look alike (as capitals and as small letters): a keyboard
+# left in the other layout puts them inside a name ("Aсқар" with a Latin A). Kazakh і, һ and ү
+# have Latin twins too.
+_LOOK_ALIKES = {
+    "A": "А",
+    "B": "В",
+    "C": "С",
+    "E": "Е",
+    "H": "Н",
+    "I": "І",
+    "K": "К",
+    "M": "М",
+    "O": "О",
+    "P": "Р",
+    "T": "Т",
+    "X": "Х",
+    "Y": "Ү",
+    "a": "а",
+    "c": "с",
+    "e": "е",
+    "i": "і",
+    "k": "к",
+    "h": "һ",
+    "o": "о",
+    "p": "р",
+    "x": "х",
+    "y": "у",
+}
+_TO_CYRILLIC = str.maketrans(_LOOK_ALIKES)
+_TO_LATIN = str.maketrans({**{c: lat for lat, c in _LOOK_ALIKES.items()}, "У": "Y"})
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _script(letter: str) -> str:
+    if "a" <= letter.lower() <= "z":
+        return "latin"
+    return "cyrillic" if "\u0400" <= letter <= "\u04ff" else "other"
+
+
+def _unconfuse_word(match: re.Match) -> str:
+    word = match.group()
+    scripts = [_script(c) for c in word]
+    if "latin" not in scripts or "cyrillic" not in scripts:
+        return word  # one script: as typed (a Latin "Pak" stays Latin)
+    # The letters without a twin in the other script tell which one the word is written in;
+    # failing those, the most letters.
+    only_latin = sum(
+        1 for c, s in zip(word, scripts, strict=True) if s == "latin" and c not in _LOOK_ALIKES
+    )
+    only_cyrillic = sum(
+        1
+        for c, s in zip(word, scripts, strict=True)
+        if s == "cyrillic" and c.translate(_TO_LATIN) == c
+    )
+    if (only_latin, scripts.count("latin")) > (only_cyrillic, scripts.count("cyrillic")):
+        return word.translate(_TO_LATIN)
+    return word.translate(_TO_CYRILLIC)
+
+
+def unconfuse(text: str) -> str:
+    """Each word that mixes Latin and Cyrillic letters written in one script: the look-alike
+    letters of the other script replaced ("Aсқар" with a Latin A becomes "Асқар"). For
+    comparing names only: a name is stored as typed."""
+    return _WORD.sub(_unconfuse_word, text)
+
+
 def normalise_name(name: str) -> str:
-    """Lower-case, one space, Kazakh and Russian letters folded to a common form, and words
-    sorted, so "Нұрланов  Асқар" and "Аскар Нурланов" compare equal."""
-    text = unicodedata.normalize("NFC", name or "").lower().translate(_KAZAKH_FOLD)
+    """Lower-case, one space, Latin look-alike letters inside a Cyrillic word (and Cyrillic
+    ones inside a Latin word) replaced, Kazakh and Russian letters folded to a common form, and
+    words sorted, so "Нұрланов  Асқар", "Аскар Нурланов" and "Hұрланов Aсқар" compare equal."""
+    text = unconfuse(unicodedata.normalize("NFC", name or "")).lower().translate(_KAZAKH_FOLD)
     text = re.sub(r"[^\w\s]", " ", text)
     words = sorted(w for w in text.split() if w)
     return " ".join(words)

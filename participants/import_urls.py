@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/progress/", import_views.batch_progress, name="batch_progress"),
     path("<int:pk>/file/", import_views.batch_file, name="batch_file"),
     path("<int:pk>/confirm/", import_views.batch_confirm, name="batch_confirm"),
+    path("<int:pk>/sheet/", import_views.batch_sheet, name="batch_sheet"),
     path("export/events.<str:fmt>", exports.export_events, name="export_events"),
     path("export/participants.<str:fmt>", exports.export_participants, name="export_participants"),
     path("export/attendance.<str:fmt>", exports.export_attendance, name="export_attendance"),

@@ -25,7 +25,7 @@ from trainings.selectors import events_visible
 from .imports.blank import template_response
 from .imports.columns import KINDS
 from .imports.selectors import batches_visible
-from .imports.services import confirm_import, import_refusal, start_import
+from .imports.services import choose_sheet, confirm_import, import_refusal, start_import
 
 LANGS = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 KIND_CHOICES = [
@@ -176,5 +176,19 @@ def batch_confirm(request, pk: int):
     try:
         confirm_import(batch, user=request.user)
     except ValidationError as error:  # e.g. the event was reported since the preview
+        messages.error(request, " ".join(error.messages))
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def batch_sheet(request, pk: int):
+    """Check the workbook again on the sheet picked in the preview."""
+    scope = scope_for(request.user)
+    batch = visible_or_404(batches_visible(scope).select_related("event", "created_by"), pk=pk)
+    require(scope.can_edit and scope.can_see_people)
+    try:
+        choose_sheet(batch, sheet=request.POST.get("sheet", ""), user=request.user)
+    except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(batch)

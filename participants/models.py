@@ -467,6 +467,11 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     preview = models.JSONField(_("preview"), default=list, blank=True)
+    # How the file was read (encoding, separator, sheet, visible sheets with data, rows read),
+    # shown above the preview; `sheet` is the sheet the uploader picked ("" = the first
+    # visible sheet holding data).
+    file_info = models.JSONField(_("how the file was read"), default=dict, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

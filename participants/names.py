@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from .identity import _KAZAKH_FOLD
+from .identity import _KAZAKH_FOLD, unconfuse
 from .models import Participant
 
 NAME_PLACEHOLDER = "[name]"
@@ -36,8 +36,9 @@ _CHUNK = 1000  # values per IN (...) and pairs per query
 
 
 def fold(word: str) -> str:
-    """A word as the registry's normalised name holds it: lower case, letters folded."""
-    return unicodedata.normalize("NFC", word).lower().translate(_KAZAKH_FOLD)
+    """A word as the registry's normalised name holds it: look-alike letters of the other
+    script replaced, lower case, letters folded."""
+    return unconfuse(unicodedata.normalize("NFC", word)).lower().translate(_KAZAKH_FOLD)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ from datetime import date
 from core.tabular import csv_response, xlsx_response
 from trainings.models import TrainingEvent
 
-from .columns import BY_KEY, KINDS
+from .columns import BY_KEY, EXAMPLE_BIRTH_YEAR, EXAMPLE_MARKS, EXAMPLE_NAME, KINDS
 
+# The example row: its name starts with "ҮЛГІ:", "ОБРАЗЕЦ:" or "EXAMPLE:" (columns.py), so an
+# example left in a filled sheet is recognised and skipped by the import, with a note.
 EXAMPLE = {
-    "full_name": "Нұрланов Асқар",
+    "full_name": EXAMPLE_NAME,
     "iin": "",
     "sex": "Е",
-    "birth_year": 1994,
+    "birth_year": EXAMPLE_BIRTH_YEAR,
     "region": "KZ-47",
     "organisation": "Ақтау қаласының әкімдігі",
     "position": "Бас маман",
@@ -38,6 +40,7 @@ def template_columns(kind: str, lang: str, event: TrainingEvent | None = None):
     keys = KINDS.get(kind, KINDS["participants"])
     header = [BY_KEY[k].label(lang) for k in keys]
     example = [EXAMPLE[k] for k in keys]
+    example[0] = f"{EXAMPLE_MARKS.get(lang, EXAMPLE_MARKS['en'])}: {EXAMPLE_NAME}"
     if kind == "attendance":
         days = (
             list(dict.fromkeys(event.sessions.order_by("date").values_list("date", flat=True)))

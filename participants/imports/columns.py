@@ -201,6 +201,28 @@ def header_key(value: Any) -> str | None:
     return _HEADER_INDEX.get(text) or _HEADER_INDEX.get(fold(_without_hint(text)))
 
 
+# Headers of a column of running numbers ("№ п/п"): known, and not read.
+ROW_NUMBER_HEADERS = {"№", "№ п/п", "№п/п", "п/п", "#", "no", "n", "nr", "р/с", "р/с №", "реттік №"}
+
+
+def is_row_number_header(value: Any) -> bool:
+    return value is not None and fold(value) in ROW_NUMBER_HEADERS
+
+
+# The template's example row (participants/imports/blank.py) starts its name with one of these
+# words and a colon, so an example left in the file is recognised and skipped.
+EXAMPLE_MARKS = {"kk": "ҮЛГІ", "ru": "ОБРАЗЕЦ", "en": "EXAMPLE"}
+EXAMPLE_NAME = "Нұрланов Асқар"
+EXAMPLE_BIRTH_YEAR = 1994
+_EXAMPLE_MARK = re.compile(
+    r"^\s*(үлгі|улгі|образец|пример|example|sample)\s*[:\-–—]", re.IGNORECASE
+)
+
+
+def is_example_name(name: str) -> bool:
+    return bool(_EXAMPLE_MARK.match(name or ""))
+
+
 def header_score(cells: list[Any]) -> int:
     return sum(1 for c in cells if header_key(c) or parse_date(c) is not None)
 
@@ -227,6 +249,14 @@ def parse_date(value: Any) -> date | None:
             continue
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return _serial(float(text))
+    return None
+
+
+def birth_date_serial(number: float) -> date | None:
+    """A date of birth typed as a date but saved in a General cell: its Excel serial number
+    (7306 = 01.01.1920) up to today."""
+    if 7306 <= number <= (date.today() - EXCEL_EPOCH).days:
+        return EXCEL_EPOCH + timedelta(days=int(number))
     return None
 
 

@@ -1,5 +1,11 @@
-"""Reading an uploaded file into rows: XLSX through openpyxl (read-only), CSV through the csv
-module, with every refusal a `FileRejected` carrying a message a coordinator understands."""
+"""Reading an uploaded file into rows: XLSX through openpyxl's streaming sheet parser, CSV
+through the csv module, with every refusal a `FileRejected` carrying a message a coordinator
+understands.
+
+Nothing a file says about itself is trusted: not its name (the kind is read from its first
+bytes), not the sheet size stored in an XLSX (some writers store "A1" or a stale range), and
+not its row count: every row element read is counted, and the rows after the last one holding
+a value are never parsed (a small file can unpack to a million empty rows)."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import codecs
 import csv
 import io
 import logging
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.text import clean_text
 
-from .columns import header_score
+from .columns import header_key, header_score
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,11 @@ class Table:
     # (row, column index, whether the file holds a saved value for the formula)
     formulas: list[tuple[int, int, bool]] = field(default_factory=list)
     kind: str = "csv"
+    # How the file was read, for the preview: encoding and separator of a CSV, the sheet read
+    # and the visible sheets holding data of a workbook, every row read (blank ones too).
+    info: dict[str, Any] = field(default_factory=dict)
+    # Sentences about the reading itself (e.g. empty rows at the end that were not read).
+    notes: list[str] = field(default_factory=list)
 
 
 def limits() -> tuple[int, int]:
@@ -51,8 +63,9 @@ def limits() -> tuple[int, int]:
     )
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Detect the kind of file from its first bytes (never from its name) and read it."""
+def read_table(data: bytes, filename: str = "", sheet: str = "") -> Table:
+    """Detect the kind of file from its first bytes (never from its name) and read it; of a
+    workbook, the visible sheet named `sheet`, else the first visible sheet holding data."""
     max_bytes, _max_rows = limits()
     if not data or not data.strip():
         raise FileRejected(_("The file is empty."))
@@ -69,11 +82,44 @@ def read_table(data: bytes, filename: str = "") -> Table:
             )
         )
     if data.startswith(ZIP_SIGNATURE):
-        return _read_xlsx(data)
+        return _read_xlsx(data, sheet)
     return _read_csv(data)
 
 
+def work_size(data: bytes) -> int:
+    """How much a check of this file has to read: its size, or for a workbook the size it
+    unpacks to (from the zip directory, nothing inflated). Decides whether the file is checked
+    during the request or by a worker: a 100 KB workbook may hold 50 MB of rows."""
+    if not data.startswith(ZIP_SIGNATURE):
+        return len(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return max(len(data), sum(info.file_size for info in archive.infolist()))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return len(data)  # refused quickly by the check itself
+
+
 # XLSX -----------------------------------------------------------------------------------------
+# More columns than any sign-in sheet has: a value further right is refused, not dropped.
+MAX_COLUMNS = 256
+# A run of this many empty rows in a CSV is the end of the data if nothing follows it.
+EMPTY_RUN = 1000
+
+
+def _rows_budget(max_rows: int) -> int:
+    """Rows that may be read up to the last one with a value, blank ones included (blank rows
+    between the data are normal; a hundred thousand of them are not)."""
+    return 2 * max_rows + 100
+
+
+def _too_many_empty_rows(read: int) -> str:
+    return _(
+        "The sheet holds %(n)s rows up to its last value, far more than its data: most of them "
+        "are empty or only formatted. Select the empty rows below the data, delete them (right "
+        "click, Delete) and save, or save the sheet as CSV, then upload it again."
+    ) % {"n": f"{read:,}"}
+
+
 def _check_zip(data: bytes) -> None:
     """Refuse zip bombs before openpyxl inflates anything: the central directory tells the
     uncompressed size of every member."""
@@ -110,74 +156,202 @@ def _plain_value(value: Any) -> Any:
     return value
 
 
-def _xlsx_rows(data: bytes, data_only: bool):
+# A row element, or an element that holds a value (<v>), an inline string (<is>) or a formula
+# (<f>), with or without a namespace prefix (some writers use <x:row>).
+_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|v|is|f)[\s/>]")
+
+
+def _scan_sheet(source) -> tuple[int, int]:
+    """Stream a sheet's XML once, without parsing it: (rows in it, position of the last row
+    holding a value, counted in row elements). A few hundred MB a second; memory stays flat."""
+    rows = last = 0
+    carry = b""
+    while True:
+        chunk = source.read(1 << 20)
+        data = carry + chunk
+        # Tags are short: a match starting in the last 16 bytes is looked at with the next chunk.
+        cut = len(data) if not chunk else max(0, len(data) - 16)
+        for match in _SHEET_TAG.finditer(data):
+            if match.start() >= cut:
+                break  # looked at again, whole, with the next chunk
+            if match.group(1) == b"row":
+                rows += 1
+            else:
+                last = rows
+        carry = data[cut:]
+        if not chunk:
+            return rows, last
+
+
+@dataclass
+class _Sheet:
+    title: str
+    path: str
+    visible: bool
+    strings: list = field(default_factory=list)  # the workbook's shared strings
+    rows: int = 0
+    last: int = 0
+
+
+def _sheets(workbook) -> list[_Sheet]:
+    sheets = []
+    for sheet in workbook.worksheets:
+        found = _Sheet(
+            sheet.title,
+            sheet._worksheet_path,
+            sheet.sheet_state == "visible",
+            sheet._shared_strings,
+        )
+        with workbook._archive.open(found.path) as source:
+            found.rows, found.last = _scan_sheet(source)
+        sheets.append(found)
+    return sheets
+
+
+def _sheet_rows(workbook, sheet: _Sheet, data_only: bool):
+    """(row number, values) of every row element up to the last one holding a value, whatever
+    dimension the sheet claims; row numbers as Excel shows them."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with workbook._archive.open(sheet.path) as source:
+        parser = WorkSheetParser(
+            source,
+            sheet.strings,
+            data_only=data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for read, (number, cells) in enumerate(parser.parse(), start=1):
+            if read > sheet.last:
+                break  # only empty rows follow: not parsed at all
+            width = max((c["column"] for c in cells if c["value"] is not None), default=0)
+            if width > MAX_COLUMNS:
+                raise FileRejected(
+                    _(
+                        "Row %(row)s has a value in column %(col)s: a sheet to import has at most "
+                        "%(max)s columns. Remove what is far to the right and upload it again."
+                    )
+                    % {"row": number, "col": width, "max": MAX_COLUMNS}
+                )
+            values: list[Any] = [None] * width
+            types: list[Any] = [None] * width
+            for c in cells:
+                if c["column"] <= width:
+                    values[c["column"] - 1] = c["value"]
+                    types[c["column"] - 1] = c["data_type"]
+            yield number, values, types
+
+
+def _open_workbook(data: bytes):
     from openpyxl import load_workbook
 
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            return
-        for number, row in enumerate(sheet.iter_rows(), start=1):
-            yield number, [(cell.value, getattr(cell, "data_type", None)) for cell in row]
-    finally:
-        workbook.close()
+    # read_only: the sheets themselves are not loaded here, only the workbook's parts (names,
+    # states, styles, shared strings); the sheets are streamed by _sheet_rows.
+    return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _pick_sheet(sheets: list[_Sheet], wanted: str) -> tuple[_Sheet, list[str], list[str]]:
+    """The sheet to read, the visible sheets holding data (for the preview's picker) and notes.
+    Hidden sheets (lists behind drop-downs) are never read."""
+    with_data = [s for s in sheets if s.visible and s.last]
+    if not with_data:
+        if any(s.last for s in sheets):
+            raise FileRejected(
+                _(
+                    "Every sheet holding data in this workbook is hidden. Show the sheet with "
+                    "the list (right click a sheet tab, Unhide) and upload it again."
+                )
+            )
+        raise FileRejected(_("The file is empty."))
+    names = [s.title for s in with_data]
+    chosen = next((s for s in with_data if s.title == wanted), with_data[0])
+    notes = []
+    if wanted and chosen.title != wanted:
+        notes.append(
+            _("The sheet “%(wanted)s” is not in this file; “%(sheet)s” was read.")
+            % {"wanted": wanted, "sheet": chosen.title}
+        )
+    return chosen, names, notes
+
+
+def _read_xlsx(data: bytes, wanted: str = "") -> Table:
     _check_zip(data)
     _max_bytes, max_rows = limits()
     raw: list[tuple[int, list[Any]]] = []
     formulas: list = []
     try:
-        for number, cells in _xlsx_rows(data, data_only=False):
-            values = []
-            for col, (value, data_type) in enumerate(cells):
-                if data_type == "f":
-                    formulas.append((number, col))
-                values.append(_plain_value(value))
-            if any(v is not None for v in values):
-                raw.append((number, values))
-                if len(raw) > max_rows + 10:
-                    raise FileRejected(_too_many_rows(max_rows))
-        if formulas:
-            # Take the values Excel saved with the file; formulas are never evaluated here.
-            wanted = {n for n, _c in formulas}
-            cached = {
-                n: [_plain_value(v) for v, _t in cells]
-                for n, cells in _xlsx_rows(data, data_only=True)
-                if n in wanted
-            }
-            raw = [(n, cached.get(n, values) if n in wanted else values) for n, values in raw]
-            by_row = dict(raw)
-            formulas = [
-                (n, c, c < len(by_row.get(n, [])) and by_row[n][c] is not None) for n, c in formulas
-            ]
+        workbook = _open_workbook(data)
+        try:
+            sheets = _sheets(workbook)
+            sheet, names, notes = _pick_sheet(sheets, wanted)
+            if sheet.last > _rows_budget(max_rows):
+                raise FileRejected(_too_many_empty_rows(sheet.last))
+            for number, values, types in _sheet_rows(workbook, sheet, data_only=False):
+                formulas.extend((number, col) for col, kind in enumerate(types) if kind == "f")
+                values = [_plain_value(v) for v in values]
+                if any(v is not None for v in values):
+                    raw.append((number, values))
+                    if len(raw) > max_rows + 10:
+                        raise FileRejected(_too_many_rows(max_rows))
+            if formulas:
+                # Take the values Excel saved with the file; formulas are never evaluated here.
+                wanted_rows = {n for n, _c in formulas}
+                cached = {
+                    n: [_plain_value(v) for v in values]
+                    for n, values, _types in _sheet_rows(workbook, sheet, data_only=True)
+                    if n in wanted_rows
+                }
+                raw = [
+                    (n, cached.get(n, values) if n in wanted_rows else values) for n, values in raw
+                ]
+                by_row = dict(raw)
+                formulas = [
+                    (n, c, c < len(by_row.get(n, [])) and by_row[n][c] is not None)
+                    for n, c in formulas
+                ]
+        finally:
+            workbook.close()
     except FileRejected:
         raise
-    except Exception as exc:  # openpyxl raises many kinds on malformed files
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds on malformed files
         logger.info("unreadable xlsx upload: %r", exc)
         raise FileRejected(
             _("The Excel file could not be read (it may be damaged). Save it again and retry.")
         ) from exc
-    return _table(raw, formulas, kind="xlsx")
+    table = _table(raw, formulas, kind="xlsx")
+    table.info.update(
+        sheet=sheet.title, sheets=names, rows_read=sheet.last, rows_in_file=sheet.rows
+    )
+    unread = sheet.rows - sheet.last
+    if unread >= EMPTY_RUN:
+        notes.append(
+            _("The %(n)s empty rows after the last row of data were not read.")
+            % {"n": f"{unread:,}"}
+        )
+    table.notes.extend(notes)
+    return table
 
 
 # CSV ------------------------------------------------------------------------------------------
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 (by BOM, or by its zero bytes), else Windows-1251."""
+    return _decode(data)[0]
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
+        return data.decode("utf-16", errors="replace"), "UTF-16"
     sample = data[:4000]
     if sample.count(b"\x00") > len(sample) // 4:
         little = sample[1::2].count(0) > sample[0::2].count(0)
-        return data.decode("utf-16-le" if little else "utf-16-be", errors="replace")
+        return data.decode("utf-16-le" if little else "utf-16-be", errors="replace"), "UTF-16"
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace")
+        return data.decode("cp1251", errors="replace"), "Windows-1251"
 
 
 def _looks_binary(text: str) -> bool:
@@ -186,26 +360,78 @@ def _looks_binary(text: str) -> bool:
     return "\x00" in sample or controls > max(2, len(sample) // 100) or "\ufffd" * 3 in sample
 
 
+_WEB_PAGE = re.compile(r"<(!doctype\s+html|html|head|body|table|meta|style)[\s>]", re.IGNORECASE)
+
+
+def _refuse_markup(text: str) -> None:
+    """A web page or an Excel 2003 XML file named .xls (portals export lists that way): say
+    what it is and how to get a real spreadsheet, instead of listing its tags as columns."""
+    start = text[:2000].lstrip("\ufeff \t\r\n")
+    if not start.startswith("<"):
+        return
+    if "urn:schemas-microsoft-com:office:spreadsheet" in text[:4000]:
+        raise FileRejected(
+            _(
+                "This file is an “XML Spreadsheet 2003”, not an Excel workbook. Open it in "
+                "Excel, choose File > Save As > Excel Workbook (.xlsx) and upload that file."
+            )
+        )
+    if _WEB_PAGE.search(start):
+        raise FileRejected(
+            _(
+                "This file is a web page (HTML), even if its name ends in .xls: portals often "
+                "save lists that way. Open it in Excel (or LibreOffice), choose File > Save As "
+                "> Excel Workbook (.xlsx), or CSV UTF-8, and upload that file."
+            )
+        )
+
+
+DELIMITERS = (";", ",", "\t")
+
+
 def _delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        counts = {d: first.count(d) for d in ";,\t"}
-        return max(counts, key=counts.get) if any(counts.values()) else ","
+    """The separator that gives the file the shape of a table: the most known column names in
+    a header row, then the same number of columns on most of the first rows. A comma inside a
+    header ("Место работы, должность") does not win over the semicolons between columns."""
+    lines = text[:65536].splitlines()[:40]
+    if len(text) > 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    sample = "\n".join(lines)
+    best, best_score = ",", None
+    for delimiter in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        except csv.Error:
+            continue
+        rows = [r for r in rows if any(cell.strip() for cell in r)]
+        if not rows:
+            continue
+        known = max(sum(1 for cell in row if header_key(cell)) for row in rows[:10])
+        widths = [len(r) for r in rows]
+        common = max(set(widths), key=widths.count)
+        consistent = widths.count(common) / len(widths) if common > 1 else 0
+        score = (known, round(consistent, 1), common)
+        if best_score is None or score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _read_csv(data: bytes) -> Table:
-    text = decode_text(data)
+    text, encoding = _decode(data)
+    _refuse_markup(text)
     if _looks_binary(text):
         raise FileRejected(
             _("This is not a spreadsheet. Upload an Excel file (.xlsx) or a CSV file.")
         )
     text = text.replace("\x00", "")  # a stray NUL later in the file: PostgreSQL refuses them
+    # Separators and line ends at the very end are empty rows: never read them.
+    trimmed = text.rstrip(" \t\r\n;,")
+    trailing = max(0, text[len(trimmed) :].count("\n") - 1)  # the first ends the last row
+    text = trimmed
     _max_bytes, max_rows = limits()
     delimiter = _delimiter(text)
     raw: list[tuple[int, list[Any]]] = []
+    number = 0
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         for number, row in enumerate(reader, start=1):
@@ -214,12 +440,26 @@ def _read_csv(data: bytes) -> Table:
                 raw.append((number, values))
                 if len(raw) > max_rows + 10:
                     raise FileRejected(_too_many_rows(max_rows))
+            elif number > _rows_budget(max_rows):
+                raise FileRejected(_too_many_empty_rows(number))
     except csv.Error as exc:
         raise FileRejected(
             _("The CSV file could not be read near line %(line)s: %(error)s")
             % {"line": len(raw) + 1, "error": exc}
         ) from exc
-    return _table(raw, [], kind="csv")
+    table = _table(raw, [], kind="csv")
+    table.info.update(
+        encoding=encoding,
+        delimiter="tab" if delimiter == "\t" else delimiter,
+        rows_read=number,
+        rows_in_file=number + trailing,
+    )
+    if trailing >= EMPTY_RUN:
+        table.notes.append(
+            _("The %(n)s empty rows after the last row of data were not read.")
+            % {"n": f"{trailing:,}"}
+        )
+    return table
 
 
 # Header detection -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from trainings.models import TrainingEvent
 from trainings.selectors import edit_refusal
 
 from .apply import EventNotEditable, apply_plan
-from .parse import FileRejected, read_table
+from .parse import FileRejected, read_table, work_size
 from .validate import Plan, build_plan
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,17 @@ UNSENT_GRACE = timedelta(seconds=10)
 
 
 def sync_limit() -> int:
-    """Files up to this many bytes are checked and imported during the request."""
+    """Files up to this many bytes (a workbook: unpacked) are checked and imported during the
+    request; anything bigger goes to a worker."""
     return settings.IMPORT_SYNC_MAX_BYTES
+
+
+def _stored_work_size(batch: ImportBatch) -> int:
+    try:
+        with batch.file.open("rb") as handle:
+            return work_size(handle.read())
+    except OSError:
+        return batch.file.size
 
 
 def import_refusal(scope: Scope, event: TrainingEvent) -> str:
@@ -82,8 +91,35 @@ def start_import(*, event: TrainingEvent, data: bytes, filename: str, user) -> I
     safe_name = f"{batch.sha256[:16]}.upload"
     batch.file.save(safe_name, ContentFile(data), save=False)
     batch.save()
-    _dispatch(batch, len(data))
+    _dispatch(batch, work_size(data))
     batch.refresh_from_db()
+    return batch
+
+
+def choose_sheet(batch: ImportBatch, *, sheet: str, user) -> ImportBatch:
+    """Check a previewed workbook again on another of its visible sheets holding data (the
+    preview offers them). Nothing is written; raises ValidationError for a sheet the file does
+    not offer or an event the user may not change."""
+    refusal = import_refusal(scope_for(user), batch.event)
+    if refusal:
+        raise ValidationError(refusal, code="event_locked")
+    if sheet not in (batch.file_info or {}).get("sheets", []):
+        raise ValidationError(_("This file has no such sheet."), code="no_sheet")
+    updated = ImportBatch.objects.filter(
+        pk=batch.pk, status__in=(Status.PREVIEW, Status.INVALID)
+    ).update(
+        sheet=sheet,
+        status=Status.VALIDATING,
+        percent=0,
+        started_at=None,
+        attempts=0,
+        task_id="",
+        message="",
+    )
+    batch.refresh_from_db()
+    if updated:
+        _dispatch(batch, _stored_work_size(batch))
+        batch.refresh_from_db()
     return batch
 
 
@@ -105,7 +141,7 @@ def confirm_import(batch: ImportBatch, *, user=None) -> ImportBatch:
     )
     batch.refresh_from_db()
     if updated:
-        _dispatch(batch, batch.file.size)
+        _dispatch(batch, _stored_work_size(batch))
         batch.refresh_from_db()
     return batch
 
@@ -159,18 +195,20 @@ def _check(batch: ImportBatch, scope: Scope, progress) -> Plan | None:
     try:
         with batch.file.open("rb") as handle:
             data = handle.read()
-        table = read_table(data, batch.original_name)
+        table = read_table(data, batch.original_name, sheet=batch.sheet)
     except FileRejected as rejected:
         batch.errors = [{"row": None, "column": "", "message": rejected.message}]
         batch.counts = {"errors": 1}
+        batch.file_info = {}
         return None
     progress(0.1)
     plan = build_plan(table, batch.event, scope, progress=lambda f: progress(0.1 + 0.9 * f))
     batch.total_rows = len(table.rows)
     batch.counts = plan.counts()
     batch.errors = plan.errors
-    batch.warnings = plan.warnings
+    batch.warnings = table.notes + plan.warnings
     batch.preview = plan.preview()
+    batch.file_info = {**table.info, "kind": table.kind, "header_row": table.header_row}
     return plan
 
 

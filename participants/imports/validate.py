@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.scope import Scope
 from participants.aggregates import LIKERT_ITEMS
 from participants.duplicates import outside_scope
-from participants.identity import hash_iin, normalise_name
+from participants.identity import hash_iin, iin_checksum_ok, normalise_name
 from participants.models import Enrolment, Participant, ParticipantCategory, PossibleDuplicate
 from regions.models import Region
 from trainings.models import TrainingEvent
@@ -31,6 +31,12 @@ MAX_LISTED_ERRORS = 1000
 PREVIEW_ROWS = 200
 MAX_HIDDEN = 5  # likely matches outside the scope recorded per row
 How = PossibleDuplicate.How
+# "?" next to a letter: a letter the file's encoding could not hold (cp1251 has no ә, ғ, қ...).
+LOST_LETTER = re.compile(r"[^\W\d_]\?|\?[^\W\d_]")
+# "1979 г.", "1979 ж.", "1979 г.р.", "1979 жылы", "12.03.1979г.": a year with its word.
+YEAR_WORD = re.compile(
+    r"\s*(?:г|гг|год|года|ж|жыл|жылы|y|yr)\.?\s*(?:р|т|туған)?\.?$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -48,6 +54,7 @@ class RowPlan:
     scores: dict[str, Decimal | None] | None = None
     note: str = ""
     sex_flagged: bool = False  # its sex cell was already reported as not understood
+    remarks: list[str] = field(default_factory=list)  # what the check did to its values
     # People outside the importer's scope who are probably this row's person, as (id, how):
     # recorded for staff as PossibleDuplicates on confirm, never shown in the preview.
     hidden: list[tuple[int, str]] = field(default_factory=list)
@@ -59,6 +66,11 @@ class Plan:
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     n_errors: int = 0
+    # Row numbers, for one sentence each in the warnings.
+    lost_letters: list[int] = field(default_factory=list)
+    iin_restored: list[int] = field(default_factory=list)
+    numbered_blank: list[int] = field(default_factory=list)
+    examples: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -83,7 +95,12 @@ class Plan:
 
     def preview(self) -> list[dict[str, Any]]:
         return [
-            {"row": r.number, "name": r.name, "action": r.action, "note": r.note}
+            {
+                "row": r.number,
+                "name": r.name,
+                "action": r.action,
+                "note": "; ".join(n for n in (r.note, *r.remarks) if n),
+            }
             for r in self.rows[:PREVIEW_ROWS]
         ]
 
@@ -150,10 +167,52 @@ def build_plan(
                     "upload it again, or type the value instead of the formula."
                 ),
             )
+    _explain_skipped(plan)
     if not plan.rows and not plan.n_errors:
         plan.error(None, "", _("No row has a name: there is nothing to import."))
     _match_people(plan, event, scope)
     return plan
+
+
+def _rows_text(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:20])
+    return shown + (" …" if len(numbers) > 20 else "")
+
+
+def _explain_skipped(plan: Plan) -> None:
+    """One sentence for each kind of row the check skipped or changed: nothing is left out or
+    changed without the preview saying so."""
+    if plan.examples:
+        plan.warnings.append(
+            _("Row %(rows)s is the template's example and was skipped.")
+            % {"rows": _rows_text(plan.examples)}
+        )
+    if plan.numbered_blank:
+        plan.warnings.append(
+            _(
+                "%(n)s rows hold only their running number (a sheet numbered in advance) and "
+                "were skipped as blank: rows %(rows)s."
+            )
+            % {"n": len(plan.numbered_blank), "rows": _rows_text(plan.numbered_blank)}
+        )
+    if plan.iin_restored:
+        plan.warnings.append(
+            _(
+                "Rows %(rows)s: the IIN had lost its leading zero (Excel drops it); it was "
+                "restored, and the control digit confirms it."
+            )
+            % {"rows": _rows_text(plan.iin_restored)}
+        )
+    if plan.lost_letters:
+        plan.warnings.append(
+            _(
+                "Rows %(rows)s: letters were lost when the file was saved: “?” stands where a "
+                "letter such as ә, ғ, қ, ң, ө, ұ, ү, һ or і was, and would be stored so. Save "
+                "the sheet again as UTF-8 (Excel: File > Save As > “CSV UTF-8 (Comma "
+                "delimited)”, or keep it as .xlsx) and upload that file."
+            )
+            % {"rows": _rows_text(plan.lost_letters)}
+        )
 
 
 def _col_name(header: list[Any], index: int) -> str:
@@ -190,7 +249,7 @@ def _map_header(table: Table, event: TrainingEvent, plan: Plan):
                     _("the event has no session on %(day)s (its sessions: %(dates)s).")
                     % {"day": day.strftime("%d.%m.%Y"), "dates": dates},
                 )
-        elif value is not None:
+        elif value is not None and not C.is_row_number_header(value):
             unknown.append(C.text(value))
     if "full_name" not in keys:
         column = C.BY_KEY["full_name"]
@@ -244,10 +303,24 @@ def _check_row(
     row = RowPlan(number=number)
     name = C.text(cell("full_name"))
     if not name:
-        if any(v is not None for v in cells):
+        filled = [v for v in cells if v is not None]
+        if len(filled) == 1 and _running_number(filled[0]):
+            plan.numbered_blank.append(number)  # printed in advance, nobody signed
+        elif filled:
             fail("full_name", _("the name is empty."))
         return None
+    if C.is_example_name(name) or _is_old_example(name, cell):
+        plan.examples.append(number)
+        return None
     row.name = name
+    lost = [
+        key
+        for key in ("full_name", "organisation", "position")
+        if key in keys and LOST_LETTER.search(C.text(cell(key)))
+    ]
+    if lost:
+        plan.lost_letters.append(number)
+        row.remarks.append(_("letters lost when the file was saved (“?”)"))
     fields: dict[str, Any] = {"full_name": name}
     for key in (
         "full_name",
@@ -272,10 +345,13 @@ def _check_row(
                 % {"n": len(value), "max": LENGTHS[key]},
             )
     if "iin" in keys and cell("iin") is not None:
-        raw = cell("iin")
-        iin = C.text(raw)
-        if isinstance(raw, int | float) and len(iin) < 12:
-            iin = iin.zfill(12)  # Excel drops the leading zero of IINs of people born 2000-2009
+        iin = re.sub(r"\s+", "", C.text(cell("iin")))
+        # Excel drops the leading zeros of IINs of people born 2000-2009 (three for 06.2000),
+        # in an XLSX number cell as in the CSV it saves: restored when the control digit agrees.
+        if _restorable_iin(iin):
+            iin = iin.zfill(12)
+            plan.iin_restored.append(number)
+            row.remarks.append(_("IIN: leading zero restored"))
         try:
             row.iin_hash = hash_iin(iin)
         except ValidationError as exc:
@@ -293,6 +369,13 @@ def _check_row(
             fields["sex"] = sex
     if "birth_year" in keys and cell("birth_year") is not None:
         year = _year(cell("birth_year"))
+        serial = _birth_serial(cell("birth_year"))
+        if serial is not None:
+            year = serial.year
+            row.remarks.append(
+                _("birth date %(day)s read from the Excel date number %(n)s")
+                % {"day": serial.strftime("%d.%m.%Y"), "n": C.text(cell("birth_year"))}
+            )
         if year is None:
             fail("birth_year", _("“%(v)s” is not a year.") % {"v": C.text(cell("birth_year"))})
         elif year > this_year:
@@ -367,11 +450,59 @@ def _check_row(
     return row
 
 
+def _restorable_iin(digits: str) -> bool:
+    """9-11 digits that are a valid IIN once the zeros Excel dropped are back: the control
+    digit agrees, and the date of birth and the century digit make sense."""
+    if not re.fullmatch(r"\d{9,11}", digits):
+        return False
+    iin = digits.zfill(12)
+    return (
+        iin_checksum_ok(iin)
+        and 1 <= int(iin[2:4]) <= 12
+        and 1 <= int(iin[4:6]) <= 31
+        and iin[6] in "123456"
+    )
+
+
+def _running_number(value: Any) -> bool:
+    """A cell that is only a row's running number: 1, 2.0, "17", "17."."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return float(value).is_integer() and 0 < value < 100000
+    return bool(re.fullmatch(r"\d{1,5}\.?", C.text(value)))
+
+
+def _is_old_example(name: str, cell) -> bool:
+    """The example row of templates made before it was marked: its name and birth year."""
+    return (
+        normalise_name(name) == normalise_name(C.EXAMPLE_NAME)
+        and _year(cell("birth_year")) == C.EXAMPLE_BIRTH_YEAR
+    )
+
+
+def _birth_serial(value: Any):
+    """A date of birth saved as its Excel serial number (a General cell, or that cell's CSV)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif re.fullmatch(r"\d{4,5}(?:[.,]0+)?", C.text(value)):
+        number = float(C.text(value).replace(",", "."))
+    else:
+        return None
+    # 1000-2100 is a year; 7306-9999 are the serials of 1920-1927, never a year of birth.
+    if not number.is_integer() or 1000 <= number <= 2100:
+        return None
+    return C.birth_date_serial(number)
+
+
 def _year(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return int(value) if float(value).is_integer() and 1000 <= value <= 9999 else None
+    value = YEAR_WORD.sub("", C.text(value)) or C.text(value)
     day = C.parse_date(value) if not str(value).strip().isdigit() else None
     if day is not None:
         return day.year
