@@ -15,7 +15,7 @@ def create_kazakh_collation(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0011_feedback_is_duplicate'),
+        ('participants', '0013_name_normalised_look_alikes'),
     ]
 
     operations = [
