@@ -81,7 +81,8 @@ def test_a_quarter_is_submitted_returned_approved_and_locked_in_russian(russian,
         warnings.check()
     with coordinator.expect_navigation():
         coordinator.get_by_role("button", name=ru("Submit for approval")).click()
-    coordinator.get_by_text(ru("The quarter is submitted: programme staff will review it.")).wait_for()
+    submitted = ru("The quarter is submitted: programme staff will review it.")
+    coordinator.get_by_text(submitted).wait_for()
 
     staff = russian()
     log_in(staff, "undp.staff")
@@ -109,8 +110,9 @@ def test_a_quarter_is_submitted_returned_approved_and_locked_in_russian(russian,
     staff.get_by_text(ru("The quarter is approved and locked for coordinators.")).wait_for()
     assert_accessible(staff)
     assert (
-        RegionQuarter.objects.get(programme_id=programme_id, region_id=region_id, quarter="2024Q3")
-        .status
+        RegionQuarter.objects.get(
+            programme_id=programme_id, region_id=region_id, quarter="2024Q3"
+        ).status
         == "approved"
     )
 
