@@ -503,15 +503,19 @@ def narrative_sections() -> list[tuple[str, str]]:
 
 
 def disclosure_note() -> str:
-    return _(
+    rules = _(
         "Disclosure control: counts of 1 to 4 in any breakdown are shown as “<5”, and "
         "rates or means based on fewer than 5 people are hidden the same way; totals are exact. "
+        "The report holds no names, contacts or identity numbers; quotes are used only with "
+        "the participant's consent."
+    )
+    complementary = _(
         "So that no “<5” can be worked out from a total and the other figures, some other "
         "counts of people are withheld too and shown as “x” (a breakdown of a very small total "
-        "is withheld whole). Counts of events, sessions and partners are never withheld. "
-        "The report holds no names, contacts or identity numbers; quotes are used only with "
-        "the participant's consent, and only from a group of at least 5 people."
+        "is withheld whole). Counts of events, sessions and partners are never withheld. A "
+        "quote is used only when at least 5 people share its category, region and event type."
     )
+    return f"{rules} {complementary}"
 
 
 def withheld_header() -> str:
