@@ -276,6 +276,10 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 # The reporting organisation of IATI exports: UNDP's identifier in the IATI Organisation
 # Identifier register unless another organisation runs Qadam.
 IATI_REPORTING_ORG = env("IATI_REPORTING_ORG", default="XM-DAC-41114")
+# The public IATI file (/iati/<programme code>.xml): at most IATI_RATE_LIMIT requests per
+# address in IATI_RATE_WINDOW seconds (the IATI Registry fetches it about once a day).
+IATI_RATE_LIMIT = env.int("IATI_RATE_LIMIT", default=30)
+IATI_RATE_WINDOW = env.int("IATI_RATE_WINDOW", default=60)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="qadam-demo-2024")
 
 # Security. Production turns everything on; `check --deploy` is clean with DJANGO_ENV=production.

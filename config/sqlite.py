@@ -40,6 +40,37 @@ def _upper(value):
     return value.upper() if isinstance(value, str) else value
 
 
+# Names sort in the Kazakh alphabet (which holds the Russian one): Ә after А, Қ after К, Ү after
+# У... PostgreSQL has it from ICU (the "kazakh" collation of participants' migration 0012);
+# SQLite gets the same order from this key. Letters outside it sort after, by code point.
+KAZAKH_ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
+_RANK = {letter: n for n, letter in enumerate(KAZAKH_ALPHABET)}
+
+
+def _rank(ch: str) -> int:
+    """As PostgreSQL's ICU "kk-KZ" orders: spaces and punctuation, digits, the Kazakh alphabet,
+    other Cyrillic letters, then Latin letters (ICU puts a Kazakh reader's own script first)."""
+    if ch in _RANK:
+        return _RANK[ch]
+    if ch.isdigit():
+        return -2000 + ord(ch)
+    if not ch.isalpha():
+        return -3000 + ord(ch)
+    if 0x400 <= ord(ch) < 0x530:
+        return 100 + ord(ch)
+    return 2000 + ord(ch)
+
+
+def kazakh_key(text: str) -> tuple:
+    """A sort key in Kazakh alphabetical order, case-insensitive first, then by case."""
+    return (tuple(_rank(ch) for ch in text.casefold()), text)
+
+
+def kazakh_collation(a: str, b: str) -> int:
+    ka, kb = kazakh_key(a), kazakh_key(b)
+    return (ka > kb) - (ka < kb)
+
+
 def install_unicode_functions(sender, connection, **kwargs) -> None:
     """`connection_created` receiver."""
     if connection.vendor != "sqlite":
@@ -49,3 +80,4 @@ def install_unicode_functions(sender, connection, **kwargs) -> None:
     raw.create_function("like", 3, like, deterministic=True)
     raw.create_function("lower", 1, _lower, deterministic=True)
     raw.create_function("upper", 1, _upper, deterministic=True)
+    raw.create_collation("kazakh", kazakh_collation)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.two_factor import verify as two_factor_verify
+from reports.public_views import iati_activity_file
 
 from .health import healthz
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("manage/", include("manage.urls")),
     path("f/", include("participants.feedback_urls")),  # public feedback links
+    # The programme's IATI file for the IATI Registry: public, aggregate results only.
+    path("iati/<str:code>.xml", iati_activity_file, name="iati_activity"),
     path("privacy/", include("participants.privacy_urls")),  # a person's data requests (admins)
     # Qadam's own administration: users/, audit/ (admins only).
     path("", include("accounts.urls")),

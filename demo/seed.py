@@ -204,7 +204,12 @@ def seed_demo(password: str | None = None) -> DemoResult:
     }
     cat = {c.code: c for c in ParticipantCategory.objects.all()}
     P = PartnerOrganisation
-    japan = P.objects.create(name="Government of Japan", short_name="Japan", type=P.Type.DONOR)
+    japan = P.objects.create(
+        name="Government of Japan",
+        short_name="Japan",
+        type=P.Type.DONOR,
+        iati_identifier="XM-DAC-701-8",
+    )
     undp = P.objects.create(
         name="UNDP Kazakhstan",
         short_name="UNDP",

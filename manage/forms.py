@@ -75,6 +75,7 @@ class PartnerForm(ActiveChoicesForm):
             "contact_role",
             "mou_start",
             "mou_end",
+            "iati_identifier",
             "notes",
         ]
         widgets = {

@@ -74,7 +74,8 @@ class ParticipantCategory(models.Model):
 class Participant(models.Model):
     """A person who took part in at least one event. Counted once however often they come."""
 
-    full_name = models.CharField(_("full name"), max_length=255)
+    # Sorted in the Kazakh alphabet (Ә after А, Қ after К...) on both databases (config/sqlite.py).
+    full_name = models.CharField(_("full name"), max_length=255, db_collation="kazakh")
     name_normalised = models.CharField(max_length=255, editable=False, db_index=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(

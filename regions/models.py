@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -73,6 +74,18 @@ class District(TranslatedName):
         return reverse("manage:district_edit", args=[self.pk])
 
 
+# An IATI organisation identifier: a registration agency prefix (two letters: a country, or XI/XM
+# for international registers), a hyphen, then letters, digits, dots, underscores, colons or
+# hyphens. No spaces and none of / & | ? (IATI rules 1.x.1 and 1.x.13).
+IATI_ORGANISATION_ID = RegexValidator(
+    r"^[A-Z]{2}-[A-Za-z0-9._:-]*[A-Za-z0-9]$",
+    _(
+        "Enter an IATI organisation identifier such as XM-DAC-701-8: two capital letters, a "
+        "hyphen, then letters, digits, dots, underscores or hyphens, without spaces."
+    ),
+)
+
+
 class PartnerOrganisation(models.Model):
     """An organisation the programme works with: hosts events, implements them, sends people."""
 
@@ -105,6 +118,18 @@ class PartnerOrganisation(models.Model):
     mou_start = models.DateField(_("agreement (MoU) from"), null=True, blank=True)
     mou_end = models.DateField(_("agreement (MoU) until"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        validators=[IATI_ORGANISATION_ID],
+        help_text=_(
+            "Its identifier in the IATI organisation registry, e.g. XM-DAC-701-8 or "
+            "JP-JCN-1234567890123: the registration agency's prefix (a country or XI/XM code "
+            "and the register), a hyphen, then the organisation's number. Donor reports (IATI) "
+            "name the organisation by it."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 

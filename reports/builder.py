@@ -90,6 +90,9 @@ class ReportData:
     iptt: dict[str, Any] = field(default_factory=dict)
     methodology: list[str] = field(default_factory=list)
     inputs_hash: str = ""
+    # The programme's IATI activity, every quarter so far (reports/iati_activity.py attaches
+    # it when an IATI file is to be made); empty otherwise.
+    iati: dict[str, Any] = field(default_factory=dict)
     version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:

@@ -160,6 +160,9 @@ class ReportRun(models.Model):
     error = models.TextField(_("error"), blank=True)
     inputs_hash = models.CharField(max_length=64, blank=True)
     snapshot = models.JSONField(null=True, blank=True)
+    # What the IATI check found in the run's IATI file (reports/iati_validation.py Finding's
+    # JSON): an error keeps the file from being offered; warnings are shown with it.
+    iati_findings = models.JSONField(_("IATI check"), default=list, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -29,9 +29,10 @@ from core import periods, taskqueue
 from regions.models import Region
 from trainings.models import Programme
 
-from . import renderers
+from . import iati_validation, renderers
 from .builder import build_report_data, inputs_hash, resolve_programme
 from .files import stored_name
+from .iati_activity import with_activity
 from .models import ReportFile, ReportRun
 
 logger = logging.getLogger(__name__)
@@ -357,6 +358,10 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
             "computed" if stage == "done" else stage, 2 + int(percent * 0.6)
         ),
     )
+    if "iati" in run.formats:
+        # The IATI file holds every quarter of the programme so far, not only this period.
+        progress("activity", 63)
+        data = with_activity(data, programme=run.programme, scope=scope)
     snapshot = data.to_json()
     digest = getattr(data, "inputs_hash", "") or inputs_hash(
         start=run.period_start,
@@ -371,9 +376,20 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
         old.delete()
     total = len(run.formats) or 1
     stored = []
+    findings: list[iati_validation.Finding] = []
     for i, fmt in enumerate(run.formats):
         progress(f"rendering {fmt}", 65 + int(30 * i / total))
         rendered = renderers.render(data, fmt)
+        if fmt == "iati":
+            findings = iati_validation.validate(rendered.content)
+            if iati_validation.errors(findings):
+                # Not offered: the run page lists the rules it breaks.
+                logger.warning(
+                    "report run %s: IATI file withheld, %s",
+                    run.pk,
+                    ", ".join(f.rule for f in iati_validation.errors(findings)),
+                )
+                continue
         report_file = ReportFile(
             run=run,
             format=fmt,
@@ -393,6 +409,7 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
                 f.file.delete(save=False)
             raise RunSuperseded
         current.snapshot = snapshot
+        current.iati_findings = [f.to_json() for f in findings]
         current.inputs_hash = digest
         current.status = Status.DONE
         current.stage = "done"

@@ -22,7 +22,7 @@ from core.access import require, visible_or_404
 from core.listing import paginate, read_sort
 from participants.feedback_selectors import quotes_awaiting_review
 
-from . import numbers, services
+from . import iati_validation, numbers, services
 from .files import download_name
 from .models import ReportRun
 from .run_forms import ReportRequestForm, format_label
@@ -39,6 +39,7 @@ STAGES = {
     "knowledge": gettext_lazy("Comparing test scores"),
     "narrative": gettext_lazy("Adding the narrative"),
     "computed": gettext_lazy("Numbers ready"),
+    "activity": gettext_lazy("Adding every quarter of the programme for IATI"),
     "storing": gettext_lazy("Saving the files"),
     "done": gettext_lazy("Finished"),
 }
@@ -111,7 +112,10 @@ def summary_rows(run: ReportRun) -> list[tuple[str, str]]:
 def _run_context(run: ReportRun) -> dict:
     order = {fmt: i for i, fmt in enumerate(run.formats)}
     files = sorted(run.files.all(), key=lambda f: (order.get(f.format, 99), f.format))
+    findings = [iati_validation.Finding.from_json(f) for f in run.iati_findings or []]
     return {
+        "iati_errors": iati_validation.errors(findings),
+        "iati_warnings": iati_validation.warnings(findings),
         "summary": summary_rows(run) if run.status == ReportRun.Status.DONE else [],
         "run": run,
         "stage": stage_label(run.stage),

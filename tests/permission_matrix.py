@@ -414,6 +414,8 @@ MATRIX: dict[str, Page] = {
     # Feedback: the public link (no account), an event's feedback pages (participants/urls.py)
     "feedback:form": page({"token": "event.feedback_token"}, PUBLIC),
     "feedback:thanks": page({"token": "event.feedback_token"}, PUBLIC),
+    # The programme's IATI file for the IATI Registry (reports/public_views.py): anyone.
+    "iati_activity": page({"code": "=PVE-KZ-JP"}, PUBLIC),
     "participants:event_feedback": page({"event_pk": "event"}, REGION_EDIT),
     "participants:event_feedback_qr": page({"event_pk": "event"}, REGION_EDIT),
     "participants:event_feedback_print": page({"event_pk": "event"}, REGION_EDIT),

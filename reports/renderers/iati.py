@@ -1,25 +1,27 @@
-"""IATI 2.03 activity XML for publication: the programme as one activity, with a result per
-level (outcome, output) holding each indicator's baseline and the report period's target and
-actual, disaggregated actuals as <dimension>s. Suppressed cells ("<5") carry no value, only a
-comment, so no small count is published. Validated against the official XSD in the tests.
+"""IATI 2.03 activity XML for publication: the programme as one activity with a stable
+identifier, a result per level (outcome, output), each indicator with its baseline and one
+period per quarter from the programme's start (target, actual, disaggregated actuals as
+<dimension>s with fixed names and values). The quarters come from the report's `iati` part
+(reports/iati_activity.py); a snapshot without it gives its own period only.
 
-Each indicator says how to read it: `measure` 2 for a percentage, 1 (unit) otherwise;
-`ascending` 0 where lower is better; `aggregation-status` 1 only for a sum, the one method
-whose values may be added up across activities (a unique count, a ratio or a mean may not);
-its description names the method and the completion rule."""
+No actual is ever without a value (rule 8.10.1): a breakdown row withheld by disclosure control
+("<5") is left out, and the indicator's description and the period's total say that small
+groups are withheld. Each indicator says how to read it: `measure` 2 for a percentage, 1
+(unit) otherwise; `ascending` 0 where lower is better; `aggregation-status` 1 only for a sum,
+the one method whose values may be added up across activities. Each narrative carries the
+language it is written in when that is not the activity's (an English name in a Russian file
+is marked `en`). The file is checked by reports/iati_validation.py before it is offered."""
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from .. import numbers
 from ..builder import ReportData
-from ..disclosure import SUPPRESSED
-from .tables import dimension_label
+from ..iati_activity import activity_from_report, text_language
 
 IATI_VERSION = "2.03"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -28,6 +30,7 @@ RESULT_TYPES = {"output": "1", "outcome": "2", "impact": "3"}
 MEASURES = {"percent": "2"}
 # DAC 5-digit sector 15220: civilian peace-building, conflict prevention and resolution.
 SECTOR = "15220"
+MULTILATERAL = "40"  # OrganisationType of the reporting organisation (UNDP)
 
 
 def number(value) -> str:
@@ -35,144 +38,144 @@ def number(value) -> str:
     return numbers.plain(value)
 
 
-def narrative(parent, tag: str, text: str, **attrs) -> etree._Element:
-    element = etree.SubElement(parent, tag, **attrs)
-    etree.SubElement(element, "narrative").text = text or "-"
-    return element
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def add_value(parent, tag: str, value, comment: str = "") -> etree._Element | None:
-    """<target>/<actual> with a value; a suppressed or missing value gets only a comment."""
-    if value is None:
-        return None
-    element = etree.SubElement(parent, tag)
-    if value == SUPPRESSED:
-        narrative(element, "comment", _("Fewer than 5: not published to protect privacy."))
-    else:
-        element.set("value", number(value))
-        if comment:
-            narrative(element, "comment", comment)
-    return element
+class _Writer:
+    """Narratives in the activity's language, each marked with its own when it differs. A text
+    given in parts (sentences) whose languages differ, e.g. a Russian explanation followed by
+    a sentence not yet translated, becomes one narrative per language, never English text
+    marked as Russian."""
 
+    def __init__(self, language: str) -> None:
+        self.language = language
 
-def indicator_description(indicator: dict, annex: dict) -> str:
-    """What the indicator counts, by which method, and who completed (as far as the snapshot
-    says)."""
-    parts = [annex.get("explanation") or ""]
-    method = indicator.get("method_label") or annex.get("method_label")
-    if method:
-        parts.append(_("Method: %(method)s.") % {"method": method})
-    parts.append(annex.get("completion_text") or "")
-    return " ".join(part for part in parts if part)
+    def narrative(self, parent, tag: str, text: str | list[str], **attrs) -> etree._Element:
+        element = etree.SubElement(parent, tag, **attrs)
+        parts = [p.strip() for p in ([text] if isinstance(text, str) else text) if p]
+        by_language: dict[str, list[str]] = {}
+        for part in [p for p in parts if p] or ["-"]:
+            by_language.setdefault(text_language(part, self.language), []).append(part)
+        for language, texts in by_language.items():
+            narrative = etree.SubElement(element, "narrative")
+            if language != self.language:
+                narrative.set(XML_LANG, language)
+            narrative.text = " ".join(texts)
+        return element
 
 
 def render(data: ReportData) -> bytes:
-    org_ref = settings.IATI_REPORTING_ORG
-    programme = data.programme
+    activity = data.iati or activity_from_report(data)
+    return render_activity(activity, generated_at=data.generated_at)
+
+
+def render_activity(activity: dict[str, Any], *, generated_at: str) -> bytes:
+    """The XML of an activity made by reports/iati_activity.py."""
+    write = _Writer(activity["language"])
     root = etree.Element(
-        "iati-activities",
-        version=IATI_VERSION,
-        **{"generated-datetime": data.generated_at},
+        "iati-activities", version=IATI_VERSION, **{"generated-datetime": generated_at}
     )
-    activity = etree.SubElement(
+    element = etree.SubElement(
         root,
         "iati-activity",
         **{
-            XML_LANG: data.language,
+            XML_LANG: activity["language"],
             "default-currency": "USD",
-            "last-updated-datetime": data.generated_at,
+            "last-updated-datetime": generated_at,
         },
     )
-    code = programme.get("budget_code") or programme.get("code") or "programme"
-    etree.SubElement(activity, "iati-identifier").text = f"{org_ref}-{code}"
-    narrative(
-        activity,
-        "reporting-org",
-        programme.get("implementer") or "UNDP",
-        ref=org_ref,
-        type="40",  # multilateral
+    org = activity["reporting_org"]
+    etree.SubElement(element, "iati-identifier").text = activity["identifier"]
+    write.narrative(element, "reporting-org", org["name"], ref=org["ref"], type=MULTILATERAL)
+    programme = activity["programme"]
+    write.narrative(element, "title", programme["name"] or programme["code"])
+    covers = activity.get("covers") or []
+    about = (
+        [
+            _("Results by quarter from %(start)s to %(end)s.")
+            % {"start": covers[0], "end": covers[1]},
+            _("Regions: %(scope)s.") % {"scope": activity.get("scope", "")},
+        ]
+        if covers
+        else []
     )
-    narrative(activity, "title", programme.get("name", ""))
-    scope = data.scope["label"]
-    narrative(
-        activity,
-        "description",
-        (programme.get("outcome") or programme.get("name", ""))
-        + " "
-        + _("Results for %(period)s, %(scope)s.") % {"period": data.period_label, "scope": scope},
-        type="1",
+    write.narrative(element, "description", programme.get("outcome") or programme["name"], type="1")
+    if about:
+        write.narrative(element, "description", about, type="2")
+    donor = activity.get("donor")
+    if donor:
+        attrs = {"role": "1", "type": donor.get("type") or "10"}
+        if donor.get("ref"):
+            attrs["ref"] = donor["ref"]
+        write.narrative(element, "participating-org", donor["name"], **attrs)
+    write.narrative(
+        element, "participating-org", org["name"], ref=org["ref"], role="4", type=MULTILATERAL
     )
-    if programme.get("donor"):
-        narrative(activity, "participating-org", programme["donor"], role="1", type="10")
-    narrative(
-        activity,
-        "participating-org",
-        programme.get("implementer") or "UNDP",
-        ref=org_ref,
-        role="4",
-        type="40",
-    )
-    etree.SubElement(activity, "activity-status", code="2")  # implementation
-    if programme.get("start"):
-        etree.SubElement(activity, "activity-date", type="1", **{"iso-date": programme["start"]})
-    else:
-        etree.SubElement(activity, "activity-date", type="1", **{"iso-date": data.start})
-    if programme.get("end"):
-        etree.SubElement(activity, "activity-date", type="3", **{"iso-date": programme["end"]})
-    etree.SubElement(activity, "recipient-country", code="KZ", percentage="100")
-    etree.SubElement(activity, "sector", vocabulary="1", code=SECTOR, percentage="100")
-
-    baseline_year = (
-        date.fromisoformat(programme["start"]).year
-        if programme.get("start")
-        else data.start_date.year
-    )
+    etree.SubElement(element, "activity-status", code=activity["status"])
+    for kind in sorted(activity["dates"]):
+        etree.SubElement(
+            element, "activity-date", type=kind, **{"iso-date": activity["dates"][kind]}
+        )
+    etree.SubElement(element, "recipient-country", code="KZ", percentage="100")
+    etree.SubElement(element, "sector", vocabulary="1", code=SECTOR, percentage="100")
     for level in ("outcome", "output"):
-        indicators = [i for i in data.indicators if i["level"] == level]
-        if not indicators:
-            continue
-        result = etree.SubElement(
-            activity, "result", type=RESULT_TYPES[level], **{"aggregation-status": "false"}
-        )
-        title = (
-            programme.get("outcome") or _("Outcome")
-            if level == "outcome"
-            else _("Outputs of %(programme)s") % {"programme": programme.get("code", "")}
-        )
-        narrative(result, "title", title)
-        for ind in indicators:
-            element = etree.SubElement(
-                result,
-                "indicator",
-                measure=MEASURES.get(ind["unit"], "1"),
-                ascending="0" if ind.get("higher_is_better") is False else "1",
-                **{"aggregation-status": "1" if ind.get("method") == "sum" else "0"},
-            )
-            narrative(element, "title", f"{ind['code']} {ind['name']}")
-            annex = next((a for a in data.annex if a["code"] == ind["code"]), {})
-            description = indicator_description(ind, annex)
-            if description:
-                narrative(element, "description", description)
-            etree.SubElement(
-                element, "baseline", year=str(baseline_year), value=number(ind["baseline"])
-            )
-            period = etree.SubElement(element, "period")
-            etree.SubElement(period, "period-start", **{"iso-date": data.start})
-            etree.SubElement(period, "period-end", **{"iso-date": data.end})
-            add_value(period, "target", ind["target"])
-            add_value(period, "actual", ind["actual"], ind["unit_label"])
-            for dim, cells in ind["disaggregations"].items():
-                for cell in cells:
-                    actual = etree.SubElement(period, "actual")
-                    etree.SubElement(
-                        actual, "dimension", name=str(dimension_label(dim)), value=cell["label"]
-                    )
-                    if cell["value"] == SUPPRESSED:
-                        narrative(
-                            actual,
-                            "comment",
-                            _("Fewer than 5: not published to protect privacy."),
-                        )
-                    elif cell["value"] is not None:
-                        actual.set("value", number(cell["value"]))
+        indicators = [i for i in activity["indicators"] if i["level"] == level]
+        if indicators:
+            _result(write, element, level, programme, indicators, activity["withheld_text"])
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _result(write, parent, level, programme, indicators, withheld_text: str) -> None:
+    result = etree.SubElement(
+        parent, "result", type=RESULT_TYPES[level], **{"aggregation-status": "0"}
+    )
+    title = (
+        (programme.get("outcome") or _("Outcome"))
+        if level == "outcome"
+        else _("Outputs of %(programme)s") % {"programme": programme.get("code", "")}
+    )
+    write.narrative(result, "title", title)
+    for ind in indicators:
+        element = etree.SubElement(
+            result,
+            "indicator",
+            measure=MEASURES.get(ind["unit"], "1"),
+            ascending="0" if ind.get("higher_is_better") is False else "1",
+            **{"aggregation-status": "1" if ind.get("method") == "sum" else "0"},
+        )
+        write.narrative(element, "title", f"{ind['code']} {ind['name']}")
+        description = [ind.get("description") or ""]
+        if ind.get("withheld"):
+            description.append(withheld_text)
+        if any(description):
+            write.narrative(element, "description", description)
+        etree.SubElement(
+            element,
+            "baseline",
+            year=str(ind["baseline_year"]),
+            value=number(ind["baseline"] or 0),
+        )
+        for period in ind["periods"]:
+            _period(write, element, ind, period, withheld_text)
+
+
+def _period(write, parent, ind, period, withheld_text: str) -> None:
+    element = etree.SubElement(parent, "period")
+    etree.SubElement(element, "period-start", **{"iso-date": period["start"]})
+    etree.SubElement(element, "period-end", **{"iso-date": period["end"]})
+    if is_number(period.get("target")):
+        etree.SubElement(element, "target", value=number(period["target"]))
+    if not is_number(period.get("actual")):
+        return
+    total = etree.SubElement(element, "actual", value=number(period["actual"]))
+    comment = [ind.get("unit_label") or ""]
+    if period.get("withheld"):
+        comment.append(withheld_text)
+    if any(comment):
+        write.narrative(total, "comment", comment)
+    for row in period.get("dimensions", []):
+        if not is_number(row.get("actual")):
+            continue  # never an actual without a value (rule 8.10.1)
+        actual = etree.SubElement(element, "actual", value=number(row["actual"]))
+        etree.SubElement(actual, "dimension", name=row["name"], value=row["value"])

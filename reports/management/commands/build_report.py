@@ -17,7 +17,9 @@ from accounts.scope import Scope
 from core import periods
 from core.periods import Period
 from regions.models import Region
+from reports import iati_validation
 from reports.builder import build_report_data
+from reports.iati_activity import with_activity
 from reports.renderers import FORMATS, render
 
 LANGUAGES = ("kk", "ru", "en")
@@ -98,7 +100,15 @@ class Command(BaseCommand):
             programme=programme,
             progress=progress,
         )
+        if fmt == "iati":
+            data = with_activity(data, scope=scope)
         rendered = render(data, fmt)
+        if fmt == "iati":
+            findings = iati_validation.validate(rendered.content)
+            for finding in findings:
+                self.stderr.write(f"{finding.severity} {finding.rule}: {finding.message}")
+            if iati_validation.errors(findings):
+                raise CommandError("The IATI file breaks rules of the IATI Standard: not written.")
         if output == "-":
             self.stdout.buffer.write(rendered.content)  # type: ignore[attr-defined]
             return
