@@ -58,6 +58,7 @@ class SecurityEvent(models.Model):
         PERSON_ERASED = "person_erased", _("Person's data erased")
         USER_CHANGED = "user_changed", _("User account changed")
         EVENT_STATUS = "event_status", _("Event status changed")
+        QUARTER_STATUS = "quarter_status", _("Region quarter submitted, approved or unlocked")
         PERSON_MERGED = "person_merged", _("Two records of a person merged")
         REPORT_DOWNLOADED = "report_downloaded", _("Report or export downloaded")
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "participants",
     "reports",
     # Feature apps, on top of the domain apps above (docs/architecture.md).
+    "closing",  # the quarterly close (completeness, submit/approve/return/unlock)
     "dashboard",
     "manage",  # the reference-data pages (/manage/) and the regions admin
     "demo",  # seed_demo and generate_synthetic

@@ -21,6 +21,7 @@ urlpatterns = [
     path("people/", include("participants.urls")),
     path("imports/", include("participants.import_urls")),
     path("reports/", include("reports.urls")),
+    path("close/", include("closing.urls")),
     path("manage/", include("manage.urls")),
     path("f/", include("participants.feedback_urls")),  # public feedback links
     # The programme's IATI file for the IATI Registry: public, aggregate results only.

@@ -14,7 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.scope import NOBODY
 from trainings.models import TrainingEvent
+from trainings.selectors import event_is_locked_for
 
 from .models import Assessment, Enrolment, Feedback
 from .services import record_feedback, record_scores
@@ -31,8 +33,9 @@ def form_token_hash(nonce: str) -> str:
 
 
 def feedback_is_open(event: TrainingEvent) -> bool:
-    """Whether the public form takes answers today."""
-    if not event.feedback_open:
+    """Whether the public form takes answers today: not for an event locked for anyone but
+    programme staff (reported, or in an approved region-quarter), whose figures are final."""
+    if not event.feedback_open or event_is_locked_for(NOBODY, event):
         return False
     return not (event.feedback_closes_on and event.feedback_closes_on < timezone.localdate())
 

@@ -26,7 +26,7 @@ from accounts.scope import Scope, scope_for
 from core import cache as safe_cache
 from core.access import require, visible_or_404
 from trainings.models import TrainingEvent
-from trainings.selectors import can_edit_event, events_visible
+from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
 from .aggregates import (
     LIKERT,
@@ -272,7 +272,8 @@ def event_feedback_toggle(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people)  # people's answers: viewers are refused
-    require(can_edit_event(scope, event))
+    refusal = edit_refusal(scope, event)
+    require(not refusal, refusal)
     if "closes_on" in request.POST:
         form = FeedbackClosingForm(request.POST)
         if form.is_valid():
@@ -316,7 +317,8 @@ def event_feedback_entry(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people)  # people's answers: viewers are refused
-    require(can_edit_event(scope, event))
+    refusal = edit_refusal(scope, event)
+    require(not refusal, refusal)
     form = PaperFeedbackForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -340,7 +342,8 @@ def event_scores_entry(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people)  # people's answers: viewers are refused
-    require(can_edit_event(scope, event))
+    refusal = edit_refusal(scope, event)
+    require(not refusal, refusal)
     enrolments = list(
         event.enrolments.select_related("participant", "assessment").order_by(
             "participant__full_name", "pk"

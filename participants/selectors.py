@@ -9,10 +9,12 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from regions.models import PartnerOrganisation
-from trainings.models import Session
+from trainings.models import Session, TrainingEvent
+from trainings.selectors import edit_refusal
 
 from .identity import normalise_name
 from .models import Attendance, Consent, Enrolment, Feedback, Participant
@@ -300,6 +302,19 @@ def has_events_outside(scope: Scope, *people: Participant) -> bool:
         .exclude(scope.region_q("event__region"))
         .exists()
     )
+
+
+def merge_refusal(scope: Scope, keep: Participant, remove: Participant) -> str:
+    """Why this user may not merge these records ("" when they may): a merge moves or combines
+    the enrolments, attendance, feedback and scores of `remove`'s events (and of `keep`'s
+    where both were), so each of those events must be one the user may change (the lock rule,
+    trainings.selectors.edit_refusal: reported events, approved region-quarters)."""
+    touched = Enrolment.objects.filter(participant=remove).values("event_id")
+    for event in TrainingEvent.objects.filter(pk__in=touched).order_by("start_date", "pk"):
+        refusal = edit_refusal(scope, event)
+        if refusal:
+            return _("“%(event)s”: %(why)s") % {"event": event.title, "why": refusal}
+    return ""
 
 
 def merge_plan(keep: Participant, remove: Participant) -> MergePlan:

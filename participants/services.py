@@ -27,7 +27,7 @@ from .models import (
     Participant,
     PossibleDuplicate,
 )
-from .selectors import merge_plan
+from .selectors import merge_plan, merge_refusal
 
 
 @transaction.atomic
@@ -117,7 +117,8 @@ def record_attendance(
     Presence at a session dated today or earlier makes a planned event held (ADR 0010)."""
     if present:
         attendance = Attendance(enrolment=enrolment, session=session)
-        attendance.full_clean(validate_unique=False)
+        # Already present (a double click, a second tab) is not an error: get_or_create below.
+        attendance.full_clean(validate_unique=False, validate_constraints=False)
         Attendance.objects.get_or_create(enrolment=enrolment, session=session)
         _hold_if_attended(session.event, by=by, request=request)
     else:
@@ -256,7 +257,9 @@ def mark_all_present(*, session: Session, by=None) -> int:
 
 
 @transaction.atomic
-def merge_people(*, keep: Participant, remove: Participant, by=None, request=None):
+def merge_people(
+    *, keep: Participant, remove: Participant, by=None, request=None, scope: Scope | None = None
+):
     """Merge two records of the same person into `keep` and delete `remove`, in one
     transaction: enrolments, attendance, feedback, scores and consents move as
     `participants.selectors.merge_plan` lists (the preview shows that same plan). Every row
@@ -267,6 +270,10 @@ def merge_people(*, keep: Participant, remove: Participant, by=None, request=Non
         p.pk: p for p in Participant.objects.select_for_update().filter(pk__in=[keep.pk, remove.pk])
     }
     keep, remove = locked[keep.pk], locked[remove.pk]
+    if scope is not None:  # the merger's right to change every event the merge touches
+        refusal = merge_refusal(scope, keep, remove)
+        if refusal:
+            raise ValidationError(refusal, code="event_locked")
     plan = merge_plan(keep, remove)
     for step in plan.events:
         enrolment = step.enrolment

@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
 from core.listing import paginate
-from trainings.selectors import can_edit_event, events_visible
+from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
 from .filters import PeopleFilter
 from .forms import (
@@ -41,6 +41,7 @@ from .selectors import (
     has_events_outside,
     likely_duplicates,
     merge_plan,
+    merge_refusal,
     people_list,
     people_visible,
     person_enrolments,
@@ -68,8 +69,14 @@ SEARCH_LIMIT = 20
 # Every view reaches its objects through core.access: an event or person outside the scope is
 # a 404 (visible_or_404 over the scoped selector); people are personal data, so viewers are
 # refused (403), and changing a roster needs an event the user may still change.
-LOCKED = gettext_lazy("This event is reported and locked.")
 PERSON_RELATED = ("region", "district", "category", "organisation")
+
+
+def _require_editable(scope: Scope, event) -> None:
+    """403 with the reason unless the user may change the event's records (the one lock rule:
+    trainings.selectors.edit_refusal)."""
+    refusal = edit_refusal(scope, event)
+    require(not refusal, refusal)
 
 
 def _int(value) -> int | None:
@@ -229,9 +236,12 @@ def person_merge(request, pk: int):
     keep_pk = _int(request.POST.get("keep") or request.GET.get("keep")) or person.pk
     keep, remove = (other, person) if keep_pk == other.pk else (person, other)
     blocked = has_events_outside(scope, keep, remove)
-    if request.method == "POST" and not blocked:
+    locked = "" if blocked else merge_refusal(scope, keep, remove)
+    if request.method == "POST" and not blocked and not locked:
         try:
-            summary = merge_people(keep=keep, remove=remove, by=request.user, request=request)
+            summary = merge_people(
+                keep=keep, remove=remove, by=request.user, request=request, scope=scope
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -264,6 +274,7 @@ def person_merge(request, pk: int):
             "other": other,
             "swap_url": swap,
             "blocked": blocked,
+            "locked": locked,
         },
     )
 
@@ -279,7 +290,7 @@ def roster_add(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people and scope.can_edit)
-    require(can_edit_event(scope, event), LOCKED)
+    _require_editable(scope, event)
     if request.method == "POST":
         person = visible_or_404(people_visible(scope), pk=_int(request.POST.get("person")))
         try:
@@ -366,7 +377,7 @@ def roster_new(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people and scope.can_edit)
-    require(can_edit_event(scope, event), LOCKED)
+    _require_editable(scope, event)
     initial = {"region": event.region_id, "full_name": request.GET.get("q", "")[:255]}
     form = RegisterPersonForm(request.POST or None, scope=scope, initial=initial)
     duplicates = []
@@ -422,7 +433,7 @@ def roster_remove(request, event_pk: int, pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people and scope.can_edit)
-    require(can_edit_event(scope, event), LOCKED)
+    _require_editable(scope, event)
     enrolment = visible_or_404(
         enrolments_visible(scope).filter(event=event).select_related("participant"), pk=pk
     )
@@ -472,7 +483,8 @@ def attendance_grid(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people and scope.can_edit)
-    require(request.method != "POST" or can_edit_event(scope, event), LOCKED)
+    if request.method == "POST":
+        _require_editable(scope, event)
     if request.method == "POST":
         enrolment_ids, session_ids = _shown_cells(request)
         if not (enrolment_ids and session_ids):
@@ -507,7 +519,7 @@ def attendance_toggle(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people and scope.can_edit)
-    require(can_edit_event(scope, event), LOCKED)
+    _require_editable(scope, event)
     enrolment = visible_or_404(
         enrolments_visible(scope).filter(event=event).select_related("participant"),
         pk=_int(request.POST.get("enrolment")),
@@ -553,7 +565,7 @@ def attendance_all_present(request, event_pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people and scope.can_edit)
-    require(can_edit_event(scope, event), LOCKED)
+    _require_editable(scope, event)
     session = visible_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
     added = mark_all_present(session=session, by=request.user)
     if request.htmx:

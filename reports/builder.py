@@ -43,6 +43,7 @@ from regions.models import PartnerOrganisation, Region
 from trainings.models import Programme, TrainingEvent
 
 from . import disclosure, numbers
+from .approval import approval_fingerprint, report_approval
 from .indicators import (
     COMPLETED,
     DISAGGREGATIONS,
@@ -93,6 +94,9 @@ class ReportData:
     # The programme's IATI activity, every quarter so far (reports/iati_activity.py attaches
     # it when an IATI file is to be made); empty otherwise.
     iati: dict[str, Any] = field(default_factory=dict)
+    # Over approved data only? {"final", "approvals": [{"region", "quarter", "by", "at"}],
+    # "pending"} (reports/approval.py); empty in snapshots built before the quarterly close.
+    approval: dict[str, Any] = field(default_factory=dict)
     version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -112,11 +116,17 @@ class ReportData:
         return date.fromisoformat(self.end)
 
     @property
+    def is_draft(self) -> bool:
+        """Built while some region-quarter it covers was not approved."""
+        return bool(self.approval) and not self.approval.get("final")
+
+    @property
     def slug(self) -> str:
-        """A file-name friendly name: qadam-report-PVE-KZ-JP-2024Q3-all-en."""
+        """A file-name friendly name: qadam-report-PVE-KZ-JP-2024Q3-all-en (and -draft)."""
         regions = "-".join(r["code"] for r in self.scope.get("regions", [])) or "all"
         code = self.programme.get("code") or "programme"
-        return f"qadam-report-{code}-{self.period_label}-{regions}-{self.language}".replace(
+        draft = "-draft" if self.is_draft else ""
+        return f"qadam-report-{code}-{self.period_label}-{regions}-{self.language}{draft}".replace(
             " ", "_"
         )
 
@@ -241,6 +251,7 @@ def data_fingerprint(
         "narratives": Narrative.objects.filter(programme_id=programme_id).aggregate(
             n=Count("pk"), updated=Max("updated_at")
         ),
+        "approval": approval_fingerprint(programme_id, scope),
     }
     return json.loads(json.dumps(fp, sort_keys=True, default=_jsonable))
 
@@ -1043,6 +1054,7 @@ def build_report_data(
             iptt=iptt,
             methodology=methodology(prog, start, end),
             inputs_hash=digest,
+            approval=report_approval(prog, scope, start, end),
         )
     step("done", 100)
     return data

@@ -342,7 +342,8 @@ MATRIX: dict[str, Page] = {
     # The demo event is held: the page explains why it cannot be deleted (no delete button).
     "trainings:event_delete": page({"pk": "event"}, REGION_EDIT),
     "trainings:event_mark_held": page({"pk": "event"}, POST_ONLY_LOGIN),
-    "trainings:event_mark_reported": page({"pk": "event"}, POST_ONLY_LOGIN),
+    # GET: the confirmation page saying what reporting locks.
+    "trainings:event_mark_reported": page({"pk": "event"}, REGION_EDIT),
     "trainings:event_unlock": page({"pk": "event"}, POST_ONLY_LOGIN),
     "trainings:event_sessions": page({"pk": "event"}, REGION_EDIT),
     "trainings:sessions_per_day": page({"pk": "event"}, POST_ONLY_LOGIN),
@@ -406,6 +407,10 @@ MATRIX: dict[str, Page] = {
     "reports:indicator_edit": page({"pk": "indicator"}, STAFF_ONLY),
     "reports:indicator_delete": page({"pk": "indicator"}, STAFF_ONLY),
     "reports:narrative_list": page(),
+    "closing:overview": page(),
+    "closing:region_quarter": page(
+        {"programme": "programme", "quarter": "=2024Q3", "region": "region"}, REGION_OBJECT
+    ),
     "reports:narrative_create": page(expected=STAFF_ONLY),
     "reports:narrative_edit": page({"pk": "narrative"}, STAFF_ONLY),
     # Quotes to review before donor reports use them (reports/quote_views.py): staff and admins.

@@ -347,7 +347,7 @@ def test_status_flow_and_the_lock(client, login_as):
     for name in ("event_edit", "event_sessions", "event_delete"):
         response = client.get(reverse(f"trainings:{name}", args=[event.pk]), follow=True)
         assert response.redirect_chain[-1][0] == event.get_absolute_url()
-        assert "has been reported and is locked" in text(response)
+        assert "reported and locked" in text(response)
     response = client.post(reverse("trainings:sessions_per_day", args=[event.pk]))
     assert response.status_code == 302 and event.sessions.count() == 1
     detail = client.get(event.get_absolute_url()).content.decode()
@@ -385,8 +385,30 @@ def test_status_flow_and_the_lock(client, login_as):
 def test_status_changes_are_post_only(client, login_as):
     event = aktau_training()
     login_as("coord.mangystau")
-    for name in ("event_mark_held", "event_mark_reported", "event_unlock"):
+    for name in ("event_mark_held", "event_unlock"):
         assert client.get(reverse(f"trainings:{name}", args=[event.pk])).status_code == 405
+    # GET on "mark as reported" is its confirmation page: it changes nothing.
+    status = TrainingEvent.objects.get(pk=event.pk).status
+    assert client.get(reverse("trainings:event_mark_reported", args=[event.pk])).status_code == 200
+    assert TrainingEvent.objects.get(pk=event.pk).status == status
+
+
+def test_marking_reported_asks_for_confirmation_and_says_what_it_locks(client, login_as):
+    event = planned_event()
+    attend(event, 2)
+    TrainingEvent.objects.filter(pk=event.pk).update(status=TrainingEvent.Status.HELD)
+    login_as("coord.mangystau")
+    detail = text(client.get(event.get_absolute_url()))
+    confirm_url = reverse("trainings:event_mark_reported", args=[event.pk])
+    assert f'href="{confirm_url}"' in detail  # a link to the confirmation, not a one-click form
+    page = text(client.get(confirm_url))
+    assert "its roster of 2 people" in page and "2 attendance records" in page
+    assert "Programme staff can still correct it" in page
+    event.refresh_from_db()
+    assert event.status == TrainingEvent.Status.HELD
+    client.post(confirm_url)
+    event.refresh_from_db()
+    assert event.status == TrainingEvent.Status.REPORTED
 
 
 def test_only_a_held_event_can_be_reported(client, login_as):

@@ -31,6 +31,7 @@ SOURCES = (
     "manage",
     "demo",
     "dashboard",
+    "closing",
     "templates",
 )
 

@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from accounts.admin import ScopedAdmin
 
-from .models import ActivityLine, Facilitator, Programme, Session, Topic, TrainingEvent
+from .models import (
+    ActivityLine,
+    Facilitator,
+    Programme,
+    RegionQuarter,
+    RegionQuarterTransition,
+    Session,
+    Topic,
+    TrainingEvent,
+)
 from .selectors import events_visible, sessions_visible
 
 
@@ -88,3 +97,32 @@ class SessionAdmin(ScopedAdmin):
 
     def scoped_queryset(self, scope):
         return sessions_visible(scope)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """The quarterly close changes only through its pages (closing/services.py: transactions,
+    the thread and the audit log); the admin shows it, read-only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegionQuarter)
+class RegionQuarterAdmin(_ReadOnlyAdmin):
+    list_display = ("programme", "region", "quarter", "status", "updated_at")
+    list_filter = ("status", "programme", "region")
+    list_select_related = ("programme", "region")
+    search_fields = ("quarter",)
+
+
+@admin.register(RegionQuarterTransition)
+class RegionQuarterTransitionAdmin(_ReadOnlyAdmin):
+    list_display = ("region_quarter", "from_status", "to_status", "by", "at")
+    list_filter = ("to_status",)
+    list_select_related = ("region_quarter__programme", "region_quarter__region", "by")

@@ -291,3 +291,91 @@ class Session(models.Model):
             )
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": _("The session must end after it starts.")})
+
+
+class RegionQuarter(models.Model):
+    """One region's quarter of one programme: the unit of the quarterly close
+    (docs/decisions/0012). open -> submitted (by the region's coordinator) -> approved or
+    returned (by programme staff, with a comment); returned and unlocked go back to work.
+    An approved region-quarter locks its events (those ending in the quarter, in the region, of
+    the programme) for coordinators: trainings.selectors.event_lock_reason. A row exists once
+    someone has acted on it; no row means open."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="region_quarters",
+        verbose_name=_("programme"),
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="region_quarters",
+        verbose_name=_("region"),
+    )
+    quarter = models.CharField(_("quarter"), max_length=6, help_text=_("e.g. 2024Q3"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-quarter", "region"]
+        verbose_name = _("region quarter")
+        verbose_name_plural = _("region quarters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "region", "quarter"], name="region_quarter_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quarter__regex=r"^[0-9]{4}Q[1-4]$"),
+                name="region_quarter_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.quarter}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "closing:region_quarter", args=[self.programme_id, self.quarter, self.region_id]
+        )
+
+
+class RegionQuarterTransition(models.Model):
+    """One step of a region-quarter's thread: who moved it from what to what, when, and why
+    (a comment: required when returning or unlocking). A plain comment keeps the status."""
+
+    region_quarter = models.ForeignKey(
+        RegionQuarter,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("region quarter"),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    from_status = models.CharField(_("from"), max_length=12, choices=RegionQuarter.Status.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=RegionQuarter.Status.choices)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("region quarter step")
+        verbose_name_plural = _("region quarter steps")
+
+    def __str__(self) -> str:
+        return f"{self.region_quarter}: {self.from_status} -> {self.to_status}"

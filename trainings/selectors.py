@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from core import periods
+from core.periods import Period
 
 from .event_page import event_figures
-from .models import Session, TrainingEvent
+from .models import RegionQuarter, Session, TrainingEvent
 
 
 def events_visible(scope: Scope) -> QuerySet[TrainingEvent]:
@@ -23,23 +27,88 @@ def sessions_visible(scope: Scope) -> QuerySet[Session]:
     return Session.objects.filter(scope.region_q("event__region"))
 
 
+def region_quarter_of(event: TrainingEvent) -> Period:
+    """The quarter an event belongs to in the quarterly close: the one its end date falls in
+    (reports count an event by the date it ends: docs/decisions/0011)."""
+    return periods.quarter_of(event.end_date)
+
+
+def approved_quarter(programme_id: int, region_id: int, day: date) -> RegionQuarter | None:
+    """The approved region-quarter of this programme and region containing `day`, or None."""
+    return RegionQuarter.objects.filter(
+        programme_id=programme_id,
+        region_id=region_id,
+        quarter=periods.quarter_of(day).key,
+        status=RegionQuarter.Status.APPROVED,
+    ).first()
+
+
+def _approved_quarter_of(event: TrainingEvent) -> RegionQuarter | None:
+    # Asked several times per page (the event page, its roster, its feedback panel): once per
+    # event object. Re-read events (the import's locked row) ask again.
+    key = (event.programme_id, event.region_id, event.end_date)
+    cached = getattr(event, "_approved_quarter", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found = approved_quarter(*key) if all(key) else None
+    event._approved_quarter = (key, found)
+    return found
+
+
+def quarter_lock_reason(scope: Scope, *, programme_id: int, region_id: int, day: date) -> str:
+    """Why this user may not put an event ending on `day` into that programme's region-quarter
+    ("" when they may): approved region-quarters are closed to coordinators (creating or moving
+    an event into one would change approved figures)."""
+    if scope.can_unlock or not (programme_id and region_id and day):
+        return ""
+    approved = approved_quarter(programme_id, region_id, day)
+    return _quarter_locked_message(approved) if approved else ""
+
+
+def _quarter_locked_message(region_quarter: RegionQuarter) -> str:
+    return _(
+        "%(region)s, %(quarter)s is approved and locked. Programme staff can unlock the "
+        "quarter, with a reason, if something must change."
+    ) % {"region": region_quarter.region, "quarter": periods.parse(region_quarter.quarter).label}
+
+
+def event_lock_reason(scope: Scope, event: TrainingEvent) -> str:
+    """Why the event is locked for this user ("" when it is not): reported events and the
+    events of an approved region-quarter are locked for coordinators; programme staff and
+    admins keep write access (and may unlock). Rights aside (see `edit_refusal`)."""
+    if scope.can_unlock:
+        return ""
+    if event.status == TrainingEvent.Status.REPORTED:
+        return _(
+            "This event is reported and locked. Programme staff can unlock it if something "
+            "must change."
+        )
+    approved = _approved_quarter_of(event)
+    return _quarter_locked_message(approved) if approved else ""
+
+
 def event_is_locked_for(scope: Scope, event: TrainingEvent) -> bool:
-    """True when the event is reported and this user may not change it any more: a reported
-    event is locked for coordinators; staff and admins keep write access (and may unlock)."""
-    return event.status == TrainingEvent.Status.REPORTED and not scope.can_unlock
+    """True when the event is locked for this user (reported, or in an approved
+    region-quarter, and the user is not programme staff or an admin)."""
+    return bool(event_lock_reason(scope, event))
+
+
+def edit_refusal(scope: Scope, event: TrainingEvent) -> str:
+    """THE rule of every write path (pages, htmx fragments, imports, merges, and later the API,
+    offline sync and the Kobo intake): why this user may not change the event or anything
+    recorded on it (sessions, roster, attendance, feedback, scores), "" when they may. Needs
+    edit rights, the event's region in scope, and the event not locked (`event_lock_reason`)."""
+    if not (scope.can_edit and scope.covers_region(event.region_id)):
+        return _("You may not change this event's data.")
+    return event_lock_reason(scope, event)
 
 
 def can_edit_event(scope: Scope, event: TrainingEvent) -> bool:
-    """May this user change the event or anything recorded on it (sessions, roster, attendance,
-    feedback, scores)? Needs edit rights, the event's region in scope, and the event not locked.
+    """May this user change the event or anything recorded on it? `edit_refusal` is empty.
 
     Other apps call this before their own edit actions; an out-of-scope event should already
     have been a 404 through `events_visible`, this is the second line."""
-    return (
-        scope.can_edit
-        and scope.covers_region(event.region_id)
-        and not event_is_locked_for(scope, event)
-    )
+    return not edit_refusal(scope, event)
 
 
 # The event list ---------------------------------------------------------------------------

@@ -29,10 +29,11 @@ from .selectors import (
     DEFAULT_EVENT_SORT,
     EVENT_SORTS,
     can_edit_event,
-    event_is_locked_for,
     event_list_rows,
+    event_lock_reason,
     event_summary,
     events_visible,
+    quarter_lock_reason,
     sessions_visible,
     sessions_with_counts,
     with_people_counts,
@@ -66,17 +67,26 @@ EVENT_RELATED = ("region", "district", "programme", "activity_line")
 
 
 def _locked_redirect(request: HttpRequest, scope: Scope, event: TrainingEvent):
-    """A redirect to the event's page with a message when the event is locked for the user."""
-    if event_is_locked_for(scope, event):
-        messages.error(
-            request,
-            _(
-                "This event has been reported and is locked. Ask programme staff to unlock it "
-                "if something needs correcting."
-            ),
-        )
+    """A redirect to the event's page with the reason when the event is locked for the user
+    (the one lock rule: reported, or in an approved region-quarter)."""
+    reason = event_lock_reason(scope, event)
+    if reason:
+        messages.error(request, reason)
         return redirect(event)
     return None
+
+
+def _into_approved_quarter(scope: Scope, fields: dict) -> str:
+    """Why the event, with these fields, may not be saved by this user ("" when it may): an
+    event created in, or moved into, an approved region-quarter would change approved figures
+    (the quarter's lock: trainings.selectors.quarter_lock_reason)."""
+    programme, region, end = fields.get("programme"), fields.get("region"), fields.get("end_date")
+    return quarter_lock_reason(
+        scope,
+        programme_id=getattr(programme, "pk", None),
+        region_id=getattr(region, "pk", None),
+        day=end,
+    )
 
 
 # Events -----------------------------------------------------------------------------------
@@ -122,6 +132,7 @@ def event_detail(request, pk: int):
             "n_enrolled": summary.n_enrolled,
             "can_edit": can_edit_event(scope, event),
             "locked": event.status == TrainingEvent.Status.REPORTED,
+            "lock_reason": event_lock_reason(scope, event),
             "can_unlock": scope.can_unlock and event.status == TrainingEvent.Status.REPORTED,
             "Status": TrainingEvent.Status,
         },
@@ -138,7 +149,9 @@ def event_create(request):
         initial["region"] = next(iter(scope.region_ids))
     form = EventForm(request.POST or None, scope=scope, initial=initial)
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and (refusal := _into_approved_quarter(scope, form.event_fields())):
+            form.add_error(None, refusal)
+        elif form.is_valid():
             try:
                 event = services.create_event(created_by=request.user, **form.event_fields())
             except ValidationError as error:
@@ -160,7 +173,9 @@ def event_edit(request, pk: int):
         return locked
     form = EventForm(request.POST or None, instance=event, scope=scope)
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and (refusal := _into_approved_quarter(scope, form.event_fields())):
+            form.add_error(None, refusal)
+        elif form.is_valid():
             try:
                 services.update_event(event=event, **form.event_fields())
             except ValidationError as error:
@@ -226,13 +241,36 @@ def event_mark_held(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def event_mark_reported(request, pk: int):
-    return _change_status(
+    """Marking an event reported locks it for coordinators: the page says what it locks and
+    asks for confirmation (GET), the confirmation does it (POST)."""
+    if request.method == "POST":
+        return _change_status(
+            request,
+            pk,
+            services.mark_reported,
+            _("The event is marked as reported and locked for coordinators."),
+        )
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
+    require(scope.can_edit)
+    if locked := _locked_redirect(request, scope, event):
+        return locked
+    summary = event_summary(event)
+    return render(
         request,
-        pk,
-        services.mark_reported,
-        _("The event is marked as reported and locked for coordinators."),
+        "trainings/event_report_confirm.html",
+        {
+            "event": event,
+            "summary": summary,
+            "n_attendance": sum(s.n_present for s in summary.sessions),
+            "n_feedback": summary.feedback.get("n", 0),
+            "n_scores": summary.scores.get("n", 0),
+            "problem": ""
+            if event.status == TrainingEvent.Status.HELD
+            else _("Only a held event can be marked as reported."),
+        },
     )
 
 

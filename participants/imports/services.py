@@ -21,7 +21,7 @@ from accounts.scope import NOBODY, Scope, scope_for
 from core import taskqueue
 from participants.models import ImportBatch
 from trainings.models import TrainingEvent
-from trainings.selectors import can_edit_event, event_is_locked_for
+from trainings.selectors import edit_refusal
 
 from .apply import EventNotEditable, apply_plan
 from .parse import FileRejected, read_table
@@ -51,16 +51,12 @@ def sync_limit() -> int:
 
 def import_refusal(scope: Scope, event: TrainingEvent) -> str:
     """Why this user may not import into `event`, or "" when they may: the one lock rule
-    (`can_edit_event`), asked at upload, at confirm and again when the rows are written."""
-    if can_edit_event(scope, event):
-        return ""
-    mine = scope.can_edit and scope.covers_region(event.region_id)
-    if mine and event_is_locked_for(scope, event):
-        return _(
-            "This event is reported and locked: nothing can be imported into it, and nothing "
-            "was written. Programme staff can unlock it if something must change."
-        )
-    return _("You may not change this event's data: nothing was imported.")
+    (`trainings.selectors.edit_refusal`: rights, reported events, approved region-quarters),
+    asked at upload, at confirm and again when the rows are written."""
+    refusal = edit_refusal(scope, event)
+    if refusal:
+        return _("Nothing was imported. %(why)s") % {"why": refusal}
+    return ""
 
 
 def _importer_scope(batch: ImportBatch) -> Scope:

@@ -20,6 +20,7 @@ from docx.shared import Cm, Pt, RGBColor
 from .. import numbers
 from ..builder import ReportData
 from . import sentences
+from .status import approval_lines, draft_banner
 from .tables import (
     dimension_label,
     disclosure_note,
@@ -206,6 +207,11 @@ def render(data: ReportData) -> bytes:
     core.subject = data.programme.get("name", "")
     core.author = data.programme.get("implementer", "")
     core.comments = data.inputs_hash
+    # Draft or final, in the header of every page.
+    for line in [draft_banner(data), *approval_lines(data)]:
+        if line:
+            header_run = section.header.add_paragraph().add_run(line)
+            header_run.bold = bool(draft_banner(data))
 
     # Cover
     p = doc.add_paragraph()

@@ -41,6 +41,7 @@ from reportlab.platypus import (
 from .. import numbers
 from ..builder import ReportData
 from . import sentences
+from .status import approval_lines, draft_banner
 from .tables import (
     dimension_label,
     disclosure_note,
@@ -263,8 +264,9 @@ class ReportDoc(BaseDocTemplate):
         period = Paragraph(
             f"<b>{esc(period_text(data))}</b> · {esc(data.scope['label'])}", st["cover_sub"]
         )
+        approvals = [Paragraph(esc(line), st["cover_sub"]) for line in approval_lines(data)]
         y = PAGE_H - 30 * mm
-        for para in (title, sub, period):
+        for para in (title, sub, period, *approvals[:4]):
             w, h = para.wrap(WIDTH, 60 * mm)
             y -= h
             para.drawOn(canvas, MARGIN, y)
@@ -294,6 +296,11 @@ class ReportDoc(BaseDocTemplate):
         canvas.restoreState()
 
     def draw_footer(self, canvas, doc):
+        banner = draft_banner(self.data)
+        if banner:  # on every page, above everything else of the page
+            canvas.setFont(BOLD, 9)
+            canvas.setFillColor(colors.red)
+            canvas.drawCentredString(canvas._pagesize[0] / 2, canvas._pagesize[1] - 7 * mm, banner)
         canvas.setFont(FONT, 7)
         canvas.setFillColor(GREY)
         canvas.drawString(

@@ -25,6 +25,7 @@ from core.tabular import safe_cell
 
 from ..builder import ReportData
 from ..disclosure import COMPLEMENT
+from .status import approval_lines, draft_banner
 from .tables import (
     disclosure_note,
     has_figures,
@@ -105,6 +106,10 @@ def render(data: ReportData) -> bytes:
     about.append([_("Period"), period_text(data)])
     about.append([_("Regions"), data.scope["label"]])
     about.append([_("Generated"), data.generated_at])
+    for line in [draft_banner(data), *approval_lines(data)]:
+        if line:
+            about.append([line])
+            about.cell(row=about.max_row, column=1).font = Font(bold=True)
     about.append([])
     methodology = methodology_of(data)
     if methodology:
@@ -136,6 +141,8 @@ def render(data: ReportData) -> bytes:
     for name, table in zip(names, tables, strict=True):
         # The IPTT is what a donor opens the file for: it comes before the About sheet.
         sheet = workbook.create_sheet(name, 0 if table.key == "iptt" else None)
+        if draft_banner(data):  # printed at the top of every page of every sheet
+            sheet.oddHeader.center.text = draft_banner(data)
         marked = has_figures(table)
         header = [*table.header, withheld_header()] if marked else list(table.header)
         sheet.append([safe_cell(h) for h in header])

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "closing"
+
+urlpatterns = [
+    path("", views.quarter_overview, name="overview"),
+    path(
+        "<int:programme>/<str:quarter>/<int:region>/",
+        views.region_quarter,
+        name="region_quarter",
+    ),
+]
