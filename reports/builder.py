@@ -25,6 +25,7 @@ from accounts.scope import Scope
 from core import periods
 from participants.aggregates import (
     LIKERT,
+    SATISFIED_FROM,
     feedback_summary,
     knowledge_measures,
     satisfaction_distribution,
@@ -48,6 +49,7 @@ from .indicators import (
     DISAGGREGATIONS,
     REACHED,
     RULES,
+    attendance_in,
     cube_margin,
     feedback_in,
     held_events,
@@ -492,14 +494,21 @@ class _Computed:
         return self.cache[key]
 
 
-def _protected_rows(result, chosen: list[str], labels: _Labels) -> dict[str, list[dict]]:
+def _protected_rows(
+    result, chosen: list[str], labels: _Labels, counts: disclosure.LinkedCounts, people: bool
+) -> dict[str, list[dict]]:
+    """A rule result's breakdowns as rows: counts of people as cells of the report's linked
+    tables (withheld when they must be), other counts (events, sessions, partners: activity,
+    not people) as they are, rates and means hidden when fewer than 5 stand behind them."""
     if result is None:
         return {}
-    protected = disclosure.protect_disaggregations(
-        {d: result.disaggregations.get(d, {}) for d in chosen},
-        is_count=result.is_count,
-        bases=result.bases,
-    )
+    cells = {d: result.disaggregations.get(d, {}) for d in chosen}
+    if result.is_count and people:
+        protected = {d: counts.breakdown(d, cells[d], result.total) for d in chosen}
+    elif result.is_count:
+        protected = cells
+    else:
+        protected = disclosure.protect_disaggregations(cells, is_count=False, bases=result.bases)
     return {d: _rows(d, protected[d], labels) for d in chosen}
 
 
@@ -530,8 +539,10 @@ def _indicator_rows(
     end: date,
     period_label: str,
     labels: _Labels,
+    counts: disclosure.LinkedCounts,
 ) -> tuple[list[dict], list[dict], dict]:
-    """The indicators' rows, their annex entries and the IPTT."""
+    """The indicators' rows, their annex entries and the IPTT (counts of people as cells of
+    `counts`, resolved once the whole report is known)."""
     if programme is None:
         return [], [], {}
     indicators = list(Indicator.objects.filter(programme=programme).order_by("order", "code"))
@@ -558,6 +569,7 @@ def _indicator_rows(
         lop_target = None if ind.lop_target is None else float(ind.lop_target)
         annual = _target_for(mine, str(end.year), ytd_start, date(end.year, 12, 31))
         method_label = str(Indicator.Method(ind.method).label)
+        people = bool(rule and rule.counts_people)
         rows.append(
             {
                 "code": ind.code,
@@ -580,7 +592,7 @@ def _indicator_rows(
                 "ytd": _figures(ytd, annual),
                 "lop": _figures(lop.total if lop else None, lop_target),
                 "rule": ind.rule,
-                "disaggregations": _protected_rows(result, chosen, labels),
+                "disaggregations": _protected_rows(result, chosen, labels, counts, people),
             }
         )
         annex.append(
@@ -610,8 +622,8 @@ def _indicator_rows(
             else:
                 column_target = _target_for(mine, column.key, column.start, column.end)
             cells.append(_figures(value, column_target))
-            by_period.append(_protected_rows(res, chosen, labels))
-        lop_rows = _protected_rows(lop, chosen, labels)
+            by_period.append(_protected_rows(res, chosen, labels, counts, people))
+        lop_rows = _protected_rows(lop, chosen, labels, counts, people)
         breakdown = []
         for dim in chosen:
             keys = []
@@ -674,26 +686,46 @@ def _cell(rows_of: dict[str, list[dict]], dimension: str, key: str):
     return None
 
 
-def _people(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) -> dict[str, Any]:
+def _people(
+    scope: Scope,
+    start: date,
+    end: date,
+    labels: _Labels,
+    basis: dict,
+    counts: disclosure.LinkedCounts,
+) -> dict[str, Any]:
     # One GROUP BY gives every breakdown (see people_cube): each person is in one cell.
     cube = people_cube(people_reached_qs(scope, start, end, basis), end)
-    out: dict[str, Any] = {"total": sum(row[4] for row in cube)}
+    total = sum(row[4] for row in cube)
+    out: dict[str, Any] = {"total": total}
+    margins = {}
     for dim in ("sex", "age_band", "region", "category"):
-        counts = disclosure.protect_counts(cube_margin(cube, dim))
-        out[f"by_{dim}"] = _rows(dim, counts, labels)
+        margins[dim] = counts.breakdown(dim, cube_margin(cube, dim), total)
+        out[f"by_{dim}"] = _rows(dim, margins[dim], labels)
+    # Category by sex: its rows add up to the categories, its columns to the sexes (the
+    # same cells as the one-way tables), so disclosure control sees it as one linked table.
     cross = cube_margin(cube, "category", "sex")
-    categories = {category for category, _sex in cross}
+    categories = _order("category", list(margins["category"]), labels)
+    sexes = [str(sex) for sex in Sex]
+    cells = {
+        (code, sex): counts.count(("category_by_sex", total, code, sex), cross.get((code, sex), 0))
+        for code in categories
+        for sex in sexes
+    }
+    for code in categories:
+        counts.adds_up(margins["category"][code], [cells[code, sex] for sex in sexes])
+    for sex in sexes:
+        if sex in margins["sex"]:
+            counts.adds_up(margins["sex"][sex], [cells[code, sex] for code in categories])
     out["category_by_sex"] = [
         {
             "key": code,
             "label": labels.of("category", code),
-            "F": disclosure.protect_count(cross.get((code, Sex.FEMALE), 0)),
-            "M": disclosure.protect_count(cross.get((code, Sex.MALE), 0)),
-            "total": disclosure.protect_count(
-                cross.get((code, Sex.FEMALE), 0) + cross.get((code, Sex.MALE), 0)
-            ),
+            "F": cells[code, Sex.FEMALE],
+            "M": cells[code, Sex.MALE],
+            "total": margins["category"][code],
         }
-        for code in _order("category", list(categories), labels)
+        for code in categories
     ]
     return out
 
@@ -743,8 +775,31 @@ def _events(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) 
     ]
 
 
+def quote_groups(scope: Scope, start: date, end: date, basis: dict) -> dict[tuple, int]:
+    """People reached at the period's counted events by (category, event region, event type),
+    and by (event region, event type) for a quote without a category: the group a quote
+    names (disclosure.large_enough_group). One GROUP BY each."""
+    attendance = attendance_in(scope, start, end, basis).order_by()
+    person = "enrolment__participant"
+    keys = ("session__event__region__code", "session__event__event_type")
+    out: dict[tuple, int] = {}
+    for row in attendance.values(f"{person}__category__code", *keys).annotate(
+        n=Count(person, distinct=True)
+    ):
+        code = row[f"{person}__category__code"] or ""
+        out[(code, row[keys[0]], row[keys[1]])] = row["n"]
+    for row in attendance.values(*keys).annotate(n=Count(person, distinct=True)):
+        out[("", row[keys[0]], row[keys[1]])] = row["n"]
+    return out
+
+
 def _feedback(
-    scope: Scope, start: date, end: date, labels: _Labels, basis: dict
+    scope: Scope,
+    start: date,
+    end: date,
+    labels: _Labels,
+    basis: dict,
+    counts: disclosure.LinkedCounts,
 ) -> tuple[dict, list[dict]]:
     fb = feedback_in(scope, start, end, basis)
     agg = feedback_summary(fb)
@@ -753,21 +808,30 @@ def _feedback(
     def mean(item: str):
         return numbers.rounded(agg[f"avg_{item}"], numbers.PLACES[numbers.MEAN])
 
+    satisfied_pct = disclosure.protect_rate(numbers.rate(agg["n_satisfied"], n), n)
+    items = [
+        {
+            "key": item.key,
+            "label": str(item.report_label),
+            "mean": disclosure.protect_rate(mean(item.key), n),
+        }
+        for item in LIKERT
+    ]
+    # The answers add up to the respondents; the share satisfied and the mean of the same
+    # answers are two more sums a reader can use, so disclosure control knows them too.
+    answers = {row["score"]: row["n"] for row in satisfaction_distribution(fb)}
+    cells = counts.breakdown("satisfaction", answers, n)
+    if numbers.is_number(satisfied_pct):
+        satisfied = [cells[s] for s in answers if s >= SATISFIED_FROM]
+        counts.adds_up(agg["n_satisfied"], satisfied, table=False)
+    if any(i["key"] == "satisfaction" and numbers.is_number(i["mean"]) for i in items):
+        scores = sum(score * count for score, count in answers.items())
+        counts.adds_up(scores, list(cells.values()), weights=list(answers), table=False)
     summary = {
         "respondents": n,
-        "satisfied_pct": disclosure.protect_rate(numbers.rate(agg["n_satisfied"], n), n),
-        "items": [
-            {
-                "key": item.key,
-                "label": str(item.report_label),
-                "mean": disclosure.protect_rate(mean(item.key), n),
-            }
-            for item in LIKERT
-        ],
-        "distribution": [
-            {"score": row["score"], "count": disclosure.protect_count(row["n"])}
-            for row in satisfaction_distribution(fb)
-        ],
+        "satisfied_pct": satisfied_pct,
+        "items": items,
+        "distribution": [{"score": score, "count": cells[score]} for score in answers],
     }
     # Consented comments approved by programme staff (their approved text); disclosure
     # checks both again and decides what of the text may be printed.
@@ -785,6 +849,7 @@ def _feedback(
             "enrolment__participant__full_name",
         )[:40]
     )
+    groups = quote_groups(scope, start, end, basis)
     quotes = disclosure.quotable(
         (
             {
@@ -792,6 +857,11 @@ def _feedback(
                 "consent_to_quote": row["consent_to_quote"],
                 "quote_status": row["quote_status"],
                 "author_name": row["enrolment__participant__full_name"],
+                "group": (
+                    row["enrolment__participant__category__code"] or "",
+                    row["event__region__code"],
+                    row["event__event_type"],
+                ),
                 "event_type": labels.of("event_type", row["event__event_type"]),
                 "region": labels.of("region", row["event__region__code"]),
                 "category": (
@@ -803,41 +873,49 @@ def _feedback(
             for row in texts
         ),
         limit=12,
+        group_sizes=groups,
     )
     return summary, quotes
 
 
-def _knowledge(scope: Scope, start: date, end: date, basis: dict) -> dict[str, Any]:
+def _knowledge(
+    scope: Scope, start: date, end: date, basis: dict, counts: disclosure.LinkedCounts
+) -> dict[str, Any]:
     tests = paired_tests(scope, start, end, basis)
     measures = knowledge_measures()
     agg = tests.aggregate(**measures)
 
-    def shape(row: dict) -> dict:
+    def shape(row: dict, n_shown=None) -> dict:
         n = row["n"]
 
         def r(v):
-            return disclosure.protect_rate(numbers.rounded(v, numbers.PLACES[numbers.POINTS]), n)
+            value = disclosure.protect_rate(v, n)
+            # A line whose number of pairs is withheld hides its figures the same way.
+            return counts.rate(value, n_shown) if n_shown is not None else value
 
         return {
-            "n": disclosure.protect_count(n),
-            "pre": r(row["avg_pre"]),
-            "post": r(row["avg_post"]),
-            "gain": r(row["avg_gain"]),
-            "improved_pct": disclosure.protect_rate(numbers.rate(row["n_improved"], n), n),
+            "n": n if n_shown is None else n_shown,
+            "pre": r(numbers.rounded(row["avg_pre"], numbers.PLACES[numbers.POINTS])),
+            "post": r(numbers.rounded(row["avg_post"], numbers.PLACES[numbers.POINTS])),
+            "gain": r(numbers.rounded(row["avg_gain"], numbers.PLACES[numbers.POINTS])),
+            "improved_pct": r(numbers.rate(row["n_improved"], n)),
         }
 
-    by_line = []
-    for row in (
+    lines = list(
         tests.order_by()
         .values("enrolment__event__activity_line__code", "enrolment__event__activity_line__name")
         .annotate(**measures)
         .order_by("enrolment__event__activity_line__code")
-    ):
+    )
+
+    def label(row: dict) -> str:
         code = row["enrolment__event__activity_line__code"]
-        label = f"{code} {row['enrolment__event__activity_line__name']}" if code else _("Other")
-        by_line.append({"label": label} | shape(row))
+        return f"{code} {row['enrolment__event__activity_line__name']}" if code else _("Other")
+
+    # The lines' pairs add up to the total (exact: pairs of tests, one per person and event).
+    cells = counts.breakdown("activity_line", {label(row): row["n"] for row in lines}, agg["n"])
+    by_line = [{"label": label(row)} | shape(row, cells[label(row)]) for row in lines]
     total = shape(agg)
-    total["n"] = agg["n"]  # the total stays exact: pairs of tests (one per person and event)
     total["people"] = tests.aggregate(n=Count("enrolment__participant", distinct=True))["n"]
     return total | {"by_activity": by_line}
 
@@ -912,17 +990,27 @@ def build_report_data(
     with translation.override(language):
         labels = _Labels()
         step("indicators", 10)
-        indicators, annex, iptt = _indicator_rows(prog, scope, start, end, period_label, labels)
+        # Every count of people goes in as a cell of linked tables; disclosure control
+        # decides what each shows once all are known (reports/disclosure.py, rule 5).
+        counts = disclosure.LinkedCounts()
+        indicators, annex, iptt = _indicator_rows(
+            prog, scope, start, end, period_label, labels, counts
+        )
         # The report's own sections count the programme's events only (no indicator filters).
         basis = {"programme": prog.pk} if prog else {}
         step("people", 40)
-        people = _people(scope, start, end, labels, basis)
+        people = _people(scope, start, end, labels, basis, counts)
         step("events", 55)
         events = _events(scope, start, end, labels, basis)
         step("feedback", 70)
-        feedback, quotes = _feedback(scope, start, end, labels, basis)
+        feedback, quotes = _feedback(scope, start, end, labels, basis, counts)
         step("knowledge", 80)
-        knowledge = _knowledge(scope, start, end, basis)
+        knowledge = _knowledge(scope, start, end, basis, counts)
+        step("disclosure", 85)
+        counts.protect()
+        indicators, iptt, people, feedback, knowledge = counts.resolve(
+            [indicators, iptt, people, feedback, knowledge]
+        )
         step("narrative", 90)
         narratives = _narratives(prog, period_label, start, end, scope)
         summary = _summary(people, events, scope, start, end, feedback, knowledge, basis)

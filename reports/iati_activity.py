@@ -7,7 +7,7 @@ period per quarter from the programme's start to the report's end (cut at the pr
 end), with that quarter's target and actual and the disaggregated actuals as dimensions.
 
 The values come from the same rules as every other figure (reports/indicators.py RULES with
-the builder's `rule_params`), breakdowns pass reports/disclosure.py, and a withheld ("<5")
+the builder's `rule_params`), breakdowns pass reports/disclosure.py, and a withheld ("<5" or "x")
 breakdown row is left out (rule 8.10.1: an actual always has a value), the indicator saying
 that small groups are withheld. Dimension names and values are fixed codes (sex = female /
 male, age = the band, region = the ISO code), whatever the report's language.
@@ -140,7 +140,7 @@ def _dimensions(disaggregations: dict[str, Any]) -> tuple[list[dict], int]:
         for key, value in pairs:
             if value is None:
                 continue
-            if value == disclosure.SUPPRESSED or not isinstance(value, int | float):
+            if disclosure.is_withheld(value) or not isinstance(value, int | float):
                 withheld += 1
                 continue
             rows.append(
@@ -222,36 +222,42 @@ def build_activity(
         columns = quarters(programme, end)
         targets = _targets(programme)
         indicators = []
+        # Every quarter's breakdowns of people are linked tables (each adds up to its actual):
+        # complementary suppression decides them together, as in a report.
+        counts = disclosure.LinkedCounts()
+        pending = []
         for ind in Indicator.objects.filter(programme=programme).order_by("order", "code"):
             rule = RULES.get(ind.rule)
             params = indicator_params(ind, programme)
             mine = targets.get(ind.pk, [])
-            withheld_any = False
             period_rows = []
             for column in columns:
                 result = rule.compute(scope, column.start, column.end, params) if rule else None
                 chosen = [
                     d for d in (ind.disaggregations or []) if result and d in result.disaggregations
                 ]
-                dimensions, withheld = [], 0
+                protected: dict = {}
                 if result is not None and chosen:
-                    protected = disclosure.protect_disaggregations(
-                        {d: result.disaggregations.get(d, {}) for d in chosen},
-                        is_count=result.is_count,
-                        bases=result.bases,
-                    )
-                    dimensions, withheld = _dimensions(protected)
-                withheld_any = withheld_any or bool(withheld)
+                    cells = {d: result.disaggregations.get(d, {}) for d in chosen}
+                    if result.is_count and rule.counts_people:
+                        protected = {d: counts.breakdown(d, cells[d], result.total) for d in chosen}
+                    elif result.is_count:  # events, sessions, partners: never withheld
+                        protected = cells
+                    else:
+                        protected = disclosure.protect_disaggregations(
+                            cells, is_count=False, bases=result.bases
+                        )
                 period_rows.append(
                     {
                         "start": column.start.isoformat(),
                         "end": column.end.isoformat(),
                         "target": _target_for(mine, column.key, column.start, column.end),
                         "actual": result.total if result else None,
-                        "dimensions": dimensions,
-                        "withheld": withheld,
+                        "dimensions": [],
+                        "withheld": 0,
                     }
                 )
+                pending.append((len(indicators), period_rows[-1], protected))
             description = indicator_description(
                 str(rule.explanation) if rule else "",
                 str(Indicator.Method(ind.method).label),
@@ -269,9 +275,15 @@ def build_activity(
                     "baseline": float(ind.baseline),
                     "baseline_year": programme_start(programme).year,
                     "description": description,
-                    "withheld": withheld_any,
+                    "withheld": False,  # set below, once disclosure control has decided
                     "periods": period_rows,
                 }
+            )
+        counts.protect()
+        for position, row, protected in pending:
+            row["dimensions"], row["withheld"] = _dimensions(counts.resolve(protected))
+            indicators[position]["withheld"] = indicators[position]["withheld"] or bool(
+                row["withheld"]
             )
         first, last = (columns[0].start, columns[-1].end) if columns else (None, None)
         return {

@@ -127,8 +127,9 @@ def test_the_csv_zip_holds_the_iptt_first(report):
     assert "01-iptt.csv" in files and "02-summary.csv" in files
     lines = files["01-iptt.csv"].splitlines()
     assert lines[0].startswith("Code,Indicator,Disaggregation,Unit,Method,Direction,Baseline")
-    assert lines[1].endswith(",0,300,60,57,95.0,60,41,68.3,60,72,120.0,180,163,90.6,210,70.0")
-    assert lines[2] == "OP1,,Women (sex),,,,,,,12,,,<5,,,30,,,44,,80,"
+    # The last column names the row's withheld cells, left empty (never "<5" in a number).
+    assert lines[1].endswith(",0,300,60,57,95.0,60,41,68.3,60,72,120.0,180,163,90.6,210,70.0,")
+    assert lines[2] == "OP1,,Women (sex),,,,,,,12,,,,,,30,,,44,,80,,Q2 2024: actual"
     assert METHODOLOGY[0] in files["README.txt"]
     assert "01-iptt.csv: Indicator performance tracking table" in files["README.txt"]
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from reports.disclosure import SUPPRESSED
+from reports.disclosure import COMPLEMENT, SUPPRESSED, is_withheld
 from reports.renderers import render
 from reports.renderers.tables import iptt_of
 from reports.renderers.xlsx import sheet_title
@@ -92,8 +92,11 @@ def test_every_figure_is_a_number_and_no_cell_says_less_than_five(book):
 
 
 def test_withheld_cells_are_empty_shaded_commented_and_marked(book, report):  # noqa: F811
-    small = [r for r in report.people["category_by_sex"] if SUPPRESSED in (r["F"], r["M"])]
-    assert small, "the demo data has a category with fewer than 5 women or men"
+    assert any(SUPPRESSED in (r["F"], r["M"]) for r in report.people["category_by_sex"]), (
+        "the demo data has a category with fewer than 5 women or men"
+    )
+    # Rows with a "<5", and rows with an "x" withheld so that a "<5" cannot be worked out.
+    small = [r for r in report.people["category_by_sex"] if any(map(is_withheld, r.values()))]
     sheet = book["Category and sex"]
     header = [c.value for c in sheet[1]]
     assert header == ["Category", "Women", "Men", "Total", WITHHELD]
@@ -104,10 +107,11 @@ def test_withheld_cells_are_empty_shaded_commented_and_marked(book, report):  # 
         withheld = []
         for column, key in ((1, "F"), (2, "M"), (3, "total")):
             cell = cells[column]
-            if expected[key] == SUPPRESSED:
-                withheld.append(header[column])
+            if is_withheld(expected[key]):
+                x = expected[key] == COMPLEMENT
+                withheld.append(f"{header[column]} (x)" if x else header[column])
                 assert cell.value is None
-                assert cell.comment is not None and "Fewer than 5" in cell.comment.text
+                assert cell.comment is not None and "ewer than 5" in cell.comment.text
                 assert cell.fill.fgColor.rgb.endswith("D9D9D9")
             else:
                 assert cell.value == expected[key] and isinstance(cell.value, int)

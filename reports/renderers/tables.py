@@ -17,7 +17,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ..builder import ReportData
-from ..numbers import COUNT, MEAN, PERCENT, PLACES, POINTS, figure, places_for_unit
+from ..disclosure import COMPLEMENT, is_withheld
+from ..numbers import COUNT, MEAN, PERCENT, PLACES, POINTS, figure, is_number, places_for_unit
 
 
 @dataclass
@@ -196,6 +197,7 @@ def iptt_legend() -> list[str]:
             "an actual under its target is good."
         ),
         _("“<5”: fewer than 5, withheld to protect privacy."),
+        _("“x”: withheld so that a “<5” cannot be worked out from the totals."),
     ]
 
 
@@ -501,9 +503,41 @@ def narrative_sections() -> list[tuple[str, str]]:
 
 
 def disclosure_note() -> str:
-    return _(
+    rules = _(
         "Disclosure control: counts of 1 to 4 in any breakdown are shown as “<5”, and "
         "rates or means based on fewer than 5 people are hidden the same way; totals are exact. "
         "The report holds no names, contacts or identity numbers; quotes are used only with "
         "the participant's consent."
     )
+    complementary = _(
+        "So that no “<5” can be worked out from a total and the other figures, some other "
+        "counts of people are withheld too and shown as “x” (a breakdown of a very small total "
+        "is withheld whole). Counts of events, sessions and partners are never withheld. A "
+        "quote is used only when at least 5 people share its category, region and event type."
+    )
+    return f"{rules} {complementary}"
+
+
+def withheld_header() -> str:
+    """The last column of a table file (XLSX, CSV): the row's withheld cells."""
+    return _("Withheld (fewer than 5)")
+
+
+def withheld_columns(row: list[Any]) -> list[int]:
+    """Positions of the row's withheld cells ("<5" or "x")."""
+    return [c for c, value in enumerate(row) if is_withheld(value)]
+
+
+def withheld_mark(header: list[str], row: list[Any]) -> str | None:
+    """What the withheld column says of a row: the withheld columns' names, "x" ones marked
+    "(x)", or None when nothing is withheld."""
+    names = [
+        f"{header[c]} (x)" if row[c] == COMPLEMENT else str(header[c])
+        for c in withheld_columns(row)
+    ]
+    return "; ".join(names) or None
+
+
+def has_figures(table: Table) -> bool:
+    """Does the table hold numbers (so it gets a withheld column)?"""
+    return any(is_number(v) or is_withheld(v) for row in table.rows for v in row)

@@ -3,7 +3,7 @@ sheet, one sheet per table of the report, bold frozen headers, number formats, c
 and a sheet explaining how each indicator is computed.
 
 Numbers are numbers: every count and figure is a numeric cell. A cell withheld by disclosure
-control ("<5" in the other formats) is left empty, shaded, with a comment, and the sheet's
+control ("<5" or "x" in the other formats) is left empty, shaded, with a comment, and the sheet's
 last column, "Withheld (fewer than 5)", names the withheld columns of the row, so the mark
 survives a copy of the values; the About sheet explains it. Sheet names are short, whole
 words; the About sheet lists each with its full title."""
@@ -24,16 +24,18 @@ from openpyxl.utils import get_column_letter
 from core.tabular import safe_cell
 
 from ..builder import ReportData
-from ..disclosure import SUPPRESSED
-from ..numbers import is_number
+from ..disclosure import COMPLEMENT
 from .status import approval_lines, draft_banner
 from .tables import (
-    Table,
     disclosure_note,
+    has_figures,
     iptt_legend,
     methodology_of,
     period_text,
     report_tables,
+    withheld_columns,
+    withheld_header,
+    withheld_mark,
 )
 
 DATE_FORMAT = "DD.MM.YYYY"
@@ -83,19 +85,12 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 def withheld_note() -> str:
     return _(
-        "In this file, where the other formats show “<5”, the cell is empty and "
+        "In this file, where the other formats show “<5” or “x”, the cell is empty and "
         "shaded grey (a number withheld to protect privacy: fewer than 5 people, or a rate or "
-        "mean of fewer than 5); the last column of a sheet, “%(column)s”, names "
-        "the withheld cells of its row."
+        "mean of fewer than 5, or a count withheld so that such a small one cannot be worked "
+        "out); the last column of a sheet, “%(column)s”, names the withheld cells of its row, "
+        "“(x)” after those of the second kind."
     ) % {"column": withheld_header()}
-
-
-def withheld_header() -> str:
-    return _("Withheld (fewer than 5)")
-
-
-def _has_figures(table: Table) -> bool:
-    return any(is_number(v) or v == SUPPRESSED for row in table.rows for v in row)
 
 
 def render(data: ReportData) -> bytes:
@@ -139,13 +134,16 @@ def render(data: ReportData) -> bytes:
     about.column_dimensions["B"].width = 60
     statuses = [i["status"] for i in data.indicators]
     status_column = STATUS_COLUMN + 1
-    withheld_comment = _("Fewer than 5: withheld to protect privacy.")
+    comments = {
+        True: _("Withheld so that a group of fewer than 5 cannot be worked out from the totals."),
+        False: _("Fewer than 5: withheld to protect privacy."),
+    }
     for name, table in zip(names, tables, strict=True):
         # The IPTT is what a donor opens the file for: it comes before the About sheet.
         sheet = workbook.create_sheet(name, 0 if table.key == "iptt" else None)
         if draft_banner(data):  # printed at the top of every page of every sheet
             sheet.oddHeader.center.text = draft_banner(data)
-        marked = _has_figures(table)
+        marked = has_figures(table)
         header = [*table.header, withheld_header()] if marked else list(table.header)
         sheet.append([safe_cell(h) for h in header])
         for cell in sheet[1]:
@@ -156,13 +154,13 @@ def render(data: ReportData) -> bytes:
         sheet.freeze_panes = "C2" if table.key == "iptt" else "A2"
         widths = [min(max(len(str(h)), 8), WIDE) for h in header]
         for r, row in enumerate(table.rows, start=2):
-            withheld = [c for c, v in enumerate(row) if v == SUPPRESSED]
+            withheld = withheld_columns(row)
             values = [
                 None if c in withheld else (safe_cell(v) if isinstance(v, str) else v)
                 for c, v in enumerate(row)
             ]
             if marked:
-                values.append("; ".join(str(table.header[c]) for c in withheld) or None)
+                values.append(withheld_mark(table.header, row))
             sheet.append(values)
             for c, value in enumerate(values):
                 cell = sheet.cell(row=r, column=c + 1)
@@ -171,7 +169,7 @@ def render(data: ReportData) -> bytes:
                     cell.number_format = fmt
                 if c in withheld:
                     cell.fill = WITHHELD_FILL
-                    cell.comment = Comment(withheld_comment, "Qadam")
+                    cell.comment = Comment(comments[row[c] == COMPLEMENT], "Qadam")
                 if isinstance(value, str) and len(value) > WIDE:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
                 widths[c] = min(max(widths[c], len(str(value or "")) + 2), WIDE)
