@@ -46,7 +46,7 @@ def log_in(page, username: str) -> None:
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(PASSWORD)
     with page.expect_navigation():
-        page.locator("form button[type=submit]").click()
+        page.get_by_role("button", name=ru("Log in")).click()
 
 
 def open_quarter(page, programme_id: int, region_id: int) -> None:
