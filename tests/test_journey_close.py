@@ -65,8 +65,12 @@ def test_a_quarter_is_submitted_returned_approved_and_locked_in_russian(russian,
 
     coordinator = russian()
     log_in(coordinator, "coord.mangystau")
-    coordinator.goto(coordinator.base + "/close/")
-    assert coordinator.get_by_role("heading", name=ru("Completeness per region")).is_visible()
+    coordinator.goto(coordinator.base + f"/close/?programme={programme_id}&quarter=2024Q3")
+    overview = coordinator.get_by_role("table", name=ru("Completeness per region"))
+    mangystau = Region.objects.get(code="KZ-47").name_ru
+    with coordinator.expect_navigation():
+        overview.get_by_role("link", name=mangystau).click()  # the coordinator's own region
+    assert coordinator.url.endswith(f"/close/{programme_id}/2024Q3/{region_id}/")
     assert_accessible(coordinator)
     open_quarter(coordinator, programme_id, region_id)
     assert coordinator.get_by_role("heading", name=ru("Checklist")).is_visible()
