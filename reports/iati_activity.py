@@ -129,7 +129,11 @@ def indicator_description(explanation: str, method_label: str, completion: str) 
 
 def _dimensions(disaggregations: dict[str, Any]) -> tuple[list[dict], int]:
     """Published breakdown rows of one period (fixed names and values) and how many were
-    withheld. `disaggregations` is dimension -> rows ({"key", "value"}) or key -> value."""
+    withheld. `disaggregations` is dimension -> rows ({"key", "value"}) or key -> value.
+
+    A dimension with any withheld cell is left out whole: the report and this file protect
+    their tables separately, so a cell shown here that the report withholds ("x") could undo
+    the report's protection when the two are read together."""
     rows, withheld = [], 0
     for dimension, cells in disaggregations.items():
         pairs = (
@@ -137,19 +141,23 @@ def _dimensions(disaggregations: dict[str, Any]) -> tuple[list[dict], int]:
             if isinstance(cells, list)
             else list(cells.items())
         )
-        for key, value in pairs:
-            if value is None:
-                continue
-            if disclosure.is_withheld(value) or not isinstance(value, int | float):
-                withheld += 1
-                continue
-            rows.append(
-                {
-                    "name": DIMENSION_NAMES.get(dimension, dimension),
-                    "value": dimension_value(dimension, key),
-                    "actual": value,
-                }
-            )
+        shown = [(key, value) for key, value in pairs if value is not None]
+        hidden = [
+            value
+            for _key, value in shown
+            if disclosure.is_withheld(value) or not isinstance(value, int | float)
+        ]
+        if hidden:
+            withheld += len(shown)
+            continue
+        rows.extend(
+            {
+                "name": DIMENSION_NAMES.get(dimension, dimension),
+                "value": dimension_value(dimension, key),
+                "actual": value,
+            }
+            for key, value in shown
+        )
     return rows, withheld
 
 

@@ -390,6 +390,7 @@ MATRIX: dict[str, Page] = {
     "imports:batch_progress": page({"pk": "import_batch"}, PERSONAL),
     "imports:batch_file": page({"pk": "import_batch"}, PERSONAL),
     "imports:batch_confirm": page({"pk": "import_batch"}, POST_ONLY_LOGIN),
+    "imports:batch_sheet": page({"pk": "import_batch"}, POST_ONLY_LOGIN),
     "imports:export_events": page({"fmt": "=csv"}, LOGIN),
     "imports:export_participants": page({"fmt": "=xlsx"}, PEOPLE_LIST),
     "imports:export_attendance": page({"fmt": "=csv"}, PEOPLE_LIST),

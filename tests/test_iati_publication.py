@@ -25,6 +25,17 @@ from reports.renderers import render
 from trainings.models import Programme
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    """Each test starts with no requests counted against the public file's rate limit (other
+    tests, the permission matrix among them, ask for it from the same test address)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 Q3 = (date(2024, 7, 1), date(2024, 9, 30), "2024Q3")
 Q4 = (date(2024, 10, 1), date(2024, 12, 31), "2024Q4")

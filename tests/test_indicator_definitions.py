@@ -33,7 +33,7 @@ from participants.models import (
 from regions.models import PartnerOrganisation, Region
 from reports import numbers
 from reports.builder import build_report_data
-from reports.disclosure import SUPPRESSED, is_small
+from reports.disclosure import COMPLEMENT, SUPPRESSED, is_small
 from reports.indicators import RULES
 from reports.models import Indicator
 from trainings.models import ActivityLine, Programme, Session, TrainingEvent
@@ -56,7 +56,8 @@ SUMMARY = (
     "tests",
 )
 # Disclosure control may show a summary figure as "<5": women and men, which are a breakdown of
-# the people, when 1-4; a rate or a mean when it stands on 1-4 forms or tests.
+# the people, when 1-4 (or "x", withheld beside such a one); a rate or a mean when it stands on
+# 1-4 forms or tests.
 SUMMARY_BASE = {
     "women": "women",
     "men": "men",
@@ -164,8 +165,11 @@ def disagreements(data, programme: Programme, start, end, region_ids) -> list[st
     expected = {key: run(blocks[f"summary.{key}"], base) for key in SUMMARY}
     for key in SUMMARY:
         shown, sql = data.summary.get(key, "(missing)"), expected[key]
-        withheld = (
-            key in SUMMARY_BASE and shown == SUPPRESSED and is_small(expected[SUMMARY_BASE[key]])
+        withheld = key in SUMMARY_BASE and (
+            (shown == SUPPRESSED and is_small(expected[SUMMARY_BASE[key]]))
+            # "x": withheld so that a "<5" beside it cannot be worked out (secondary
+            # suppression); only the breakdown of people by sex has one.
+            or (shown == COMPLEMENT and key in ("women", "men"))
         )
         if not (withheld or same(shown, sql)):
             out.append(f"{where}: summary.{key}: SQL {sql!r}, report {shown!r}")

@@ -50,6 +50,17 @@ def _one_of_each_registered_model(user):
     Narrative.objects.create(
         period_label="2024Q3", period_start=date(2024, 7, 1), period_end=date(2024, 9, 30)
     )
+    from regions.models import Region
+    from trainings.models import Programme, RegionQuarter, RegionQuarterTransition
+
+    quarter = RegionQuarter.objects.create(
+        programme=Programme.objects.order_by("pk").first(),
+        region=Region.objects.order_by("pk").first(),
+        quarter="2024Q3",
+    )
+    RegionQuarterTransition.objects.create(
+        region_quarter=quarter, by=user, from_status="open", to_status="submitted"
+    )
     try:  # being added to the registry in parallel work (participants/duplicates.py)
         duplicate = apps.get_model("participants", "PossibleDuplicate")
     except LookupError:
