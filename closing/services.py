@@ -19,6 +19,7 @@ from regions.models import Region
 from reports.models import Narrative
 from trainings.models import Programme, RegionQuarter, RegionQuarterTransition
 
+from . import notifications
 from .completeness import region_checklist
 
 Status = RegionQuarter.Status
@@ -58,9 +59,10 @@ def _move(
         rq._history_user = by  # simple-history: who, also outside a request
     rq.full_clean()
     rq.save()
-    RegionQuarterTransition.objects.create(
+    step = RegionQuarterTransition.objects.create(
         region_quarter=rq, by=by, from_status=old, to_status=to, comment=comment
     )
+    notifications.queue_for_step(rq, step, action)
     record_event(
         SecurityEvent.Kind.QUARTER_STATUS,
         user=by,
