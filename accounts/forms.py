@@ -89,3 +89,11 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, model_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", _("All"))] + list(model_choices)
+
+
+class MailPreferencesForm(forms.ModelForm):
+    """What a user chooses for themselves about the mail Qadam sends them."""
+
+    class Meta:
+        model = User
+        fields = ["email_digest"]

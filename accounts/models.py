@@ -26,6 +26,16 @@ class User(AbstractUser):
         verbose_name=_("regions"),
         help_text=_("The regions a coordinator works in."),
     )
+    # Mail of the quarterly close (submitted, returned, approved): one weekly digest instead
+    # of a mail per step, unless the user turns it off. Reminders are always sent at once.
+    email_digest = models.BooleanField(
+        _("weekly digest"),
+        default=True,
+        help_text=_(
+            "Collect the quarterly close's mails (submitted, returned, approved) into one mail "
+            "a week. Off: a mail for each."
+        ),
+    )
     # Role, activation and profile changes are audited; the password hash and last login are not
     # copied into history (the hash is a secret, last login is in SecurityEvent).
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[regions])

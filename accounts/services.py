@@ -70,3 +70,11 @@ def set_password_link(user: User, base_url: str) -> str:
     token = default_token_generator.make_token(user)
     path = reverse("accounts:set_password", kwargs={"uidb64": uid, "token": token})
     return base_url.rstrip("/") + path
+
+
+@transaction.atomic
+def set_mail_preferences(*, user: User, email_digest: bool) -> User:
+    """The user's own choice: the quarterly close's mails as a weekly digest or one by one."""
+    user.email_digest = email_digest
+    user.save(update_fields=["email_digest"])
+    return user

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import two_factor
+from . import preference_views, two_factor
 from . import user_views as views
 
 app_name = "accounts"
@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "users/set-password/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"
     ),
+    path("account/mail/", preference_views.mail_preferences, name="mail_preferences"),
     path("account/two-factor/", two_factor.setup, name="two_factor_setup"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/security/", views.security_log, name="security_log"),

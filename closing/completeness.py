@@ -249,7 +249,7 @@ def quarter_checklists(
                 Item(
                     _("The region's narrative for %(quarter)s is not written.")
                     % {"quarter": period.label},
-                    reverse("reports:narrative_create") + f"?period_label={period.key}",
+                    reverse("closing:region_narrative", args=[programme.pk, period.key, region.pk]),
                     False,
                 )
             )

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import periods
+from regions.models import Region
+from reports.forms import NarrativeForm
 from trainings.models import Programme
 
 from .services import COMMENT_MAX
@@ -61,3 +63,18 @@ class CommentForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), max_length=COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class RegionNarrativeForm(NarrativeForm):
+    """A region's narrative for one quarter, written from the region-quarter page: programme,
+    quarter and region are fixed by the page (the instance carries them), the four texts are
+    the coordinator's."""
+
+    FIXED = ("programme", "period_label", "period_start", "period_end", "region")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.all()
+        self.fields["region"].queryset = Region.objects.all()
+        for name in self.FIXED:
+            self.fields[name].disabled = True

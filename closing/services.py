@@ -16,8 +16,10 @@ from accounts.models import SecurityEvent
 from accounts.scope import Scope
 from core.periods import Period
 from regions.models import Region
+from reports.models import Narrative
 from trainings.models import Programme, RegionQuarter, RegionQuarterTransition
 
+from . import notifications
 from .completeness import region_checklist
 
 Status = RegionQuarter.Status
@@ -57,9 +59,10 @@ def _move(
         rq._history_user = by  # simple-history: who, also outside a request
     rq.full_clean()
     rq.save()
-    RegionQuarterTransition.objects.create(
+    step = RegionQuarterTransition.objects.create(
         region_quarter=rq, by=by, from_status=old, to_status=to, comment=comment
     )
+    notifications.queue_for_step(rq, step, action)
     record_event(
         SecurityEvent.Kind.QUARTER_STATUS,
         user=by,
@@ -219,3 +222,52 @@ def comment_on_quarter(
     return RegionQuarterTransition.objects.create(
         region_quarter=rq, by=by, from_status=rq.status, to_status=rq.status, comment=comment
     )
+
+
+def narrative_refusal(scope: Scope, *, region: Region, status: str) -> str:
+    """Why this user may not write the region's narrative for a quarter in `status` ("" when
+    they may): it needs edit rights over the region, and an approved quarter locks it for
+    coordinators like its events (programme staff keep write access)."""
+    if not (scope.can_edit and scope.covers_region(region.pk)):
+        return _("You may not write this region's narrative.")
+    if status == Status.APPROVED and not scope.can_unlock:
+        return _(
+            "This quarter is approved: its narrative is locked. Programme staff can unlock "
+            "the quarter if something must change."
+        )
+    return ""
+
+
+def region_narrative(*, programme: Programme, region: Region, period: Period) -> Narrative:
+    """The region's narrative for the quarter, or a new unsaved one for it."""
+    return Narrative.objects.filter(
+        programme=programme, region=region, period_label=period.key
+    ).first() or Narrative(
+        programme=programme,
+        region=region,
+        period_label=period.key,
+        period_start=period.start,
+        period_end=period.end,
+    )
+
+
+@transaction.atomic
+def save_region_narrative(
+    *, scope: Scope, programme: Programme, region: Region, period: Period, by, form
+) -> Narrative:
+    """Save a region's narrative for the quarter (a valid RegionNarrativeForm), if
+    `narrative_refusal` allows it; the region-quarter row is locked meanwhile so an approval
+    cannot slip in between the check and the write."""
+    rq = (
+        RegionQuarter.objects.select_for_update()
+        .filter(programme=programme, region=region, quarter=period.key)
+        .first()
+    )
+    refusal = narrative_refusal(scope, region=region, status=rq.status if rq else Status.OPEN)
+    if refusal:
+        raise PermissionDenied(refusal)
+    narrative = form.save(commit=False)
+    narrative.updated_by = by
+    narrative.full_clean()
+    narrative.save()
+    return narrative

@@ -11,4 +11,9 @@ urlpatterns = [
         views.region_quarter,
         name="region_quarter",
     ),
+    path(
+        "<int:programme>/<str:quarter>/<int:region>/narrative/",
+        views.region_narrative,
+        name="region_narrative",
+    ),
 ]

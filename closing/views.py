@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -21,7 +22,14 @@ from trainings.models import Programme, RegionQuarter
 
 from . import services
 from .completeness import quarter_checklists, region_checklist
-from .forms import CommentForm, QuarterPickForm, ReviewForm, SubmitForm, UnlockForm
+from .forms import (
+    CommentForm,
+    QuarterPickForm,
+    RegionNarrativeForm,
+    ReviewForm,
+    SubmitForm,
+    UnlockForm,
+)
 
 
 def _default_pick() -> dict:
@@ -53,16 +61,23 @@ def quarter_overview(request):
 ACTIONS = ("submit", "approve", "return", "unlock", "comment")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def region_quarter(request, programme: int, quarter: str, region: int):
+def _keys(request, programme: int, quarter: str, region: int) -> dict:
+    """The scope, programme, region and quarter a region-quarter URL names (404 when it names
+    a region outside the user's scope or not a quarter)."""
     scope = scope_for(request.user)
     period = periods.parse(quarter)
     if period is None or period.kind != "quarter" or period.key != quarter:
         raise Http404
     programme_obj = get_object_or_404(Programme, pk=programme)
     region_obj = visible_or_404(regions_visible(scope), pk=region)
-    keys = {"scope": scope, "programme": programme_obj, "region": region_obj, "period": period}
+    return {"scope": scope, "programme": programme_obj, "region": region_obj, "period": period}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def region_quarter(request, programme: int, quarter: str, region: int):
+    keys = _keys(request, programme, quarter, region)
+    scope, programme_obj, region_obj, period = keys.values()
     action = request.POST.get("action", "")
     forms = {
         "submit": SubmitForm(request.POST if action == "submit" else None),
@@ -83,6 +98,7 @@ def region_quarter(request, programme: int, quarter: str, region: int):
     status = rq.status if rq else RegionQuarter.Status.OPEN
     thread = list(rq.transitions.select_related("by")) if rq else []
     mine = scope.can_edit and scope.covers_region(region_obj.pk)
+    narrative = services.region_narrative(programme=programme_obj, region=region_obj, period=period)
     return render(
         request,
         "closing/region_quarter.html",
@@ -98,6 +114,54 @@ def region_quarter(request, programme: int, quarter: str, region: int):
             "can_review": scope.can_unlock and status == RegionQuarter.Status.SUBMITTED,
             "can_unlock": scope.can_unlock and status == RegionQuarter.Status.APPROVED,
             "can_comment": mine,
+            "narrative": narrative if narrative.pk else None,
+            "can_write_narrative": not services.narrative_refusal(
+                scope, region=region_obj, status=status
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def region_narrative(request, programme: int, quarter: str, region: int):
+    """The region's narrative for the quarter (achievements, challenges, lessons, next steps),
+    written by its coordinator until the quarter is approved."""
+    keys = _keys(request, programme, quarter, region)
+    narrative = services.region_narrative(
+        programme=keys["programme"], region=keys["region"], period=keys["period"]
+    )
+    rq = RegionQuarter.objects.filter(
+        programme=keys["programme"], region=keys["region"], quarter=keys["period"].key
+    ).first()
+    refusal = services.narrative_refusal(
+        keys["scope"], region=keys["region"], status=rq.status if rq else RegionQuarter.Status.OPEN
+    )
+    back = reverse(
+        "closing:region_quarter", args=[keys["programme"].pk, keys["period"].key, keys["region"].pk]
+    )
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(back)
+    form = RegionNarrativeForm(request.POST or None, instance=narrative)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.save_region_narrative(**keys, by=request.user, form=form)
+            except PermissionDenied as error:
+                messages.error(request, str(error) or _("Nothing was changed."))
+                return redirect(back)
+            messages.success(request, _("The region's narrative is saved."))
+            return redirect(back + "#narrative")
+        messages.error(request, _("Please correct the errors below."))
+    return render(
+        request,
+        "closing/region_narrative.html",
+        {
+            **keys,
+            "form": form,
+            "back": back,
+            "title": f"{keys['region']} · {keys['period'].label}",
         },
     )
 

@@ -165,14 +165,16 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = env(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+# Mail from one URL (django-environ): smtp://user:password@host:25, smtp+tls://...:587
+# (STARTTLS), smtp+ssl://...:465; consolemail:// prints mails (the demo's and the tests'
+# default). Sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL.
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"
 )
-EMAIL_HOST = env("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+vars().update(EMAIL_CONFIG)
+# A mail server that does not answer is given up on (and the mail retried later), rather than
+# holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="qadam@localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -221,6 +223,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trainings.hold_attended_events",
         "schedule": crontab(hour=6, minute=5),
     },
+    # The quarterly close's mail (closing/notifications.py): the weekly digest on Monday
+    # morning, reminders to regions that have not submitted (they are sent once each), and
+    # mails a worker could not send at once, retried.
+    "closing-weekly-digest": {
+        "task": "closing.send_weekly_digest",
+        "schedule": crontab(day_of_week=1, hour=7, minute=0),
+    },
+    "closing-quarter-reminders": {
+        "task": "closing.send_quarter_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "closing-send-pending-notifications": {
+        "task": "closing.send_pending_notifications",
+        "schedule": timedelta(minutes=10),
+    },
     "reports-recover-stale-runs": {
         "task": "reports.recover_stale_runs",
         "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
@@ -253,6 +270,13 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 
 # The first year the period menus (dashboard, report requests) offer (core/periods.py).
 PERIOD_FIRST_YEAR = env.int("PERIOD_FIRST_YEAR", default=2020)
+
+# Reminders of the quarterly close to regions that have not submitted: this many days before
+# the quarter ends, and this many days after it ended.
+CLOSE_REMINDER_DAYS_BEFORE = env.int("CLOSE_REMINDER_DAYS_BEFORE", default=7)
+CLOSE_REMINDER_DAYS_AFTER = env.int("CLOSE_REMINDER_DAYS_AFTER", default=3)
+# A notification mail the server refused is tried again up to this many times.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 
 # Personal data: the IIN (national ID) is kept only as a keyed hash with this key.
 IIN_HASH_KEY = env("IIN_HASH_KEY", default=SECRET_KEY)

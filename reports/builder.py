@@ -57,7 +57,7 @@ from .indicators import (
     people_cube,
     people_reached_qs,
 )
-from .models import Indicator, IndicatorTarget, Narrative
+from .models import Indicator, IndicatorComment, IndicatorTarget, Narrative
 
 SCHEMA_VERSION = 2
 Progress = Callable[[str, int], None] | None
@@ -249,6 +249,9 @@ def data_fingerprint(
             .values_list("pk", "period", "period_start", "period_end", "value")
         ),
         "narratives": Narrative.objects.filter(programme_id=programme_id).aggregate(
+            n=Count("pk"), updated=Max("updated_at")
+        ),
+        "comments": IndicatorComment.objects.filter(indicator__programme_id=programme_id).aggregate(
             n=Count("pk"), updated=Max("updated_at")
         ),
         "approval": approval_fingerprint(programme_id, scope),
@@ -547,6 +550,11 @@ def _indicator_rows(
         return [], [], {}
     indicators = list(Indicator.objects.filter(programme=programme).order_by("order", "code"))
     targets = _targets(programme)
+    comments = dict(
+        IndicatorComment.objects.filter(
+            indicator__programme=programme, period_label=period_label
+        ).values_list("indicator_id", "text")
+    )
     computed = _Computed(scope)
     lop_start = programme_start(programme)
     ytd_start = date(end.year, 1, 1)
@@ -593,6 +601,8 @@ def _indicator_rows(
                 "lop": _figures(lop.total if lop else None, lop_target),
                 "rule": ind.rule,
                 "disaggregations": _protected_rows(result, chosen, labels, counts, people),
+                # Staff's explanation of variance for the period ("" when none is written).
+                "comment": comments.get(ind.pk, ""),
             }
         )
         annex.append(
@@ -676,6 +686,28 @@ def _indicator_rows(
         "rows": iptt_rows,
     }
     return rows, annex, iptt
+
+
+def indicator_statuses(
+    programme: Programme | None, scope: Scope, start: date, end: date, period_label: str
+) -> list[dict[str, Any]]:
+    """Each indicator of the programme with its period's status as the report colours it
+    (green, amber, red; grey without a target or a rule), computed the report's way but for the
+    period only: the build page asks which off-track indicators lack an explanation."""
+    if programme is None:
+        return []
+    targets = _targets(programme)
+    computed = _Computed(scope)
+    out = []
+    for ind in Indicator.objects.filter(programme=programme).order_by("order", "code"):
+        rule = RULES.get(ind.rule)
+        target = _target_for(targets.get(ind.pk, []), period_label, start, end)
+        actual = None
+        if rule and target is not None:
+            actual = computed(rule, rule_params(ind, programme), start, end).total
+        pct = numbers.percent_of(actual, target)
+        out.append({"indicator": ind, "status": _status(pct, ind.higher_is_better)})
+    return out
 
 
 def _cell(rows_of: dict[str, list[dict]], dimension: str, key: str):

@@ -347,6 +347,27 @@ class NarrativeForm(forms.ModelForm):
         return data
 
 
+class IndicatorCommentForm(forms.Form):
+    """The explanation of an indicator's figure for one period; empty removes it."""
+
+    period_label = forms.CharField(
+        label=_("Period"), max_length=30, help_text=_("2024Q3 for a quarter, 2024 for a year.")
+    )
+    text = forms.CharField(
+        label=_("Explanation of variance"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the figure is above or below its target. Leave empty to remove it."),
+    )
+
+    def clean_period_label(self) -> str:
+        label = periods.normal_key(self.cleaned_data["period_label"])
+        if not label or not periods.parse(label):
+            raise forms.ValidationError(_("Write a quarter (2024Q3) or a year (2024)."))
+        return label
+
+
 class QuoteReviewForm(forms.Form):
     """Approve a consented comment for donor reports (with the text as it may be quoted, edited
     if need be) or reject it. Each row of "Quotes to review" has its own form."""

@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.scope import scope_for
 from core.access import capability_required, visible_or_404
@@ -18,7 +19,7 @@ from trainings.models import Programme
 
 from . import framework
 from .builder import describe_params
-from .forms import IndicatorForm, NarrativeForm, TargetFormSet
+from .forms import IndicatorCommentForm, IndicatorForm, NarrativeForm, TargetFormSet
 from .indicators import DISAGGREGATIONS, RULES
 from .models import Indicator, Narrative
 
@@ -68,10 +69,17 @@ def indicator_list(request):
 
 
 @login_required
-def indicator_detail(request, pk: int):
+def indicator_detail(request, pk: int, comment_form: IndicatorCommentForm | None = None):
     scope = scope_for(request.user)
     indicator = get_object_or_404(framework.indicators_visible(scope), pk=pk)
     rule = RULES.get(indicator.rule)
+    if comment_form is None and scope.can_edit_framework:
+        # ?period=2024Q3 (a link from the report build page) opens that period's comment.
+        period = request.GET.get("period", "")
+        current = indicator.comments.filter(period_label=period).first()
+        comment_form = IndicatorCommentForm(
+            initial={"period_label": period, "text": current.text if current else ""}
+        )
     return render(
         request,
         "reports/indicator_detail.html",
@@ -82,8 +90,43 @@ def indicator_detail(request, pk: int):
             "disaggregations": [DISAGGREGATIONS.get(d, d) for d in indicator.disaggregations],
             "params": describe_params(indicator.rule_params or {}),
             "can_edit": scope.can_edit_framework,
+            "comments": indicator.comments.select_related("updated_by"),
+            "comment_form": comment_form,
+            "next": _safe_next(request),
         },
     )
+
+
+def _safe_next(request) -> str:
+    """Where to go back to after saving (the report build page), if it is this site's."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if ok else ""
+
+
+@editors_only
+@require_POST
+def indicator_comment(request, pk: int):
+    """Save (or, empty, remove) the explanation of variance of an indicator for a period."""
+    indicator = visible_or_404(framework.indicators_visible(scope_for(request.user)), pk=pk)
+    form = IndicatorCommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below."))
+        return indicator_detail(request, pk, comment_form=form)
+    saved = framework.save_indicator_comment(
+        indicator=indicator,
+        period_label=form.cleaned_data["period_label"],
+        text=form.cleaned_data["text"],
+        user=request.user,
+    )
+    period = form.cleaned_data["period_label"]
+    if saved:
+        messages.success(request, _("Comment for %(period)s saved.") % {"period": period})
+    else:
+        messages.success(request, _("Comment for %(period)s removed.") % {"period": period})
+    return redirect(_safe_next(request) or reverse("reports:indicator_detail", args=[pk]))
 
 
 def _indicator_form(request, indicator: Indicator | None):

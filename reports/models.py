@@ -262,3 +262,36 @@ class Narrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_label} {self.region or _('all regions')}"
+
+
+class IndicatorComment(models.Model):
+    """Programme staff's explanation of an indicator's figure for one period (the "explanation
+    of variance" a donor asks for when an indicator is off track). Reports show it beside the
+    indicator."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="comments", verbose_name=_("indicator")
+    )
+    period_label = models.CharField(_("period"), max_length=30, help_text=_("e.g. 2024Q3"))
+    text = models.TextField(_("explanation of variance"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "-period_label"]
+        verbose_name = _("indicator comment")
+        verbose_name_plural = _("indicator comments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period_label"], name="indicator_comment_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.period_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:indicator_detail", args=[self.indicator_id]) + "#comments"

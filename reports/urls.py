@@ -17,6 +17,11 @@ urlpatterns = [
     path("indicators/new/", framework_views.indicator_create, name="indicator_create"),
     path("indicators/<int:pk>/", framework_views.indicator_detail, name="indicator_detail"),
     path("indicators/<int:pk>/edit/", framework_views.indicator_edit, name="indicator_edit"),
+    path(
+        "indicators/<int:pk>/comment/",
+        framework_views.indicator_comment,
+        name="indicator_comment",
+    ),
     path("indicators/<int:pk>/delete/", framework_views.indicator_delete, name="indicator_delete"),
     path("narratives/", framework_views.narrative_list, name="narrative_list"),
     path("narratives/new/", framework_views.narrative_create, name="narrative_create"),

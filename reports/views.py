@@ -22,7 +22,7 @@ from core.access import require, visible_or_404
 from core.listing import paginate, read_sort
 from participants.feedback_selectors import quotes_awaiting_review
 
-from . import iati_validation, numbers, services
+from . import framework, iati_validation, numbers, services
 from .files import download_name
 from .models import ReportRun
 from .run_forms import ReportRequestForm, format_label
@@ -179,7 +179,25 @@ def run_new(request):
             else:
                 messages.success(request, _("Your report has been requested."))
             return redirect(run)
-    return render(request, "reports/run_new.html", {"form": form, **_quotes_to_review(scope)})
+    return render(
+        request,
+        "reports/run_new.html",
+        {"form": form, **_quotes_to_review(scope), **_missing_texts(request, scope, form)},
+    )
+
+
+def _missing_texts(request, scope, form) -> dict:
+    """The texts a report of the quarter would lack (?check=2024Q3, else the form's quarter)."""
+    key = request.GET.get("check") or form.data.get("quarter") or form.fields["quarter"].initial
+    period = periods.parse(key)
+    if period is None or period.kind != "quarter":
+        period = periods.parse(form.fields["quarter"].initial)
+    programme = services.default_programme()
+    return {
+        "check_period": period,
+        "check_choices": form.fields["quarter"].choices,
+        "missing_texts": framework.missing_texts(scope, programme=programme, period=period),
+    }
 
 
 def _quotes_to_review(scope, **filters) -> dict:

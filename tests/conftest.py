@@ -9,6 +9,7 @@ from config.celery import app as celery_app
 from .browser_fixtures import *  # noqa: F403
 from .redis_server import redis_of_our_own
 from .services import browser_missing_reason, redis_missing_reason, unavailable
+from .smtp import smtp_server  # noqa: F401 (a fixture: a real SMTP server, tests/smtp.py)
 
 
 @pytest.fixture(autouse=True)

@@ -29,8 +29,10 @@ def _one_of_each_registered_model(user):
     from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from closing.models import Notification
     from participants.models import ImportBatch, Participant
     from reports.models import Narrative, ReportFile, ReportRun
+    from trainings.models import RegionQuarter
 
     Group.objects.get_or_create(name="History readers")
     AccessAttempt.objects.create(username="someone", ip_address="10.0.0.1", failures_since_start=1)
@@ -50,16 +52,18 @@ def _one_of_each_registered_model(user):
     Narrative.objects.create(
         period_label="2024Q3", period_start=date(2024, 7, 1), period_end=date(2024, 9, 30)
     )
-    from regions.models import Region
-    from trainings.models import Programme, RegionQuarter, RegionQuarterTransition
-
-    quarter = RegionQuarter.objects.create(
-        programme=Programme.objects.order_by("pk").first(),
-        region=Region.objects.order_by("pk").first(),
-        quarter="2024Q3",
+    event = EventFactory()
+    quarter, _ = RegionQuarter.objects.get_or_create(
+        programme=event.programme, region=event.region, quarter="2024Q3"
     )
-    RegionQuarterTransition.objects.create(
-        region_quarter=quarter, by=user, from_status="open", to_status="submitted"
+    quarter.transitions.create(by=user, from_status="open", to_status="open", comment="Hello")
+    Notification.objects.create(
+        key="reminder_before:test",
+        recipient=user,
+        kind=Notification.Kind.REMINDER_BEFORE,
+        programme=event.programme,
+        region=event.region,
+        quarter="2024Q3",
     )
     try:  # being added to the registry in parallel work (participants/duplicates.py)
         duplicate = apps.get_model("participants", "PossibleDuplicate")

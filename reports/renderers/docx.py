@@ -300,6 +300,8 @@ def render(data: ReportData) -> bytes:
         dec = numbers.places_for_unit(ind["unit"])
         notes = [method_text(ind), sentences.reach(ind, group=NBSP)]
         notes.append(sentences.progress(ind, group=NBSP))
+        if ind.get("comment"):  # staff's explanation of variance (older snapshots have none)
+            notes.append(f"{_('Explanation:')} {ind['comment']}")
         rows.append(
             [
                 ind["code"],

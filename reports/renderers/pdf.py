@@ -434,6 +434,13 @@ def indicator_notes(ind: dict) -> list[str]:
     return [line for line in (first, sentences.reach(ind), sentences.progress(ind)) if line]
 
 
+def comment_markup(ind: dict) -> str:
+    """Staff's explanation of variance under the indicator's name (older snapshots have none)."""
+    if not ind.get("comment"):
+        return ""
+    return f"<br/><i>{esc(_('Explanation:'))} {esc(ind['comment'])}</i>"
+
+
 def indicator_table(data: ReportData) -> Table:
     header = [
         _("Code"),
@@ -458,7 +465,8 @@ def indicator_table(data: ReportData) -> Table:
                 Paragraph(
                     f"{esc(ind['name'])}<br/><font size=6.5 color='#5F6B7A'>"
                     + "<br/>".join(esc(line) for line in indicator_notes(ind))
-                    + "</font>",
+                    + "</font>"
+                    + comment_markup(ind),
                     st["cell"],
                 ),
                 num(ind["baseline"], dec) + (unit if ind["baseline"] is not None else ""),

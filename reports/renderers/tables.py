@@ -292,6 +292,7 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Life of programme: actual"),
         # xgettext:no-python-format
         _("Life of programme: % of target"),
+        _("Explanation of variance"),
     ]
     tables.append(
         Table(
@@ -313,6 +314,7 @@ def report_tables(data: ReportData) -> list[Table]:
                     figure(i.get("reached"), PLACES[COUNT]),
                     *_period_figures(i, "ytd"),
                     *_period_figures(i, "lop"),
+                    i.get("comment", ""),
                 ]
                 for i in data.indicators
             ],
