@@ -137,3 +137,65 @@ def normalise_name(name: str) -> str:
     text = re.sub(r"[^\w\s]", " ", text)
     words = sorted(w for w in text.split() if w)
     return " ".join(words)
+
+
+# Transliteration, for search only: "Dyusenova" finds "Дюсенова" and "Қасымов" finds "Kasymov".
+# One common spelling each way (passport-style Latin, and the Kazakh Latin letters q, ğ, ä, ö,
+# ü, ı, ş, ç); the result is folded like the stored names, so Kazakh letters need not match.
+_LATIN_CLUSTERS = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("iu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ia", "я"),
+    ("ja", "я"),
+    ("yo", "ё"),
+    ("gh", "г"),
+)
+_LATIN_LETTERS = str.maketrans(
+    {
+        "a": "а", "b": "б", "c": "к", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
+        "i": "и", "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
+        "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "у", "x": "кс",
+        "y": "и", "z": "з", "ä": "а", "ö": "о", "ü": "у", "ğ": "г", "ı": "и", "ş": "ш",
+        "ç": "ч", "ñ": "н", "ń": "н", "'": "",
+    }
+)  # fmt: skip
+_CYRILLIC_LETTERS = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+        "и": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+        "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+        "щ": "shch", "ъ": "", "ь": "", "э": "e", "ю": "yu", "я": "ya", "ё": "e",
+        "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h",
+        "і": "i",
+    }
+)  # fmt: skip
+# й and ы are written either way in Latin (Aigul / Aygul, Kasymov / Kasimov).
+_Y_LETTERS = tuple({"й": short, "ы": hard} for short in "iy" for hard in "yi")
+
+
+def name_spellings(word: str) -> set[str]:
+    """The forms a typed word is searched under in `name_normalised`: the word folded as names
+    are, and its transliteration into the other alphabet, folded the same way."""
+    folded = normalise_name(word)
+    if not folded:
+        return set()
+    forms = {folded}
+    if re.fullmatch(r"[a-zäöüğışçñń']+", folded):
+        cyrillic = folded
+        for latin, letter in _LATIN_CLUSTERS:
+            cyrillic = cyrillic.replace(latin, letter)
+        forms.add(normalise_name(cyrillic.translate(_LATIN_LETTERS)))
+    elif re.fullmatch(r"[\u0400-\u04ff]+", folded):
+        typed = unconfuse(unicodedata.normalize("NFC", word)).lower()
+        for y_letters in _Y_LETTERS:
+            forms.add(typed.translate(str.maketrans(y_letters)).translate(_CYRILLIC_LETTERS))
+    return {form for form in forms if form}

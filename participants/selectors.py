@@ -16,7 +16,7 @@ from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
 
-from .identity import normalise_name
+from .identity import name_spellings, normalise_name
 from .models import Attendance, Consent, Enrolment, Feedback, Participant
 
 
@@ -95,11 +95,10 @@ def search_terms(query: str) -> list[Q]:
         partners = list(
             PartnerOrganisation.objects.filter(name__icontains=word).values_list("pk", flat=True)
         )
-        terms.append(
-            Q(name_normalised__contains=folded)
-            | Q(organisation_name__icontains=word)
-            | Q(organisation__in=partners)
-        )
+        named = Q()
+        for spelling in sorted(name_spellings(word)) or [folded]:
+            named |= Q(name_normalised__contains=spelling)
+        terms.append(named | Q(organisation_name__icontains=word) | Q(organisation__in=partners))
     return terms
 
 
