@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ScopedAdmin
 
 from . import framework
-from .models import Indicator, IndicatorTarget, Narrative, ReportFile, ReportRun
+from .models import (
+    Indicator,
+    IndicatorComment,
+    IndicatorTarget,
+    Narrative,
+    ReportFile,
+    ReportRun,
+)
 
 
 class IndicatorTargetInline(admin.TabularInline):
@@ -90,3 +97,16 @@ class NarrativeAdmin(ScopedAdmin):
 
     def scoped_queryset(self, scope):
         return framework.narratives_visible(scope)
+
+
+@admin.register(IndicatorComment)
+class IndicatorCommentAdmin(ScopedAdmin):
+    list_display = ("indicator", "period_label", "updated_by", "updated_at")
+    list_filter = ("period_label",)
+    list_select_related = ("indicator__programme", "updated_by")
+    search_fields = ("indicator__code", "period_label", "text")
+    autocomplete_fields = ("indicator",)
+
+    def scoped_queryset(self, scope):
+        # Programme-level text, like the indicators it explains.
+        return IndicatorComment.objects.all()

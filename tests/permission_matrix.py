@@ -376,6 +376,7 @@ MATRIX: dict[str, Page] = {
     # A set-password link with a wrong token: a page saying so, for anyone.
     "accounts:set_password": page({"uidb64": "=MQ", "token": "=bad-token"}, PUBLIC),
     "accounts:two_factor_setup": page(expected=STAFF_ONLY),
+    "accounts:mail_preferences": page(),
     "two_factor_verify": page(),
     "accounts:audit_log": page(expected=ADMIN_ONLY),
     "accounts:security_log": page(expected=ADMIN_ONLY),
@@ -411,6 +412,17 @@ MATRIX: dict[str, Page] = {
     "closing:overview": page(),
     "closing:region_quarter": page(
         {"programme": "programme", "quarter": "=2024Q3", "region": "region"}, REGION_OBJECT
+    ),
+    # A region's narrative for its quarter: its coordinators (and staff) write it; a viewer is
+    # sent back to the quarter's page with the reason.
+    "closing:region_narrative": page(
+        {"programme": "programme", "quarter": "=2024Q3", "region": "region"},
+        expect(viewer=302, coordinator_other=404),
+    ),
+    # The explanation of variance: staff and admins, by POST only.
+    "reports:indicator_comment": page(
+        {"pk": "indicator"},
+        expect(viewer=403, coordinator_own=403, coordinator_other=403, staff=405, admin=405),
     ),
     "reports:narrative_create": page(expected=STAFF_ONLY),
     "reports:narrative_edit": page({"pk": "narrative"}, STAFF_ONLY),

@@ -52,6 +52,14 @@ def _one_of_each_registered_model(user):
     Narrative.objects.create(
         period_label="2024Q3", period_start=date(2024, 7, 1), period_end=date(2024, 9, 30)
     )
+    from reports.models import Indicator, IndicatorComment
+
+    IndicatorComment.objects.create(
+        indicator=Indicator.objects.order_by("pk").first(),
+        period_label="2024Q3",
+        text="Camps moved to October.",
+        updated_by=user,
+    )
     event = EventFactory()
     quarter, _ = RegionQuarter.objects.get_or_create(
         programme=event.programme, region=event.region, quarter="2024Q3"
