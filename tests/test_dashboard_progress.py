@@ -206,3 +206,32 @@ def test_query_count_does_not_grow_with_data(client, login_as, demo, username):
     assert _queries(client) == small
     # A few per indicator (6 in the demo), one GROUP BY per trend and region figure.
     assert small <= 70
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_track_fits_a_phone_and_works_with_a_keyboard(phone, page, demo):
+    from .browser_fixtures import assert_accessible, login, screenshot
+
+    login(phone, "coord.mangystau")
+    phone.goto(phone.base + "/?period=2024Q3")
+    phone.wait_for_selector("#tile-map")  # loaded into the dashboard by htmx
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.locator("#tile-map > li").count() == 20
+    assert_accessible(phone)
+    phone.locator("#map-title").scroll_into_view_if_needed()
+    phone.evaluate("document.getElementById('map-title').scrollIntoView()")
+    screenshot(phone, "dashboard-map-phone")
+
+    login(page, "undp.staff")
+    page.goto(page.base + "/on-track/?period=2024Q3")
+    assert_accessible(page)
+    screenshot(page, "dashboard-on-track")
+    # Tab from the first tile goes through all 20: every tile takes the focus.
+    first = page.locator("#tile-map a.tile-inner").first
+    first.focus()
+    focused = []
+    for _ in range(20):
+        focused.append(page.evaluate("document.activeElement.closest('li').dataset.code"))
+        page.keyboard.press("Tab")
+    assert len(set(focused)) == 20
