@@ -7,6 +7,7 @@ class DashboardConfig(AppConfig):
     verbose_name = _("Dashboard")
 
     def ready(self) -> None:
-        from .figures import connect_signals
+        from . import figures, progress
 
-        connect_signals()
+        figures.connect_signals()
+        progress.connect_signals()

@@ -535,6 +535,78 @@ def _figures(actual, target) -> dict[str, Any]:
     return {"actual": actual, "target": target, "percent": numbers.percent_of(actual, target)}
 
 
+def _progress(
+    ind: Indicator,
+    targets: list[IndicatorTarget],
+    computed: _Computed,
+    programme: Programme,
+    start: date,
+    end: date,
+    period_label: str,
+) -> dict[str, Any]:
+    """One indicator's actual against its targets for the period, the year to date (from 1
+    January of the period's end, against the annual target) and the life of the programme
+    (from its start, against the life-of-programme target), with the status of each: what
+    the report's row shows and the dashboard's "are we on track?" reads."""
+    rule = RULES.get(ind.rule)
+    params = rule_params(ind, programme)
+    ytd_start = date(end.year, 1, 1)
+    result = computed(rule, params, start, end) if rule else None
+    ytd = computed(rule, params, ytd_start, end) if rule else None
+    lop = computed(rule, params, programme_start(programme), end) if rule else None
+    period = _figures(
+        result.total if result else None, _target_for(targets, period_label, start, end)
+    )
+    year = _figures(
+        ytd.total if ytd else None,
+        _target_for(targets, str(end.year), ytd_start, date(end.year, 12, 31)),
+    )
+    life = _figures(
+        lop.total if lop else None, None if ind.lop_target is None else float(ind.lop_target)
+    )
+    for figures in (period, year, life):
+        figures["status"] = _status(figures["percent"], ind.higher_is_better)
+    return {
+        **period,
+        "ytd": year,
+        "lop": life,
+        "result": result,
+        "lop_result": lop,
+    }
+
+
+def indicator_progress(
+    programme: Programme | None, scope: Scope, start: date, end: date, period_label: str
+) -> list[dict[str, Any]]:
+    """Each indicator of the programme with its actual, target, percent of target and status
+    (green, amber, red; grey without a target or a rule) for the period, the year to date and
+    the life of the programme, counted as the report counts them (plain values: no
+    disclosure control, these are totals). A fixed number of queries per indicator."""
+    if programme is None:
+        return []
+    targets = _targets(programme)
+    computed = _Computed(scope)
+    out = []
+    for ind in Indicator.objects.filter(programme=programme).order_by("order", "code"):
+        progress = _progress(
+            ind, targets.get(ind.pk, []), computed, programme, start, end, period_label
+        )
+        out.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "method": ind.method,
+                "higher_is_better": ind.higher_is_better,
+                "has_rule": ind.rule in RULES,
+                "period": {k: progress[k] for k in ("actual", "target", "percent", "status")},
+                "ytd": progress["ytd"],
+                "lop": progress["lop"],
+            }
+        )
+    return out
+
+
 def _indicator_rows(
     programme: Programme | None,
     scope: Scope,
@@ -557,25 +629,20 @@ def _indicator_rows(
     )
     computed = _Computed(scope)
     lop_start = programme_start(programme)
-    ytd_start = date(end.year, 1, 1)
     columns = tracking_periods(start, end)
     rows, annex, iptt_rows = [], [], []
     for ind in indicators:
         rule = RULES.get(ind.rule)
         params = rule_params(ind, programme)
         mine = targets.get(ind.pk, [])
-        result = computed(rule, params, start, end) if rule else None
-        actual = result.total if result else None
-        target = _target_for(mine, period_label, start, end)
-        pct = numbers.percent_of(actual, target)
+        progress = _progress(ind, mine, computed, programme, start, end, period_label)
+        result, lop = progress["result"], progress["lop_result"]
+        actual, target, pct = progress["actual"], progress["target"], progress["percent"]
+        lop_target, annual = progress["lop"]["target"], progress["ytd"]["target"]
         chosen = [d for d in (ind.disaggregations or []) if result and d in result.disaggregations]
         reached = None
         if rule and rule.counts_people and ind.completion == COMPLETED:
             reached = computed(rule, params | {"completion": REACHED}, start, end).total
-        ytd = computed(rule, params, ytd_start, end).total if rule else None
-        lop = computed(rule, params, lop_start, end) if rule else None
-        lop_target = None if ind.lop_target is None else float(ind.lop_target)
-        annual = _target_for(mine, str(end.year), ytd_start, date(end.year, 12, 31))
         method_label = str(Indicator.Method(ind.method).label)
         people = bool(rule and rule.counts_people)
         rows.append(
@@ -596,9 +663,9 @@ def _indicator_rows(
                 "reached": reached,
                 "base": result.base if result else None,
                 "percent_of_target": pct,
-                "status": _status(pct, ind.higher_is_better),
-                "ytd": _figures(ytd, annual),
-                "lop": _figures(lop.total if lop else None, lop_target),
+                "status": progress["status"],
+                "ytd": _figures(progress["ytd"]["actual"], annual),
+                "lop": _figures(progress["lop"]["actual"], lop_target),
                 "rule": ind.rule,
                 "disaggregations": _protected_rows(result, chosen, labels, counts, people),
                 # Staff's explanation of variance for the period ("" when none is written).
