@@ -410,6 +410,8 @@ MATRIX: dict[str, Page] = {
     "reports:indicator_delete": page({"pk": "indicator"}, STAFF_ONLY),
     "reports:narrative_list": page(),
     "closing:overview": page(),
+    # The dashboard's progress section (dashboard/views.py, loaded by htmx): every signed-in role.
+    "on_track": page(),
     "closing:region_quarter": page(
         {"programme": "programme", "quarter": "=2024Q3", "region": "region"}, REGION_OBJECT
     ),
