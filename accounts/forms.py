@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ALL, name_empty_choices
 from regions.models import Region
 
 from .models import Role, User
@@ -88,7 +89,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, model_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", _("All"))] + list(model_choices)
+        self.fields["model"].choices = [("", ALL)] + list(model_choices)
+        name_empty_choices(self, ALL)
 
 
 class MailPreferencesForm(forms.ModelForm):

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChooseLabels
 from participants.models import ParticipantCategory
 from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic
@@ -21,7 +22,7 @@ class DateInput(forms.DateInput):
         super().__init__(**kwargs)
 
 
-class ActiveChoicesForm(forms.ModelForm):
+class ActiveChoicesForm(ChooseLabels, forms.ModelForm):
     """Pickers offer active items only, plus the one already chosen (so an edit keeps it)."""
 
     def __init__(self, *args, **kwargs):
@@ -34,7 +35,7 @@ class ActiveChoicesForm(forms.ModelForm):
             field.queryset = qs.filter(Q(is_active=True) | Q(pk=current))
 
 
-class RegionForm(forms.ModelForm):
+class RegionForm(ChooseLabels, forms.ModelForm):
     class Meta:
         model = Region
         fields = ["name_kk", "name_ru", "name_en", "kato", "kind"]
@@ -46,7 +47,7 @@ class DistrictForm(ActiveChoicesForm):
         fields = ["region", "kind", "name_kk", "name_ru", "name_en"]
 
 
-class DistrictMergeForm(forms.Form):
+class DistrictMergeForm(ChooseLabels, forms.Form):
     target = forms.ModelChoiceField(
         queryset=District.objects.none(),
         label=_("Merge into"),
@@ -111,7 +112,7 @@ class ActivityLineForm(ActiveChoicesForm):
         fields = ["programme", "code", "name"]
 
 
-class CategoryForm(forms.ModelForm):
+class CategoryForm(ChooseLabels, forms.ModelForm):
     class Meta:
         model = ParticipantCategory
         fields = ["name_kk", "name_ru", "name_en", "code", "group", "order"]
@@ -132,7 +133,7 @@ class CategoryForm(forms.ModelForm):
         return data
 
 
-class TopicForm(forms.ModelForm):
+class TopicForm(ChooseLabels, forms.ModelForm):
     class Meta:
         model = Topic
         fields = ["name"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_for
+from core.choices import FilterForm
 from regions.models import Region
 
 from .models import AGE_BANDS, Enrolment, Participant, ParticipantCategory, Sex
@@ -48,6 +49,7 @@ class PeopleFilter(django_filters.FilterSet):
     )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(
             ("full_name", "name"),
             ("birth_year", "birth_year"),
@@ -64,6 +66,7 @@ class PeopleFilter(django_filters.FilterSet):
 
     class Meta:
         model = Participant
+        form = FilterForm
         fields = ["q", "region", "category", "sex", "age_band", "event"]
 
     def filter_q(self, queryset, name, value):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core.choices import ChooseLabels
 from regions.models import District, PartnerOrganisation, Region
 
 from .identity import validate_iin
@@ -33,7 +34,7 @@ PERSON_FIELDS = [
 ]
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(ChooseLabels, forms.ModelForm):
     """A person's details. Only what the reports need is required: contacts and the IIN are
     optional (least data); the IIN is checked and kept only as a keyed hash."""
 

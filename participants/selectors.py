@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
@@ -183,18 +184,36 @@ class GridRow:
 
 @dataclass
 class AttendanceGrid:
-    """An event's attendance as people x sessions: three queries whatever the size."""
+    """An event's attendance as people x sessions: three queries whatever the size.
+
+    `rows` are the people whose name matches `query` (all of them without one), `total` the
+    roster's size; `shown_session` is the one session a phone shows (a column per session does
+    not fit 360 px)."""
 
     sessions: list
     rows: list[GridRow]
     counts: dict[int, int]
+    total: int = 0
+    query: str = ""
+    shown_session: Any = None
 
     @property
     def session_counts(self) -> list[tuple[Any, int]]:
         return [(s, self.counts.get(s.pk, 0)) for s in self.sessions]
 
 
-def attendance_grid(scope: Scope, event) -> AttendanceGrid:
+def name_matches(query: str, participant: Participant) -> bool:
+    """Whether every word typed is in the person's name, compared folded as `normalise_name`
+    does (static/js/qadam.js filters the grid's rows the same way as one types)."""
+    words = normalise_name(query).split()
+    return all(word in participant.name_normalised for word in words)
+
+
+def attendance_grid(
+    scope: Scope, event, *, query: str = "", session_id: int | None = None
+) -> AttendanceGrid:
+    """The grid of `event` for `scope`: its people whose name matches `query`, and the session
+    a phone shows (`session_id` if it is the event's, else today's, else the first)."""
     sessions = list(event.sessions.order_by("date", "start_time", "pk"))
     enrolments = list(
         enrolments_visible(scope)
@@ -205,11 +224,18 @@ def attendance_grid(scope: Scope, event) -> AttendanceGrid:
     present = set(
         Attendance.objects.filter(session__event=event).values_list("enrolment_id", "session_id")
     )
-    rows = [GridRow(e, [(s, (e.pk, s.pk) in present) for s in sessions]) for e in enrolments]
+    shown = [e for e in enrolments if name_matches(query, e.participant)]
+    rows = [GridRow(e, [(s, (e.pk, s.pk) in present) for s in sessions]) for e in shown]
     counts = {s.pk: 0 for s in sessions}
-    for _enrolment_id, session_id in present:
-        counts[session_id] = counts.get(session_id, 0) + 1
-    return AttendanceGrid(sessions, rows, counts)
+    for _enrolment_id, session_id_ in present:
+        counts[session_id_] = counts.get(session_id_, 0) + 1
+    today = timezone.localdate()
+    shown_session = (
+        next((s for s in sessions if s.pk == session_id), None)
+        or next((s for s in sessions if s.date == today), None)
+        or (sessions[0] if sessions else None)
+    )
+    return AttendanceGrid(sessions, rows, counts, len(enrolments), query, shown_session)
 
 
 def person_enrolments(scope: Scope, person: Participant) -> QuerySet[Enrolment]:

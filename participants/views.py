@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -472,8 +472,17 @@ def _shown_cells(request) -> tuple[set[int], set[int]]:
     )
 
 
-def _grid_context(scope: Scope, event) -> dict:
-    return {"event": event, "grid": grid_of(scope, event), "editable": can_edit_event(scope, event)}
+def _grid_context(scope: Scope, event, *, query: str = "", session_id: int | None = None) -> dict:
+    grid = grid_of(scope, event, query=query, session_id=session_id)
+    return {"event": event, "grid": grid, "editable": can_edit_event(scope, event)}
+
+
+def _back_to_grid(event, data) -> HttpResponseRedirect:
+    """The grid again, showing the search and the session (on a phone) it showed before."""
+    url = reverse("participants:attendance_grid", args=[event.pk])
+    kept = {"q": data.get("view_q", "").strip(), "session": data.get("view_session", "")}
+    kept = {k: v for k, v in kept.items() if v}
+    return HttpResponseRedirect(f"{url}?{urlencode(kept)}" if kept else url)
 
 
 @login_required
@@ -489,7 +498,7 @@ def attendance_grid(request, event_pk: int):
         enrolment_ids, session_ids = _shown_cells(request)
         if not (enrolment_ids and session_ids):
             messages.warning(request, NOTHING_SHOWN)
-            return redirect("participants:attendance_grid", event_pk=event.pk)
+            return _back_to_grid(event, request.POST)
         pairs = set()
         for value in request.POST.getlist("p"):
             enrolment_id, _sep, session_id = value.partition("-")
@@ -507,8 +516,14 @@ def attendance_grid(request, event_pk: int):
             _("Attendance saved: %(added)s marked present, %(removed)s marked absent.")
             % {"added": added, "removed": removed},
         )
-        return redirect("participants:attendance_grid", event_pk=event.pk)
-    return render(request, "participants/attendance_grid.html", _grid_context(scope, event))
+        return _back_to_grid(event, request.POST)
+    context = _grid_context(
+        scope,
+        event,
+        query=request.GET.get("q", "").strip()[:100],
+        session_id=_int(request.GET.get("session")),
+    )
+    return render(request, "participants/attendance_grid.html", context)
 
 
 @login_required
@@ -536,7 +551,7 @@ def attendance_toggle(request, event_pk: int):
             if request.htmx:
                 return HttpResponseBadRequest(str(NOTHING_SHOWN))
             messages.warning(request, NOTHING_SHOWN)
-            return redirect("participants:attendance_grid", event_pk=event.pk)
+            return _back_to_grid(event, request.POST)
         present = key in request.POST.getlist("p")
     record_attendance(
         enrolment=enrolment, session=session, present=present, by=request.user, request=request
@@ -555,7 +570,7 @@ def attendance_toggle(request, event_pk: int):
                 "oob": True,
             },
         )
-    return redirect("participants:attendance_grid", event_pk=event.pk)
+    return _back_to_grid(event, request.POST)
 
 
 @login_required
@@ -569,12 +584,12 @@ def attendance_all_present(request, event_pk: int):
     session = visible_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
     added = mark_all_present(session=session, by=request.user)
     if request.htmx:
-        return render(
-            request, "participants/partials/attendance_table.html", _grid_context(scope, event)
-        )
+        # The whole roster comes back; the page's script filters it again by the search box.
+        context = _grid_context(scope, event, session_id=session.pk)
+        return render(request, "participants/partials/attendance_table.html", context)
     messages.success(
         request,
         ngettext("%(n)s more person marked present.", "%(n)s more people marked present.", added)
         % {"n": added},
     )
-    return redirect("participants:attendance_grid", event_pk=event.pk)
+    return _back_to_grid(event, {**request.POST.dict(), "view_session": str(session.pk)})

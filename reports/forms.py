@@ -9,6 +9,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core import periods
+from core.choices import CHOOSE, ChooseLabels
 from participants.models import ParticipantCategory
 from regions.models import PartnerOrganisation, Region
 from trainings.models import ActivityLine, Programme, TrainingEvent
@@ -26,7 +27,7 @@ PEOPLE_RULES = {
 }
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(ChooseLabels, forms.ModelForm):
     """An indicator, the catalogue rule that computes it, and the rule's filters (kept in
     `rule_params`) as plain fields rather than JSON."""
 
@@ -61,6 +62,7 @@ class IndicatorForm(forms.ModelForm):
     regions = forms.MultipleChoiceField(
         label=_("Only events in these regions"),
         required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty for every region of the report."),
     )
     partner_types = forms.MultipleChoiceField(
@@ -104,7 +106,7 @@ class IndicatorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = Programme.objects.filter(is_active=True)
         self.fields["programme"].empty_label = None
-        self.fields["rule"].choices = [("", "---------")] + [
+        self.fields["rule"].choices = [("", CHOOSE)] + [
             (code, f"{rule.label} ({code})") for code, rule in RULES.items()
         ]
         cats = list(ParticipantCategory.objects.filter(is_active=True).order_by("order", "code"))
@@ -223,7 +225,7 @@ def _dates(label: str) -> tuple[date, date] | None:
     return (period.start, period.end) if period else None
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(ChooseLabels, forms.ModelForm):
     """A target for a quarter (2024Q3) or a year (2024); the dates follow from the label."""
 
     class Meta:

@@ -137,6 +137,67 @@ def test_all_present_marks_the_whole_roster_for_one_session(client, login_as, ev
     assert len(_present(event)) == 6
 
 
+def test_search_without_javascript_shows_the_matching_rows_and_saves_only_them(
+    client, login_as, event
+):
+    enrolments, sessions = _ids(event)
+    record_attendance(enrolment=enrolments[2], session=sessions[0])
+    login_as("coord.mangystau")
+    url = reverse("participants:attendance_grid", args=[event.pk])
+    # Typed in any case; Kazakh letters compare folded ("Болат" is found by "бoлат" too).
+    response = client.get(url, {"q": "болат"})
+    html = response.content.decode()
+    assert [row.enrolment for row in response.context["grid"].rows] == [enrolments[1]]
+    assert "1 of 3 people shown" in html and "Show everyone" in html
+    assert html.count('name="shown_enrolment"') == 1
+    # Saving the filtered grid leaves the people it did not show alone, and comes back to it.
+    response = client.post(
+        url,
+        {
+            "p": [f"{enrolments[1].pk}-{sessions[0].pk}"],
+            "shown_enrolment": [enrolments[1].pk],
+            "shown_session": [s.pk for s in sessions],
+            "view_q": "болат",
+            "view_session": sessions[0].pk,
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == f"{url}?q=%D0%B1%D0%BE%D0%BB%D0%B0%D1%82&session={sessions[0].pk}"
+    assert _present(event) == {
+        (enrolments[1].pk, sessions[0].pk),
+        (enrolments[2].pk, sessions[0].pk),
+    }
+    response = client.get(url, {"q": "Нурлан"})
+    assert "Nobody on the roster has “Нурлан” in their name." in response.content.decode()
+    assert 'id="attendance-form"' not in response.content.decode()
+
+
+def test_a_phone_shows_the_session_picked_else_todays(client, login_as, event):
+    from django.utils import timezone
+
+    enrolments, sessions = _ids(event)
+    login_as("coord.mangystau")
+    url = reverse("participants:attendance_grid", args=[event.pk])
+
+    def hidden_on_a_phone(response) -> list[int]:
+        html = response.content.decode()
+        return [s.pk for s in sessions if f'session-other" data-session="{s.pk}"' in html]
+
+    response = client.get(url, {"session": sessions[1].pk})
+    assert response.context["grid"].shown_session == sessions[1]
+    assert hidden_on_a_phone(response) == [sessions[0].pk]
+    assert 'id="grid-session"' in response.content.decode()
+    # Without a pick: the first session, or today's when the event is on.
+    assert client.get(url).context["grid"].shown_session == sessions[0]
+    sessions[1].date = timezone.localdate()
+    sessions[1].save(update_fields=["date"])
+    assert client.get(url).context["grid"].shown_session == sessions[1]
+    # "All present" without JavaScript comes back to the session it was pressed for.
+    all_present = reverse("participants:attendance_all_present", args=[event.pk])
+    response = client.post(all_present, {"session": sessions[0].pk})
+    assert response.url == f"{url}?session={sessions[0].pk}"
+
+
 def test_other_regions_coordinator_gets_404_and_viewer_403(client, login_as, event):
     enrolments, sessions = _ids(event)
     data = {"enrolment": enrolments[0].pk, "session": sessions[0].pk, "present": "1"}
@@ -281,3 +342,65 @@ def test_search_as_you_type_and_add_to_the_roster(page, demo):
     page.locator("#search-results .badge", has_text="Added").first.wait_for()
     page.locator("#roster-list", has_text=person.full_name).wait_for()
     assert Enrolment.objects.filter(event=event, participant=person).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_104_person_event_on_a_360px_phone(phone, demo):
+    """Search the roster, one session per screen, the session header in view while scrolling
+    down a hundred names, "All present" for the session picked."""
+    from .browser_fixtures import assert_accessible, login, screenshot
+
+    event = EventFactory(region=region("KZ-47"), status=TrainingEvent.Status.PLANNED)
+    sessions = [SessionFactory(event=event, title=f"Day {n}") for n in (1, 2, 3)]
+    for n in range(103):
+        EnrolmentFactory(event=event, participant__full_name=f"Тестова Айгүл {n:03}")
+    kairat = EnrolmentFactory(event=event, participant__full_name="Қайратов Ерлан")
+    login(phone, "coord.mangystau")
+    phone.goto(phone.base + reverse("participants:attendance_grid", args=[event.pk]))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.locator("tbody tr").count() == 104
+
+    def visible_sessions() -> list[int]:
+        return [
+            s.pk for s in sessions if phone.locator(f"thead [data-session='{s.pk}']").is_visible()
+        ]
+
+    # One session column on the screen; the picker switches it without a page load.
+    assert visible_sessions() == [sessions[0].pk]
+    phone.get_by_label("Session shown").select_option(str(sessions[1].pk))
+    assert visible_sessions() == [sessions[1].pk]
+    assert phone.locator(f"#a-{kairat.pk}-{sessions[1].pk}").is_visible()
+    assert not phone.locator(f"#a-{kairat.pk}-{sessions[0].pk}").is_visible()
+    assert_accessible(phone)
+
+    # The header stays at the top of the grid while a hundred names scroll under it.
+    grid = phone.locator("#attendance-grid")
+    grid.evaluate("el => el.scrollTop = el.scrollHeight")
+    head = phone.locator(f"thead [data-session='{sessions[1].pk}']").bounding_box()
+    box = grid.bounding_box()
+    assert head and box and abs(head["y"] - box["y"]) < 2
+    grid.evaluate("el => el.scrollTop = 0")
+
+    # Finding a name as one types (Kazakh letters folded: "кайратов" finds "Қайратов").
+    phone.get_by_label("Find a name").fill("кайратов")
+    assert phone.locator("tbody tr:visible").count() == 1
+    phone.locator("#grid-filter-status", has_text="1 of 104 people shown").wait_for()
+    phone.locator(f"#a-{kairat.pk}-{sessions[1].pk}").tap()
+    phone.wait_for_function(
+        f"document.getElementById('count-{sessions[1].pk}').textContent.trim() === '1'"
+    )
+    screenshot(phone, "attendance-phone-search")
+
+    # "All present" for the session shown: everyone, the filter and the pick kept after.
+    phone.locator(f"#all-present-{sessions[1].pk}").tap()
+    phone.wait_for_function(
+        f"document.getElementById('count-{sessions[1].pk}').textContent.trim() === '104'"
+    )
+    assert Attendance.objects.filter(session=sessions[1]).count() == 104
+    phone.wait_for_function("document.querySelectorAll('tbody tr:not([hidden])').length === 1")
+    assert visible_sessions() == [sessions[1].pk]
+    phone.get_by_label("Find a name").fill("")
+    assert phone.locator("tbody tr:visible").count() == 104
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone)

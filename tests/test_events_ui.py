@@ -486,6 +486,29 @@ def test_event_page_summarises_attendance_feedback_and_scores(client, login_as):
     assert 'id="event-roster"' in page or "Roster" in page
 
 
+def test_event_page_shows_the_feedback_link_and_qr_code_before_the_roster(client, login_as):
+    """The link and its QR code are shown to the room during the event: on a 104-person event
+    they come before the details and the roster, not eleven phone screens down."""
+    event = planned_event()
+    for _ in range(104):
+        EnrolmentFactory(event=event)
+    login_as("coord.mangystau")
+    page = text(client.get(event.get_absolute_url()))
+    qr = reverse("participants:event_feedback_qr", args=[event.pk])
+    feedback, roster = page.index('id="event-feedback"'), page.index('id="roster-heading"')
+    assert f'src="{qr}"' in page and feedback < page.index(f'src="{qr}"') < roster
+    assert feedback < page.index(">Type<") < roster
+    assert "Roster: 104 people" in page
+
+
+def test_viewer_sees_no_feedback_link_or_qr_code(client, login_as):
+    event = planned_event()
+    login_as("viewer")
+    page = text(client.get(event.get_absolute_url()))
+    assert 'id="event-feedback"' in page
+    assert reverse("participants:event_feedback_qr", args=[event.pk]) not in page
+
+
 def test_can_edit_event_rule_for_every_role():
     """The one rule other apps ask before their own edits (roster, attendance, feedback)."""
     event = aktau_training()

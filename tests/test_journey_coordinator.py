@@ -226,8 +226,10 @@ def test_coordinator_runs_an_event_from_form_to_dashboard(page, phone, demo, set
     phone.wait_for_url(re.compile(r"/attendance/$"))
     assert_accessible(phone)
     day_ids = list(event.sessions.order_by("date").values_list("pk", flat=True))
-    for i, session_pk in enumerate(day_ids):
-        phone.get_by_role("button", name=re.compile("All present")).nth(i).tap()
+    # A phone shows one day's column at a time: pick the day, then "All present" for it.
+    for session_pk in day_ids:
+        phone.get_by_label("Session shown").select_option(str(session_pk))
+        phone.locator(f"#all-present-{session_pk}").tap()
         phone.wait_for_function(
             f"document.getElementById('count-{session_pk}').textContent.trim() === '25'"
         )
@@ -237,6 +239,7 @@ def test_coordinator_runs_an_event_from_form_to_dashboard(page, phone, demo, set
     absences = [(absent[0], day_ids[1]), (absent[1], day_ids[1]), (absent[2], day_ids[2])]
     present = dict.fromkeys(day_ids, 25)
     for enrolment, session_pk in absences:
+        phone.get_by_label("Session shown").select_option(str(session_pk))
         phone.locator(f"#a-{enrolment.pk}-{session_pk}").tap()
         present[session_pk] -= 1
         phone.wait_for_function(

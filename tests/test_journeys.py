@@ -50,6 +50,7 @@ def test_admin_creates_a_coordinator_who_cannot_open_another_region(page, demo):
 
     other = TrainingEvent.objects.filter(region__code="KZ-43").first()
     login(page, "admin")
+    page.get_by_role("button", name="Manage").click()
     page.get_by_role("link", name="Users", exact=True).click()
     page.wait_for_load_state()
     assert_accessible(page)
@@ -111,3 +112,36 @@ def test_coordinator_journey_by_keyboard_only(page, demo):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/events/\d+/$"))
     assert page.get_by_role("heading", level=1).is_visible()
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_menu_bar_is_one_line_at_1280px_for_an_admin(page, demo, language):
+    """The admin sees the most menu items, and Kazakh and Russian labels are the longest: the
+    bar still fits one line, its items grouped into drop-downs that work by keyboard."""
+    login(page, "admin")
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.base}])
+    page.reload()
+    assert page.locator("html").get_attribute("lang") == language
+    nav = page.get_by_role("navigation", name=re.compile("."))
+    bar = page.locator("nav.navbar")
+    height = bar.evaluate("el => el.getBoundingClientRect().height")
+    assert height < 64, f"the menu bar is {height}px high in {language}"
+    tops = bar.evaluate(
+        "el => [...el.querySelectorAll('.navbar-brand, .navbar-nav > .nav-item, form button')]"
+        ".map(e => Math.round(e.getBoundingClientRect().top))"
+    )
+    assert max(tops) - min(tops) < 16, tops
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    screenshot(page, f"menu-{language}")
+    # Keyboard: focus the Manage menu's button, open it with Enter, its first item gets focus
+    # with the arrow key, Escape closes it.
+    toggle = nav.locator("#nav-manage")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    menu = page.locator("#nav-manage + .dropdown-menu")
+    menu.wait_for(state="visible")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.classList.contains('dropdown-item')")
+    assert_accessible(page)
+    page.keyboard.press("Escape")
+    menu.wait_for(state="hidden")

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_for
+from core.choices import FilterForm
 from regions.selectors import districts_visible, regions_visible
 
 from .models import Programme, TrainingEvent
@@ -60,6 +61,7 @@ class EventFilter(django_filters.FilterSet):
 
     class Meta:
         model = TrainingEvent
+        form = FilterForm
         fields: list[str] = []
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -4,13 +4,14 @@ limit choices to the user's regions; saving goes through trainings.services."""
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core.choices import CHOOSE, ChooseLabels
 from regions.selectors import (
     active_districts,
     active_partners,
@@ -23,7 +24,9 @@ from .models import ActivityLine, Facilitator, Programme, Session, Topic, Traini
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-PICKER = {"class": "form-select", "size": 6}
+# Several of a list: checkboxes in a box that scrolls when the list is long (a Ctrl-click
+# <select multiple> is unknown to most users and unusable on a phone).
+CHOICES = forms.CheckboxSelectMultiple
 
 
 class DistrictChoiceField(forms.ModelChoiceField):
@@ -36,12 +39,22 @@ def _districts_by_region(districts) -> list:
     groups: dict[str, list] = {}
     for district in districts:
         groups.setdefault(district.region.name, []).append((district.pk, district.name))
-    return [("", "---------"), *groups.items()]
+    return [("", CHOOSE), *groups.items()]
 
 
 def _pair(first: str, second: str, size: str = "sm") -> Row:
     """Two fields side by side from the `size` breakpoint up, stacked on a phone."""
     return Row(Column(first, css_class=f"col-{size}-6"), Column(second, css_class=f"col-{size}-6"))
+
+
+def _choice_boxes(first: str, second: str) -> Row:
+    """Two lists of checkboxes side by side from md up, each scrolling in its own box."""
+    return Row(
+        *(
+            Column(Field(name, wrapper_class="choice-box"), css_class="col-md-6")
+            for name in (first, second)
+        )
+    )
 
 
 def _active_or_current(queryset, current_ids):
@@ -58,7 +71,7 @@ def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(ChooseLabels, forms.ModelForm):
     """Create or edit a training event within the user's regions."""
 
     class Meta:
@@ -85,16 +98,12 @@ class EventForm(forms.ModelForm):
             "start_date": DATE,
             "end_date": DATE,
             "description": forms.Textarea(attrs={"rows": 3}),
-            "topics": forms.SelectMultiple(attrs=PICKER),
-            "facilitators": forms.SelectMultiple(attrs=PICKER),
-            "host_partners": forms.SelectMultiple(attrs=PICKER),
-            "implementing_partners": forms.SelectMultiple(attrs=PICKER),
+            "topics": CHOICES,
+            "facilitators": CHOICES,
+            "host_partners": CHOICES,
+            "implementing_partners": CHOICES,
         }
         field_classes = {"district": DistrictChoiceField}
-        help_texts = {
-            "topics": _("Hold Ctrl (or Cmd) to choose several."),
-            "facilitators": _("Hold Ctrl (or Cmd) to choose several."),
-        }
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,8 +173,8 @@ class EventForm(forms.ModelForm):
             ),
             Fieldset(
                 _("Who and what about"),
-                _pair("topics", "facilitators", "md"),
-                _pair("host_partners", "implementing_partners", "md"),
+                _choice_boxes("topics", "facilitators"),
+                _choice_boxes("host_partners", "implementing_partners"),
             ),
         )
 
@@ -199,7 +208,7 @@ class EventForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(ChooseLabels, forms.ModelForm):
     """A day or module of an event: its date must fall within the event's dates."""
 
     class Meta:
