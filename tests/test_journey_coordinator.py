@@ -441,6 +441,11 @@ def test_coordinator_creates_an_event_and_marks_attendance_by_keyboard_only(page
     page.wait_for_function(
         f"document.getElementById('count-{session.pk}').textContent.trim() === '2'"
     )
+    # Let htmx finish the swap (it puts the focus back after settling): a Tab pressed before
+    # that would be undone, and Space would press "All present" again.
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
     # The grid was redrawn: the keyboard stays where it was, on the same button.
     assert page.evaluate("document.activeElement.textContent.trim().startsWith('All present')")
     first = event.enrolments.order_by("participant__full_name", "pk").first()
