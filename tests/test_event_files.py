@@ -228,6 +228,16 @@ def test_delete_asks_first_then_removes_the_file_from_storage(
     assert not default_storage.exists(photo.thumbnail.name)
 
 
+def test_deleting_a_planned_event_removes_its_files_from_storage(
+    login_as, event, sheet_and_photo, django_capture_on_commit_callbacks
+):
+    names = [f.file.name for f in sheet_and_photo]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_event(event=event, by=coordinator())
+    assert not EventFile.objects.filter(event_id=event.pk).exists()
+    assert not any(default_storage.exists(name) for name in names)
+
+
 # The donor report's photos -----------------------------------------------------------------------
 def test_a_photo_goes_into_the_report_only_with_the_peoples_agreement(login_as, sheet_and_photo):
     sheet, photo = sheet_and_photo

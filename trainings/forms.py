@@ -6,11 +6,13 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core import uploads
 from core.choices import CHOOSE, ChooseLabels
 from regions.selectors import (
     active_districts,
@@ -288,6 +290,15 @@ class EventFileForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = (
             "image/jpeg,image/png,image/webp,application/pdf,.docx,.xlsx"
         )
+
+    def clean_file(self):
+        # Refused before the file is read into memory; its content is checked by the service.
+        upload = self.cleaned_data["file"]
+        try:
+            uploads.check_size(upload.size, settings.EVENT_FILE_MAX_BYTES)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return upload
 
 
 class EventFileEditForm(forms.ModelForm):
