@@ -19,7 +19,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from .. import numbers
 from ..builder import ReportData
-from . import sentences
+from . import images, sentences
 from .status import approval_lines, draft_banner
 from .tables import (
     dimension_label,
@@ -214,6 +214,7 @@ def render(data: ReportData) -> bytes:
             header_run.bold = bool(draft_banner(data))
 
     # Cover
+    images.docx_logos(doc, data)  # none uploaded: no slot
     p = doc.add_paragraph()
     run = p.add_run(data.programme.get("implementer", "").upper())
     run.bold = True
@@ -401,6 +402,7 @@ def render(data: ReportData) -> bytes:
         run.font.size = Pt(8)
         run.font.color.rgb = GREY
 
+    images.docx_photos(doc, data)  # the photos staff chose (none: no section)
     doc.add_page_break()
     doc.add_heading(_("Annex: how each indicator is computed"), level=1)
     methodology = methodology_of(data)

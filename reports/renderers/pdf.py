@@ -40,7 +40,7 @@ from reportlab.platypus import (
 
 from .. import numbers
 from ..builder import ReportData
-from . import sentences
+from . import images, sentences
 from .status import approval_lines, draft_banner
 from .tables import (
     dimension_label,
@@ -1017,7 +1017,8 @@ def render(data: ReportData) -> bytes:
     st = styles()
     buffer = io.BytesIO()
     doc = ReportDoc(buffer, data)
-    story: list = [Spacer(1, 2 * mm), kpi_tiles(data), Spacer(1, 6 * mm), cover_details(data)]
+    story: list = [*images.pdf_logos(data, WIDTH)]  # none uploaded: no slot
+    story += [Spacer(1, 2 * mm), kpi_tiles(data), Spacer(1, 6 * mm), cover_details(data)]
     story += [NextPageTemplate("body"), PageBreak()]
     story += [Paragraph(esc(_("Results framework")), st["h1"])]
     story.append(
@@ -1061,6 +1062,7 @@ def render(data: ReportData) -> bytes:
     story += [CondPageBreak(120 * mm)] + feedback_section(data, st)
     story += [PageBreak()] + narrative_section(data, st)
     story += quotes_section(data, st)
+    story += images.pdf_photos(data, st, WIDTH)  # the photos staff chose (none: no section)
     story += annex_section(data, st)
     doc.build(story)
     return buffer.getvalue()
