@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from .browser_fixtures import Watched, _check_csp, assert_accessible
+from .browser_fixtures import Watched, _check_csp, assert_accessible, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,6 +67,7 @@ def test_a_quarter_is_submitted_returned_approved_and_locked_in_russian(russian,
     log_in(coordinator, "coord.mangystau")
     coordinator.goto(coordinator.base + f"/close/?programme={programme_id}&quarter=2024Q3")
     overview = coordinator.get_by_role("table", name=ru("Completeness per region"))
+    screenshot(coordinator, "close-overview-ru")
     mangystau = Region.objects.get(code="KZ-47").name_ru
     with coordinator.expect_navigation():
         overview.get_by_role("link", name=mangystau).click()  # the coordinator's own region
@@ -83,6 +84,7 @@ def test_a_quarter_is_submitted_returned_approved_and_locked_in_russian(russian,
     )
     if warnings.count():
         warnings.check()
+    screenshot(coordinator, "close-region-quarter-ru")
     with coordinator.expect_navigation():
         coordinator.get_by_role("button", name=ru("Submit for approval")).click()
     submitted = ru("The quarter is submitted: programme staff will review it.")
@@ -94,6 +96,7 @@ def test_a_quarter_is_submitted_returned_approved_and_locked_in_russian(russian,
     staff.get_by_label(ru("Comment (required to return the quarter)")).fill(
         "Добавьте описание квартала, пожалуйста."
     )
+    screenshot(staff, "close-review-ru")
     with staff.expect_navigation():
         staff.get_by_role("button", name=ru("Return with comment")).click()
     staff.get_by_text(ru("The quarter is returned to the region with your comment.")).wait_for()
@@ -124,4 +127,5 @@ def test_a_quarter_is_submitted_returned_approved_and_locked_in_russian(russian,
     coordinator.goto(coordinator.base + f"/events/{event.pk}/edit/")
     body = coordinator.locator("body").inner_text()
     assert "утверждён и заблокирован" in body, body[:500]
+    screenshot(coordinator, "close-locked-ru")
     assert coordinator.locator("input[name=title]").count() == 0  # no form to change it
