@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
@@ -233,7 +234,7 @@ def bar_chart(rows: list[tuple[str, float | int | None]], *, scale_max=None, dig
             {
                 "label": label,
                 "value": value,
-                "display": "–" if value is None else f"{v:.{digits}f}",
+                "display": "–" if value is None else number_format(v, digits),
                 "width": f"{min(100.0, 100 * v / top):.1f}",
             }
         )

@@ -241,3 +241,19 @@ def test_staff_keep_write_access_to_an_approved_quarter(beyneu):
     batch = start_import(event=beyneu, data=csv_bytes(), filename="s.csv", user=staff)
     assert confirm_import(batch, user=staff).status == ImportBatch.Status.DONE
     assert enrolment.pk
+
+
+
+def test_a_refused_change_says_the_reason_once_and_offers_no_import(login_as, beyneu, coord):
+    """A coordinator's change to an event of an approved quarter comes back to the event page
+    with the lock's reason said once (not as a message and again in a box), and the page offers
+    no spreadsheet import (it would be refused)."""
+    approve_quarter_of(beyneu)
+    reason = edit_refusal(scope_for(coord), TrainingEvent.objects.get(pk=beyneu.pk))
+    client = login_as(coord)
+    page = text(client.post(reverse("trainings:event_mark_held", args=[beyneu.pk]), follow=True))
+    assert page.count(str(reason)) == 1, page.count(str(reason))
+    assert reverse("imports:upload", args=[beyneu.pk]) not in page
+    # Staff may still change it: the import is offered to them.
+    staff = text(login_as("undp.staff").get(beyneu.get_absolute_url()))
+    assert reverse("imports:upload", args=[beyneu.pk]) in staff

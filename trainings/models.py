@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -305,10 +306,11 @@ class RegionQuarter(models.Model):
     someone has acted on it; no row means open."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
-        RETURNED = "returned", _("Returned")
+        # "quarter": Russian and Kazakh agree the words with "квартал/тоқсан".
+        OPEN = "open", pgettext_lazy("quarter", "Open")
+        SUBMITTED = "submitted", pgettext_lazy("quarter", "Submitted")
+        APPROVED = "approved", pgettext_lazy("quarter", "Approved")
+        RETURNED = "returned", pgettext_lazy("quarter", "Returned")
 
     programme = models.ForeignKey(
         Programme,

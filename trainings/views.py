@@ -121,6 +121,10 @@ def event_detail(request, pk: int):
     scope = scope_for(request.user)
     event = visible_or_404(events_visible(scope).select_related(*EVENT_RELATED), pk=pk)
     summary = event_summary(event)
+    lock_reason = event_lock_reason(scope, event)
+    # A refused change comes back here with the lock's reason as a message: then the page does
+    # not say it a second time.
+    said = any(str(m) == lock_reason for m in messages.get_messages(request))
     return render(
         request,
         "trainings/event_detail.html",
@@ -134,7 +138,7 @@ def event_detail(request, pk: int):
             "n_enrolled": summary.n_enrolled,
             "can_edit": can_edit_event(scope, event),
             "locked": event.status == TrainingEvent.Status.REPORTED,
-            "lock_reason": event_lock_reason(scope, event),
+            "lock_reason": "" if said else lock_reason,
             "can_unlock": scope.can_unlock and event.status == TrainingEvent.Status.REPORTED,
             "Status": TrainingEvent.Status,
         },
