@@ -243,7 +243,6 @@ def test_staff_keep_write_access_to_an_approved_quarter(beyneu):
     assert enrolment.pk
 
 
-
 def test_a_refused_change_says_the_reason_once_and_offers_no_import(login_as, beyneu, coord):
     """A coordinator's change to an event of an approved quarter comes back to the event page
     with the lock's reason said once (not as a message and again in a box), and the page offers
