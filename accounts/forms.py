@@ -78,13 +78,26 @@ class AuditFilterForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("User"), queryset=User.objects.order_by("username"), required=False
     )
-    model = forms.ChoiceField(label=_("Record type"), required=False)
-    object_id = forms.IntegerField(label=_("Record id"), required=False, min_value=1)
+    model = forms.ChoiceField(label=_("Kind of record"), required=False)
+    q = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=100,
+        help_text=_("A word of the record: a name, title, venue..."),
+    )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    object_id = forms.IntegerField(
+        label=_("Record number"), required=False, min_value=1, widget=forms.HiddenInput
+    )
+    logins = forms.BooleanField(
+        label=_("Also logins and logouts of this user"),
+        required=False,
+        help_text=_("They are always on the page of logins."),
     )
 
     def __init__(self, *args, model_choices=(), **kwargs):
