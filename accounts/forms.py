@@ -74,17 +74,19 @@ class DeactivateForm(forms.Form):
     confirm = forms.BooleanField(label=_("Yes, deactivate this account"), required=True)
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
 class AuditFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = UserChoiceField(
         label=_("User"), queryset=User.objects.order_by("username"), required=False
     )
     model = forms.ChoiceField(label=_("Kind of record"), required=False)
-    q = forms.CharField(
-        label=_("Text"),
-        required=False,
-        max_length=100,
-        help_text=_("A word of the record: a name, title, venue..."),
-    )
+    # Any text of the record: a name, a title, a venue (not the fields the log masks).
+    q = forms.CharField(label=_("Word or name"), required=False, max_length=100)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -242,7 +242,7 @@ def test_the_audit_log_reads_on_a_phone_and_filters_by_kind_of_record(phone, cha
     assert_accessible(phone)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_label("Kind of record").select_option("trainings.trainingevent")
-    phone.get_by_label("Text").fill("Yessenov")
+    phone.get_by_label("Word or name").fill("Yessenov")
     with phone.expect_navigation():
         phone.get_by_role("button", name="Filter").click()
     entries = [" ".join(t.split()) for t in phone.locator("main ol > li").all_inner_texts()]
