@@ -74,17 +74,32 @@ class DeactivateForm(forms.Form):
     confirm = forms.BooleanField(label=_("Yes, deactivate this account"), required=True)
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
 class AuditFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = UserChoiceField(
         label=_("User"), queryset=User.objects.order_by("username"), required=False
     )
-    model = forms.ChoiceField(label=_("Record type"), required=False)
-    object_id = forms.IntegerField(label=_("Record id"), required=False, min_value=1)
+    model = forms.ChoiceField(label=_("Kind of record"), required=False)
+    # Any text of the record: a name, a title, a venue (not the fields the log masks).
+    q = forms.CharField(label=_("Word or name"), required=False, max_length=100)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    object_id = forms.IntegerField(
+        label=_("Record number"), required=False, min_value=1, widget=forms.HiddenInput
+    )
+    logins = forms.BooleanField(
+        label=_("Also logins and logouts of this user"),
+        required=False,
+        help_text=_("They are always on the page of logins."),
     )
 
     def __init__(self, *args, model_choices=(), **kwargs):

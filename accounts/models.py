@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.history import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -37,7 +38,8 @@ class User(AbstractUser):
         ),
     )
     # Role, activation and profile changes are audited; the password hash and last login are not
-    # copied into history (the hash is a secret, last login is in SecurityEvent).
+    # copied into history (the hash is a secret, last login is in SecurityEvent), and a save of
+    # only those (every login) leaves no history row (core/history.py).
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[regions])
 
     class Meta:
@@ -71,6 +73,9 @@ class SecurityEvent(models.Model):
         QUARTER_STATUS = "quarter_status", _("Region quarter submitted, approved or unlocked")
         PERSON_MERGED = "person_merged", _("Two records of a person merged")
         REPORT_DOWNLOADED = "report_downloaded", _("Report or export downloaded")
+
+    # Kinds the security log shows and the audit log leaves out unless asked for.
+    SESSION_KINDS = (Kind.LOGIN, Kind.LOGOUT, Kind.LOGIN_FAILED)
 
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices, db_index=True)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

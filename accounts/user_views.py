@@ -118,12 +118,15 @@ ACTIONS_SHOWN = 100  # recorded actions listed on the per-record / per-user audi
 
 @admin_required
 def audit_log(request):
-    """Changes of every audited record; for one record (?model=&object_id=) or one user
-    (?user=) also the actions recorded about it or by them (status changes, merges, data
-    requests, downloads, logins), so nothing needs looking up twice."""
+    """Who created, changed or deleted which record, in words, newest first; filtered by user,
+    kind of record, dates and text. For one record (?model=&object_id=) or one user (?user=)
+    also the actions recorded about it or by them (status changes, merges, data requests,
+    downloads), so nothing needs looking up twice; logins only when asked for (they are on the
+    security log). Admins only: the log spans every region."""
     form = AuditFilterForm(request.GET or None, model_choices=model_choices())
     filters = {}
     actions = None
+    record_name = ""
     if form.is_valid():
         data = form.cleaned_data
         filters = {
@@ -134,8 +137,11 @@ def audit_log(request):
             "date_to": data["date_to"],
         }
         if filters["user_id"] or filters["object_id"]:
-            actions = list(security_events(**filters)[:ACTIONS_SHOWN])
+            actions = list(security_events(**filters, with_logins=data["logins"])[:ACTIONS_SHOWN])
+        filters["text"] = data["q"].strip()
     page = paginate(request, AuditTrail(**filters), 25)
+    if filters.get("object_id") and page.object_list:
+        record_name = page.object_list[0].object_name
     return render(
         request,
         "accounts/audit_log.html",
@@ -144,6 +150,8 @@ def audit_log(request):
             "page": page,
             "actions": actions,
             "actions_shown": ACTIONS_SHOWN,
+            "one_record": bool(filters.get("object_id")),
+            "record_name": record_name,
         },
     )
 

@@ -126,6 +126,9 @@ class Participant(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at", "name_normalised"])
+    # The audit log says these changed, never to what (a person's contacts are personal data
+    # the log must not repeat to everyone who reads it; accounts/audit_trail.py).
+    AUDIT_MASKED_FIELDS = ("phone", "email", "iin_hash")
 
     class Meta:
         ordering = ["full_name"]

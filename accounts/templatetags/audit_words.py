@@ -1,0 +1,34 @@
+"""The audit log's sentence for one entry: "Aigerim Seitkali changed the training event
+«Training for akimat staff, Aktau»", whole in the translation (the word order differs in Kazakh
+and Russian), the record's name linked to its page while it exists."""
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def audit_sentence(entry) -> SafeString:
+    if entry.created:
+        sentence = _("%(who)s created the %(kind)s %(object)s")
+    elif entry.deleted:
+        sentence = _("%(who)s deleted the %(kind)s %(object)s")
+    else:
+        sentence = _("%(who)s changed the %(kind)s %(object)s")
+    name = _("«%(name)s»") % {"name": entry.object_name}
+    if entry.url:
+        record = format_html('<a href="{}">{}</a>', entry.url, name)
+    else:
+        record = conditional_escape(name)
+    who = entry.who or _("The system")
+    return mark_safe(  # noqa: S308 - every part is escaped above or here
+        conditional_escape(sentence)
+        % {
+            "who": conditional_escape(who),
+            "kind": conditional_escape(entry.model_name),
+            "object": record,
+        }
+    )
