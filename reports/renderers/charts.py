@@ -114,36 +114,40 @@ class Series:
     shown: list[str]  # what is written at the end of each bar
 
 
-def wrap(text: str, width: float, size: float, *, lines: int = 3) -> list[str] | None:
+def wrap(
+    text: str, width: float, size: float, *, lines: int = 3, bold: bool = False
+) -> list[str] | None:
     """`text` in lines no wider than `width`, broken at spaces only; None when a word is too
     wide or it takes more than `lines` lines."""
+    font = BOLD if bold else FONT
     out: list[str] = []
     for word in str(text).split() or [""]:
-        if text_width(word, size) > width:
+        if text_width(word, size, font) > width:
             return None
-        if out and text_width(f"{out[-1]} {word}", size) <= width:
+        if out and text_width(f"{out[-1]} {word}", size, font) <= width:
             out[-1] = f"{out[-1]} {word}"
         else:
             out.append(word)
     return out if len(out) <= lines else None
 
 
-def squeeze(text: str, width: float, size: float) -> list[str]:
+def squeeze(text: str, width: float, size: float, *, bold: bool = False) -> list[str]:
     """`text` in at most two lines no wider than `width`, the rest cut with an ellipsis (the
     table beside the chart holds the full name)."""
-    lines = wrap(text, width, size, lines=2)
+    font = BOLD if bold else FONT
+    lines = wrap(text, width, size, lines=2, bold=bold)
     if lines:
         return lines
     words, out = str(text).split(), [""]
     for word in words:
         trial = f"{out[-1]} {word}".strip()
-        if text_width(trial, size) <= width:
+        if text_width(trial, size, font) <= width:
             out[-1] = trial
-        elif len(out) < 2 and text_width(word, size) <= width:
+        elif len(out) < 2 and text_width(word, size, font) <= width:
             out.append(word)
         else:
             cut = trial
-            while cut and text_width(cut + "…", size) > width:
+            while cut and text_width(cut + "…", size, font) > width:
                 cut = cut[:-1]
             out[-1] = cut.rstrip() + "…"
             break
@@ -170,15 +174,18 @@ def tick_text(value: float) -> str:
 def header(chart: Chart, title: str, series: list[Series]) -> float:
     """The title and, for more than one series, the legend (beside the title when both fit
     on one line, else under it). Returns the height they take."""
-    chart.labels.append(
-        Label(title, 0, chart.height - TITLE_SIZE, TITLE_SIZE, bold=True, colour=NAVY)
+    lines = wrap(title, chart.width, TITLE_SIZE, bold=True) or squeeze(
+        title, chart.width, TITLE_SIZE, bold=True
     )
-    used = TITLE_SIZE * LEADING + 2
+    for i, line in enumerate(lines):
+        y = chart.height - TITLE_SIZE - i * TITLE_SIZE * LEADING
+        chart.labels.append(Label(line, 0, y, TITLE_SIZE, bold=True, colour=NAVY))
+    used = len(lines) * TITLE_SIZE * LEADING + 2
     if len(series) < 2:
         return used
     items = [(s, 7 + GAP + text_width(s.name, LABEL_SIZE)) for s in series]
     legend_w = sum(w for _s, w in items) + 8 * (len(items) - 1)
-    beside = text_width(title, TITLE_SIZE, BOLD) + 12 + legend_w <= chart.width
+    beside = len(lines) == 1 and text_width(title, TITLE_SIZE, BOLD) + 12 + legend_w <= chart.width
     y = chart.height - TITLE_SIZE if beside else chart.height - used - LABEL_SIZE
     x = chart.width - legend_w
     for s, w in items:
