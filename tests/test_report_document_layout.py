@@ -270,3 +270,20 @@ def test_long_labels_turn_a_chart_horizontal_and_short_ones_stay_under_their_bar
     assert {"<18", "18-24", "65+", "830", "2"} <= texts
     # And the PNG the DOCX shows is that chart.
     assert charts.png(long["by_category"]).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_the_results_table_shows_progress_since_the_programme_began_beside_the_period(fmt):
+    data = schema2_report()
+    content = render(data, fmt).content
+    if fmt == "docx":
+        doc = Document(io.BytesIO(content))
+        table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Code")
+        header = [c.text for c in table.rows[0].cells]
+        assert header[5:8] == ["Actual", "% of target", "Life of programme"]
+        op1 = next([c.text for c in row.cells] for row in table.rows if row.cells[0].text == "OP1")
+        assert op1[7] == "210 of 300 (70.0%)"
+    else:
+        page = next(p for p in pdf_text(content).split("\f") if "Results framework" in p)
+        flat = " ".join(page.split())
+        assert "Life of" in flat and "210 of 300" in flat and "(70.0%)" in flat

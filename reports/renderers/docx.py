@@ -380,13 +380,14 @@ def render(data: ReportData) -> bytes:
         _("Actual"),
         # xgettext:no-python-format
         _("% of target"),
+        _("Life of programme"),
         _("Status"),
     ]
     rows = []
     for ind in data.indicators:
         dec = numbers.places_for_unit(ind["unit"])
         notes = [method_text(ind), sentences.reach(ind, group=NBSP)]
-        notes.append(sentences.progress(ind, group=NBSP))
+        notes.append(sentences.progress(ind, group=NBSP, keys=("ytd",)))
         if ind.get("comment"):  # staff's explanation of variance (older snapshots have none)
             notes.append(f"{_('Explanation:')} {ind['comment']}")
         rows.append(
@@ -398,12 +399,13 @@ def render(data: ReportData) -> bytes:
                 text(ind["target"], dec),
                 text(ind["actual"], dec),
                 sentences.percent(ind["percent_of_target"], group=NBSP),
+                sentences.life_of_programme(ind, group=NBSP),
                 status_label(ind["status"]),
             ]
         )
-    table = add_table(doc, header, rows, right={3, 4, 5, 6})
+    table = add_table(doc, header, rows, right={3, 4, 5, 6, 7})
     for r, ind in enumerate(data.indicators, start=1):
-        shade(table.rows[r].cells[7], STATUS_FILL.get(ind["status"], "FFFFFF"))
+        shade(table.rows[r].cells[8], STATUS_FILL.get(ind["status"], "FFFFFF"))
 
     if iptt_of(data):
         # Wide with more than one period: a landscape section of its own.

@@ -478,10 +478,11 @@ def cover_details(data: ReportData) -> Table:
 
 def indicator_notes(ind: dict) -> list[str]:
     """The small lines under an indicator's name: level, unit and method; how many were
-    reached and completed; year-to-date and life-of-programme figures (what the snapshot
-    has)."""
+    reached and completed; the year-to-date figures (what the snapshot has; the life of
+    programme has its own column)."""
     first = " · ".join(x for x in (ind["level_label"], ind["unit_label"], method_text(ind)) if x)
-    return [line for line in (first, sentences.reach(ind), sentences.progress(ind)) if line]
+    year = sentences.progress(ind, keys=("ytd",))
+    return [line for line in (first, sentences.reach(ind), year) if line]
 
 
 def comment_markup(ind: dict) -> str:
@@ -500,6 +501,7 @@ def indicator_table(data: ReportData) -> Table:
         _("Actual"),
         # xgettext:no-python-format
         _("% of target"),
+        _("Life of programme"),
         _("Status"),
     ]
     rows = [header]
@@ -523,6 +525,8 @@ def indicator_table(data: ReportData) -> Table:
                 num(ind["target"], dec) + (unit if ind["target"] is not None else ""),
                 Paragraph(f"<b>{esc(with_unit(ind['actual'], dec, unit))}</b>", st["cell_r"]),
                 sentences.percent(ind["percent_of_target"]),
+                # Progress since the programme began, next to the period's.
+                Paragraph(esc(sentences.life_of_programme(ind)), st["cell_r"]),
                 Paragraph(
                     f"<font color='{fg.hexval().replace('0x', '#')}'>●</font> "
                     f"{esc(status_label(ind['status']))}",
@@ -530,17 +534,18 @@ def indicator_table(data: ReportData) -> Table:
                 ),
             ]
         )
-        extra += [("BACKGROUND", (6, r), (6, r), bg)]
+        extra += [("BACKGROUND", (7, r), (7, r), bg)]
     widths = [
         13 * mm,
-        WIDTH - 13 * mm - 4 * 17 * mm - 32 * mm,
-        17 * mm,
-        17 * mm,
-        17 * mm,
-        17 * mm,
-        32 * mm,
+        WIDTH - 13 * mm - 4 * 16 * mm - 22 * mm - 27 * mm,
+        16 * mm,
+        16 * mm,
+        16 * mm,
+        16 * mm,
+        22 * mm,
+        27 * mm,
     ]
-    return grid(rows, widths, right={2, 3, 4, 5}, extra=extra)
+    return grid(rows, widths, right={2, 3, 4, 5, 6}, extra=extra)
 
 
 # The indicator performance tracking table ---------------------------------------------------
