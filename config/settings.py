@@ -288,6 +288,11 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=60_000)
 IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024)
 IMPORT_SYNC_MAX_BYTES = env.int("IMPORT_SYNC_MAX_BYTES", default=256 * 1024)
 
+# Files kept with an event (sign-in sheets, photos, agendas) and the report's logos: the
+# largest file accepted, in bytes (photos are stored scaled down and without their metadata).
+EVENT_FILE_MAX_BYTES = env.int("EVENT_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+REPORT_LOGO_MAX_BYTES = env.int("REPORT_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
+
 # The public feedback form (docs/feedback.md): a person needs a few seconds to read four
 # questions, a bot posts at once; and at most FEEDBACK_RATE_LIMIT answers per address in
 # FEEDBACK_RATE_WINDOW seconds (a room of people behind one address fits).

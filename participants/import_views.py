@@ -36,9 +36,21 @@ KIND_CHOICES = [
 ]
 
 
+class LanguageSelect(forms.Select):
+    """Each language named in itself, marked with its language (a screen reader says "English"
+    in English on a Kazakh page)."""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["lang"] = option["value"]
+        return option
+
+
 class TemplateForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=KIND_CHOICES)
-    lang = forms.ChoiceField(label=_("Language of the headers"), choices=LANGS)
+    lang = forms.ChoiceField(
+        label=_("Language of the headers"), choices=LANGS, widget=LanguageSelect
+    )
     fmt = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")])
 
 

@@ -1,17 +1,20 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
-from . import framework
+from . import branding, framework
 from .models import (
     Indicator,
     IndicatorComment,
     IndicatorTarget,
     Narrative,
     ReportFile,
+    ReportLogo,
     ReportRun,
 )
 
@@ -110,3 +113,63 @@ class IndicatorCommentAdmin(ScopedAdmin):
     def scoped_queryset(self, scope):
         # Programme-level text, like the indicators it explains.
         return IndicatorComment.objects.all()
+
+
+class ReportLogoForm(forms.ModelForm):
+    """The image arrives as `upload` and goes through reports.branding.set_logo (checked by its
+    content, stored without metadata); the model's file field is never shown (its storage URL
+    is not served)."""
+
+    upload = forms.FileField(label=_("Image (PNG, JPEG or WebP)"), required=False)
+
+    class Meta:
+        model = ReportLogo
+        fields = ["role", "name"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            self.upload_data = upload.read()
+            try:
+                branding.check_logo(self.upload_data)
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("upload"):
+            self.add_error("upload", _("Choose the logo's image."))
+        return cleaned
+
+
+@admin.register(ReportLogo)
+class ReportLogoAdmin(admin.ModelAdmin):
+    """The two logos of the donor report (also on /manage/report-logos/)."""
+
+    form = ReportLogoForm
+    list_display = ("role", "name", "width", "height", "uploaded_by", "uploaded_at")
+    readonly_fields = ("preview", "width", "height", "uploaded_by", "uploaded_at")
+
+    @admin.display(description=_("image"))
+    def preview(self, obj):
+        if not obj.pk or not obj.image:
+            return "-"
+        url = reverse("manage:report_logo_image", args=[obj.pk])
+        return format_html('<img src="{}" alt="{}" height="80">', url, obj.name)
+
+    def save_model(self, request, obj, form, change):
+        if form.cleaned_data.get("upload"):
+            saved = branding.set_logo(
+                role=obj.role, name=obj.name, data=form.upload_data, by=request.user
+            )
+            obj.pk, obj.image = saved.pk, saved.image
+        else:
+            obj.save()
+
+    def delete_model(self, request, obj):
+        branding.remove_logo(role=obj.role)
+
+    def delete_queryset(self, request, queryset):
+        for logo in queryset:
+            branding.remove_logo(role=logo.role)

@@ -42,7 +42,7 @@ from participants.models import (
 from regions.models import PartnerOrganisation, Region
 from trainings.models import Programme, TrainingEvent
 
-from . import disclosure, numbers
+from . import branding, disclosure, numbers
 from .approval import approval_fingerprint, report_approval
 from .indicators import (
     COMPLETED,
@@ -97,6 +97,11 @@ class ReportData:
     # Over approved data only? {"final", "approvals": [{"region", "quarter", "by", "at"}],
     # "pending"} (reports/approval.py); empty in snapshots built before the quarterly close.
     approval: dict[str, Any] = field(default_factory=dict)
+    # The first page's logos and the photos the staff chose on the events' pages, each naming
+    # its image by its path in the default storage (reports/branding.py); empty in older
+    # snapshots and when none were uploaded or chosen.
+    logos: list[dict[str, Any]] = field(default_factory=list)
+    photos: list[dict[str, Any]] = field(default_factory=list)
     version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -255,6 +260,9 @@ def data_fingerprint(
             n=Count("pk"), updated=Max("updated_at")
         ),
         "approval": approval_fingerprint(programme_id, scope),
+        "pictures": branding.pictures_fingerprint(
+            scope, start, end, {"programme": programme_id} if programme_id else {}
+        ),
     }
     return json.loads(json.dumps(fp, sort_keys=True, default=_jsonable))
 
@@ -1156,6 +1164,8 @@ def build_report_data(
             methodology=methodology(prog, start, end),
             inputs_hash=digest,
             approval=report_approval(prog, scope, start, end),
+            logos=branding.report_logos(),
+            photos=branding.report_photos(scope, start, end, basis),
         )
     step("done", 100)
     return data

@@ -1,3 +1,6 @@
+import secrets
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -295,3 +298,46 @@ class IndicatorComment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reports:indicator_detail", args=[self.indicator_id]) + "#comments"
+
+
+def logo_path(instance, filename: str) -> str:
+    """Where a logo is stored: a random name with the extension of what the image really is."""
+    extension = PurePosixPath(filename).suffix.lower()
+    return f"logos/{secrets.token_hex(16)}{extension}"
+
+
+class ReportLogo(models.Model):
+    """The logo of the implementing agency or of the donor, printed on the donor report's first
+    page (docs/decisions/0014). Uploaded by admins (/manage/report-logos/ or the Django admin);
+    none is shipped, and a report without one prints no empty slot."""
+
+    class Role(models.TextChoices):
+        IMPLEMENTING_AGENCY = "implementing_agency", _("Implementing agency")
+        DONOR = "donor", _("Donor")
+
+    role = models.CharField(_("whose logo"), max_length=30, choices=Role.choices, unique=True)
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("Whose logo it is, e.g. “UNDP Kazakhstan”.")
+    )
+    image = models.FileField(_("image"), upload_to=logo_path, max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    width = models.PositiveIntegerField(_("width (pixels)"))
+    height = models.PositiveIntegerField(_("height (pixels)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["uploaded_at"])
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = _("report logo")
+        verbose_name_plural = _("report logos")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.name}"

@@ -267,7 +267,41 @@ def _possible_duplicate():
     )
 
 
+def _image() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (0, 90, 170)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _event_photo():
+    """A photo the Mangystau coordinator kept with a Mangystau event."""
+    from trainings.services import add_event_file
+
+    return add_event_file(event=_event(), kind="photo", data=_image(), filename="room.jpg")
+
+
+def _event_sheet():
+    """A scanned sign-in sheet of a Mangystau event: personal data (never for viewers)."""
+    from trainings.services import add_event_file
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    return add_event_file(event=_event(), kind="sign_in_sheet", data=pdf, filename="s.pdf")
+
+
+def _report_logo():
+    from reports.branding import set_logo
+
+    return set_logo(role="donor", name="Government of Japan", data=_image())
+
+
 OBJECTS: dict[str, Callable[[], object]] = {
+    "event_photo": _event_photo,
+    "event_sheet": _event_sheet,
+    "report_logo": _report_logo,
     "import_batch": _import_batch,
     "possible_duplicate": _possible_duplicate,
     "event": _event,
@@ -348,6 +382,11 @@ MATRIX: dict[str, Page] = {
     "trainings:event_sessions": page({"pk": "event"}, REGION_EDIT),
     "trainings:sessions_per_day": page({"pk": "event"}, POST_ONLY_LOGIN),
     "trainings:session_edit": page({"pk": "session"}, REGION_EDIT),
+    "trainings:event_files": page({"pk": "event"}, REGION_EDIT),
+    "trainings:event_file_download": page({"pk": "event_sheet"}, PERSONAL),
+    "trainings:event_file_thumbnail": page({"pk": "event_photo"}, REGION_OBJECT),
+    "trainings:event_file_edit": page({"pk": "event_photo"}, REGION_EDIT),
+    "trainings:event_file_delete": page({"pk": "event_photo"}, REGION_EDIT),
     "trainings:session_delete": page({"pk": "session"}, REGION_EDIT),
     # People
     "participants:person_detail": page({"pk": "person"}, PERSONAL),
@@ -448,6 +487,12 @@ MATRIX: dict[str, Page] = {
     "manage:region_edit": page({"pk": "region"}, ADMIN_ONLY),
     "manage:district_merge": page({"pk": "district"}, ADMIN_ONLY),
     "manage:partner_detail": page({"pk": "partner"}, ADMIN_ONLY),
+    "manage:report_logos": page(expected=ADMIN_ONLY),
+    "manage:report_logo_image": page({"pk": "report_logo"}, ADMIN_ONLY),
+    "manage:report_logo_remove": page(
+        {"pk": "report_logo"},
+        expect(viewer=403, coordinator_own=403, coordinator_other=403, staff=403, admin=405),
+    ),
     "manage:district_list": page(expected=ADMIN_ONLY),
     "manage:district_create": page(expected=ADMIN_ONLY),
     "manage:district_edit": page({"pk": "district"}, ADMIN_ONLY),

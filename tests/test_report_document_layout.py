@@ -287,3 +287,11 @@ def test_the_results_table_shows_progress_since_the_programme_began_beside_the_p
         page = next(p for p in pdf_text(content).split("\f") if "Results framework" in p)
         flat = " ".join(page.split())
         assert "Life of" in flat and "210 of 300" in flat and "(70.0%)" in flat
+
+
+def test_docx_charts_have_their_title_as_alternative_text():
+    doc = docx_of(long_labels_report(), "kk")
+    with translation.override("kk"):
+        titles = {_("By sex"), _("By category"), _("Mean test score before and after (0-100)")}
+    described = {s._inline.docPr.get("descr") for s in doc.inline_shapes}
+    assert titles <= described

@@ -22,6 +22,16 @@ def _registered_models():
     return sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
+def _small_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), "white").save(out, "PNG")
+    return out.getvalue()
+
+
 def _one_of_each_registered_model(user):
     """Rows for the registered models the demo data leaves empty, so every History page has
     an object to open."""
@@ -61,6 +71,13 @@ def _one_of_each_registered_model(user):
         updated_by=user,
     )
     event = EventFactory()
+    from reports.branding import set_logo
+    from trainings.services import add_event_file
+
+    add_event_file(
+        event=event, kind="agenda", data=b"%PDF-1.4\n%%EOF\n", filename="agenda.pdf", by=user
+    )
+    set_logo(role="donor", name="Donor", data=_small_png())
     quarter, _ = RegionQuarter.objects.get_or_create(
         programme=event.programme, region=event.region, quarter="2024Q3"
     )

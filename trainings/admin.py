@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
 from .models import (
     ActivityLine,
+    EventFile,
     Facilitator,
     Programme,
     RegionQuarter,
@@ -12,7 +16,7 @@ from .models import (
     Topic,
     TrainingEvent,
 )
-from .selectors import events_visible, sessions_visible
+from .selectors import event_files_visible, events_visible, sessions_visible
 
 
 @admin.register(Programme)
@@ -126,3 +130,55 @@ class RegionQuarterTransitionAdmin(_ReadOnlyAdmin):
     list_display = ("region_quarter", "from_status", "to_status", "by", "at")
     list_filter = ("to_status",)
     list_select_related = ("region_quarter__programme", "region_quarter__region", "by")
+
+
+@admin.register(EventFile)
+class EventFileAdmin(ScopedAdmin):
+    """Files of events, within the user's scope. Uploads and deletions go through the event
+    page (it checks what a file really is, strips photos' metadata and asks the lock rule);
+    here the caption and the report choice may be corrected."""
+
+    list_display = ("original_name", "kind", "event", "size", "in_report", "uploaded_at")
+    list_filter = ("kind", "in_report")
+    list_select_related = ("event",)
+    search_fields = ("original_name", "caption", "event__title")
+    fields = (
+        "event",
+        "kind",
+        "download",
+        "original_name",
+        "content_type",
+        "size",
+        "caption",
+        "people_consent",
+        "in_report",
+        "uploaded_by",
+        "uploaded_at",
+    )
+    # Not "file": the admin would link its raw storage URL, which is never served.
+    readonly_fields = (
+        "event",
+        "kind",
+        "download",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    )
+
+    def scoped_queryset(self, scope):
+        return event_files_visible(scope)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if not obj.pk or not obj.file:
+            return "-"
+        url = reverse("trainings:event_file_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))

@@ -6,11 +6,13 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core import uploads
 from core.choices import CHOOSE, ChooseLabels
 from regions.selectors import (
     active_districts,
@@ -20,7 +22,15 @@ from regions.selectors import (
     regions_visible,
 )
 
-from .models import ActivityLine, Facilitator, Programme, Session, Topic, TrainingEvent
+from .models import (
+    ActivityLine,
+    EventFile,
+    Facilitator,
+    Programme,
+    Session,
+    Topic,
+    TrainingEvent,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -247,3 +257,53 @@ class SessionForm(ChooseLabels, forms.ModelForm):
 
     def session_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+# Files of an event ------------------------------------------------------------------------
+CONSENT_HELP = _(
+    "Needed before a photo of people goes into the donor report: tick it only when everyone "
+    "recognisable agreed (personal data law: consent is recorded)."
+)
+
+
+class EventFileForm(forms.Form):
+    """Upload one file to an event; what it really is and its size are checked by
+    trainings.services.add_event_file."""
+
+    kind = forms.ChoiceField(label=_("What it is"), choices=EventFile.Kind.choices)
+    file = forms.FileField(label=_("File"))
+    caption = forms.CharField(label=_("Caption (optional)"), max_length=300, required=False)
+    people_consent = forms.BooleanField(
+        label=EventFile._meta.get_field("people_consent").verbose_name,
+        required=False,
+        help_text=CONSENT_HELP,
+    )
+    in_report = forms.BooleanField(label=_("Show this photo in the donor report"), required=False)
+
+    def __init__(self, *args, max_size: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Photos: JPEG, PNG or WebP. Sign-in sheets: a scan or a PDF. Agendas and other "
+            "documents: also Word or Excel. Up to %(size)s. Photos are stored without their "
+            "location and camera data."
+        ) % {"size": max_size}
+        self.fields["file"].widget.attrs["accept"] = (
+            "image/jpeg,image/png,image/webp,application/pdf,.docx,.xlsx"
+        )
+
+    def clean_file(self):
+        # Refused before the file is read into memory; its content is checked by the service.
+        upload = self.cleaned_data["file"]
+        try:
+            uploads.check_size(upload.size, settings.EVENT_FILE_MAX_BYTES)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return upload
+
+
+class EventFileEditForm(forms.ModelForm):
+    class Meta:
+        model = EventFile
+        fields = ["caption", "people_consent", "in_report"]
+        labels = {"in_report": _("Show this photo in the donor report")}
+        help_texts = {"people_consent": CONSENT_HELP}

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import secrets
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -379,3 +382,84 @@ class RegionQuarterTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_quarter}: {self.from_status} -> {self.to_status}"
+
+
+def event_file_path(instance: EventFile, filename: str) -> str:
+    """Where an event's file is stored: its event, a random name and the extension of what the
+    file really is (never the uploaded name, which may say who is on a sign-in sheet)."""
+    extension = PurePosixPath(filename).suffix.lower()
+    return f"events/{instance.event_id}/{secrets.token_hex(16)}{extension}"
+
+
+class EventFile(models.Model):
+    """A file kept with an event: a scanned sign-in sheet, a photo, the agenda. Stored under a
+    random name on the configured storage; it leaves only through trainings:event_file_download,
+    which checks the user's Scope (sign-in sheets hold personal data: never for viewers)."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN_SHEET = "sign_in_sheet", _("Sign-in sheet")
+        PHOTO = "photo", _("Photo")
+        AGENDA = "agenda", _("Agenda")
+        OTHER = "other", _("Other document")
+
+    event = models.ForeignKey(
+        TrainingEvent, on_delete=models.CASCADE, related_name="files", verbose_name=_("event")
+    )
+    kind = models.CharField(_("what it is"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=event_file_path, max_length=255)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=event_file_path, max_length=255, blank=True
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(_("width (pixels)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height (pixels)"), null=True, blank=True)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    people_consent = models.BooleanField(
+        _("the people shown agreed to the photo being used in reports"), default=False
+    )
+    in_report = models.BooleanField(_("show in the donor report"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["event", "kind", "uploaded_at", "pk"]
+        verbose_name = _("event file")
+        verbose_name_plural = _("event files")
+        constraints = [
+            # Only photos go into the donor report, and only with the people's agreement.
+            models.CheckConstraint(
+                condition=models.Q(in_report=False) | models.Q(kind="photo", people_consent=True),
+                name="eventfile_report_needs_consented_photo",
+            )
+        ]
+        indexes = [models.Index(fields=["event", "in_report"], name="eventfile_event_report")]
+
+    def __str__(self) -> str:
+        return self.caption or self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    def clean(self) -> None:
+        if self.in_report and self.kind != self.Kind.PHOTO:
+            raise ValidationError({"in_report": _("Only photos can be shown in the report.")})
+        if self.in_report and not self.people_consent:
+            raise ValidationError(
+                {
+                    "in_report": _(
+                        "Confirm first that the people shown agreed to the photo being used "
+                        "in reports."
+                    )
+                }
+            )

@@ -15,7 +15,7 @@ from core import periods
 from core.periods import Period
 
 from .event_page import event_figures
-from .models import RegionQuarter, Session, TrainingEvent
+from .models import EventFile, RegionQuarter, Session, TrainingEvent
 
 
 def events_visible(scope: Scope) -> QuerySet[TrainingEvent]:
@@ -25,6 +25,27 @@ def events_visible(scope: Scope) -> QuerySet[TrainingEvent]:
 
 def sessions_visible(scope: Scope) -> QuerySet[Session]:
     return Session.objects.filter(scope.region_q("event__region"))
+
+
+# Kinds of event file that may show people's names or faces on paper (sign-in sheets) or hold
+# anything at all (other documents): only for users who see people, never for viewers.
+PERSONAL_FILE_KINDS = (EventFile.Kind.SIGN_IN_SHEET, EventFile.Kind.OTHER)
+
+
+def event_files_visible(scope: Scope) -> QuerySet[EventFile]:
+    """Files of the events in the user's regions; sign-in sheets and other documents only for
+    users who see personal data (viewers get photos and agendas)."""
+    files = EventFile.objects.filter(scope.region_q("event__region"))
+    if not scope.can_see_people:
+        files = files.exclude(kind__in=PERSONAL_FILE_KINDS)
+    return files
+
+
+def event_files_of(scope: Scope, event: TrainingEvent) -> list[EventFile]:
+    """The files of one event this user may see, photos first, then by kind and upload."""
+    order = {EventFile.Kind.PHOTO: 0, EventFile.Kind.AGENDA: 1, EventFile.Kind.SIGN_IN_SHEET: 2}
+    files = list(event_files_visible(scope).filter(event=event).select_related("uploaded_by"))
+    return sorted(files, key=lambda f: (order.get(f.kind, 3), f.uploaded_at, f.pk))
 
 
 def region_quarter_of(event: TrainingEvent) -> Period:

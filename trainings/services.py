@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -13,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
+from core import uploads
 
-from .models import Session, TrainingEvent
+from .models import EventFile, Session, TrainingEvent
 
 M2M_FIELDS = ("topics", "facilitators", "host_partners", "implementing_partners")
 
@@ -229,7 +232,9 @@ def delete_event(*, event: TrainingEvent, by=None, request=None) -> None:
     if problem:
         raise ValidationError(problem)
     _audit(locked, "event_deleted", by=by, request=request)
+    stored = [name for f in locked.files.all() for name in (f.file.name, f.thumbnail.name)]
     locked.delete()
+    transaction.on_commit(lambda: _delete_stored(stored))
 
 
 # Sessions ---------------------------------------------------------------------------------
@@ -250,3 +255,125 @@ def update_session(*, session: Session, by=None, request=None, **fields: Any) ->
 def delete_session(*, session: Session) -> None:
     """Delete a session with the attendance recorded at it."""
     session.delete()
+
+
+# Files kept with an event -----------------------------------------------------------------
+# What each kind of file may really be (by its content, core.uploads.sniff): a photo is an
+# image; a sign-in sheet a scan (image or PDF); an agenda or other document also Word or Excel.
+ACCEPTED_KINDS: dict[str, frozenset[str]] = {
+    EventFile.Kind.PHOTO: uploads.IMAGE_KINDS,
+    EventFile.Kind.SIGN_IN_SHEET: uploads.IMAGE_KINDS | {"pdf"},
+    EventFile.Kind.AGENDA: uploads.IMAGE_KINDS | {"pdf", "docx", "xlsx"},
+    EventFile.Kind.OTHER: uploads.IMAGE_KINDS | {"pdf", "docx", "xlsx"},
+}
+KIND_NAMES = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WebP",
+    "pdf": "PDF",
+    "docx": "Word (.docx)",
+    "xlsx": "Excel (.xlsx)",
+}
+
+
+def accepted_in_words(kind: str) -> str:
+    """'JPEG, PNG, WebP or PDF': what a kind of event file may be, for messages and help."""
+    names = [KIND_NAMES[k] for k in KIND_NAMES if k in ACCEPTED_KINDS[kind]]
+    return _("%(list)s or %(last)s") % {"list": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def _readable_name(filename: str) -> str:
+    # Only the last part of a path a browser may send; kept for the download, never in storage.
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:255] or "file"
+
+
+@transaction.atomic
+def add_event_file(
+    *,
+    event: TrainingEvent,
+    kind: str,
+    data: bytes,
+    filename: str,
+    caption: str = "",
+    people_consent: bool = False,
+    in_report: bool = False,
+    by=None,
+) -> EventFile:
+    """Keep a file with an event after checking what it really is (not what it is called) and
+    its size (settings.EVENT_FILE_MAX_BYTES). Images are saved again without their metadata
+    (EXIF: camera, time, GPS position) and get a thumbnail. Raises ValidationError on "file"."""
+    if kind not in ACCEPTED_KINDS:
+        raise ValidationError({"kind": _("Choose what the file is.")})
+    try:
+        uploads.check_size(len(data), settings.EVENT_FILE_MAX_BYTES)
+        found = uploads.sniff(data)
+        if found not in ACCEPTED_KINDS[kind]:
+            raise ValidationError(
+                _("This file is not a %(accepted)s file (whatever its name says).")
+                % {"accepted": accepted_in_words(kind)},
+                code="wrong_type",
+            )
+        width = height = None
+        small = b""
+        if found in uploads.IMAGE_KINDS:
+            image = uploads.clean_image(data)
+            data, width, height = image.content, image.width, image.height
+            small = uploads.thumbnail(data)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
+    content_type, extension = uploads.KINDS[found]
+    event_file = EventFile(
+        event=event,
+        kind=kind,
+        original_name=_readable_name(filename),
+        content_type=content_type,
+        size=len(data),
+        width=width,
+        height=height,
+        caption=caption,
+        people_consent=people_consent,
+        in_report=in_report,
+        uploaded_by=by,
+    )
+    event_file.full_clean(exclude=["file", "thumbnail"])
+    event_file.file.save(f"upload.{extension}", ContentFile(data), save=False)
+    if small:
+        event_file.thumbnail.save("thumb.jpg", ContentFile(small), save=False)
+    stored = [event_file.file.name, event_file.thumbnail.name or ""]
+    try:
+        event_file.save()
+    except Exception:
+        _delete_stored(stored)
+        raise
+    return event_file
+
+
+@transaction.atomic
+def update_event_file(
+    *, event_file: EventFile, caption: str, people_consent: bool, in_report: bool
+) -> EventFile:
+    """Change a file's caption, the people's agreement and whether the photo is in the donor
+    report (only a photo whose people agreed may be)."""
+    event_file.caption = caption
+    event_file.people_consent = people_consent
+    event_file.in_report = in_report
+    event_file.full_clean(exclude=["file", "thumbnail"])
+    event_file.save(update_fields=["caption", "people_consent", "in_report"])
+    return event_file
+
+
+def _delete_stored(names) -> None:
+    storage = EventFile._meta.get_field("file").storage
+    for name in names:
+        if name and storage.exists(name):
+            storage.delete(name)
+
+
+@transaction.atomic
+def delete_event_file(*, event_file: EventFile) -> None:
+    """Remove a file from its event, and from storage once the removal is committed (the
+    history keeps who removed what, when)."""
+    names = [event_file.file.name, event_file.thumbnail.name]
+    event_file.delete()
+    transaction.on_commit(lambda: _delete_stored(names))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import file_views, views
 
 app_name = "trainings"
 urlpatterns = [
@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/unlock/", views.event_unlock, name="event_unlock"),
     path("<int:pk>/sessions/", views.event_sessions, name="event_sessions"),
     path("<int:pk>/sessions/per-day/", views.sessions_per_day, name="sessions_per_day"),
+    path("<int:pk>/files/", file_views.event_files, name="event_files"),
+    path("files/<int:pk>/", file_views.event_file_download, name="event_file_download"),
+    path("files/<int:pk>/thumbnail/", file_views.event_file_thumbnail, name="event_file_thumbnail"),
+    path("files/<int:pk>/edit/", file_views.event_file_edit, name="event_file_edit"),
+    path("files/<int:pk>/delete/", file_views.event_file_delete, name="event_file_delete"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/delete/", views.session_delete, name="session_delete"),
 ]

@@ -22,6 +22,7 @@ from core.listing import has_filters, paginate, read_sort, sort_headers
 
 from . import services
 from .event_page import event_blocks
+from .file_views import files_block
 from .filters import EventFilter
 from .forms import EventForm, SessionForm, apply_errors
 from .models import TrainingEvent
@@ -126,6 +127,7 @@ def event_detail(request, pk: int):
         {
             # The roster and the feedback panel (participants, trainings/event_page.py).
             **event_blocks(request, scope, event, summary),
+            **files_block(scope, event),
             "event": event,
             "summary": summary,
             "sessions": summary.sessions,

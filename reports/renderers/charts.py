@@ -98,6 +98,7 @@ class Chart:
     width: float
     height: float
     horizontal: bool = False
+    title: str = ""
     bars: list[Bar] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
@@ -174,6 +175,7 @@ def tick_text(value: float) -> str:
 def header(chart: Chart, title: str, series: list[Series]) -> float:
     """The title and, for more than one series, the legend (beside the title when both fit
     on one line, else under it). Returns the height they take."""
+    chart.title = title
     lines = wrap(title, chart.width, TITLE_SIZE, bold=True) or squeeze(
         title, chart.width, TITLE_SIZE, bold=True
     )

@@ -21,7 +21,7 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 
 from .. import numbers
 from ..builder import ReportData
-from . import charts, sentences
+from . import charts, images, sentences
 from .running import page_label, running_texts
 from .status import approval_lines
 from .tables import (
@@ -207,7 +207,9 @@ def add_chart(container, chart: charts.Chart) -> None:
     """A chart as a PNG picture at its size in the PDF (`container`: the document or a
     table cell)."""
     para = container.add_paragraph() if hasattr(container, "add_paragraph") else container
-    para.add_run().add_picture(io.BytesIO(charts.png(chart)), width=Pt(chart.width))
+    shape = para.add_run().add_picture(io.BytesIO(charts.png(chart)), width=Pt(chart.width))
+    shape._inline.docPr.set("name", f"Chart {shape._inline.docPr.get('id')}")
+    shape._inline.docPr.set("descr", chart.title)  # the alternative text
 
 
 def add_people_charts(doc, data: ReportData) -> None:
@@ -301,6 +303,7 @@ def render(data: ReportData) -> bytes:
     running_header_and_footer(doc, data)
 
     # Cover
+    images.docx_logos(doc, data)  # none uploaded: no slot
     p = doc.add_paragraph()
     run = p.add_run(data.programme.get("implementer", "").upper())
     run.bold = True
@@ -495,6 +498,7 @@ def render(data: ReportData) -> bytes:
         run.font.size = Pt(8)
         run.font.color.rgb = GREY
 
+    images.docx_photos(doc, data)  # the photos staff chose (none: no section)
     doc.add_page_break()
     doc.add_heading(_("Annex: how each indicator is computed"), level=1)
     methodology = methodology_of(data)

@@ -35,7 +35,7 @@ from reportlab.platypus import (
 
 from .. import numbers
 from ..builder import ReportData
-from . import charts, sentences
+from . import charts, images, sentences
 from .fonts import BOLD, FONT, longest_word_width, register_fonts, text_width
 from .running import page_label, running_texts
 from .status import approval_lines
@@ -956,7 +956,8 @@ def story(data: ReportData) -> list:
     """The report's flowables, cover to annex."""
     register_fonts()
     st = styles()
-    story: list = [Spacer(1, 2 * mm), kpi_tiles(data), Spacer(1, 6 * mm), cover_details(data)]
+    story: list = [*images.pdf_logos(data, WIDTH)]  # none uploaded: no slot
+    story += [Spacer(1, 2 * mm), kpi_tiles(data), Spacer(1, 6 * mm), cover_details(data)]
     story += [NextPageTemplate("body"), PageBreak()]
     story += [Paragraph(esc(_("Results framework")), st["h1"])]
     story.append(
@@ -1000,5 +1001,6 @@ def story(data: ReportData) -> list:
     story += [CondPageBreak(120 * mm)] + feedback_section(data, st)
     story += [PageBreak()] + narrative_section(data, st)
     story += quotes_section(data, st)
+    story += images.pdf_photos(data, st, WIDTH)  # the photos staff chose (none: no section)
     story += annex_section(data, st)
     return story
