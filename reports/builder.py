@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -1033,10 +1033,12 @@ def _narratives(programme, period_label: str, start: date, end: date, scope: Sco
     qs = Narrative.objects.filter(programme=programme).filter(
         Q(period_label=period_label) | Q(period_start=start, period_end=end)
     )
-    # A report of every region shows the programme-wide narrative, a regional one the regions'.
-    qs = qs.filter(region__isnull=True) if scope.all_regions else qs.filter(scope.region_q())
+    # A report of every region shows the programme-wide narrative, then each region's, as the
+    # regions wrote it in the quarterly close; a regional report its regions' only.
+    if not scope.all_regions:
+        qs = qs.filter(scope.region_q())
     out = []
-    for n in qs.select_related("region").order_by("region__code"):
+    for n in qs.select_related("region").order_by(F("region__code").asc(nulls_first=True)):
         out.append(
             {
                 "scope": n.region.name if n.region_id else _("All regions"),

@@ -318,9 +318,11 @@ def test_narrative_of_the_period_and_scope_is_included(demo):
         region=kyzylorda,
         highlights="Kyzylorda police joined.",
     )
+    # The national report: the programme's narrative first, then each region's from the close.
     everywhere = build()
-    assert [n["highlights"] for n in everywhere.narratives] == [
-        "All five August trainings were held."
+    assert [(n["scope"], n["highlights"]) for n in everywhere.narratives] == [
+        ("All regions", "All five August trainings were held."),
+        (kyzylorda.name, "Kyzylorda police joined."),
     ]
     local = build(region_ids=[kyzylorda.pk])
     assert [n["highlights"] for n in local.narratives] == ["Kyzylorda police joined."]

@@ -1,7 +1,9 @@
 """Word (.docx) version of the donor report, for staff to edit before sending: the same content
 as the PDF (cover, key figures, indicators with status colours, the indicator performance
 tracking table in a landscape section, people reached, events, feedback, knowledge gain,
-narrative, quotes, annex), with the charts given as tables."""
+narrative, quotes, annex), on A4 like the PDF, with the running header and "Page n of N" footer
+in the report's language, Word's own Heading 1-3 styles (so the navigation pane and a table of
+contents work) and the PDF's charts as PNG images (reports/renderers/charts.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
 
 from .. import numbers
 from ..builder import ReportData
-from . import images, sentences
-from .status import approval_lines, draft_banner
+from . import charts, images, sentences
+from .running import page_label, running_texts
+from .status import approval_lines
 from .tables import (
     dimension_label,
     disclosure_note,
@@ -118,16 +121,107 @@ def _repeat_as_header(row) -> None:
     row._tr.get_or_add_trPr().append(flag)
 
 
-def new_section(doc, *, wide: bool) -> None:
-    """Start a section on a new page, landscape or portrait, with the report's margins."""
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
-    long, short = (
-        max(section.page_width, section.page_height),
-        min(section.page_width, section.page_height),
-    )
+# A4 with the PDF's margins (reports/renderers/pdf.py: 18 mm, 24 mm at the top).
+A4_WIDTH, A4_HEIGHT = Cm(21), Cm(29.7)
+MARGIN, TOP_MARGIN = Cm(1.8), Cm(2.4)
+CONTENT_WIDTH = Emu(A4_WIDTH - 2 * MARGIN)
+
+
+def page_setup(section, *, wide: bool = False) -> None:
+    """A4, portrait or landscape, with the report's margins."""
     section.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (long, short) if wide else (short, long)
-    section.left_margin = section.right_margin = Cm(1.5 if wide else 2)
+    section.page_width, section.page_height = (
+        (A4_HEIGHT, A4_WIDTH) if wide else (A4_WIDTH, A4_HEIGHT)
+    )
+    section.left_margin = section.right_margin = MARGIN
+    section.top_margin, section.bottom_margin = TOP_MARGIN, MARGIN
+    section.header_distance = section.footer_distance = Cm(0.9)
+
+
+def new_section(doc, *, wide: bool) -> None:
+    """Start a section on a new page, landscape or portrait; it keeps the running header
+    and footer of the first."""
+    page_setup(doc.add_section(WD_SECTION.NEW_PAGE), wide=wide)
+
+
+def add_field(paragraph, instruction: str, *, size: float) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in on each page."""
+    run = paragraph.add_run()
+    run.font.size = Pt(size)
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    shown = OxmlElement("w:t")
+    shown.text = "1"
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, code, separate, shown, end):
+        run._r.append(element)
+
+
+def running_header_and_footer(doc, data: ReportData) -> None:
+    """The header of every page (programme code, report title and period, the draft banner
+    or who approved) and the footer (how it was made; "Page n of N" as Word fields), in the
+    report's language."""
+    texts = running_texts(data)
+    section = doc.sections[0]
+    para = section.header.paragraphs[0]
+    para.text = ""
+    code = para.add_run(texts["code"])
+    code.bold = True
+    code.font.size = Pt(7.5)
+    code.font.color.rgb = BLUE
+    title = para.add_run(("  ·  " if texts["code"] else "") + texts["title"])
+    title.font.size = Pt(7.5)
+    title.font.color.rgb = GREY
+    for line in [texts["banner"], *approval_lines(data)]:
+        if line:
+            run = section.header.add_paragraph().add_run(line)
+            run.font.size = Pt(8)
+            run.bold = bool(texts["banner"])
+            if texts["banner"]:
+                run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    footer = section.footer.paragraphs[0]
+    footer.text = ""
+    generated = footer.add_run(texts["generated"])
+    generated.font.size = Pt(7)
+    generated.font.color.rgb = GREY
+    numbers_para = section.footer.add_paragraph()
+    numbers_para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    # "Page %(n)s of %(total)s" in the report's language, its numbers as fields.
+    marked = page_label("\x00PAGE\x00", "\x00NUMPAGES\x00")
+    for part in marked.split("\x00"):
+        if part in ("PAGE", "NUMPAGES"):
+            add_field(numbers_para, part, size=7)
+        elif part:
+            run = numbers_para.add_run(part)
+            run.font.size = Pt(7)
+            run.font.color.rgb = GREY
+
+
+def add_chart(container, chart: charts.Chart) -> None:
+    """A chart as a PNG picture at its size in the PDF (`container`: the document or a
+    table cell)."""
+    para = container.add_paragraph() if hasattr(container, "add_paragraph") else container
+    shape = para.add_run().add_picture(io.BytesIO(charts.png(chart)), width=Pt(chart.width))
+    shape._inline.docPr.set("name", f"Chart {shape._inline.docPr.get('id')}")
+    shape._inline.docPr.set("descr", chart.title)  # the alternative text
+
+
+def add_people_charts(doc, data: ReportData) -> None:
+    """The PDF's charts of people reached: by sex and by age band side by side, then by
+    region and by category."""
+    drawn = charts.people_charts(data, width=CONTENT_WIDTH.pt)
+    pair = doc.add_table(rows=1, cols=2)
+    pair.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, key in zip(pair.rows[0].cells, ("by_sex", "by_age_band"), strict=True):
+        add_chart(cell.paragraphs[0], drawn[key])
+    for key in ("by_region", "by_category"):
+        add_chart(doc, drawn[key])
 
 
 IPTT_SIZE = 7
@@ -193,9 +287,7 @@ def add_iptt(doc, data: ReportData) -> None:
 
 def render(data: ReportData) -> bytes:
     doc = Document()
-    section = doc.sections[0]
-    section.left_margin = section.right_margin = Cm(2)
-    section.top_margin = section.bottom_margin = Cm(2)
+    page_setup(doc.sections[0])
     normal = doc.styles["Normal"]
     normal.font.name = "DejaVu Sans"
     normal.font.size = Pt(10)
@@ -207,11 +299,8 @@ def render(data: ReportData) -> bytes:
     core.subject = data.programme.get("name", "")
     core.author = data.programme.get("implementer", "")
     core.comments = data.inputs_hash
-    # Draft or final, in the header of every page.
-    for line in [draft_banner(data), *approval_lines(data)]:
-        if line:
-            header_run = section.header.add_paragraph().add_run(line)
-            header_run.bold = bool(draft_banner(data))
+    # Draft or final, with the title and page numbers, on every page.
+    running_header_and_footer(doc, data)
 
     # Cover
     images.docx_logos(doc, data)  # none uploaded: no slot
@@ -247,7 +336,7 @@ def render(data: ReportData) -> bytes:
             cells[1].text = str(value)
             cells[0].paragraphs[0].runs[0].bold = True
     doc.add_paragraph()
-    doc.add_heading(_("Key figures"), level=2)
+    doc.add_heading(_("Key figures"), level=1)
     s = data.summary
     tiles = [
         (text(s["people"], 0), _("people reached (unique)")),
@@ -294,13 +383,14 @@ def render(data: ReportData) -> bytes:
         _("Actual"),
         # xgettext:no-python-format
         _("% of target"),
+        _("Life of programme"),
         _("Status"),
     ]
     rows = []
     for ind in data.indicators:
         dec = numbers.places_for_unit(ind["unit"])
         notes = [method_text(ind), sentences.reach(ind, group=NBSP)]
-        notes.append(sentences.progress(ind, group=NBSP))
+        notes.append(sentences.progress(ind, group=NBSP, keys=("ytd",)))
         if ind.get("comment"):  # staff's explanation of variance (older snapshots have none)
             notes.append(f"{_('Explanation:')} {ind['comment']}")
         rows.append(
@@ -312,12 +402,13 @@ def render(data: ReportData) -> bytes:
                 text(ind["target"], dec),
                 text(ind["actual"], dec),
                 sentences.percent(ind["percent_of_target"], group=NBSP),
+                sentences.life_of_programme(ind, group=NBSP),
                 status_label(ind["status"]),
             ]
         )
-    table = add_table(doc, header, rows, right={3, 4, 5, 6})
+    table = add_table(doc, header, rows, right={3, 4, 5, 6, 7})
     for r, ind in enumerate(data.indicators, start=1):
-        shade(table.rows[r].cells[7], STATUS_FILL.get(ind["status"], "FFFFFF"))
+        shade(table.rows[r].cells[8], STATUS_FILL.get(ind["status"], "FFFFFF"))
 
     if iptt_of(data):
         # Wide with more than one period: a landscape section of its own.
@@ -335,6 +426,8 @@ def render(data: ReportData) -> bytes:
     # People reached and the other tables (the same tables as the XLSX annex)
     doc.add_heading(_("People reached"), level=1)
     doc.add_paragraph(sentences.people(data, group=NBSP))
+    if data.people["total"]:
+        add_people_charts(doc, data)
     tables = {t.key: t for t in report_tables(data)}
     for key in (
         "people_by_sex",
@@ -344,7 +437,7 @@ def render(data: ReportData) -> bytes:
         "people_category_by_sex",
     ):
         t = tables[key]
-        doc.add_heading(t.title, level=3)
+        doc.add_heading(t.title, level=2)
         add_table(doc, t.header, t.rows, right=set(range(1, len(t.header))))
 
     doc.add_heading(_("Events held"), level=1)
@@ -369,6 +462,8 @@ def render(data: ReportData) -> bytes:
     doc.add_heading(_("Knowledge gain"), level=2)
     doc.add_paragraph(sentences.knowledge(data, group=NBSP))
     t = tables["knowledge"]
+    if data.knowledge["by_activity"]:
+        add_chart(doc, charts.knowledge_chart(data, width=CONTENT_WIDTH.pt))
     if data.knowledge["n"]:
         add_table(
             doc,
@@ -381,11 +476,12 @@ def render(data: ReportData) -> bytes:
     if not data.narratives:
         doc.add_paragraph(_("No narrative has been written for this period yet."))
     for n in data.narratives:
-        if len(data.narratives) > 1 or not data.scope["all_regions"]:
+        by_scope = len(data.narratives) > 1 or not data.scope["all_regions"]
+        if by_scope:
             doc.add_heading(n["scope"], level=2)
         for key, label in narrative_sections():
             if n[key]:
-                doc.add_heading(label, level=3)
+                doc.add_heading(label, level=3 if by_scope else 2)
                 for para in n[key].split("\n"):
                     if para.strip():
                         doc.add_paragraph(para.strip())
@@ -412,7 +508,7 @@ def render(data: ReportData) -> bytes:
             doc.add_paragraph(paragraph)
         doc.add_heading(_("Indicators"), level=2)
     for a in data.annex:
-        doc.add_heading(f"{a['code']} · {a['name']}", level=3)
+        doc.add_heading(f"{a['code']} · {a['name']}", level=3 if methodology else 2)
         para = doc.add_paragraph()
         para.add_run(f"{a['rule_label']}. ").bold = True
         para.add_run(a["explanation"])

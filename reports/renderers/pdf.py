@@ -7,23 +7,18 @@ Cyrillic."""
 from __future__ import annotations
 
 import io
+import logging
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
-from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -40,8 +35,10 @@ from reportlab.platypus import (
 
 from .. import numbers
 from ..builder import ReportData
-from . import images, sentences
-from .status import approval_lines, draft_banner
+from . import charts, images, sentences
+from .fonts import BOLD, FONT, longest_word_width, register_fonts, text_width
+from .running import page_label, running_texts
+from .status import approval_lines
 from .tables import (
     dimension_label,
     disclosure_note,
@@ -59,8 +56,7 @@ from .tables import (
     status_label,
 )
 
-FONT = "DejaVuSans"
-BOLD = "DejaVuSans-Bold"
+logger = logging.getLogger(__name__)
 BLUE = colors.HexColor("#0468B1")
 NAVY = colors.HexColor("#1F3B5C")
 GREY = colors.HexColor("#5F6B7A")
@@ -76,14 +72,6 @@ PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
 WIDTH = PAGE_W - 2 * MARGIN
 WIDE_WIDTH = PAGE_H - 2 * MARGIN  # of a landscape page
-
-
-@cache
-def register_fonts() -> None:
-    folder = Path(settings.BASE_DIR) / "static" / "fonts"
-    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -200,9 +188,34 @@ def date_range(start: str, end: str) -> str:
     return f"{s:%d.%m.%Y}–{e:%d.%m.%Y}"
 
 
-def plot_value(value: Any) -> float:
-    """Charts cannot draw "<5": a suppressed cell is drawn as 0 and labelled "<5"."""
-    return float(value) if isinstance(value, int | float) else 0.0
+def numbered_canvas(label=page_label):
+    """A canvas class that writes "Page n of N" on every page once the last page is known
+    (reportlab learns N only at the end, so the pages are kept until then)."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(FONT, 7)
+                self.setFillColor(GREY)
+                self.drawRightString(
+                    self._pagesize[0] - MARGIN,
+                    MARGIN - 8 * mm,
+                    label(self._pageNumber, total),
+                )
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
 
 
 class ReportDoc(BaseDocTemplate):
@@ -253,11 +266,9 @@ class ReportDoc(BaseDocTemplate):
         canvas.setFont(BOLD, 10)
         canvas.drawString(MARGIN, PAGE_H - 16 * mm, data.programme.get("implementer", "").upper())
         canvas.setFont(FONT, 9)
-        donor = data.programme.get("donor")
-        if donor:
-            canvas.drawRightString(
-                PAGE_W - MARGIN, PAGE_H - 16 * mm, _("Funded by %(donor)s") % {"donor": donor}
-            )
+        funded_by = running_texts(data)["funded_by"]
+        if funded_by:
+            canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - 16 * mm, funded_by)
         st = styles()
         title = Paragraph(esc(_("Quarterly progress report")), st["cover_title"])
         sub = Paragraph(esc(data.programme.get("name", "")), st["cover_sub"])
@@ -275,7 +286,7 @@ class ReportDoc(BaseDocTemplate):
         canvas.restoreState()
 
     def draw_page(self, canvas, doc):
-        data = self.data
+        texts = running_texts(self.data)
         page_w, page_h = canvas._pagesize  # portrait, or the IPTT's landscape page
         canvas.saveState()
         canvas.setStrokeColor(BLUE)
@@ -284,36 +295,69 @@ class ReportDoc(BaseDocTemplate):
         canvas.line(MARGIN, top, page_w - MARGIN, top)
         canvas.setFont(BOLD, 7.5)
         canvas.setFillColor(BLUE)
-        canvas.drawString(MARGIN, top + 2 * mm, data.programme.get("code", ""))
+        canvas.drawString(MARGIN, top + 2 * mm, texts["code"])
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(GREY)
-        canvas.drawRightString(
-            page_w - MARGIN,
-            top + 2 * mm,
-            f"{_('Progress report')} {data.period_label} · {data.scope['label']}",
-        )
+        canvas.drawRightString(page_w - MARGIN, top + 2 * mm, texts["title"])
         self.draw_footer(canvas, doc)
         canvas.restoreState()
 
     def draw_footer(self, canvas, doc):
-        banner = draft_banner(self.data)
+        """The draft banner and the footer; the page number is written by NumberedCanvas."""
+        texts = running_texts(self.data)
+        banner = texts["banner"]
         if banner:  # on every page, above everything else of the page
             canvas.setFont(BOLD, 9)
             canvas.setFillColor(colors.red)
             canvas.drawCentredString(canvas._pagesize[0] / 2, canvas._pagesize[1] - 7 * mm, banner)
         canvas.setFont(FONT, 7)
         canvas.setFillColor(GREY)
-        canvas.drawString(
-            MARGIN,
-            MARGIN - 8 * mm,
-            _("Generated by Qadam on %(date)s. Figures computed from the programme's registry.")
-            % {"date": self.data.generated_at[:10]},
-        )
-        canvas.drawRightString(
-            canvas._pagesize[0] - MARGIN,
-            MARGIN - 8 * mm,
-            _("Page %(n)s") % {"n": canvas.getPageNumber()},
-        )
+        canvas.drawString(MARGIN, MARGIN - 8 * mm, texts["generated"])
+
+
+CELL_PAD = 4  # left and right padding of a grid's cells
+
+
+def stretch(widths: list[float], need: list[float]) -> list[float]:
+    """`widths` with each column at least its `need`, the difference taken from the columns
+    that have room to spare (in proportion to it), so the table keeps its width. When there
+    is not room enough the table grows (and the caller is told by a warning in the log)."""
+    short = sum(max(0.0, n - w) for w, n in zip(widths, need, strict=True))
+    if short <= 0:
+        return list(widths)
+    spare = [max(0.0, w - n) for w, n in zip(widths, need, strict=True)]
+    room = sum(spare)
+    if room < short:
+        logger.warning("report table needs %.0f pt more than its %.0f pt", short - room, room)
+        return [max(w, n) for w, n in zip(widths, need, strict=True)]
+    return [max(w, n) - (sp * short / room) for w, n, sp in zip(widths, need, spare, strict=True)]
+
+
+def column_needs(
+    rows: list[list[Any]],
+    *,
+    header_rows: int = 1,
+    whole: set[int] = frozenset(),
+    pad: float = 2 * CELL_PAD,
+) -> list[float]:
+    """The least width of each column: its longest header word (a header breaks only
+    between words) and, in `whole` columns (figures, dates), its longest cell, which must
+    not wrap at all. Cells given as flowables are the caller's to size."""
+    st = styles()
+    head, cell = st["head"], st["cell"]
+    need = [0.0] * max(len(row) for row in rows)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if not isinstance(value, str | int | float) or value == "":
+                continue
+            if r < header_rows:
+                width = longest_word_width(str(value), head.fontSize, head.fontName)
+            elif c in whole:
+                width = text_width(str(value), cell.fontSize, cell.fontName)
+            else:
+                width = longest_word_width(str(value), cell.fontSize, cell.fontName)
+            need[c] = max(need[c], width + pad + 0.5)
+    return need
 
 
 def grid(
@@ -324,9 +368,15 @@ def grid(
     zebra: bool = True,
     extra: list | None = None,
     header_rows: int = 1,
+    whole: set[int] = frozenset(),
+    fit: bool = True,
 ) -> Table:
-    """A table with a blue header, thin rules and zebra rows; cells are Paragraphs."""
+    """A table with a blue header, thin rules and zebra rows; cells are Paragraphs. Unless
+    `fit` is off (a table that sizes its own columns), the columns are widened where a
+    header word, a figure (right-aligned columns) or a `whole` cell (a date) would break."""
     st = styles()
+    if fit:
+        widths = stretch(widths, column_needs(rows, header_rows=header_rows, whole=whole | right))
     out = []
     for r, row in enumerate(rows):
         cells = []
@@ -347,8 +397,8 @@ def grid(
         ("LINEBELOW", (0, header_rows), (-1, -1), 0.4, RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]
     if zebra:
         for r in range(header_rows, len(rows)):
@@ -428,10 +478,11 @@ def cover_details(data: ReportData) -> Table:
 
 def indicator_notes(ind: dict) -> list[str]:
     """The small lines under an indicator's name: level, unit and method; how many were
-    reached and completed; year-to-date and life-of-programme figures (what the snapshot
-    has)."""
+    reached and completed; the year-to-date figures (what the snapshot has; the life of
+    programme has its own column)."""
     first = " · ".join(x for x in (ind["level_label"], ind["unit_label"], method_text(ind)) if x)
-    return [line for line in (first, sentences.reach(ind), sentences.progress(ind)) if line]
+    year = sentences.progress(ind, keys=("ytd",))
+    return [line for line in (first, sentences.reach(ind), year) if line]
 
 
 def comment_markup(ind: dict) -> str:
@@ -450,6 +501,7 @@ def indicator_table(data: ReportData) -> Table:
         _("Actual"),
         # xgettext:no-python-format
         _("% of target"),
+        _("Life of programme"),
         _("Status"),
     ]
     rows = [header]
@@ -473,6 +525,8 @@ def indicator_table(data: ReportData) -> Table:
                 num(ind["target"], dec) + (unit if ind["target"] is not None else ""),
                 Paragraph(f"<b>{esc(with_unit(ind['actual'], dec, unit))}</b>", st["cell_r"]),
                 sentences.percent(ind["percent_of_target"]),
+                # Progress since the programme began, next to the period's.
+                Paragraph(esc(sentences.life_of_programme(ind)), st["cell_r"]),
                 Paragraph(
                     f"<font color='{fg.hexval().replace('0x', '#')}'>●</font> "
                     f"{esc(status_label(ind['status']))}",
@@ -480,29 +534,32 @@ def indicator_table(data: ReportData) -> Table:
                 ),
             ]
         )
-        extra += [("BACKGROUND", (6, r), (6, r), bg)]
+        extra += [("BACKGROUND", (7, r), (7, r), bg)]
     widths = [
         13 * mm,
-        WIDTH - 13 * mm - 4 * 17 * mm - 32 * mm,
-        17 * mm,
-        17 * mm,
-        17 * mm,
-        17 * mm,
-        32 * mm,
+        WIDTH - 13 * mm - 4 * 16 * mm - 22 * mm - 27 * mm,
+        16 * mm,
+        16 * mm,
+        16 * mm,
+        16 * mm,
+        22 * mm,
+        27 * mm,
     ]
-    return grid(rows, widths, right={2, 3, 4, 5}, extra=extra)
+    return grid(rows, widths, right={2, 3, 4, 5, 6}, extra=extra)
 
 
 # The indicator performance tracking table ---------------------------------------------------
 IPTT_FONT = 6.5
+IPTT_SMALLER = (6.0, 5.5, 5.0, 4.5)  # on a landscape page still too wide (long Russian words)
 IPTT_PAD = 2.5
 IPTT_MIN_NAME = 45 * mm  # narrower than this on a portrait page: the table goes landscape
 
 
-def iptt_styles() -> dict[str, ParagraphStyle]:
+def iptt_styles(size: float = IPTT_FONT) -> dict[str, ParagraphStyle]:
     st = styles()
-    cell = ParagraphStyle("iptt", parent=st["cell"], fontSize=IPTT_FONT, leading=8)
-    head = ParagraphStyle("iptt_head", parent=st["head"], fontSize=IPTT_FONT, leading=8)
+    leading = size + 1.5
+    cell = ParagraphStyle("iptt", parent=st["cell"], fontSize=size, leading=leading)
+    head = ParagraphStyle("iptt_head", parent=st["head"], fontSize=size, leading=leading)
     return {
         "cell": cell,
         "num": ParagraphStyle("iptt_num", parent=cell, alignment=TA_RIGHT),
@@ -523,8 +580,20 @@ def _text_width(text: str, style: ParagraphStyle, *, by_word: bool = False) -> f
 
 def iptt_layout(data: ReportData) -> tuple[list[list], list[float], list, bool]:
     """The IPTT's rows (two header rows), column widths, style commands, and whether it needs
-    a landscape page. A figure column is as wide as its widest figure or header word."""
-    iptt, ist = iptt_of(data), iptt_styles()
+    a landscape page. A figure column is as wide as its widest figure or header word; when
+    they leave the indicator's name too little room even on a landscape page, the table's
+    type gets smaller (never a word broken in two)."""
+    for size in (IPTT_FONT, *IPTT_SMALLER):
+        layout = _iptt_layout(data, size)
+        if sum(layout[1]) <= (WIDE_WIDTH if layout[3] else WIDTH) and (
+            layout[1][1] >= IPTT_MIN_NAME or not layout[3]
+        ):
+            return layout
+    return layout
+
+
+def _iptt_layout(data: ReportData, size: float) -> tuple[list[list], list[float], list, bool]:
+    iptt, ist = iptt_of(data), iptt_styles(size)
     periods = iptt["periods"]
     sub = iptt_period_headers()
     top = [_("Code"), _("Indicator"), _("Baseline"), _("Programme target")]
@@ -567,7 +636,11 @@ def iptt_layout(data: ReportData) -> tuple[list[list], list[float], list, bool]:
         + 1
     )
     wide = WIDTH - code - sum(widths) < IPTT_MIN_NAME
-    name = (WIDE_WIDTH if wide else WIDTH) - code - sum(widths)
+    # Never narrower than the longest word of a name (the last font size may still need it).
+    name = max(
+        (WIDE_WIDTH if wide else WIDTH) - code - sum(widths),
+        max(_text_width(r["name"], ist["cell"], by_word=True) for r in iptt["rows"]) + 8,
+    )
 
     header = [
         [Paragraph(esc(t), ist["head_c"] if c >= 4 else ist["head"]) for c, t in enumerate(top)],
@@ -615,7 +688,7 @@ def iptt_layout(data: ReportData) -> tuple[list[list], list[float], list, bool]:
 def iptt_section(data: ReportData, st) -> tuple[list, bool]:
     """The IPTT page's flowables, and whether they need a landscape page."""
     rows, widths, commands, wide = iptt_layout(data)
-    table = grid(rows, widths, zebra=False, extra=commands, header_rows=2)
+    table = grid(rows, widths, zebra=False, extra=commands, header_rows=2, fit=False)
     out = [
         Paragraph(esc(iptt_title()), st["h1"]),
         Paragraph(
@@ -636,132 +709,9 @@ def iptt_section(data: ReportData, st) -> tuple[list, bool]:
     return out, wide
 
 
-def bar_chart(
-    title: str,
-    rows: list[dict],
-    *,
-    width: float = WIDTH,
-    height: float = 55 * mm,
-    horizontal: bool = False,
-    colour=BLUE,
-) -> Drawing:
-    """A single-series bar chart of (label, value) rows; "<5" bars are drawn empty and labelled."""
-    labels = [str(r["label"]) for r in rows] or ["–"]
-    values = [plot_value(r["value"]) for r in rows] or [0]
-    shown = [num(r["value"]) for r in rows] or ["0"]
-    drawing = Drawing(width, height)
-    drawing.add(String(0, height - 10, title, fontName=BOLD, fontSize=9, fillColor=NAVY))
-    chart = HorizontalBarChart() if horizontal else VerticalBarChart()
-    longest = max(len(label) for label in labels)
-    if horizontal:
-        left = min(max(longest * 4.2, 30 * mm), width * 0.45)
-        chart.x, chart.y = left, 6
-        chart.width, chart.height = width - left - 18 * mm, height - 24
-    else:
-        chart.x, chart.y = 10 * mm, 26
-        chart.width, chart.height = width - 14 * mm, height - 50
-    chart.data = [values]
-    chart.categoryAxis.categoryNames = [
-        label if len(label) <= 38 else label[:36] + "…" for label in labels
-    ]
-    chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.fillColor = NAVY
-    chart.categoryAxis.strokeColor = RULE
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fillColor = GREY
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#E3E8EE")
-    chart.valueAxis.gridStrokeWidth = 0.4
-    top = max(values) if values else 0
-    chart.valueAxis.valueMax = max(5, top * 1.18)
-    chart.bars[0].fillColor = colour
-    chart.bars[0].strokeColor = None
-    chart.barLabelFormat = "values"
-    chart.barLabelArray = [shown]
-    chart.barLabels.fontName = BOLD
-    chart.barLabels.fontSize = 7
-    chart.barLabels.fillColor = NAVY
-    if horizontal:
-        chart.barLabels.boxAnchor = "w"
-        chart.barLabels.dx = 3
-        chart.categoryAxis.labels.boxAnchor = "e"
-        chart.categoryAxis.labels.dx = -3
-        chart.categoryAxis.reverseDirection = True
-    else:
-        chart.barLabels.boxAnchor = "s"
-        chart.barLabels.dy = 2
-        if longest > 12:
-            chart.categoryAxis.labels.angle = 20
-            chart.categoryAxis.labels.boxAnchor = "ne"
-    drawing.add(chart)
-    return drawing
-
-
-def knowledge_chart(data: ReportData) -> Drawing:
-    rows = data.knowledge["by_activity"]
-    width, height = WIDTH, 62 * mm
-    drawing = Drawing(width, height)
-    drawing.add(
-        String(
-            0,
-            height - 10,
-            _("Mean test score before and after (0-100)"),
-            fontName=BOLD,
-            fontSize=9,
-            fillColor=NAVY,
-        )
-    )
-    chart = VerticalBarChart()
-    chart.x, chart.y = 10 * mm, 30
-    chart.width, chart.height = width - 14 * mm, height - 58
-    chart.data = [
-        [plot_value(r["pre"]) for r in rows] or [0],
-        [plot_value(r["post"]) for r in rows] or [0],
-    ]
-    names = [r["label"] for r in rows] or ["–"]
-    chart.categoryAxis.categoryNames = [n if len(n) <= 44 else n[:42] + "…" for n in names]
-    for axis in (chart.categoryAxis.labels, chart.valueAxis.labels):
-        axis.fontName = FONT
-        axis.fontSize = 7
-        axis.fillColor = NAVY
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = 100
-    chart.valueAxis.valueStep = 20
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#E3E8EE")
-    chart.valueAxis.strokeColor = RULE
-    chart.categoryAxis.strokeColor = RULE
-    chart.bars[0].fillColor = colors.HexColor("#9DB9D5")
-    chart.bars[1].fillColor = BLUE
-    chart.bars.strokeColor = None
-    chart.barLabelFormat = "values"
-    chart.barLabelArray = [
-        [num(r["pre"], 1) for r in rows] or ["–"],
-        [num(r["post"], 1) for r in rows] or ["–"],
-    ]
-    chart.barLabels.fontName = FONT
-    chart.barLabels.fontSize = 6.5
-    chart.barLabels.boxAnchor = "s"
-    chart.barLabels.dy = 2
-    chart.groupSpacing = 12
-    drawing.add(chart)
-    legend = Legend()
-    legend.x, legend.y = width - 62 * mm, height - 6
-    legend.fontName = FONT
-    legend.fontSize = 7
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax = 70
-    legend.colorNamePairs = [
-        (chart.bars[0].fillColor, _("before")),
-        (chart.bars[1].fillColor, _("after")),
-    ]
-    drawing.add(legend)
-    return drawing
+def knowledge_chart(data: ReportData):
+    """Mean test score before and after per activity line (reports/renderers/charts.py)."""
+    return charts.drawing(charts.knowledge_chart(data, width=WIDTH))
 
 
 def people_section(data: ReportData, st) -> list:
@@ -771,37 +721,18 @@ def people_section(data: ReportData, st) -> list:
     if not people["total"]:
         return out
     out.append(Spacer(1, 4 * mm))
-    half = WIDTH / 2 - 3 * mm
-    by_sex = bar_chart(_("By sex"), people["by_sex"], width=half, height=52 * mm)
-    by_age = bar_chart(
-        _("By age band"),
-        people["by_age_band"],
-        width=half,
-        height=52 * mm,
-        colour=colors.HexColor("#7FB2E5"),
+    drawn = {
+        key: charts.drawing(chart) for key, chart in charts.people_charts(data, width=WIDTH).items()
+    }
+    pair = Table([[drawn["by_sex"], drawn["by_age_band"]]], colWidths=[WIDTH / 2, WIDTH / 2])
+    pair.setStyle(
+        TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")])
     )
-    pair = Table([[by_sex, by_age]], colWidths=[WIDTH / 2, WIDTH / 2])
-    pair.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     out.append(pair)
     out.append(Spacer(1, 4 * mm))
-    out.append(
-        bar_chart(
-            _("By region of residence"),
-            people["by_region"],
-            height=max(40 * mm, 12 * mm + 7 * mm * len(people["by_region"])),
-            horizontal=True,
-        )
-    )
+    out.append(drawn["by_region"])
     out.append(Spacer(1, 4 * mm))
-    out.append(
-        bar_chart(
-            _("By category"),
-            people["by_category"],
-            height=max(40 * mm, 12 * mm + 6.5 * mm * len(people["by_category"])),
-            horizontal=True,
-            colour=NAVY,
-        )
-    )
+    out.append(drawn["by_category"])
     out.append(Spacer(1, 4 * mm))
     rows = [[_("Category"), _("Women"), _("Men"), _("Total")]]
     rows += [
@@ -851,6 +782,7 @@ def events_section(data: ReportData, st) -> list:
             rows,
             [WIDTH - 28 * mm - 52 * mm - 30 * mm, 28 * mm, 52 * mm, 15 * mm, 15 * mm],
             right={3, 4},
+            whole={1},  # dates never wrap
         )
     )
     return out
@@ -1014,9 +946,16 @@ def annex_section(data: ReportData, st) -> list:
 
 def render(data: ReportData) -> bytes:
     register_fonts()
-    st = styles()
     buffer = io.BytesIO()
     doc = ReportDoc(buffer, data)
+    doc.build(story(data), canvasmaker=numbered_canvas())
+    return buffer.getvalue()
+
+
+def story(data: ReportData) -> list:
+    """The report's flowables, cover to annex."""
+    register_fonts()
+    st = styles()
     story: list = [*images.pdf_logos(data, WIDTH)]  # none uploaded: no slot
     story += [Spacer(1, 2 * mm), kpi_tiles(data), Spacer(1, 6 * mm), cover_details(data)]
     story += [NextPageTemplate("body"), PageBreak()]
@@ -1064,5 +1003,4 @@ def render(data: ReportData) -> bytes:
     story += quotes_section(data, st)
     story += images.pdf_photos(data, st, WIDTH)  # the photos staff chose (none: no section)
     story += annex_section(data, st)
-    doc.build(story)
-    return buffer.getvalue()
+    return story

@@ -139,12 +139,25 @@ def _against(values: dict, places: int, group: str) -> str:
     }
 
 
-def progress(indicator: dict, *, group: str = numbers.THIN_SPACE) -> str:
+def life_of_programme(indicator: dict, *, group: str = numbers.THIN_SPACE) -> str:
+    """'210 of 300 (70.0%)': the actual since the programme began against its
+    life-of-programme target ('–' for a snapshot from before schema 2)."""
+    values = indicator.get("lop") or {}
+    if values.get("actual") is None and values.get("target") is None:
+        return numbers.DASH
+    return _against(values, numbers.places_for_unit(indicator["unit"]), group)
+
+
+def progress(
+    indicator: dict, *, group: str = numbers.THIN_SPACE, keys: tuple[str, ...] = ("ytd", "lop")
+) -> str:
     """'Year to date: 163 of 180 (90.6%) · life of programme: 210 of 300 (70.0%)', leaving out
-    what the snapshot does not have."""
+    what the snapshot does not have (and the periods not in `keys`)."""
     places = numbers.places_for_unit(indicator["unit"])
     parts = []
     for key, label in (("ytd", _("year to date")), ("lop", _("life of programme"))):
+        if key not in keys:
+            continue
         values = indicator.get(key) or {}
         if values.get("actual") is not None or values.get("target") is not None:
             parts.append(
