@@ -93,10 +93,12 @@ def _event_limited(event: TrainingEvent) -> bool:
 
 def _refused_with_answers(request, context: dict, message: str, *, status: int, retry_after: int):
     """The form again with the answers as sent and why they were not stored (nothing typed is
-    lost); its one-time token was not used, so "Send" works once the reason has passed."""
+    lost), with a fresh one-time token, so "Send" works once the reason has passed."""
     form = PublicFeedbackForm(request.POST, event=context["event"])
     form.is_valid()  # show the answers as sent, with any error of their own
     form.add_error(None, message)
+    form.data = form.data.copy()
+    form.data["started"] = started_token(event=context["event"])
     response = render(request, "feedback/form.html", {**context, "form": form}, status=status)
     response["Retry-After"] = str(retry_after)
     return response

@@ -169,10 +169,17 @@ def test_a_flood_to_one_link_is_stopped_while_another_events_link_works(
     assert "too many answers right now" in html
     assert "One too many" in html  # nothing typed is lost
     assert stored(event, "One too many") == 0
+    resend_token = re.search(r'name="started" value="([^"]+)"', html).group(1)
     # Another event's link, from the same address, is not affected.
     other = a_phone().post(form_url(other_event), answers(other_event, "Other event"))
     assert other.status_code == 302
     assert stored(other_event, "Other event") == 1
+    # Once the window has passed (the counters expire), "Send" on the refused page stores it.
+    cache.clear()
+    settings.FEEDBACK_MIN_FILL_SECONDS = 0
+    resent = a_phone().post(form_url(event), answers(event, "One too many", started=resend_token))
+    assert resent.status_code == 302
+    assert stored(event, "One too many") == 1
 
 
 def test_the_event_limit_grows_with_the_roster(event, settings):
