@@ -11,16 +11,11 @@ from django.db.models import Model
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from core.client import client_ip
+
 from .models import SecurityEvent
 
 logger = logging.getLogger(__name__)
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from (REMOTE_ADDR; the proxy sets it correctly)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record_event(

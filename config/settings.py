@@ -294,10 +294,14 @@ EVENT_FILE_MAX_BYTES = env.int("EVENT_FILE_MAX_BYTES", default=10 * 1024 * 1024)
 REPORT_LOGO_MAX_BYTES = env.int("REPORT_LOGO_MAX_BYTES", default=2 * 1024 * 1024)
 
 # The public feedback form (docs/feedback.md): a person needs a few seconds to read four
-# questions, a bot posts at once; and at most FEEDBACK_RATE_LIMIT answers per address in
-# FEEDBACK_RATE_WINDOW seconds (a room of people behind one address fits).
+# questions, a bot posts at once. Limits per FEEDBACK_RATE_WINDOW seconds: answers to one event
+# (the larger of FEEDBACK_EVENT_LIMIT and FEEDBACK_EVENT_LIMIT_PER_PERSON times its roster),
+# and posts from one address (FEEDBACK_ADDRESS_LIMIT: abuse protection only, far above a camp
+# of 120 people behind one Wi-Fi router).
 FEEDBACK_MIN_FILL_SECONDS = env.int("FEEDBACK_MIN_FILL_SECONDS", default=4)
-FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=60)
+FEEDBACK_EVENT_LIMIT = env.int("FEEDBACK_EVENT_LIMIT", default=200)
+FEEDBACK_EVENT_LIMIT_PER_PERSON = env.int("FEEDBACK_EVENT_LIMIT_PER_PERSON", default=3)
+FEEDBACK_ADDRESS_LIMIT = env.int("FEEDBACK_ADDRESS_LIMIT", default=600)
 FEEDBACK_RATE_WINDOW = env.int("FEEDBACK_RATE_WINDOW", default=600)
 
 # Seconds the home dashboard's figures stay cached (they are also dropped on any data change).
@@ -311,6 +315,14 @@ IATI_REPORTING_ORG = env("IATI_REPORTING_ORG", default="XM-DAC-41114")
 IATI_RATE_LIMIT = env.int("IATI_RATE_LIMIT", default=30)
 IATI_RATE_WINDOW = env.int("IATI_RATE_WINDOW", default=60)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="qadam-demo-2024")
+
+# The client's network address (core/client.py; docs/deployment.md): REMOTE_ADDR, unless
+# TRUSTED_PROXY_COUNT reverse proxies in front of gunicorn each append the address they saw to
+# TRUSTED_PROXY_HEADER; then the address our outermost proxy appended (counted from the
+# right). Never set it without such a proxy: clients could then choose their address.
+# AXES_PROXY_COUNT is its former name, still read.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="X-Forwarded-For")
 
 # Security. Production turns everything on; `check --deploy` is clean with DJANGO_ENV=production.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
@@ -336,12 +348,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a reverse proxy set AXES_PROXY_COUNT=1 so the client IP comes from X-Forwarded-For;
-# otherwise that header is ignored (a client could forge it to dodge the lockout).
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The login lockout reads the client address like every other part of the site (core/client.py,
+# TRUSTED_PROXY_COUNT above), so a forged X-Forwarded-For cannot dodge it.
+AXES_CLIENT_IP_CALLABLE = "core.client.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 OTP_TOTP_ISSUER = "Qadam"
 

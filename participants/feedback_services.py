@@ -49,6 +49,24 @@ def already_answered(event: TrainingEvent, device_token: str) -> bool:
     )
 
 
+def answer_already_sent(event: TrainingEvent, *, device_token: str, form_token: str) -> bool:
+    """Whether this device, or the form with this one-time token (its nonce), has already
+    given its answer to the event."""
+    return Feedback.objects.filter(
+        Q(device_token_hash=device_token_hash(device_token))
+        | Q(form_token_hash=form_token_hash(form_token)),
+        event=event,
+    ).exists()
+
+
+def feedback_answer_limit(event: TrainingEvent) -> int:
+    """How many public answers the event's link takes per FEEDBACK_RATE_WINDOW: generous (a
+    flood is stopped, every person on the roster can answer even if some send twice), at
+    least FEEDBACK_EVENT_LIMIT for events whose roster is typed in later."""
+    roster = event.enrolments.count()
+    return max(settings.FEEDBACK_EVENT_LIMIT, settings.FEEDBACK_EVENT_LIMIT_PER_PERSON * roster)
+
+
 def submit_public_feedback(
     *, event: TrainingEvent, device_token: str, form_token: str, language: str, **answers: Any
 ) -> Feedback | None:
@@ -61,10 +79,7 @@ def submit_public_feedback(
         raise ValueError("a public answer needs the nonce of its form token")
     digest = device_token_hash(device_token)
     form_digest = form_token_hash(form_token)
-    sent = Feedback.objects.filter(
-        Q(device_token_hash=digest) | Q(form_token_hash=form_digest), event=event
-    )
-    if sent.exists():
+    if answer_already_sent(event, device_token=device_token, form_token=form_token):
         return None
     try:
         with transaction.atomic():
@@ -78,7 +93,7 @@ def submit_public_feedback(
             )
     except (IntegrityError, ValidationError):
         # Two requests at the same moment (the unique constraints): the other one was stored.
-        if sent.exists():
+        if answer_already_sent(event, device_token=device_token, form_token=form_token):
             return None
         raise
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from accounts.scope import Scope, scope_for
 from core import cache as safe_cache
 from core.access import require, visible_or_404
+from core.client import client_ip
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
@@ -45,6 +46,8 @@ from .feedback_forms import (
 from .feedback_selectors import quotes
 from .feedback_services import (
     already_answered,
+    answer_already_sent,
+    feedback_answer_limit,
     feedback_is_open,
     save_scores,
     set_feedback_closing,
@@ -66,36 +69,61 @@ def public_feedback_url(request, event: TrainingEvent) -> str:
     return request.build_absolute_uri(reverse("feedback:form", args=[event.feedback_token]))
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+def _address(request) -> str:
+    return client_ip(request) or "unknown"
 
 
-def _rate_limited(request) -> bool:
-    """At most FEEDBACK_RATE_LIMIT answers per address in FEEDBACK_RATE_WINDOW seconds (a room
-    of participants behind one Wi-Fi router stays well below it)."""
-    limit = settings.FEEDBACK_RATE_LIMIT
-    window = settings.FEEDBACK_RATE_WINDOW
-    key = f"qadam:feedback-rate:{_client_ip(request)}"
-    return safe_cache.count_hits(key, window=window) > limit
+def _address_limited(request) -> bool:
+    """More than FEEDBACK_ADDRESS_LIMIT posts from one address in FEEDBACK_RATE_WINDOW
+    seconds: abuse protection only, far above a camp sharing one Wi-Fi router (the real limits
+    are per form shown and per event). Raises CacheUnavailable."""
+    key = f"qadam:feedback-address:{_address(request)}"
+    count = safe_cache.count_hits(key, window=settings.FEEDBACK_RATE_WINDOW)
+    return count > settings.FEEDBACK_ADDRESS_LIMIT
+
+
+def _event_limited(event: TrainingEvent) -> bool:
+    """More answers to the event's link in FEEDBACK_RATE_WINDOW seconds than it takes
+    (`feedback_answer_limit`): a flood to one link, which leaves other events' links working.
+    Counts answers about to be stored only. Raises CacheUnavailable."""
+    key = f"qadam:feedback-event:{event.pk}"
+    count = safe_cache.count_hits(key, window=settings.FEEDBACK_RATE_WINDOW)
+    return count > feedback_answer_limit(event)
+
+
+def _refused_with_answers(request, context: dict, message: str, *, status: int, retry_after: int):
+    """The form again with the answers as sent and why they were not stored (nothing typed is
+    lost), with a fresh one-time token, so "Send" works once the reason has passed."""
+    form = PublicFeedbackForm(request.POST, event=context["event"])
+    form.is_valid()  # show the answers as sent, with any error of their own
+    form.add_error(None, message)
+    form.data = form.data.copy()
+    form.data["started"] = started_token(event=context["event"])
+    response = render(request, "feedback/form.html", {**context, "form": form}, status=status)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _cannot_count_now(request, context: dict):
     """The rate limiter's counter (the cache) is down: fail safe. Nothing is stored, so the
     public form cannot be flooded meanwhile, and the person sees why, with their answers still
     in the form to send again in a minute (503 with Retry-After)."""
-    logger.warning("feedback not accepted from %s: rate limiter unavailable", _client_ip(request))
-    form = PublicFeedbackForm(request.POST, event=context["event"])
-    form.is_valid()  # show the answers as sent, with any error of their own
-    form.add_error(
-        None,
-        gettext(
-            "We cannot accept answers for a moment because of a technical problem. Your "
-            "answers are still in the form below: please press Send again in a minute."
-        ),
+    logger.warning("feedback not accepted from %s: rate limiter unavailable", _address(request))
+    message = gettext(
+        "We cannot accept answers for a moment because of a technical problem. Your "
+        "answers are still in the form below: please press Send again in a minute."
     )
-    response = render(request, "feedback/form.html", {**context, "form": form}, status=503)
-    response["Retry-After"] = "60"
-    return response
+    return _refused_with_answers(request, context, message, status=503, retry_after=60)
+
+
+def _too_many(request, context: dict):
+    message = gettext(
+        "This form is receiving too many answers right now. Your answers are still in the "
+        "form below: please wait a few minutes and press Send again."
+    )
+    return _refused_with_answers(
+        request, context, message, status=429, retry_after=settings.FEEDBACK_RATE_WINDOW
+    )
 
 
 def _with_device_cookie(request, response, token: str, is_new: bool):
@@ -110,6 +138,11 @@ def _with_device_cookie(request, response, token: str, is_new: bool):
             secure=request.is_secure(),
         )
     return response
+
+
+def _already_received(request, context: dict, device: str, is_new: bool):
+    response = render(request, "feedback/thanks.html", {**context, "already": True})
+    return _with_device_cookie(request, response, device, is_new)
 
 
 def _language_redirect(request):
@@ -150,17 +183,29 @@ def feedback_form(request, token: str):
 
     if request.method == "POST":
         try:
-            limited = _rate_limited(request)
+            limited = _address_limited(request)
         except safe_cache.CacheUnavailable:
             return _cannot_count_now(request, context)
         if limited:
-            logger.warning("feedback rate limit hit from %s", _client_ip(request))
-            return render(request, "feedback/rate_limited.html", context, status=429)
+            logger.warning("feedback address limit hit from %s", _address(request))
+            return _too_many(request, context)
         form = PublicFeedbackForm(request.POST, event=event)
         if form.is_valid():
             if form.is_spam:
                 logger.info("feedback honeypot filled for event %s; not stored", event.pk)
                 return redirect("feedback:thanks", token=token)
+            if answer_already_sent(event, device_token=device, form_token=form.form_nonce):
+                # This form (its one-time token) was sent already: a replay stores nothing
+                # and does not count against the event's limit.
+                logger.info("feedback form token reused for event %s; not stored", event.pk)
+                return _already_received(request, context, device, is_new)
+            try:
+                limited = _event_limited(event)
+            except safe_cache.CacheUnavailable:
+                return _cannot_count_now(request, context)
+            if limited:
+                logger.warning("feedback event limit hit for event %s", event.pk)
+                return _too_many(request, context)
             stored = submit_public_feedback(
                 event=event,
                 device_token=device,
@@ -168,12 +213,9 @@ def feedback_form(request, token: str):
                 language=(get_language() or "")[:5],
                 **form.answers(),
             )
-            if stored:
-                response = redirect("feedback:thanks", token=token)
-            else:
-                # This form (its one-time token) was sent already: a replay stores nothing.
-                logger.info("feedback form token reused for event %s; not stored", event.pk)
-                response = render(request, "feedback/thanks.html", {**context, "already": True})
+            if not stored:  # the same form sent twice at the same moment: the other one won
+                return _already_received(request, context, device, is_new)
+            response = redirect("feedback:thanks", token=token)
             return _with_device_cookie(request, response, device, is_new)
         form.data = form.data.copy()
         # A fresh one-time token (and clock) for the second try.

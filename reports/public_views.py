@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from core import cache as safe_cache
+from core.client import client_ip
 
 from .iati_publication import published_activity_xml
 
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 def _rate_limited(request) -> bool:
     """More than IATI_RATE_LIMIT requests from one address in IATI_RATE_WINDOW seconds. With
     the cache down nothing can be counted, and the file is not cached either: refuse."""
-    key = f"qadam:iati-rate:{request.META.get('REMOTE_ADDR') or 'unknown'}"
+    key = f"qadam:iati-rate:{client_ip(request) or 'unknown'}"
     try:
         return safe_cache.count_hits(key, window=settings.IATI_RATE_WINDOW) > (
             settings.IATI_RATE_LIMIT
