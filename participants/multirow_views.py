@@ -126,10 +126,9 @@ def _check_and_save(request, scope, event, formset, common):
                 form.add_error(
                     None,
                     _(
-                        "Row %(n)s may be somebody already registered: choose the existing "
-                        "person or “register as new”."
-                    )
-                    % {"n": form.number},
+                        "This may be somebody already registered: choose the existing person, "
+                        "or “register as a new person”."
+                    ),
                 )
                 continue
             decision = NEW
