@@ -221,7 +221,7 @@ def category_choices() -> list[tuple[str, str]]:
 
 # Pasted lists -----------------------------------------------------------------------------------
 
-RUNNING_NUMBER = re.compile(r"^\s*\d{1,4}\s*[.)]\s+|^\s*\d{1,4}\t")  # "1. ", "12) ", "3<tab>"
+RUNNING_NUMBER = re.compile(r"^\s*\d{1,4}\s*[.)]\s+|^\s*\d{1,3}\t")  # "1. ", "12) ", "3<tab>"
 PHONE = re.compile(r"^\+?[\d\s()\-]{7,20}$")
 
 

@@ -5,6 +5,7 @@ sees everyone on the roster. axe-core runs on each step; nothing scrolls sideway
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from participants.models import Participant
 from tests.factories import EventFactory, region
@@ -26,7 +27,7 @@ def _settled_accessible(page) -> None:
     assert_accessible(page)
 
 
-def test_coordinator_pastes_a_list_on_a_phone_and_resolves_a_duplicate(phone, demo):
+def test_coordinator_pastes_a_list_on_a_phone_and_resolves_a_duplicate(phone, page, demo):
     event = EventFactory(
         region=region("KZ-47"),
         title="Youth camp sign-in",
@@ -53,12 +54,15 @@ def test_coordinator_pastes_a_list_on_a_phone_and_resolves_a_duplicate(phone, de
     )
     phone.get_by_label("Lines copied from Excel, Word or a message").fill(pasted)
     phone.get_by_role("button", name="Put the list in the grid").tap()
-    phone.locator(".messages .alert", has_text="3 lines of the list were put in the grid").wait_for()
+    phone.locator(
+        ".messages .alert", has_text="3 lines of the list were put in the grid"
+    ).wait_for()
     assert phone.get_by_label("Full name, row 1", exact=True).input_value() == "Жаңабаев Ерасыл"
     assert phone.get_by_label("Birth year, row 3", exact=True).input_value() == "1996"
     assert phone.get_by_label("Agreed to data processing, row 3", exact=True).is_checked()
     _no_sideways_scroll(phone)
     _settled_accessible(phone)
+    phone.locator("#row-1").evaluate("el => el.scrollIntoView({behavior: 'instant'})")
     screenshot(phone, "multirow-pasted-phone")
 
     # Check: the known person's row asks what it is, nothing is saved yet.
@@ -69,6 +73,7 @@ def test_coordinator_pastes_a_list_on_a_phone_and_resolves_a_duplicate(phone, de
     assert phone.get_by_label("Full name, row 1", exact=True).input_value() == "Жаңабаев Ерасыл"
     _no_sideways_scroll(phone)
     _settled_accessible(phone)
+    question.evaluate("el => el.scrollIntoView({behavior: 'instant'})")
     screenshot(phone, "multirow-duplicate-phone")
     question.get_by_label("Use the existing person:").check()
     phone.get_by_role("button", name="Check and save").tap()
@@ -84,3 +89,16 @@ def test_coordinator_pastes_a_list_on_a_phone_and_resolves_a_duplicate(phone, de
     assert Participant.objects.filter(name_normalised=known.name_normalised).count() == 1
     _no_sideways_scroll(phone)
     _settled_accessible(phone)
+
+    # On a laptop the same page is a table: column headers, the labels read out only.
+    login(page, "coord.mangystau")
+    page.goto(page.base + reverse("participants:roster_many", args=[event.pk]))
+    table = page.locator("table.multirow-table")
+    assert table.locator("thead").is_visible()
+    assert table.locator("tbody tr.multirow-row").count() == 10
+    page.get_by_label("Full name, row 1", exact=True).fill("Ахметов Бауыржан")
+    # The column header says it: the label is read out, not shown (a 1 px clipped box).
+    assert page.locator("label[for=id_rows-0-full_name]").bounding_box()["width"] <= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    _settled_accessible(page)
+    screenshot(page, "multirow-desktop")

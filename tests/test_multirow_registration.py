@@ -354,6 +354,14 @@ def test_one_name_per_line_and_numbered_lines(client, login_as, event):
     response = client.post(url(event), grid([], action="paste", paste=pasted))
     names = [r["full_name"] for r in grid_values(response) if r["full_name"]]
     assert names == ["Құдайбергенов Мақсат", "Иванова Мария Петровна", "Ахметов Бауыржан"]
+    # A numbered sheet copied from Excel: the running number is not a year or a name.
+    pasted = "1\tАхметова Дана\tж\t1990\n2\tСеров Али\tм\t1988\n"
+    response = client.post(url(event), grid([], action="paste", paste=pasted))
+    rows = grid_values(response)
+    assert [(r["full_name"], r["sex"], r["birth_year"]) for r in rows[:2]] == [
+        ("Ахметова Дана", "F", "1990"),
+        ("Серов Али", "M", "1988"),
+    ]
 
 
 def test_comma_separated_lines(client, login_as, event):
