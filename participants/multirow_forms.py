@@ -137,6 +137,8 @@ class RowForm(forms.Form):
                 self.add_error("birth_year", gettext("“%(v)s” is not a year.") % {"v": typed_year})
         if not fields["organisation_name"] and "organisation" not in self.errors:
             self.add_error("organisation", ORGANISATION_REQUIRED)
+        if not fields["sex"]:
+            self.add_error("sex", gettext("Choose the sex."))
         if not fields["category_id"]:
             self.add_error("category", gettext("Choose the category."))
         if not data.get("consent"):

@@ -182,6 +182,7 @@ def test_an_invalid_row_saves_nothing_and_keeps_every_row(client, login_as, even
     page = text(response)
     assert "Row 2" in page
     assert "“19x4” is not a year." in page
+    assert "Sex: Choose the sex." in page
     assert "People can be registered only with their consent." in page
     doc = lxml.html.fromstring(response.content)
     assert doc.get_element_by_id("id_rows-1-birth_year").get("aria-invalid") == "true"
