@@ -19,6 +19,12 @@ from .identity import validate_iin
 from .imports.apply import CONSENT_VERSION
 from .models import Consent, Participant, ParticipantCategory
 
+CONSENT_REQUIRED = _(
+    "People can be registered only with their consent. Tick the box once "
+    "they have agreed (signed form or verbally)."
+)
+ORGANISATION_REQUIRED = _("Choose the organisation or write its name.")
+
 PERSON_FIELDS = [
     "full_name",
     "sex",
@@ -93,19 +99,14 @@ class PersonForm(ChooseLabels, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
 
 
-class RegisterPersonForm(PersonForm):
-    """A new person: their details plus the consent they gave (required by law, recorded with
-    its date, text version and how it was given)."""
+class ConsentGivenFields(forms.Form):
+    """The consent a person gave when registered (required by law, recorded with its date, text
+    version and how it was given): the single registration form and the multi-row entry."""
 
     consent_given = forms.BooleanField(
         label=_("The person agreed to the processing of their personal data"),
         required=True,
-        error_messages={
-            "required": _(
-                "People can be registered only with their consent. Tick the box once "
-                "they have agreed (signed form or verbally)."
-            )
-        },
+        error_messages={"required": CONSENT_REQUIRED},
     )
     consent_method = forms.ChoiceField(
         label=_("How consent was given"),
@@ -121,18 +122,23 @@ class RegisterPersonForm(PersonForm):
         label=_("Consent text version"), max_length=20, initial=CONSENT_VERSION
     )
 
-    def clean(self):
-        data = super().clean()
-        # The organisation helps to tell namesakes apart (see likely_duplicates).
-        if not data.get("organisation") and not (data.get("organisation_name") or "").strip():
-            self.add_error("organisation_name", _("Choose the organisation or write its name."))
-        return data
-
     def clean_consent_date(self) -> date:
         value = self.cleaned_data["consent_date"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("The date of consent cannot be in the future."))
         return value
+
+
+# The mixin first, so its fields come after the person's (and the IIN) in the form.
+class RegisterPersonForm(ConsentGivenFields, PersonForm):
+    """A new person: their details plus the consent they gave."""
+
+    def clean(self):
+        data = super().clean()
+        # The organisation helps to tell namesakes apart (see likely_duplicates).
+        if not data.get("organisation") and not (data.get("organisation_name") or "").strip():
+            self.add_error("organisation_name", ORGANISATION_REQUIRED)
+        return data
 
 
 class ConsentForm(forms.Form):

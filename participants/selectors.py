@@ -77,6 +77,55 @@ def likely_duplicates(
     return people.select_related("region", "organisation").order_by("full_name", "pk")
 
 
+def _likely_same(person: Participant, name: str, birth_year: int | None, organisation: str) -> bool:
+    """`likely_duplicates`' rule for one person already read: the same normalised name and the
+    same birth year or organisation (written, or the partner's name); with neither given, the
+    name alone (a list of names only: show the namesakes rather than nothing)."""
+    if person.name_normalised != name:
+        return False
+    if not birth_year and not organisation:
+        return True
+    partner = person.organisation.name if person.organisation_id else ""
+    return bool(
+        (birth_year and person.birth_year == birth_year)
+        or (
+            organisation
+            and organisation in (person.organisation_name.strip().lower(), partner.lower())
+        )
+    )
+
+
+def likely_duplicates_of_rows(
+    scope: Scope,
+    rows: list[tuple[str, int | None, str]],
+    *,
+    event=None,
+    limit: int = 5,
+) -> list[list[Participant]]:
+    """For each (full name, birth year, organisation) row of the multi-row entry, the people in
+    scope who are probably that person (`_likely_same`), at most `limit` each. One query
+    whatever the number of rows; with `event`, each person carries `on_roster`."""
+    keys = [(normalise_name(n), y, (o or "").strip().lower()) for n, y, o in rows]
+    names = sorted({name for name, _y, _o in keys if name})
+    if not names:
+        return [[] for _row in rows]
+    people = (
+        people_visible(scope)
+        .filter(name_normalised__in=names, is_anonymised=False)
+        .select_related("region", "organisation")
+        .order_by("full_name", "pk")
+    )
+    if event is not None:
+        people = people.annotate(
+            on_roster=Exists(Enrolment.objects.filter(participant=OuterRef("pk"), event=event))
+        )
+    found = list(people)
+    return [
+        [p for p in found if name and _likely_same(p, name, year, org)][:limit]
+        for name, year, org in keys
+    ]
+
+
 # Registry search, rosters, attendance grids and merges (the event pages of coordinators) ----
 
 

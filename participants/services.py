@@ -14,6 +14,7 @@ from accounts.audit import record_event
 from accounts.models import SecurityEvent
 from accounts.scope import Scope
 from trainings.models import Session, TrainingEvent
+from trainings.selectors import edit_refusal
 from trainings.services import hold_attended_event
 
 from .duplicates import hidden_matches, record_possible_duplicates, resolve_merged
@@ -75,6 +76,52 @@ def register_person(
             recorded_by=created_by,
         )
     return person
+
+
+@transaction.atomic
+def register_and_enrol_many(
+    *,
+    event: TrainingEvent,
+    rows: list[dict[str, Any]],
+    scope: Scope,
+    consent_date: date,
+    consent_version: str,
+    consent_method: str = Consent.Method.PAPER,
+    by=None,
+) -> dict[str, int]:
+    """The multi-row entry's save, all or nothing: each row is either {"person": an existing
+    Participant} or {"fields": a new person's fields (register_person, with the consent they
+    gave)}, and everyone is put on `event`'s roster. Refused with nothing written when the
+    user may not change the event (`edit_refusal`: scope, rights, the quarter lock).
+
+    Returns {"added": people put on the roster, "known": of them, people already in the
+    registry, "already": people who were on the roster before}."""
+    refusal = edit_refusal(scope, event)
+    if refusal:
+        raise ValidationError(refusal, code="event_locked")
+    on_roster = set(event.enrolments.values_list("participant_id", flat=True))
+    counts = {"added": 0, "known": 0, "already": 0}
+    for row in rows:
+        person = row.get("person")
+        if person is None:
+            person = register_person(
+                consent_given=True,
+                consent_date=consent_date,
+                consent_version=consent_version,
+                consent_method=consent_method,
+                created_by=by,
+                scope=scope,
+                **row["fields"],
+            )
+        elif person.pk in on_roster:
+            counts["already"] += 1
+            continue
+        else:
+            counts["known"] += 1
+        enrol(person=person, event=event)
+        on_roster.add(person.pk)
+        counts["added"] += 1
+    return counts
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import duplicate_views, feedback_views, views
+from . import duplicate_views, feedback_views, multirow_views, views
 
 app_name = "participants"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     # On an event: its roster and attendance
     path("events/<int:event_pk>/roster/add/", views.roster_add, name="roster_add"),
     path("events/<int:event_pk>/roster/new/", views.roster_new, name="roster_new"),
+    path("events/<int:event_pk>/roster/many/", multirow_views.roster_many, name="roster_many"),
     path(
         "events/<int:event_pk>/roster/<int:pk>/remove/",
         views.roster_remove,

@@ -402,6 +402,7 @@ MATRIX: dict[str, Page] = {
     ),
     "participants:roster_add": page({"event_pk": "event"}, REGION_EDIT, query="?q=a"),
     "participants:roster_new": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:roster_many": page({"event_pk": "event"}, REGION_EDIT),
     "participants:roster_remove": page({"event_pk": "event", "pk": "enrolment"}, REGION_EDIT),
     "participants:attendance_grid": page({"event_pk": "event"}, REGION_EDIT),
     "participants:attendance_toggle": page({"event_pk": "event"}, POST_ONLY_LOGIN),

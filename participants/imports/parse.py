@@ -389,7 +389,7 @@ def _refuse_markup(text: str) -> None:
 DELIMITERS = (";", ",", "\t")
 
 
-def _delimiter(text: str) -> str:
+def guess_delimiter(text: str) -> str:
     """The separator that gives the file the shape of a table: the most known column names in
     a header row, then the same number of columns on most of the first rows. A comma inside a
     header ("Место работы, должность") does not win over the semicolons between columns."""
@@ -429,7 +429,7 @@ def _read_csv(data: bytes) -> Table:
     trailing = max(0, text[len(trimmed) :].count("\n") - 1)  # the first ends the last row
     text = trimmed
     _max_bytes, max_rows = limits()
-    delimiter = _delimiter(text)
+    delimiter = guess_delimiter(text)
     raw: list[tuple[int, list[Any]]] = []
     number = 0
     try:

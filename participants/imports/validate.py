@@ -105,7 +105,9 @@ class Plan:
         ]
 
 
-def _lookup(queryset, *fields: str) -> dict[str, Any]:
+def lookup_table(queryset, *fields: str) -> dict[str, Any]:
+    """Folded value of any of `fields` -> object: how a cell naming a region or category (by
+    code or by its name in any language) is read; also the multi-row entry's pasted lists."""
     table: dict[str, Any] = {}
     for obj in queryset:
         for name in fields:
@@ -126,8 +128,8 @@ def build_plan(
     keys, sessions = _map_header(table, event, plan)
     if plan.n_errors:
         return plan
-    regions = _lookup(Region.objects.all(), "code", "name_kk", "name_ru", "name_en")
-    categories = _lookup(
+    regions = lookup_table(Region.objects.all(), "code", "name_kk", "name_ru", "name_en")
+    categories = lookup_table(
         ParticipantCategory.objects.filter(is_active=True), "code", "name_kk", "name_ru", "name_en"
     )
     default_category = categories.get("other")
@@ -368,7 +370,7 @@ def _check_row(
         else:
             fields["sex"] = sex
     if "birth_year" in keys and cell("birth_year") is not None:
-        year = _year(cell("birth_year"))
+        year = read_year(cell("birth_year"))
         serial = _birth_serial(cell("birth_year"))
         if serial is not None:
             year = serial.year
@@ -477,7 +479,7 @@ def _is_old_example(name: str, cell) -> bool:
     """The example row of templates made before it was marked: its name and birth year."""
     return (
         normalise_name(name) == normalise_name(C.EXAMPLE_NAME)
-        and _year(cell("birth_year")) == C.EXAMPLE_BIRTH_YEAR
+        and read_year(cell("birth_year")) == C.EXAMPLE_BIRTH_YEAR
     )
 
 
@@ -497,7 +499,8 @@ def _birth_serial(value: Any):
     return C.birth_date_serial(number)
 
 
-def _year(value: Any) -> int | None:
+def read_year(value: Any) -> int | None:
+    """A birth year from what people write: 1990, "1990 г.", 12.03.1990, a number cell."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
