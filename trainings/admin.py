@@ -17,10 +17,10 @@ from .selectors import events_visible, sessions_visible
 
 @admin.register(Programme)
 class ProgrammeAdmin(ScopedAdmin):
-    list_display = ("code", "name", "donor", "start_date", "end_date", "is_active")
+    list_display = ("code", "name", "name_kk", "name_ru", "donor", "start_date", "is_active")
     list_filter = ("is_active",)
     list_select_related = ("donor",)
-    search_fields = ("code", "name", "budget_code")
+    search_fields = ("code", "name", "name_kk", "name_ru", "budget_code")
     autocomplete_fields = ("donor",)
 
     def scoped_queryset(self, scope):
@@ -29,10 +29,10 @@ class ProgrammeAdmin(ScopedAdmin):
 
 @admin.register(ActivityLine)
 class ActivityLineAdmin(ScopedAdmin):
-    list_display = ("code", "name", "programme", "is_active")
+    list_display = ("code", "name", "name_kk", "name_ru", "programme", "is_active")
     list_filter = ("programme", "is_active")
     list_select_related = ("programme",)
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_kk", "name_ru")
     autocomplete_fields = ("programme",)
 
     def scoped_queryset(self, scope):
@@ -41,9 +41,9 @@ class ActivityLineAdmin(ScopedAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active")
+    list_display = ("name", "name_kk", "name_ru", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("name",)
+    search_fields = ("name", "name_kk", "name_ru")
 
 
 @admin.register(Facilitator)
