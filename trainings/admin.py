@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
@@ -89,7 +90,7 @@ class TrainingEventAdmin(ScopedAdmin):
 
 @admin.register(Session)
 class SessionAdmin(ScopedAdmin):
-    list_display = ("event", "date", "title")
+    list_display = ("event", "date", "shown_title")
     list_select_related = ("event",)
     search_fields = ("title", "event__title")
     autocomplete_fields = ("event",)
@@ -97,6 +98,11 @@ class SessionAdmin(ScopedAdmin):
 
     def scoped_queryset(self, scope):
         return sessions_visible(scope)
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, session: Session) -> str:
+        # Untitled sessions read "Day N" in the reader's language, as on the pages.
+        return session.display_title
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
