@@ -264,7 +264,7 @@ class TrainingEvent(models.Model):
 
 
 def day_title(n: int) -> str:
-    """ "Day 3": the name of an untitled session, in the active language."""
+    """The name of an untitled session on day `n` of its event, in the active language."""
     return _("Day %(n)s") % {"n": n}
 
 
