@@ -247,7 +247,7 @@ def test_stored_day_titles_in_any_language_become_untitled():
         Session.objects.create(
             event=event, date=event.start_date + dt.timedelta(offset), title=title
         )
-    migration = importlib.import_module("trainings.migrations.0005_untitled_day_sessions")
+    migration = importlib.import_module("trainings.migrations.0006_untitled_day_sessions")
     migration.untitle_day_sessions(apps, None)
     stored = list(event.sessions.order_by("date").values_list("title", flat=True))
     # "Day 9" on the fourth day is not a day number: kept, like a typed title.
