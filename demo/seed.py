@@ -543,14 +543,21 @@ def seed_demo(password: str | None = None) -> DemoResult:
                     region,
                     "akimat",
                     partners[key]["akimat"],
-                    "Chief specialist, youth policy",
+                    "Главный специалист отдела молодёжной политики",
                     (1975, 1998),
                     home,
                 )
             )
         for _ in range(n_yrc):
             roster[f"prev_{key}"].append(
-                person(region, "yrc", partners[key]["yrc"], "Youth worker", (1985, 2001), home)
+                person(
+                    region,
+                    "yrc",
+                    partners[key]["yrc"],
+                    "Специалист по работе с молодёжью",
+                    (1985, 2001),
+                    home,
+                )
             )
         for i in range(n_theo):
             # One theologian of Mangystau comes from Beyneu.
@@ -560,7 +567,7 @@ def seed_demo(password: str | None = None) -> DemoResult:
                     region,
                     "theologian",
                     beyneu_akimat if from_beyneu else partners[key]["religious"],
-                    "Theologian",
+                    "Теолог",
                     (1978, 1996),
                     district["Beyneu District"] if from_beyneu else home,
                 )
@@ -568,7 +575,7 @@ def seed_demo(password: str | None = None) -> DemoResult:
         for code, n in (("police-inspector", 9), ("police-extremism", 6), ("police-gbv", 5)):
             for _ in range(n):
                 roster[f"police_{key}"].append(
-                    person(region, code, partners[key]["police"], "Officer", (1978, 1998), home)
+                    person(region, code, partners[key]["police"], "Инспектор", (1978, 1998), home)
                 )
         for _ in range(52):
             roster["camp"].append(person(region, "neet", None, "", (2000, 2008), None))
