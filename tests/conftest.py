@@ -1,8 +1,10 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import override_settings
+from django.utils import translation
 
 from config.celery import app as celery_app
 
@@ -21,6 +23,15 @@ def _tasks_in_process_unless_celery(request, settings):
     celery_app.conf.task_always_eager = eager
     yield
     celery_app.conf.task_always_eager = old
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page requested in Russian (LocaleMiddleware
+    activates the language for the thread) must not leave Russian to the next test."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
