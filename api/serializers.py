@@ -1,0 +1,197 @@
+"""What each resource returns. Related records are given by id (and region by its ISO code)
+so a client can mirror the tables; personal fields are left out for scopes that may not see
+them (`contacts_for` below), never filtered on the client."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from participants.models import (
+    Assessment,
+    Attendance,
+    Enrolment,
+    Feedback,
+    Participant,
+    ParticipantCategory,
+)
+from regions.models import District, PartnerOrganisation, Region
+from reports.models import Indicator, IndicatorTarget, ReportFile, ReportRun
+from trainings.models import Programme, Session, TrainingEvent
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = [
+            "id", "code", "name", "donor", "budget_code", "outcome", "sdg_target",
+            "start_date", "end_date", "is_active",
+        ]  # fmt: skip
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "kato", "kind", "name_kk", "name_ru", "name_en", "is_active"]
+
+
+class DistrictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = District
+        fields = ["id", "region", "kind", "name_kk", "name_ru", "name_en", "is_active"]
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartnerOrganisation
+        fields = [
+            "id", "name", "short_name", "type", "region", "address", "mou_start", "mou_end",
+            "iati_identifier", "is_active",
+        ]  # fmt: skip
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ParticipantCategory
+        fields = ["id", "code", "group", "name_kk", "name_ru", "name_en", "order", "is_active"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    region_code = serializers.CharField(source="region.code", read_only=True)
+
+    class Meta:
+        model = TrainingEvent
+        fields = [
+            "id", "programme", "activity_line", "title", "event_type", "description",
+            "start_date", "end_date", "region", "region_code", "district", "venue", "modality",
+            "status", "planned_participants", "topics", "facilitators", "host_partners",
+            "implementing_partners", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "event", "date", "title", "start_time", "end_time"]
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enrolment
+        fields = ["id", "participant", "event", "created_at"]
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    event = serializers.IntegerField(source="session.event_id", read_only=True)
+    participant = serializers.IntegerField(source="enrolment.participant_id", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["id", "enrolment", "session", "event", "participant", "recorded_at"]
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    """Scores for everyone; the link to a person and the free texts only for scopes that see
+    people (a comment may name someone)."""
+
+    PERSONAL = ("enrolment", "most_useful", "comments")
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id", "event", "enrolment", "satisfaction", "relevance", "usefulness",
+            "intent_to_apply", "most_useful", "comments", "consent_to_quote", "quote_status",
+            "source", "language", "submitted_at", "is_duplicate",
+        ]  # fmt: skip
+
+    def get_fields(self):
+        fields = super().get_fields()
+        scope = self.context.get("scope")
+        if scope is not None and not scope.can_see_people:
+            for name in self.PERSONAL:
+                fields.pop(name, None)
+        return fields
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    event = serializers.IntegerField(source="enrolment.event_id", read_only=True)
+    participant = serializers.IntegerField(source="enrolment.participant_id", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "enrolment", "event", "participant", "pre_score", "post_score"]
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    """A person; phone and e-mail only for roles that see contacts (Scope.can_see_contacts)."""
+
+    CONTACTS = ("phone", "email")
+
+    class Meta:
+        model = Participant
+        fields = [
+            "id", "full_name", "sex", "birth_year", "region", "district", "organisation",
+            "organisation_name", "position", "category", "phone", "email", "is_anonymised",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_fields(self):
+        fields = super().get_fields()
+        scope = self.context.get("scope")
+        if scope is None or not scope.can_see_contacts:
+            for name in self.CONTACTS:
+                fields.pop(name, None)
+        return fields
+
+
+class IndicatorTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndicatorTarget
+        fields = ["period", "period_start", "period_end", "value"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    targets = IndicatorTargetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id", "programme", "code", "name", "level", "unit", "baseline", "lop_target",
+            "method", "higher_is_better", "completion", "completion_percent", "rule",
+            "disaggregations", "description", "order", "targets",
+        ]  # fmt: skip
+
+
+class ReportFileSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportFile
+        fields = ["format", "size", "sha256", "created_at", "download_url"]
+
+    @extend_schema_field(serializers.URLField)
+    def get_download_url(self, report_file: ReportFile) -> str:
+        url = reverse("api:report_file", args=[report_file.run_id, report_file.format])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class ReportRunSerializer(serializers.ModelSerializer):
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportRun
+        fields = [
+            "id", "programme", "period_label", "period_start", "period_end", "regions",
+            "formats", "language", "status", "percent", "error", "created_at", "started_at",
+            "finished_at", "files",
+        ]  # fmt: skip
+
+    @extend_schema_field(ReportFileSerializer(many=True))
+    def get_files(self, run: ReportRun) -> list[dict]:
+        """Files of finished runs only (a file of a run still building is not final)."""
+        if run.status != ReportRun.Status.DONE:
+            return []
+        files = sorted(run.files.all(), key=lambda f: f.format)
+        return ReportFileSerializer(files, many=True, context=self.context).data
