@@ -21,6 +21,20 @@ from reports.models import Indicator, IndicatorTarget, ReportFile, ReportRun
 from trainings.models import Programme, Session, TrainingEvent
 
 
+def _contacts(serializer) -> bool:
+    """Whether this response may hold phone numbers, e-mail addresses and contact names
+    (Scope.can_see_contacts; the schema documents them). No scope: no contacts."""
+    scope = serializer.context.get("scope")
+    return serializer.context.get("schema", False) or bool(scope and scope.can_see_contacts)
+
+
+def _without(fields: dict, names, *, unless: bool) -> dict:
+    if not unless:
+        for name in names:
+            fields.pop(name, None)
+    return fields
+
+
 class ProgrammeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Programme
@@ -43,12 +57,19 @@ class DistrictSerializer(serializers.ModelSerializer):
 
 
 class PartnerSerializer(serializers.ModelSerializer):
+    """A partner organisation; its contact person only for roles that see contacts."""
+
+    CONTACTS = ("contact_person", "contact_role")
+
     class Meta:
         model = PartnerOrganisation
         fields = [
-            "id", "name", "short_name", "type", "region", "address", "mou_start", "mou_end",
-            "iati_identifier", "is_active",
+            "id", "name", "short_name", "type", "region", "address", "contact_person",
+            "contact_role", "mou_start", "mou_end", "iati_identifier", "is_active",
         ]  # fmt: skip
+
+    def get_fields(self):
+        return _without(super().get_fields(), self.CONTACTS, unless=_contacts(self))
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -106,12 +127,9 @@ class FeedbackSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_fields(self):
-        fields = super().get_fields()
         scope = self.context.get("scope")
-        if scope is not None and not scope.can_see_people:
-            for name in self.PERSONAL:
-                fields.pop(name, None)
-        return fields
+        shown = self.context.get("schema", False) or bool(scope and scope.can_see_people)
+        return _without(super().get_fields(), self.PERSONAL, unless=shown)
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -137,12 +155,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_fields(self):
-        fields = super().get_fields()
-        scope = self.context.get("scope")
-        if scope is None or not scope.can_see_contacts:
-            for name in self.CONTACTS:
-                fields.pop(name, None)
-        return fields
+        return _without(super().get_fields(), self.CONTACTS, unless=_contacts(self))
 
 
 class IndicatorTargetSerializer(serializers.ModelSerializer):

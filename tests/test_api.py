@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from drf_spectacular.validation import validate_schema
 
 from accounts.models import User
 from api.models import ApiToken
@@ -203,6 +204,9 @@ def test_contacts_only_for_roles_that_see_them(demo):
     assert row["phone"] == "+7 701 000 0000"
     assert row["email"] == "a@example.org"
     assert "iin_hash" not in row
+    partner = api("coord.mangystau").get("/api/v1/partners/").json()["results"][0]
+    assert "contact_person" in partner
+    assert "contact_person" not in api("viewer").get("/api/v1/partners/").json()["results"][0]
 
 
 def test_events_filter_like_the_event_list(demo):
@@ -254,7 +258,10 @@ def test_a_100_row_page_costs_a_fixed_number_of_queries(demo, django_assert_max_
     ParticipantFactory.create_batch(100)
     client = api("undp.staff")
     client.get("/api/v1/events/")  # the token's last use is noted once a minute, not counted
-    for resource in ["events", "participants", "sessions", "attendance", "feedback"]:
+    for resource in [
+        "events", "participants", "sessions", "attendance", "feedback", "enrolments",
+        "assessments", "indicators", "report-runs", "partners", "districts", "programmes",
+    ]:  # fmt: skip
         # token, page, prefetches (4 on events), nothing per row
         with django_assert_max_num_queries(7):
             response = client.get(f"/api/v1/{resource}/?page_size=100")
@@ -276,6 +283,10 @@ def test_the_schema_is_openapi_3_with_every_resource(demo):
     ]:  # fmt: skip
         assert f"/api/v1/{resource}/" in schema["paths"], resource
     assert "BearerToken" in schema["components"]["securitySchemes"]
+    # Fields some roles get are documented: contacts, feedback texts.
+    assert {"phone", "email"} <= set(schema["components"]["schemas"]["Participant"]["properties"])
+    assert "comments" in schema["components"]["schemas"]["Feedback"]["properties"]
+    validate_schema(schema)  # against the OpenAPI 3 JSON schema (raises when invalid)
 
 
 def test_the_docs_page_loads_everything_from_the_app_itself(demo):
