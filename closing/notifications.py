@@ -122,7 +122,7 @@ def text_of(n: Notification) -> str:
     names = {
         "region": n.region.name,
         "quarter": n.quarter,
-        "programme": n.programme.name,
+        "programme": n.programme.display_name,
         "who": _who(n.by),
         "end": f"{period.end:%d.%m.%Y}",
     }

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.scope import Scope
 from core import periods
 from core.dataversion import data_cached, track
+from core.names import localised_fields, localised_value
 from core.periods import Period
 from participants.models import Attendance
 from regions.models import Region
@@ -139,7 +140,11 @@ def on_track(scope: Scope, period: Period) -> dict[str, Any]:
     programme = resolve_programme()
     basis = _basis(programme)
     return {
-        "programme": {"code": programme.code, "name": programme.name} if programme else None,
+        "programme": (
+            {"code": programme.code, **{f: getattr(programme, f) for f in localised_fields("name")}}
+            if programme
+            else None
+        ),
         "indicators": indicator_progress(programme, scope, period.start, period.end, period.key),
         "trend": trend(scope, period.end.year, basis),
         "regions": by_region(scope, period, basis),
@@ -198,6 +203,7 @@ def on_track_context(scope: Scope, period: Period) -> dict[str, Any]:
         rows.append(
             ind
             | {
+                "name": localised_value(ind, "name"),
                 "figures": [
                     (period.label, _status_figures(ind["period"])),
                     (
@@ -240,8 +246,9 @@ def on_track_context(scope: Scope, period: Period) -> dict[str, Any]:
                 "shade": _shade(people, top) if shown else None,
             }
         )
+    programme = data["programme"]
     return {
-        "programme": data["programme"],
+        "programme": programme and programme | {"name": localised_value(programme, "name")},
         "indicators": rows,
         "trend": trend,
         "trend_year": year_start.year,

@@ -117,6 +117,96 @@ SURNAME_STEMS = [
     "Бақыт",
 ]
 
+# Kazakh and Russian names of the reference data (core.names): an original (English) name ->
+# (Kazakh, Russian).
+TOPIC_NAMES = {
+    "Psychological profiles of radicalisation": (
+        "Радикалданудың психологиялық профильдері",
+        "Психологические профили радикализации",
+    ),
+    "Identifying at-risk individuals": (
+        "Тәуекел тобындағы адамдарды анықтау",
+        "Выявление лиц группы риска",
+    ),
+    "Safe interaction with people susceptible to extremist ideologies": (
+        "Экстремистік идеологияларға бейім адамдармен қауіпсіз қарым-қатынас",
+        "Безопасное взаимодействие с людьми, восприимчивыми к экстремистским идеологиям",
+    ),
+    "Religious extremism: social and psychological dimensions": (
+        "Діни экстремизм: әлеуметтік және психологиялық қырлары",
+        "Религиозный экстремизм: социальные и психологические аспекты",
+    ),
+    "Criminal profiling": ("Криминалдық профильдеу", "Криминальное профилирование"),
+    "Operational psychodiagnostics": ("Жедел психодиагностика", "Оперативная психодиагностика"),
+    "Negotiation with destructive behaviour": (
+        "Деструктивті мінез-құлықты адамдармен келіссөз жүргізу",
+        "Переговоры с людьми с деструктивным поведением",
+    ),
+    "Entrepreneurship": ("Кәсіпкерлік", "Предпринимательство"),
+    "Financial literacy": ("Қаржылық сауаттылық", "Финансовая грамотность"),
+    "Media literacy": ("Медиасауаттылық", "Медиаграмотность"),
+    "Digital skills": ("Цифрлық дағдылар", "Цифровые навыки"),
+    "Public speaking": ("Көпшілік алдында сөйлеу", "Ораторское мастерство"),
+    "Communications": ("Коммуникация", "Коммуникации"),
+}
+# A region's partners: (Kazakh, Russian) names by kind, for Mangystau and Kyzylorda.
+REGION_PARTNER_NAMES = {
+    "KZ-47": {
+        "akimat": ("Маңғыстау облысының әкімдігі", "Акимат Мангистауской области"),
+        "yrc": (
+            "Маңғыстау облысының жастар ресурстық орталығы",
+            "Молодёжный ресурсный центр Мангистауской области",
+        ),
+        "police": (
+            "Маңғыстау облысының полиция департаменті",
+            "Департамент полиции Мангистауской области",
+        ),
+        "religious": (
+            "Маңғыстау облысының дін істері басқармасы",
+            "Управление по делам религий Мангистауской области",
+        ),
+    },
+    "KZ-43": {
+        "akimat": ("Қызылорда облысының әкімдігі", "Акимат Кызылординской области"),
+        "yrc": (
+            "Қызылорда облысының жастар ресурстық орталығы",
+            "Молодёжный ресурсный центр Кызылординской области",
+        ),
+        "police": (
+            "Қызылорда облысының полиция департаменті",
+            "Департамент полиции Кызылординской области",
+        ),
+        "religious": (
+            "Қызылорда облысының дін істері басқармасы",
+            "Управление по делам религий Кызылординской области",
+        ),
+    },
+}
+INDICATOR_NAMES = {
+    "OC1": (
+        "Тренингке көңілі толған (5 балдың 4 немесе 5-ін қойған) оқытылған қатысушылардың үлесі",
+        "Доля обученных участников, довольных тренингом (оценка 4 или 5 из 5)",
+    ),
+    "OC2": (
+        "Алдын ала және қорытынды тест арасындағы білімнің орташа өсімі",
+        "Средний прирост знаний между входным и итоговым тестом",
+    ),
+    "OP1": (
+        "Жастардың радикалдануының алдын алуға оқытылған әкімдік пен ЖРО қызметкерлері және "
+        "теологтар",
+        "Сотрудники акиматов и МРЦ и теологи, обученные профилактике радикализации молодёжи",
+    ),
+    "OP2": (
+        "Эмоционалдық интеллектке оқытылған полиция қызметкерлері",
+        "Сотрудники полиции, обученные эмоциональному интеллекту",
+    ),
+    "OP3": (
+        "Жастар лагерьлері арқылы қамтылған NEET санатындағы жастар",
+        "Молодёжь категории NEET, охваченная молодёжными лагерями",
+    ),
+    "OP4": ("Өткізілген оқу іс-шаралары", "Проведённые обучающие мероприятия"),
+}
+
 QUOTES = [
     (
         "I learned how to recognise early signs that a young person is being drawn into a "
@@ -206,19 +296,31 @@ def seed_demo(password: str | None = None) -> DemoResult:
     P = PartnerOrganisation
     japan = P.objects.create(
         name="Government of Japan",
+        name_kk="Жапония Үкіметі",
+        name_ru="Правительство Японии",
         short_name="Japan",
+        short_name_kk="Жапония",
+        short_name_ru="Япония",
         type=P.Type.DONOR,
         iati_identifier="XM-DAC-701-8",
     )
     undp = P.objects.create(
         name="UNDP Kazakhstan",
+        name_kk="БҰҰДБ-ның Қазақстандағы өкілдігі",
+        name_ru="ПРООН в Казахстане",
         short_name="UNDP",
+        short_name_kk="БҰҰДБ",
+        short_name_ru="ПРООН",
         type=P.Type.UN_AGENCY,
         address="Astana, 14 Mangilik El",
     )
     sdu = P.objects.create(
         name="Suleyman Demirel University",
+        name_kk="Сүлейман Демирел атындағы университет",
+        name_ru="Университет имени Сулеймана Демиреля",
         short_name="SDU",
+        short_name_kk="SDU",
+        short_name_ru="SDU",
         type=P.Type.UNIVERSITY,
         region=almaty,
         address="Almaty",
@@ -226,25 +328,30 @@ def seed_demo(password: str | None = None) -> DemoResult:
     partners = {}
     for region, key in ((mangystau, "M"), (kyzylorda, "K")):
         rname = region.name_en.replace(" Region", "")
+        names = REGION_PARTNER_NAMES[region.code]
+        english = {
+            "akimat": (f"Akimat of {region.name_en}", P.Type.AKIMAT),
+            "yrc": (f"Youth Resource Center of {rname}", P.Type.YRC),
+            "police": (f"Police Department of {region.name_en}", P.Type.POLICE),
+            "religious": (f"Department of Religious Affairs of {region.name_en}", P.Type.RELIGIOUS),
+        }
         partners[key] = {
-            "akimat": P.objects.create(
-                name=f"Akimat of {region.name_en}", type=P.Type.AKIMAT, region=region
-            ),
-            "yrc": P.objects.create(
-                name=f"Youth Resource Center of {rname}", type=P.Type.YRC, region=region
-            ),
-            "police": P.objects.create(
-                name=f"Police Department of {region.name_en}", type=P.Type.POLICE, region=region
-            ),
-            "religious": P.objects.create(
-                name=f"Department of Religious Affairs of {region.name_en}",
-                type=P.Type.RELIGIOUS,
+            kind: P.objects.create(
+                name=name,
+                name_kk=names[kind][0],
+                name_ru=names[kind][1],
+                type=partner_type,
                 region=region,
-            ),
+            )
+            for kind, (name, partner_type) in english.items()
         }
     beyneu_akimat = P.objects.create(
         name="Akimat of Beyneu District",
+        name_kk="Бейнеу ауданының әкімдігі",
+        name_ru="Акимат Бейнеуского района",
         short_name="Beyneu akimat",
+        short_name_kk="Бейнеу әкімдігі",
+        short_name_ru="Акимат Бейнеу",
         type=P.Type.AKIMAT,
         region=mangystau,
     )
@@ -252,6 +359,10 @@ def seed_demo(password: str | None = None) -> DemoResult:
     programme = Programme.objects.create(
         name="Promoting resilient communities to counter violent extremism in Central Asia: "
         "Kazakhstan",
+        name_kk="Орталық Азияда зорлық-зомбылық экстремизміне қарсы тұратын төзімді "
+        "қауымдастықтарды қолдау: Қазақстан",
+        name_ru="Содействие устойчивости сообществ к насильственному экстремизму в Центральной "
+        "Азии: Казахстан",
         code=PROGRAMME_CODE,
         donor=japan,
         budget_code="00131527",
@@ -263,31 +374,31 @@ def seed_demo(password: str | None = None) -> DemoResult:
         end_date=date(2025, 2, 28),
     )
     line_youth = ActivityLine.objects.create(
-        programme=programme, code="1.1", name="PVE training for youth workers"
+        programme=programme,
+        code="1.1",
+        name="PVE training for youth workers",
+        name_kk="Жастармен жұмыс істейтін мамандарды зорлық-зомбылық экстремизмінің алдын алуға "
+        "оқыту",
+        name_ru="Обучение специалистов по работе с молодёжью профилактике насильственного "
+        "экстремизма",
     )
     line_police = ActivityLine.objects.create(
-        programme=programme, code="1.2", name="Emotional intelligence for police"
+        programme=programme,
+        code="1.2",
+        name="Emotional intelligence for police",
+        name_kk="Полиция қызметкерлеріне арналған эмоционалдық интеллект",
+        name_ru="Эмоциональный интеллект для сотрудников полиции",
     )
     line_camp = ActivityLine.objects.create(
-        programme=programme, code="2.1", name="Youth camps for NEET young people"
+        programme=programme,
+        code="2.1",
+        name="Youth camps for NEET young people",
+        name_kk="NEET санатындағы жастарға арналған жастар лагерьлері",
+        name_ru="Молодёжные лагеря для молодёжи категории NEET",
     )
     topic = {
-        name: Topic.objects.get_or_create(name=name)[0]
-        for name in [
-            "Psychological profiles of radicalisation",
-            "Identifying at-risk individuals",
-            "Safe interaction with people susceptible to extremist ideologies",
-            "Religious extremism: social and psychological dimensions",
-            "Criminal profiling",
-            "Operational psychodiagnostics",
-            "Negotiation with destructive behaviour",
-            "Entrepreneurship",
-            "Financial literacy",
-            "Media literacy",
-            "Digital skills",
-            "Public speaking",
-            "Communications",
-        ]
+        name: Topic.objects.get_or_create(name=name, defaults={"name_kk": kk, "name_ru": ru})[0]
+        for name, (kk, ru) in TOPIC_NAMES.items()
     }
     psychologist = Facilitator.objects.create(
         name="Dr. Saule Abdrakhmanova",
@@ -432,14 +543,21 @@ def seed_demo(password: str | None = None) -> DemoResult:
                     region,
                     "akimat",
                     partners[key]["akimat"],
-                    "Chief specialist, youth policy",
+                    "Главный специалист отдела молодёжной политики",
                     (1975, 1998),
                     home,
                 )
             )
         for _ in range(n_yrc):
             roster[f"prev_{key}"].append(
-                person(region, "yrc", partners[key]["yrc"], "Youth worker", (1985, 2001), home)
+                person(
+                    region,
+                    "yrc",
+                    partners[key]["yrc"],
+                    "Специалист по работе с молодёжью",
+                    (1985, 2001),
+                    home,
+                )
             )
         for i in range(n_theo):
             # One theologian of Mangystau comes from Beyneu.
@@ -449,7 +567,7 @@ def seed_demo(password: str | None = None) -> DemoResult:
                     region,
                     "theologian",
                     beyneu_akimat if from_beyneu else partners[key]["religious"],
-                    "Theologian",
+                    "Теолог",
                     (1978, 1996),
                     district["Beyneu District"] if from_beyneu else home,
                 )
@@ -457,7 +575,7 @@ def seed_demo(password: str | None = None) -> DemoResult:
         for code, n in (("police-inspector", 9), ("police-extremism", 6), ("police-gbv", 5)):
             for _ in range(n):
                 roster[f"police_{key}"].append(
-                    person(region, code, partners[key]["police"], "Officer", (1978, 1998), home)
+                    person(region, code, partners[key]["police"], "Инспектор", (1978, 1998), home)
                 )
         for _ in range(52):
             roster["camp"].append(person(region, "neet", None, "", (2000, 2008), None))
@@ -577,6 +695,8 @@ def _indicators(programme: Programme) -> None:
             level=level,
             unit=unit,
             name=name,
+            name_kk=INDICATOR_NAMES[code][0],
+            name_ru=INDICATOR_NAMES[code][1],
             rule=rule,
             rule_params=params,
             disaggregations=disagg,

@@ -252,7 +252,8 @@ def generate(
                 Session(
                     event=ev,
                     date=ev.start_date + dt.timedelta(days=d),
-                    title=f"Day {d + 1}",
+                    # Untitled: shown as "Day N" in the reader's language (Session.display_title).
+                    title="",
                     start_time=dt.time(10, 0),
                     end_time=dt.time(17, 0),
                 )

@@ -32,10 +32,18 @@ class DistrictAdmin(ScopedAdmin):
 
 @admin.register(PartnerOrganisation)
 class PartnerOrganisationAdmin(ScopedAdmin):
-    list_display = ("name", "short_name", "type", "region", "is_active")
+    list_display = ("name", "name_kk", "name_ru", "short_name", "type", "region", "is_active")
     list_filter = ("type", "region", "is_active")
     list_select_related = ("region",)
-    search_fields = ("name", "short_name", "contact_person")
+    search_fields = (
+        "name",
+        "name_kk",
+        "name_ru",
+        "short_name",
+        "short_name_kk",
+        "short_name_ru",
+        "contact_person",
+    )
     autocomplete_fields = ("region",)
 
     def scoped_queryset(self, scope):

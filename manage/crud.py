@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.scope import admin_required
 from core.listing import paginate, read_sort, search, search_term, sort_headers
+from core.names import localised_order
 from core.tabular import csv_response, xlsx_response
 
 from . import services
@@ -226,6 +227,10 @@ class Listing:
     sort: str
 
 
+def _has_field(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
+
+
 def filtered_list(request: HttpRequest, qs: QuerySet, resource: Resource) -> Listing:
     """Apply search, filters and sorting from the query string to `qs`."""
     filter_form = None
@@ -238,8 +243,14 @@ def filtered_list(request: HttpRequest, qs: QuerySet, resource: Resource) -> Lis
     qs = search(qs, q, resource.search_fields)
     sort = read_sort(request, {c.sort for c in resource.columns if c.sort}, resource.default_sort)
     if sort:
-        # "name_{lang}" sorts by the name in the language the page is shown in.
-        qs = qs.order_by(sort.format(lang=(get_language() or "en")[:2]), "pk")
+        key = sort.removeprefix("-")
+        if _has_field(qs.model, f"{key}_kk"):
+            # A translated name (core.names) sorts by the form the reader sees.
+            order = localised_order(key)
+            qs = qs.order_by(order.desc() if sort.startswith("-") else order.asc(), "pk")
+        else:
+            # "name_{lang}" sorts by the name in the language the page is shown in.
+            qs = qs.order_by(sort.format(lang=(get_language() or "en")[:2]), "pk")
     return Listing(qs, filter_form, q, sort)
 
 

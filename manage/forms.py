@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import ChooseLabels
+from core.names import ORIGINAL_NAME_HELP
 from participants.models import ParticipantCategory
 from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic
@@ -68,7 +69,11 @@ class PartnerForm(ActiveChoicesForm):
         model = PartnerOrganisation
         fields = [
             "name",
+            "name_kk",
+            "name_ru",
             "short_name",
+            "short_name_kk",
+            "short_name_ru",
             "type",
             "region",
             "address",
@@ -84,6 +89,7 @@ class PartnerForm(ActiveChoicesForm):
             "mou_end": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {"name": ORIGINAL_NAME_HELP, "short_name": ORIGINAL_NAME_HELP}
 
 
 class ProgrammeForm(ActiveChoicesForm):
@@ -91,6 +97,8 @@ class ProgrammeForm(ActiveChoicesForm):
         model = Programme
         fields = [
             "name",
+            "name_kk",
+            "name_ru",
             "code",
             "donor",
             "budget_code",
@@ -104,12 +112,14 @@ class ProgrammeForm(ActiveChoicesForm):
             "end_date": DateInput(),
             "outcome": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {"name": ORIGINAL_NAME_HELP}
 
 
 class ActivityLineForm(ActiveChoicesForm):
     class Meta:
         model = ActivityLine
-        fields = ["programme", "code", "name"]
+        fields = ["programme", "code", "name", "name_kk", "name_ru"]
+        help_texts = {"name": ORIGINAL_NAME_HELP}
 
 
 class CategoryForm(ChooseLabels, forms.ModelForm):
@@ -136,7 +146,8 @@ class CategoryForm(ChooseLabels, forms.ModelForm):
 class TopicForm(ChooseLabels, forms.ModelForm):
     class Meta:
         model = Topic
-        fields = ["name"]
+        fields = ["name", "name_kk", "name_ru"]
+        help_texts = {"name": ORIGINAL_NAME_HELP}
 
 
 class FacilitatorForm(ActiveChoicesForm):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.audit import record_download
 from accounts.scope import admin_required, scope_for
 from core.listing import paginate, read_sort, search_term, sort_headers
+from core.names import localised_fields
 from participants.models import ParticipantCategory
 from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic
@@ -33,6 +34,13 @@ NAMES = [
     Column(_l("Name (Kazakh)"), lambda o: o.name_kk, export_only=True),
     Column(_l("Name (Russian)"), lambda o: o.name_ru, export_only=True),
     Column(_l("Name (English)"), lambda o: o.name_en, export_only=True),
+]
+
+# The names admins entered, in the exports of lists whose names are translated (core.names).
+LOCAL_NAMES = [
+    Column(_l("Name (original)"), lambda o: o.name, export_only=True),
+    Column(_l("Name (Kazakh)"), lambda o: o.name_kk, export_only=True),
+    Column(_l("Name (Russian)"), lambda o: o.name_ru, export_only=True),
 ]
 
 DISTRICTS = Resource(
@@ -68,13 +76,19 @@ PARTNERS = Resource(
     form_class=forms.PartnerForm,
     queryset=selectors.partners_with_counts,
     filterset_class=filters.PartnerFilter,
-    search_fields=("name", "short_name", "contact_person", "address", "notes"),
+    search_fields=(
+        *localised_fields("name"),
+        *localised_fields("short_name"),
+        "contact_person",
+        "address",
+        "notes",
+    ),
     default_sort="name",
     detail_url=lambda p: p.get_absolute_url(),
     success_url=lambda p: p.get_absolute_url(),
     columns=[
-        Column(_l("Name"), lambda p: p.name, sort="name"),
-        Column(_l("Short name"), lambda p: p.short_name, export_only=True),
+        Column(_l("Name"), lambda p: p.display_name, sort="name"),
+        Column(_l("Short name"), lambda p: p.display_short_name, export_only=True),
         Column(_l("Type"), lambda p: p.get_type_display(), sort="type"),
         Column(
             _l("Region"),
@@ -90,6 +104,10 @@ PARTNERS = Resource(
         Column(_l("People sent"), lambda p: p.n_people, sort="n_people"),
         Column(_l("Active"), _active, sort="is_active"),
         Column(_l("Notes"), lambda p: p.notes, export_only=True),
+        *LOCAL_NAMES,
+        Column(_l("Short name (original)"), lambda p: p.short_name, export_only=True),
+        Column(_l("Short name (Kazakh)"), lambda p: p.short_name_kk, export_only=True),
+        Column(_l("Short name (Russian)"), lambda p: p.short_name_ru, export_only=True),
     ],
 )
 
@@ -100,11 +118,11 @@ PROGRAMMES = Resource(
     form_class=forms.ProgrammeForm,
     queryset=selectors.programmes_with_counts,
     filterset_class=filters.ProgrammeFilter,
-    search_fields=("name", "code", "budget_code", "sdg_target", "outcome"),
+    search_fields=(*localised_fields("name"), "code", "budget_code", "sdg_target", "outcome"),
     default_sort="code",
     columns=[
         Column(_l("Code"), lambda p: p.code, sort="code"),
-        Column(_l("Name"), lambda p: p.name, sort="name"),
+        Column(_l("Name"), lambda p: p.display_name, sort="name"),
         Column(_l("Donor"), lambda p: p.donor or "", sort="donor__name"),
         Column(_l("Budget code"), lambda p: p.budget_code, export_only=True),
         Column(_l("SDG target"), lambda p: p.sdg_target, sort="sdg_target"),
@@ -113,6 +131,7 @@ PROGRAMMES = Resource(
         Column(_l("End date"), lambda p: p.end_date, sort="end_date"),
         Column(_l("Events"), lambda p: p.n_events, sort="n_events"),
         Column(_l("Active"), _active, sort="is_active"),
+        *LOCAL_NAMES,
     ],
 )
 
@@ -123,14 +142,15 @@ ACTIVITY_LINES = Resource(
     form_class=forms.ActivityLineForm,
     queryset=selectors.activity_lines_with_counts,
     filterset_class=filters.ActivityLineFilter,
-    search_fields=("name", "code", "programme__code"),
+    search_fields=(*localised_fields("name"), "code", "programme__code"),
     default_sort="programme__code",
     columns=[
         Column(_l("Programme"), lambda a: a.programme.code, sort="programme__code"),
         Column(_l("Code"), lambda a: a.code, sort="code"),
-        Column(_l("Name"), lambda a: a.name, sort="name"),
+        Column(_l("Name"), lambda a: a.display_name, sort="name"),
         Column(_l("Events"), lambda a: a.n_events, sort="n_events"),
         Column(_l("Active"), _active, sort="is_active"),
+        *LOCAL_NAMES,
     ],
 )
 
@@ -162,12 +182,13 @@ TOPICS = Resource(
     form_class=forms.TopicForm,
     queryset=selectors.topics_with_counts,
     filterset_class=filters.TopicFilter,
-    search_fields=("name",),
+    search_fields=localised_fields("name"),
     default_sort="name",
     columns=[
-        Column(_l("Name"), lambda t: t.name, sort="name"),
+        Column(_l("Name"), lambda t: t.display_name, sort="name"),
         Column(_l("Events"), lambda t: t.n_events, sort="n_events"),
         Column(_l("Active"), _active, sort="is_active"),
+        *LOCAL_NAMES,
     ],
 )
 

@@ -64,7 +64,8 @@ class EnrolmentAdmin(ScopedAdmin):
 @admin.register(Attendance)
 class AttendanceAdmin(ScopedAdmin):
     list_display = ("enrolment", "session", "recorded_at")
-    list_select_related = ("enrolment__participant", "enrolment__event", "session")
+    # session__event: an untitled session is named "Day N" from its event (Session.display_title).
+    list_select_related = ("enrolment__participant", "enrolment__event", "session__event")
     search_fields = ("enrolment__participant__full_name", "session__event__title")
     autocomplete_fields = ("enrolment", "session")
 

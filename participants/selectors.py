@@ -407,8 +407,9 @@ def merge_plan(keep: Participant, remove: Participant) -> MergePlan:
         .order_by("event__start_date", "pk")
     )
     sessions_of: dict[int, list] = {}
+    # session__event: an untitled session is named "Day N" from its event's first day.
     for a in Attendance.objects.filter(enrolment__participant__in=[keep, remove]).select_related(
-        "session"
+        "session__event"
     ):
         sessions_of.setdefault(a.enrolment_id, []).append(a.session)
     events = []

@@ -5,6 +5,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.names import NAME_LANGUAGES, LocalisedName, active_language, localised, name_in
+
 
 class TranslatedName(models.Model):
     """A name kept in Kazakh, Russian and English; `name` gives it in the active language."""
@@ -86,7 +88,7 @@ IATI_ORGANISATION_ID = RegexValidator(
 )
 
 
-class PartnerOrganisation(models.Model):
+class PartnerOrganisation(LocalisedName, models.Model):
     """An organisation the programme works with: hosts events, implements them, sends people."""
 
     class Type(models.TextChoices):
@@ -101,7 +103,11 @@ class PartnerOrganisation(models.Model):
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=255)
+    name_kk = name_in("kk", 255)
+    name_ru = name_in("ru", 255)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    short_name_kk = name_in("kk", 60, short=True)
+    short_name_ru = name_in("ru", 60, short=True)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     region = models.ForeignKey(
         Region,
@@ -148,10 +154,23 @@ class PartnerOrganisation(models.Model):
         ]
 
     def __str__(self) -> str:
+        # The short name in the reader's language; an English short name only when the full
+        # name has no translation either ("Beyneu akimat" on a Kazakh page reads worse than
+        # the Kazakh full name).
+        lang = active_language()
+        if lang in NAME_LANGUAGES:
+            translated = getattr(self, f"short_name_{lang}") or getattr(self, f"name_{lang}")
+            if translated:
+                return translated
         return self.short_name or self.name
 
     def get_absolute_url(self) -> str:
         return reverse("manage:partner_detail", args=[self.pk])
+
+    @property
+    def display_short_name(self) -> str:
+        """The short name in the active language ("" when it has none)."""
+        return localised(self, "short_name")
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -26,10 +26,10 @@ class IndicatorTargetInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(ScopedAdmin):
-    list_display = ("code", "name", "level", "unit", "baseline", "rule", "programme")
+    list_display = ("code", "name", "name_kk", "name_ru", "level", "unit", "rule", "programme")
     list_filter = ("level", "unit", "programme")
     list_select_related = ("programme",)
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_kk", "name_ru")
     autocomplete_fields = ("programme",)
     inlines = [IndicatorTargetInline]
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core import periods
+from core.names import localised_fields, localised_value
 from participants.aggregates import (
     LIKERT,
     SATISFIED_FROM,
@@ -602,7 +603,9 @@ def indicator_progress(
         out.append(
             {
                 "code": ind.code,
-                "name": ind.name,
+                # Every language's name: the dashboard caches these figures for all languages
+                # and shows the reader's (core.names.localised_value).
+                **{f: getattr(ind, f) for f in localised_fields("name")},
                 "unit": ind.unit,
                 "method": ind.method,
                 "higher_is_better": ind.higher_is_better,
@@ -656,7 +659,7 @@ def _indicator_rows(
         rows.append(
             {
                 "code": ind.code,
-                "name": ind.name,
+                "name": ind.display_name,
                 "level": ind.level,
                 "level_label": str(ind.get_level_display()),
                 "unit": ind.unit,
@@ -683,7 +686,7 @@ def _indicator_rows(
         annex.append(
             {
                 "code": ind.code,
-                "name": ind.name,
+                "name": ind.display_name,
                 "rule": ind.rule,
                 "rule_label": str(rule.label) if rule else _("entered manually"),
                 "explanation": str(rule.explanation) if rule else "",
@@ -728,7 +731,7 @@ def _indicator_rows(
         iptt_rows.append(
             {
                 "code": ind.code,
-                "name": ind.name,
+                "name": ind.display_name,
                 "level_label": str(ind.get_level_display()),
                 "unit": ind.unit,
                 "unit_label": str(ind.get_unit_display()),
@@ -1010,14 +1013,18 @@ def _knowledge(
 
     lines = list(
         tests.order_by()
-        .values("enrolment__event__activity_line__code", "enrolment__event__activity_line__name")
+        .values(
+            "enrolment__event__activity_line__code",
+            *localised_fields("enrolment__event__activity_line__name"),
+        )
         .annotate(**measures)
         .order_by("enrolment__event__activity_line__code")
     )
 
     def label(row: dict) -> str:
         code = row["enrolment__event__activity_line__code"]
-        return f"{code} {row['enrolment__event__activity_line__name']}" if code else _("Other")
+        name = localised_value(row, "enrolment__event__activity_line__name")
+        return f"{code} {name}" if code else _("Other")
 
     # The lines' pairs add up to the total (exact: pairs of tests, one per person and event).
     cells = counts.breakdown("activity_line", {label(row): row["n"] for row in lines}, agg["n"])
@@ -1137,8 +1144,8 @@ def build_report_data(
             generated_at=timezone.now().isoformat(timespec="seconds"),
             programme={
                 "code": prog.code if prog else "",
-                "name": prog.name if prog else "",
-                "donor": donor.name if donor else "",
+                "name": prog.display_name if prog else "",
+                "donor": donor.display_name if donor else "",
                 "budget_code": prog.budget_code if prog else "",
                 "outcome": prog.outcome if prog else "",
                 "sdg_target": prog.sdg_target if prog else "",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import periods
 from core.choices import CHOOSE, ChooseLabels
+from core.names import ORIGINAL_NAME_HELP, localised_fields, localised_value
 from participants.models import ParticipantCategory
 from regions.models import PartnerOrganisation, Region
 from trainings.models import ActivityLine, Programme, TrainingEvent
@@ -87,6 +88,8 @@ class IndicatorForm(ChooseLabels, forms.ModelForm):
             "programme",
             "code",
             "name",
+            "name_kk",
+            "name_ru",
             "level",
             "unit",
             "baseline",
@@ -101,6 +104,7 @@ class IndicatorForm(ChooseLabels, forms.ModelForm):
             "order",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"name": ORIGINAL_NAME_HELP}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,12 +120,18 @@ class IndicatorForm(ChooseLabels, forms.ModelForm):
         self.fields["method"].required = False
         self.fields["completion"].required = False
         self.fields["completion_percent"].required = False
-        self.fields["activity_lines"].choices = [
-            (code, f"{code} {name} ({programme})")
-            for code, name, programme in ActivityLine.objects.filter(programme__is_active=True)
+        lines = (
+            ActivityLine.objects.filter(programme__is_active=True)
             .order_by("programme__code", "code")
-            .values_list("code", "name", "programme__code")
+            .values("code", *localised_fields("name"), "programme__code")
             .distinct()
+        )
+        self.fields["activity_lines"].choices = [
+            (
+                line["code"],
+                f"{line['code']} {localised_value(line, 'name')} ({line['programme__code']})",
+            )
+            for line in lines
         ]
         self.fields["regions"].choices = [
             (r.code, f"{r.name} ({r.code})") for r in Region.objects.order_by("code")

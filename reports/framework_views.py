@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.scope import scope_for
 from core.access import capability_required, visible_or_404
 from core.listing import paginate, read_sort, search, search_term
+from core.names import localised_fields, localised_order
 from regions.selectors import regions_visible
 from trainings.models import Programme
 
@@ -46,9 +47,11 @@ def indicator_list(request):
     if programme_id.isdigit():
         indicators = indicators.filter(programme_id=int(programme_id))
     q = search_term(request)
-    indicators = search(indicators, q, ("code", "name"))
+    indicators = search(indicators, q, ("code", *localised_fields("name")))
     sort = read_sort(request, INDICATOR_SORTS, "order", reversible=False)
-    indicators = indicators.order_by("programme__code", *INDICATOR_SORTS[sort])
+    # By name: the name in the reader's language (core.names).
+    order = (localised_order("name"),) if sort == "name" else INDICATOR_SORTS[sort]
+    indicators = indicators.order_by("programme__code", *order)
     page = paginate(request, indicators, PER_PAGE)
     for indicator in page.object_list:
         rule = RULES.get(indicator.rule)

@@ -184,7 +184,7 @@ def _organisation(partner: PartnerOrganisation | None) -> dict[str, str] | None:
     if partner is None:
         return None
     return {
-        "name": partner.name,
+        "name": partner.display_name,
         "ref": partner.iati_identifier,
         "type": ORGANISATION_TYPES.get(partner.type, "90"),
     }
@@ -274,7 +274,7 @@ def build_activity(
             indicators.append(
                 {
                     "code": ind.code,
-                    "name": ind.name,
+                    "name": ind.display_name,
                     "level": ind.level,
                     "unit": ind.unit,
                     "unit_label": str(ind.get_unit_display()),
@@ -300,7 +300,7 @@ def build_activity(
             "language": language,
             "programme": {
                 "code": programme.code,
-                "name": programme.name,
+                "name": programme.display_name,
                 "outcome": programme.outcome,
             },
             "scope": _scope_label(scope),

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.names import LocalisedName, name_in
 
-class Indicator(models.Model):
+
+class Indicator(LocalisedName, models.Model):
     """An outcome or output indicator of a programme's results framework. Its actual value is
     computed from the data by the rule named in `rule` (see reports/indicators.py)."""
 
@@ -47,6 +49,8 @@ class Indicator(models.Model):
     )
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=255)
+    name_kk = name_in("kk", 255)
+    name_ru = name_in("ru", 255)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
     baseline = models.DecimalField(_("baseline"), max_digits=12, decimal_places=2, default=0)
@@ -99,7 +103,7 @@ class Indicator(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.display_name}"
 
 
 class IndicatorTarget(models.Model):

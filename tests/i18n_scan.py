@@ -177,9 +177,11 @@ def english_strings(lang: str) -> tuple[frozenset[str], tuple[re.Pattern, ...]]:
     return frozenset(exact), tuple(patterns)
 
 
-def english_on(texts: list[str], lang: str) -> list[str]:
-    """The texts of a `lang` page that are untranslated English UI strings."""
+def english_on(texts: list[str], lang: str, extra: frozenset[str] = frozenset()) -> list[str]:
+    """The texts of a `lang` page that are untranslated English UI strings (or one of `extra`:
+    English names of reference data that has a name in `lang`)."""
     exact, patterns = english_strings(lang)
+    exact = exact | extra
     found = []
     for text in texts:
         stripped = text.strip(" :*·–—()")
@@ -193,7 +195,7 @@ def wrong_dates(body: str) -> list[str]:
     return sorted(set(US_DATE.findall(body)) | set(MONTH_FIRST_DATE.findall(body)))
 
 
-def scan(page) -> dict:
+def scan(page, extra: frozenset[str] = frozenset()) -> dict:
     """The page's findings: {"lang", "english": [...], "dates": [...], "day_first": bool}."""
     page.wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
@@ -202,7 +204,7 @@ def scan(page) -> dict:
     lang = data["lang"]
     return {
         "lang": lang,
-        "english": english_on(data["texts"], lang) if lang in ("kk", "ru") else [],
+        "english": english_on(data["texts"], lang, extra) if lang in ("kk", "ru") else [],
         "dates": wrong_dates(data["body"]),
         "day_first": bool(DAY_FIRST_DATE.search(data["body"])),
     }

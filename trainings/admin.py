@@ -21,10 +21,10 @@ from .selectors import event_files_visible, events_visible, sessions_visible
 
 @admin.register(Programme)
 class ProgrammeAdmin(ScopedAdmin):
-    list_display = ("code", "name", "donor", "start_date", "end_date", "is_active")
+    list_display = ("code", "name", "name_kk", "name_ru", "donor", "start_date", "is_active")
     list_filter = ("is_active",)
     list_select_related = ("donor",)
-    search_fields = ("code", "name", "budget_code")
+    search_fields = ("code", "name", "name_kk", "name_ru", "budget_code")
     autocomplete_fields = ("donor",)
 
     def scoped_queryset(self, scope):
@@ -33,10 +33,10 @@ class ProgrammeAdmin(ScopedAdmin):
 
 @admin.register(ActivityLine)
 class ActivityLineAdmin(ScopedAdmin):
-    list_display = ("code", "name", "programme", "is_active")
+    list_display = ("code", "name", "name_kk", "name_ru", "programme", "is_active")
     list_filter = ("programme", "is_active")
     list_select_related = ("programme",)
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_kk", "name_ru")
     autocomplete_fields = ("programme",)
 
     def scoped_queryset(self, scope):
@@ -45,9 +45,9 @@ class ActivityLineAdmin(ScopedAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active")
+    list_display = ("name", "name_kk", "name_ru", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("name",)
+    search_fields = ("name", "name_kk", "name_ru")
 
 
 @admin.register(Facilitator)
@@ -93,7 +93,7 @@ class TrainingEventAdmin(ScopedAdmin):
 
 @admin.register(Session)
 class SessionAdmin(ScopedAdmin):
-    list_display = ("event", "date", "title")
+    list_display = ("event", "date", "shown_title")
     list_select_related = ("event",)
     search_fields = ("title", "event__title")
     autocomplete_fields = ("event",)
@@ -101,6 +101,11 @@ class SessionAdmin(ScopedAdmin):
 
     def scoped_queryset(self, scope):
         return sessions_visible(scope)
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, session: Session) -> str:
+        # Untitled sessions read "Day N" in the reader's language, as on the pages.
+        return session.display_title
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scope import Scope
 from core import uploads
 from core.choices import CHOOSE, ChooseLabels
+from core.names import localised_order
 from regions.selectors import (
     active_districts,
     active_partners,
@@ -152,13 +153,20 @@ class EventForm(ChooseLabels, forms.ModelForm):
         def current(name: str):
             return getattr(event, name).values_list("pk", flat=True) if editing else []
 
-        f["topics"].queryset = _active_or_current(Topic.objects, current("topics"))
+        # Topics and partners in the order of the names the reader sees (core.names).
+        f["topics"].queryset = _active_or_current(Topic.objects, current("topics")).order_by(
+            localised_order()
+        )
         f["facilitators"].queryset = _active_or_current(
             Facilitator.objects, current("facilitators")
         )
         for name in ("host_partners", "implementing_partners"):
-            f[name].queryset = partners_visible(scope).filter(
-                Q(pk__in=active_partners(scope).values("pk")) | Q(pk__in=list(current(name)))
+            f[name].queryset = (
+                partners_visible(scope)
+                .filter(
+                    Q(pk__in=active_partners(scope).values("pk")) | Q(pk__in=list(current(name)))
+                )
+                .order_by(localised_order(), "pk")
             )
         f["district"].help_text = _("Must be in the event's region.")
 
@@ -232,7 +240,10 @@ class SessionForm(ChooseLabels, forms.ModelForm):
         self.fields["date"].widget.attrs.update(
             min=f"{event.start_date:%Y-%m-%d}", max=f"{event.end_date:%Y-%m-%d}"
         )
-        self.fields["title"].help_text = _('e.g. "Day 1" or "Module 2: criminal profiling".')
+        self.fields["title"].help_text = _(
+            "Leave empty to name it by its day of the event, in each reader's language; or "
+            'name it, e.g. "Module 2: criminal profiling".'
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -247,7 +258,12 @@ class SessionForm(ChooseLabels, forms.ModelForm):
             same = Session.objects.filter(event=self.instance.event, date=day, title=title)
             if self.instance.pk:
                 same = same.exclude(pk=self.instance.pk)
-            if same.exists():
+            if same.exists() and not title:
+                self.add_error(
+                    "title",
+                    _("This event already has an untitled session on that day: give this a name."),
+                )
+            elif same.exists():
                 self.add_error(
                     "title",
                     _("This event already has a session called “%(title)s” on that day.")

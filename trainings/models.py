@@ -11,11 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.names import LocalisedName, name_in
 
-class Programme(models.Model):
+
+class Programme(LocalisedName, models.Model):
     """A funded programme (e.g. the Japan-funded PVE project) that activities report to."""
 
     name = models.CharField(_("name"), max_length=255)
+    name_kk = name_in("kk", 255)
+    name_ru = name_in("ru", 255)
     code = models.CharField(_("code"), max_length=40, unique=True)
     donor = models.ForeignKey(
         "regions.PartnerOrganisation",
@@ -47,14 +51,14 @@ class Programme(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.name}"
+        return f"{self.code}: {self.display_name}"
 
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
 
 
-class ActivityLine(models.Model):
+class ActivityLine(LocalisedName, models.Model):
     """A line of work inside a programme, e.g. "PVE training for youth workers"."""
 
     programme = models.ForeignKey(
@@ -65,6 +69,8 @@ class ActivityLine(models.Model):
     )
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=255)
+    name_kk = name_in("kk", 255)
+    name_ru = name_in("ru", 255)
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
@@ -77,11 +83,13 @@ class ActivityLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.display_name}"
 
 
-class Topic(models.Model):
+class Topic(LocalisedName, models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
+    name_kk = name_in("kk", 200)
+    name_ru = name_in("ru", 200)
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
@@ -91,7 +99,7 @@ class Topic(models.Model):
         verbose_name_plural = _("topics")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
 class Facilitator(models.Model):
@@ -259,6 +267,11 @@ class TrainingEvent(models.Model):
         return (self.end_date - self.start_date).days + 1
 
 
+def day_title(n: int) -> str:
+    """The name of an untitled session on day `n` of its event, in the active language."""
+    return _("Day %(n)s") % {"n": n}
+
+
 class Session(models.Model):
     """A day or module of an event; attendance is taken per session."""
 
@@ -280,7 +293,19 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.title}".strip()
+        return f"{self.date:%Y-%m-%d} {self.display_title}".strip()
+
+    @property
+    def display_title(self) -> str:
+        """The title as typed; an untitled session is "Day N" of its event in the reader's
+        language (sessions made one per day are stored untitled, so a Kazakh page never shows
+        the English "Day 1" its creator's page stored)."""
+        if self.title:
+            return self.title
+        if not (self.date and self.event_id):
+            return ""
+        n = (self.date - self.event.start_date).days + 1
+        return day_title(n) if n >= 1 else ""
 
     def clean(self) -> None:
         event = self.event if self.event_id else None

@@ -51,7 +51,8 @@ def add_sessions_per_day(*, event: TrainingEvent) -> list[Session]:
     for i in range(event.days):
         day = event.start_date + timedelta(days=i)
         if day not in existing:
-            created.append(add_session(event=event, date=day, title=_("Day %(n)s") % {"n": i + 1}))
+            # Untitled: Session.display_title names it "Day N" in each reader's language.
+            created.append(add_session(event=event, date=day))
     return created
 
 
