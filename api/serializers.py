@@ -39,8 +39,8 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Programme
         fields = [
-            "id", "code", "name", "donor", "budget_code", "outcome", "sdg_target",
-            "start_date", "end_date", "is_active",
+            "id", "code", "name", "name_kk", "name_ru", "donor", "budget_code", "outcome",
+            "sdg_target", "start_date", "end_date", "is_active",
         ]  # fmt: skip
 
 
@@ -64,7 +64,8 @@ class PartnerSerializer(serializers.ModelSerializer):
     class Meta:
         model = PartnerOrganisation
         fields = [
-            "id", "name", "short_name", "type", "region", "address", "contact_person",
+            "id", "name", "name_kk", "name_ru", "short_name", "short_name_kk", "short_name_ru",
+            "type", "region", "address", "contact_person",
             "contact_role", "mou_start", "mou_end", "iati_identifier", "is_active",
         ]  # fmt: skip
 
@@ -170,9 +171,9 @@ class IndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
         fields = [
-            "id", "programme", "code", "name", "level", "unit", "baseline", "lop_target",
-            "method", "higher_is_better", "completion", "completion_percent", "rule",
-            "disaggregations", "description", "order", "targets",
+            "id", "programme", "code", "name", "name_kk", "name_ru", "level", "unit",
+            "baseline", "lop_target", "method", "higher_is_better", "completion",
+            "completion_percent", "rule", "disaggregations", "description", "order", "targets",
         ]  # fmt: skip
 
 
