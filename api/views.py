@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.views import APIView
@@ -140,13 +140,6 @@ class CategoryViewSet(ScopedViewSet):
         return ParticipantCategory.objects.all()
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("region", OpenApiTypes.STR, description="Region ISO code, e.g. KZ-47"),
-        OpenApiParameter("from", OpenApiTypes.DATE, description="Events ending on or after"),
-        OpenApiParameter("to", OpenApiTypes.DATE, description="Events starting on or before"),
-    ]
-)
 class EventViewSet(ScopedViewSet):
     """Training events of the user's regions; filters as on the event list (region, district,
     from, to, type, status, programme, q)."""
