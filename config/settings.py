@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "bootstrap",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
     "core",  # cleans control characters out of every text field saved (core/text_guard.py)
     "accounts",
     "regions",
@@ -60,6 +63,7 @@ INSTALLED_APPS = [
     "dashboard",
     "manage",  # the reference-data pages (/manage/) and the regions admin
     "demo",  # seed_demo and generate_synthetic
+    "api",  # the REST API (/api/v1/), its tokens and its docs (docs/api.md)
 ]
 
 MIDDLEWARE = [
@@ -375,6 +379,39 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
+
+# The REST API (docs/api.md): Bearer tokens only (no session cookie opens it), read through
+# the same Scope as the pages, cursor pages of API_PAGE_SIZE rows (?page_size= up to
+# API_MAX_PAGE_SIZE), at most API_RATE_LIMIT_PER_MINUTE requests a minute per token.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=100)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Qadam API",
+    "DESCRIPTION": "Read access to Qadam's programmes, events, people and reports, limited to "
+    "the token user's regions and rights. See docs/api.md.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page describe the API, not data: open to anyone, like docs/api.md.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from the sidecar's files under /static/, not a CDN (CSP: script-src 'self').
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Personal data of people with no activity for this many years is listed for review.
 PERSONAL_DATA_RETENTION_YEARS = env.int("PERSONAL_DATA_RETENTION_YEARS", default=3)

@@ -29,5 +29,6 @@ urlpatterns = [
     path("privacy/", include("participants.privacy_urls")),  # a person's data requests (admins)
     # Qadam's own administration: users/, audit/ (admins only).
     path("", include("accounts.urls")),
+    path("api/", include("api.urls")),  # the REST API, its schema, docs and tokens page
     path("admin/", admin.site.urls),
 ]

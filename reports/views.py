@@ -250,7 +250,12 @@ def run_retry(request, pk: int):
 @login_required
 def run_download(request, pk: int, fmt: str):
     """One file of a finished run, streamed from storage; every download is audited."""
-    scope = scope_for(request.user)
+    return run_file_response(request, scope_for(request.user), pk, fmt)
+
+
+def run_file_response(request, scope, pk: int, fmt: str) -> FileResponse:
+    """The checked, audited download of one file of a run: this page's link and the API's
+    (api/views.py) both answer through it."""
     require(scope.can_download_reports)
     run = visible_or_404(services.runs_with_details(scope), pk=pk)
     if run.status != ReportRun.Status.DONE:

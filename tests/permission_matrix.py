@@ -68,6 +68,13 @@ STAFF_ONLY = expect(viewer=403, coordinator_own=403, coordinator_other=403)
 STAFF_ONLY_HIDDEN = expect(viewer=404, coordinator_own=404, coordinator_other=404)
 # Django admin: only is_staff users (demo: the admin) get in; others go to the admin login.
 DJANGO_ADMIN = expect(viewer=302, coordinator_own=302, coordinator_other=302, staff=302)
+# The REST API (/api/v1/, api/): the matrix sends each role's own Bearer token there (a session
+# cookie does not open it), so anonymous is 401 and the rest is the pages' Scope; a viewer is
+# refused (403) every list and record of people.
+API = expect(anonymous=401)
+API_REGION_OBJECT = expect(anonymous=401, coordinator_other=404)
+API_PEOPLE = expect(anonymous=401, viewer=403)
+API_PERSONAL = expect(anonymous=401, viewer=403, coordinator_other=404)
 # A POST-only endpoint opened with GET.
 POST_ONLY = expect(
     anonymous=405, viewer=405, coordinator_own=405, coordinator_other=405, staff=405, admin=405
@@ -126,6 +133,21 @@ def _feedback():
     from participants.models import Feedback
 
     return Feedback.objects.filter(event__region__code="KZ-47").order_by("pk").first()
+
+
+def _attendance():
+    return _enrolment().attendances.order_by("pk").first()
+
+
+def _assessment():
+    from participants.models import Assessment
+
+    return (
+        Assessment.objects.filter(enrolment__event__region__code="KZ-47")
+        .exclude(enrolment__event__region__code="KZ-43")
+        .order_by("pk")
+        .first()
+    )
 
 
 def _region():
@@ -308,6 +330,8 @@ OBJECTS: dict[str, Callable[[], object]] = {
     "session": _session,
     "person": _person,
     "enrolment": _enrolment,
+    "attendance": _attendance,
+    "assessment": _assessment,
     "feedback": _feedback,
     "region": _region,
     "user": _user,
@@ -529,4 +553,41 @@ MATRIX: dict[str, Page] = {
     "manage:facilitator_edit": page({"pk": "facilitator"}, ADMIN_ONLY),
     "manage:facilitator_deactivate": page({"pk": "facilitator"}, ADMIN_ONLY),
     "manage:facilitator_delete": page({"pk": "facilitator"}, ADMIN_ONLY),
+    # The REST API (api/views.py), read-only; see the API presets above.
+    "api:programme-list": page(expected=API),
+    "api:programme-detail": page({"pk": "programme"}, API),
+    "api:region-list": page(expected=API),
+    "api:region-detail": page({"pk": "region"}, API_REGION_OBJECT),
+    "api:district-list": page(expected=API),
+    "api:district-detail": page({"pk": "district"}, API_REGION_OBJECT),
+    "api:partner-list": page(expected=API),
+    "api:partner-detail": page({"pk": "partner"}, API_REGION_OBJECT),
+    "api:category-list": page(expected=API),
+    "api:category-detail": page({"pk": "category"}, API),
+    "api:event-list": page(expected=API),
+    "api:event-detail": page({"pk": "event"}, API_REGION_OBJECT),
+    "api:session-list": page(expected=API),
+    "api:session-detail": page({"pk": "session"}, API_REGION_OBJECT),
+    "api:enrolment-list": page(expected=API_PEOPLE),
+    "api:enrolment-detail": page({"pk": "enrolment"}, API_PERSONAL),
+    "api:attendance-list": page(expected=API_PEOPLE),
+    "api:attendance-detail": page({"pk": "attendance"}, API_PERSONAL),
+    # Viewers read the scores of feedback forms, never their texts or who wrote them.
+    "api:feedback-list": page(expected=API),
+    "api:feedback-detail": page({"pk": "feedback"}, API_REGION_OBJECT),
+    "api:assessment-list": page(expected=API_PEOPLE),
+    "api:assessment-detail": page({"pk": "assessment"}, API_PERSONAL),
+    "api:participant-list": page(expected=API_PEOPLE),
+    "api:participant-detail": page({"pk": "person"}, API_PERSONAL),
+    "api:indicator-list": page(expected=API),
+    "api:indicator-detail": page({"pk": "indicator"}, API),
+    "api:reportrun-list": page(expected=API),
+    "api:reportrun-detail": page({"pk": "report_run"}, API_REGION_OBJECT),
+    "api:report_file": page({"pk": "report_run", "fmt": "=xlsx"}, API_REGION_OBJECT),
+    # The schema and its docs page describe the API, not data: public like docs/api.md.
+    "api:schema": page(expected=PUBLIC),
+    "api:docs": page(expected=PUBLIC),
+    # The signed-in user's own API tokens (session login, like every page).
+    "api:tokens": page(),
+    "api:token_revoke": page({"pk": "=1"}, POST_ONLY_LOGIN),
 }

@@ -10,7 +10,7 @@ from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"accounts", "regions", "trainings", "participants", "reports"}
+PROJECT_APPS = {"accounts", "regions", "trainings", "participants", "reports", "api"}
 
 
 def project_models():

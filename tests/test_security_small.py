@@ -39,11 +39,13 @@ def _one_of_each_registered_model(user):
     from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from api.services import create_token
     from closing.models import Notification
     from participants.models import ImportBatch, Participant
     from reports.models import Narrative, ReportFile, ReportRun
     from trainings.models import RegionQuarter
 
+    create_token(user=user, name="History")
     Group.objects.get_or_create(name="History readers")
     AccessAttempt.objects.create(username="someone", ip_address="10.0.0.1", failures_since_start=1)
     AccessFailureLog.objects.create(username="someone", ip_address="10.0.0.1")
