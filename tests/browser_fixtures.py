@@ -100,6 +100,28 @@ def phone(browser, live_server):
     _check_csp(watched)
 
 
+@pytest.fixture
+def desktop_in(browser, live_server):
+    """Opens desktop pages (1280x800) whose browser asks for a language: `desktop_in("ru-RU")`;
+    each may open several (two users side by side). CSP violations fail the test."""
+    contexts = []
+
+    def open_page(locale: str):
+        context = browser.new_context(
+            bypass_csp=True, locale=locale, viewport={"width": 1280, "height": 800}
+        )
+        context.set_default_timeout(15_000)
+        watched = Watched(context.new_page())
+        watched.page.base = live_server.url
+        contexts.append((context, watched))
+        return watched.page
+
+    yield open_page
+    for context, watched in contexts:
+        context.close()
+        _check_csp(watched)
+
+
 def assert_accessible(page) -> None:
     """Run axe-core (WCAG 2.0/2.1 A and AA) on the page; fail on serious or critical findings."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from .browser_fixtures import Watched, _check_csp, assert_accessible, screenshot
+from .browser_fixtures import assert_accessible, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,24 +21,9 @@ def ru(text: str) -> str:
 
 
 @pytest.fixture
-def russian(browser, live_server):
+def russian(desktop_in):
     """A desktop page whose browser asks for Russian (Accept-Language: ru)."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(
-            bypass_csp=True, locale="ru-RU", viewport={"width": 1280, "height": 800}
-        )
-        context.set_default_timeout(10_000)
-        watched = Watched(context.new_page())
-        watched.page.base = live_server.url
-        contexts.append((context, watched))
-        return watched.page
-
-    yield open_page
-    for context, watched in contexts:
-        context.close()
-        _check_csp(watched)
+    return lambda: desktop_in("ru-RU")
 
 
 def log_in(page, username: str) -> None:

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from .browser_fixtures import Watched, _check_csp
 from .i18n_scan import scan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -98,27 +97,6 @@ def _walk(page, starts: list[str], extra: frozenset[str] = frozenset()) -> dict[
     return findings
 
 
-@pytest.fixture
-def in_language(browser, live_server):
-    """A desktop page whose browser asks for the given language."""
-    contexts = []
-
-    def open_page(locale: str):
-        context = browser.new_context(
-            bypass_csp=True, locale=locale, viewport={"width": 1280, "height": 800}
-        )
-        context.set_default_timeout(15_000)
-        watched = Watched(context.new_page())
-        watched.page.base = live_server.url
-        contexts.append((context, watched))
-        return watched.page
-
-    yield open_page
-    for context, watched in contexts:
-        context.close()
-        _check_csp(watched)
-
-
 def _log_in(page, username: str) -> None:
     page.goto(page.base + "/login/")
     page.locator("input[name=username]").fill(username)
@@ -179,8 +157,8 @@ def _starts(username: str, lang: str) -> list[str]:
     "username,lang",
     [("admin", "kk"), ("undp.staff", "ru"), ("coord.mangystau", "kk"), ("coord.mangystau", "ru")],
 )
-def test_no_english_and_day_first_dates_on_every_page(in_language, demo, username, lang):
-    page = in_language({"kk": "kk-KZ", "ru": "ru-RU"}[lang])
+def test_no_english_and_day_first_dates_on_every_page(desktop_in, demo, username, lang):
+    page = desktop_in({"kk": "kk-KZ", "ru": "ru-RU"}[lang])
     _log_in(page, username)
     findings = _walk(page, _starts(username, lang), _english_reference_names(lang))
     # The walk reached the app, not only the dashboard: events, people, reports and the public
