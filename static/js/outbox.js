@@ -102,7 +102,7 @@
         item.reason;
       var discard = document.createElement("button");
       discard.type = "button";
-      discard.className = "btn btn-sm btn-outline-secondary";
+      discard.className = "btn btn-sm btn-outline-dark";
       discard.textContent = text("discard");
       discard.setAttribute("aria-label", text("discard") + ": " + item.label);
       discard.addEventListener("click", function () {
