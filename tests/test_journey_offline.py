@@ -150,3 +150,23 @@ def test_logging_out_with_unsent_changes_warns_and_keeps_them(offline_page, demo
     assert warnings and "not sent yet" in warnings[0]
     # Still signed in, still queued.
     expect(page.locator("#outbox-status")).to_contain_text("1 change not sent yet")
+
+
+def test_the_worker_installs_under_the_apps_own_content_security_policy(browser, live_server, demo):
+    """No bypass here: the policy the app sends (script-src 'self', no inline script) allows
+    the worker, the manifest and the outbox."""
+    from .browser_fixtures import Watched
+
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    watched = Watched(context.new_page())
+    page = watched.page
+    page.base = live_server.url
+    event = _event("Offline training under the policy")
+    login(page, "coord.mangystau")
+    _open_and_keep(page, f"{page.base}/people/events/{event.pk}/attendance/")
+    context.set_offline(True)
+    page.locator(_cells(event)[0]).check()
+    expect(page.locator("#outbox-status")).to_contain_text("1 change not sent yet")
+    context.close()
+    _check_csp(watched)

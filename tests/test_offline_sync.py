@@ -197,3 +197,79 @@ def test_fifty_changes_take_a_bounded_number_of_queries(
         response = sync(client, changes)
     assert [r["status"] for r in response.json()["results"]] == ["applied"] * 50
     assert len(present(event)) == 50
+
+
+# --- The app shell: service worker, manifest, the pages kept for the user ------------------
+
+
+def test_the_service_worker_is_served_from_the_root_as_javascript(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/"
+    body = response.content.decode()
+    # The shell it keeps: Bootstrap, htmx, Qadam's own files, all from this host.
+    for path in ("bootstrap.min.css", "htmx", "js/qadam.js", "js/outbox.js", "css/qadam.css"):
+        assert path in body
+    assert "http://" not in body and "https://" not in body
+
+
+def test_the_manifest_names_icons_that_exist(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/manifest.webmanifest")
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = response.json()
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        assert icon["type"] == "image/png"
+        path = icon["src"].removeprefix("/static/")
+        assert finders.find(path), icon["src"]
+
+
+def test_pages_kept_offline_are_the_users_current_events(client, login_as):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    held = TrainingEvent.Status.HELD
+    recent = EventFactory(
+        start_date=today - timedelta(days=12), end_date=today - timedelta(days=10), status=held
+    )
+    upcoming = EventFactory(
+        start_date=today + timedelta(days=3),
+        end_date=today + timedelta(days=5),
+        status=TrainingEvent.Status.PLANNED,
+    )
+    old = EventFactory(
+        start_date=today - timedelta(days=40), end_date=today - timedelta(days=38), status=held
+    )
+    reported = EventFactory(
+        start_date=today - timedelta(days=3),
+        end_date=today - timedelta(days=2),
+        status=TrainingEvent.Status.REPORTED,
+    )
+    elsewhere = EventFactory(
+        region=region("KZ-43"), start_date=today, end_date=today + timedelta(days=1)
+    )
+    login_as("coord.mangystau")
+    urls = client.get("/offline/pages/").json()["urls"]
+    for event in (recent, upcoming):
+        assert f"/events/{event.pk}/" in urls
+        assert f"/people/events/{event.pk}/attendance/" in urls
+    for event in (old, reported, elsewhere):
+        assert f"/events/{event.pk}/" not in urls
+    login_as("viewer")
+    assert client.get("/offline/pages/").json() == {"urls": []}
+
+
+def test_the_grid_carries_the_outbox_texts_and_still_posts_without_javascript(
+    client, login_as, event
+):
+    login_as("coord.mangystau")
+    html = client.get(reverse("participants:attendance_grid", args=[event.pk])).content.decode()
+    assert 'aria-live="polite"' in html and 'id="outbox-status"' in html
+    assert 'data-text-pending_one="__n__ change not sent yet"' in html
+    assert 'data-text-pending_other="__n__ changes not sent yet"' in html
+    assert 'id="attendance-form"' in html and 'method="post"' in html
