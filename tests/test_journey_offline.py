@@ -140,13 +140,12 @@ def test_logging_out_with_unsent_changes_warns_and_keeps_them(offline_page, demo
         warnings.append(dialog.message)
         dialog.dismiss()
 
-    page.once("dialog", dismiss)
+    page.on("dialog", dismiss)
     page.get_by_role("button", name="Show menu").click()
-    page.get_by_role("button", name="Log out").click()
-    for _ in range(50):  # the dialog's event may arrive just after the click returns
-        if warnings:
-            break
-        page.wait_for_timeout(100)
+    expect(page.locator("#main-nav.show")).to_be_visible()  # the menu has finished opening
+    with page.expect_event("dialog"):
+        page.get_by_role("button", name="Log out").click()
+    page.wait_for_timeout(200)
     assert warnings and "not sent yet" in warnings[0]
     # Still signed in, still queued.
     expect(page.locator("#outbox-status")).to_contain_text("1 change not sent yet")
@@ -168,5 +167,17 @@ def test_the_worker_installs_under_the_apps_own_content_security_policy(browser,
     context.set_offline(True)
     page.locator(_cells(event)[0]).check()
     expect(page.locator("#outbox-status")).to_contain_text("1 change not sent yet")
+    # "All present" offline ticks and queues the session's two other boxes.
+    first = event.sessions.order_by("date", "pk").first()
+    page.locator(f"#all-present-{first.pk}").click()
+    expect(page.locator("#outbox-status")).to_contain_text("3 changes not sent yet")
+    for cell in _cells(event):
+        expect(page.locator(cell)).to_be_checked()
+    expect(page.locator(f"#count-{first.pk}")).to_have_text("3")
+    context.set_offline(False)
+    expect(page.locator("#outbox-status")).to_contain_text("All changes are sent.", timeout=20_000)
     context.close()
     _check_csp(watched)
+    from participants.models import Attendance
+
+    assert Attendance.objects.filter(session=first).count() == 3

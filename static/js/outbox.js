@@ -124,7 +124,12 @@
   function showPresent(box, present) {
     box.checked = present;
     var cell = box.closest("td");
-    if (cell) { cell.classList.toggle("is-present", present); }
+    if (!cell || cell.classList.contains("is-present") === present) { return; }
+    cell.classList.toggle("is-present", present);
+    // The session's count of people present, in the grid's header.
+    var count = document.getElementById("count-" + box.value.split("-")[1]);
+    var n = count ? parseInt(count.textContent, 10) : NaN;
+    if (!isNaN(n)) { count.textContent = String(Math.max(0, n + (present ? 1 : -1))); }
   }
 
   function enqueue(box) {
@@ -152,6 +157,24 @@
       event.preventDefault();
       enqueue(box).then(flush);
     }
+  });
+  // "All present" with no connection: every box of that session not ticked yet is ticked and
+  // queued, one change each (what the server's mark_all_present would have done).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var button = event.detail && event.detail.elt;
+    if (!button || !button.id || button.id.indexOf("all-present-") !== 0) { return; }
+    if (navigator.onLine && pending === 0) { return; }
+    event.preventDefault();
+    var session = button.value;
+    var boxes = document.querySelectorAll(".attendance-check");
+    var work = Promise.resolve();
+    boxes.forEach(function (box) {
+      if (box.value.split("-")[1] === session && !box.checked) {
+        box.checked = true;
+        work = work.then(function () { return enqueue(box); });
+      }
+    });
+    work.then(flush);
   });
   // The connection dropped while it was being sent: queue it (an answer that was lost after
   // the server applied it is harmless: the same state is set again).
