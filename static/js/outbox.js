@@ -132,10 +132,18 @@
     if (!isNaN(n)) { count.textContent = String(Math.max(0, n + (present ? 1 : -1))); }
   }
 
+  function newKey() {
+    if (window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));  // not a secure context
+    return Array.prototype.map.call(bytes, function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join("");
+  }
+
   function enqueue(box) {
     var ids = box.value.split("-");
     var change = {
-      key: window.crypto.randomUUID(),
+      key: newKey(),
       kind: "attendance",
       enrolment: parseInt(ids[0], 10),
       session: parseInt(ids[1], 10),
@@ -276,12 +284,17 @@
     });
     if (!navigator.onLine) { return; }
     navigator.serviceWorker.ready.then(function (registration) {
+      // Someone else signed in on this device since: the pages kept for them go first.
+      if (localStorage.getItem("qadam-pages-user") !== userId) {
+        registration.active.postMessage({ type: "forget-pages" });
+        localStorage.setItem("qadam-pages-user", userId);
+      }
       var message = { type: "precache", urls: [location.pathname + location.search] };
       // The list of the user's current events: once in a while, not on every page.
-      var last = parseInt(sessionStorage.getItem("qadam-precached") || "0", 10);
+      var last = parseInt(sessionStorage.getItem("qadam-precached-" + userId) || "0", 10);
       if (Date.now() - last > 15 * 60 * 1000) {
         message.list = body.dataset.outboxPages;
-        sessionStorage.setItem("qadam-precached", String(Date.now()));
+        sessionStorage.setItem("qadam-precached-" + userId, String(Date.now()));
       }
       registration.active.postMessage(message);
     });
