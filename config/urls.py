@@ -18,7 +18,7 @@ urlpatterns = [
     path("login/code/", two_factor_verify, name="two_factor_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", healthz, name="healthz"),
-    # Working offline (ADR 0016): the service worker must be served from the root to control
+    # Working offline (ADR 0018): the service worker must be served from the root to control
     # every page; the outbox sends its queued changes to offline/sync/.
     path("sw.js", service_worker, name="service_worker"),
     path("manifest.webmanifest", web_manifest, name="web_manifest"),

@@ -175,7 +175,7 @@ class PossibleDuplicateAdmin(ScopedAdmin):
 @admin.register(SyncedChange)
 class SyncedChangeAdmin(ScopedAdmin):
     """Changes sent from browsers' offline outboxes and their results (read-only: the record of
-    what the sync endpoint did with each idempotency key, ADR 0016). Administrators only."""
+    what the sync endpoint did with each idempotency key, ADR 0018). Administrators only."""
 
     list_display = ("created", "user", "kind", "status", "key", "message")
     list_filter = ("kind", "status")

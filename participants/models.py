@@ -590,7 +590,7 @@ class PossibleDuplicate(models.Model):
 class SyncedChange(models.Model):
     """One change sent from a browser's outbox (static/js/outbox.js) and what became of it, kept
     by its idempotency key so that sending it again changes nothing and gets the same answer
-    (participants/offline.py, ADR 0016). Keys are the user's own: another user's key is another
+    (participants/offline.py, ADR 0018). Keys are the user's own: another user's key is another
     change."""
 
     class Status(models.TextChoices):

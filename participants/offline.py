@@ -4,7 +4,7 @@ Each change carries an idempotency key made by the browser. It is applied throug
 service and the same checks as the online tap (participants.services.record_attendance, the
 Scope, trainings.selectors.edit_refusal, full_clean), and its result is stored with the key
 (SyncedChange), so a change sent twice (a lost answer, a second tab) is applied once and
-answered the same both times. See docs/decisions/0016-offline-outbox-exactly-once.md."""
+answered the same both times. See docs/decisions/0018-offline-outbox-exactly-once.md."""
 
 from __future__ import annotations
 

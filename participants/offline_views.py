@@ -1,4 +1,4 @@
-"""Working without a connection (ADR 0016): the web app manifest, the service worker (served
+"""Working without a connection (ADR 0018): the web app manifest, the service worker (served
 from the site root so its scope is the whole site), the list of pages it keeps for the user's
 current events, and the endpoint the browser's outbox sends queued changes to."""
 

@@ -363,7 +363,7 @@ MATRIX: dict[str, Page] = {
         )
     ),
     "healthz": page(expected=expect(anonymous=200)),
-    # Working offline (ADR 0016): the service worker and manifest are public files; the list of
+    # Working offline (ADR 0018): the service worker and manifest are public files; the list of
     # pages to keep is the user's own (empty for viewers); the sync endpoint takes POST only.
     "service_worker": page(expected=PUBLIC),
     "web_manifest": page(expected=PUBLIC),

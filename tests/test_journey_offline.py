@@ -1,4 +1,4 @@
-"""Attendance with no connection, in a real browser (issue 20, ADR 0016): the coordinator opens
+"""Attendance with no connection, in a real browser (issue 20, ADR 0018): the coordinator opens
 an event's attendance grid online (the service worker installs and keeps it), loses the
 connection, ticks three boxes, sees "3 changes not sent yet", reloads the page still offline
 (it comes from the service worker and the queue is still there), and when the connection

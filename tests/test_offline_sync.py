@@ -1,4 +1,4 @@
-"""The offline outbox's server side (ADR 0016): /offline/sync/ applies queued attendance taps in
+"""The offline outbox's server side (ADR 0018): /offline/sync/ applies queued attendance taps in
 order, through the same service and checks as the online tap, each idempotency key exactly once
 per user; refusals come back with their reason."""
 

@@ -1,4 +1,4 @@
-// The outbox (ADR 0016): changes made with no connection are kept in this browser and sent when
+// The outbox (ADR 0018): changes made with no connection are kept in this browser and sent when
 // it returns. Loaded on every page of a signed-in user (templates/base.html); it
 // - registers the service worker (templates/offline/sw.js) and asks it to keep the pages of the
 //   user's current events;

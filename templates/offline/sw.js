@@ -1,4 +1,4 @@
-// Qadam's service worker (participants/offline_views.py renders it; ADR 0016).
+// Qadam's service worker (participants/offline_views.py renders it; ADR 0018).
 // - The app shell (CSS, JS, htmx, Bootstrap, icons) is kept when the worker installs and served
 //   from the cache first.
 // - The pages of the user's events (an event's page and its attendance grid) are asked from the
