@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.two_factor import verify as two_factor_verify
+from participants.offline_views import service_worker, web_manifest
 from reports.public_views import iati_activity_file
 
 from .health import healthz
@@ -17,6 +18,11 @@ urlpatterns = [
     path("login/code/", two_factor_verify, name="two_factor_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", healthz, name="healthz"),
+    # Working offline (ADR 0018): the service worker must be served from the root to control
+    # every page; the outbox sends its queued changes to offline/sync/.
+    path("sw.js", service_worker, name="service_worker"),
+    path("manifest.webmanifest", web_manifest, name="web_manifest"),
+    path("offline/", include("participants.offline_urls")),
     path("events/", include("trainings.urls")),
     path("people/", include("participants.urls")),
     path("imports/", include("participants.import_urls")),

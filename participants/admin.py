@@ -16,6 +16,7 @@ from .models import (
     Participant,
     ParticipantCategory,
     PossibleDuplicate,
+    SyncedChange,
 )
 from .selectors import attendance_visible, enrolments_visible, feedback_visible, people_visible
 
@@ -169,4 +170,25 @@ class PossibleDuplicateAdmin(ScopedAdmin):
         return PossibleDuplicate.objects.all()
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SyncedChange)
+class SyncedChangeAdmin(ScopedAdmin):
+    """Changes sent from browsers' offline outboxes and their results (read-only: the record of
+    what the sync endpoint did with each idempotency key, ADR 0018). Administrators only."""
+
+    list_display = ("created", "user", "kind", "status", "key", "message")
+    list_filter = ("kind", "status")
+    list_select_related = ("user",)
+    search_fields = ("key", "user__username")
+    readonly_fields = ("user", "key", "kind", "status", "message", "created")
+
+    def scoped_queryset(self, scope):
+        return SyncedChange.objects.all() if scope.can_manage else SyncedChange.objects.none()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

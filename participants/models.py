@@ -585,3 +585,36 @@ class PossibleDuplicate(models.Model):
     @property
     def is_open(self) -> bool:
         return not self.resolution
+
+
+class SyncedChange(models.Model):
+    """One change sent from a browser's outbox (static/js/outbox.js) and what became of it, kept
+    by its idempotency key so that sending it again changes nothing and gets the same answer
+    (participants/offline.py, ADR 0018). Keys are the user's own: another user's key is another
+    change."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        REFUSED = "refused", _("refused")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    key = models.CharField(_("idempotency key"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=20)
+    status = models.CharField(_("result"), max_length=10, choices=Status.choices)
+    message = models.TextField(_("reason"), blank=True)
+    created = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("change sent from offline")
+        verbose_name_plural = _("changes sent from offline")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="synced_change_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} ({self.status})"

@@ -32,6 +32,7 @@ from .forms import (
     SearchForm,
 )
 from .identity import hash_iin
+from .offline_views import outbox_strings
 from .selectors import (
     attendance_grid as grid_of,
 )
@@ -523,6 +524,7 @@ def attendance_grid(request, event_pk: int):
         query=request.GET.get("q", "").strip()[:100],
         session_id=_int(request.GET.get("session")),
     )
+    context["outbox"] = outbox_strings()
     return render(request, "participants/attendance_grid.html", context)
 
 

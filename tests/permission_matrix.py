@@ -387,6 +387,12 @@ MATRIX: dict[str, Page] = {
         )
     ),
     "healthz": page(expected=expect(anonymous=200)),
+    # Working offline (ADR 0018): the service worker and manifest are public files; the list of
+    # pages to keep is the user's own (empty for viewers); the sync endpoint takes POST only.
+    "service_worker": page(expected=PUBLIC),
+    "web_manifest": page(expected=PUBLIC),
+    "offline:pages": page(),
+    "offline:sync": page(expected=POST_ONLY_LOGIN),
     # Django admin samples (index + changelists; ScopedAdmin filters the rows)
     "admin:index": page(expected=DJANGO_ADMIN),
     "admin:trainings_trainingevent_changelist": page(expected=DJANGO_ADMIN),

@@ -96,6 +96,9 @@ def _one_of_each_registered_model(user):
         duplicate = apps.get_model("participants", "PossibleDuplicate")
     except LookupError:
         duplicate = None
+    from participants.models import SyncedChange
+
+    SyncedChange.objects.create(user=user, key="k-1", kind="attendance", status="applied")
     if duplicate is not None and not duplicate.objects.exists():
         people = Participant.objects.order_by("pk")[:2]
         duplicate.objects.create(existing=people[0], new_person=people[1], how="name")

@@ -1,0 +1,183 @@
+"""Attendance with no connection, in a real browser (issue 20, ADR 0018): the coordinator opens
+an event's attendance grid online (the service worker installs and keeps it), loses the
+connection, ticks three boxes, sees "3 changes not sent yet", reloads the page still offline
+(it comes from the service worker and the queue is still there), and when the connection
+returns the queue drains and the server has those three changes exactly once. A tap on an
+event locked in the meantime comes back refused, with the reason, and can be discarded."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .browser_fixtures import _check_csp, _new_page, assert_accessible, login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _event(title: str):
+    from tests.factories import EnrolmentFactory, EventFactory, SessionFactory, region
+    from trainings.models import TrainingEvent
+
+    event = EventFactory(title=title, region=region("KZ-47"), status=TrainingEvent.Status.HELD)
+    SessionFactory(event=event, title="Day 1")
+    SessionFactory(event=event, title="Day 2")
+    for name in ("Айжан", "Болат", "Вадим"):
+        EnrolmentFactory(event=event, participant__full_name=f"{name} Офлайнова")
+    return event
+
+
+def _cells(event) -> list[str]:
+    """The boxes of the first session (the column a 360 px phone shows), one per person."""
+    first = event.sessions.order_by("date", "pk").first()
+    return [f"#a-{e.pk}-{first.pk}" for e in event.enrolments.order_by("pk")]
+
+
+def _open_and_keep(page, url: str) -> None:
+    """Open a grid online and wait until the service worker controls it and has kept it."""
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function(
+        "async () => !!navigator.serviceWorker.controller && !!(await caches.match(location.href))"
+    )
+
+
+@pytest.fixture
+def offline_page(browser, live_server):
+    # The project's contexts (bypass_csp, for axe-core) with service workers allowed, as by
+    # default: the worker installs and serves under them.
+    context, watched = _new_page(
+        browser, viewport={"width": 360, "height": 740}, service_workers="allow"
+    )
+    watched.page.base = live_server.url
+    yield context, watched.page
+    context.close()
+    _check_csp(watched)
+
+
+def test_attendance_ticked_offline_reaches_the_server_once(offline_page, demo):
+    from participants.models import Attendance, SyncedChange
+    from trainings.models import TrainingEvent
+
+    context, page = offline_page
+    event = _event("Offline training in Beyneu")
+    locked = _event("Offline training that gets locked")
+    grid = f"{page.base}/people/events/{event.pk}/attendance/"
+    locked_grid = f"{page.base}/people/events/{locked.pk}/attendance/"
+
+    login(page, "coord.mangystau")
+    _open_and_keep(page, locked_grid)
+    _open_and_keep(page, grid)
+    assert_accessible(page)
+
+    context.set_offline(True)
+    ticked = _cells(event)[:3]
+    for cell in ticked:
+        page.locator(cell).check()
+    status = page.locator("#outbox-status")
+    expect(status).to_contain_text("3 changes not sent yet")
+    assert not Attendance.objects.filter(session__event=event).exists()
+
+    # A reload with no connection: the page comes from the service worker's copy (a change
+    # made on the server meanwhile is not on it), the queue stays and the ticks are shown again.
+    last = event.enrolments.order_by("pk").last()
+    second = event.sessions.order_by("date", "pk").last()
+    Attendance.objects.create(enrolment=last, session=second)
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    expect(page.locator(f"#a-{last.pk}-{second.pk}")).not_to_be_checked()
+    expect(status).to_contain_text("3 changes not sent yet")
+    for cell in ticked:
+        expect(page.locator(cell)).to_be_checked()
+    assert_accessible(page)
+
+    # A tap on the other event, which programme staff report (and so lock) meanwhile.
+    page.goto(locked_grid)
+    first_locked = _cells(locked)[0]
+    page.locator(first_locked).check()
+    expect(status).to_contain_text("4 changes not sent yet")
+    TrainingEvent.objects.filter(pk=locked.pk).update(status=TrainingEvent.Status.REPORTED)
+
+    context.set_offline(False)
+    refused = page.locator("#outbox-refused")
+    expect(refused).to_be_visible(timeout=20_000)
+    expect(refused).to_contain_text("reported and locked")
+    expect(status).to_contain_text("All changes are sent.")
+    expect(status).to_contain_text("Last sent at")
+    expect(page.locator(first_locked)).not_to_be_checked()
+    assert_accessible(page)
+
+    present = set(
+        Attendance.objects.filter(session__event=event)
+        .exclude(session=second)
+        .values_list("enrolment_id", "session_id")
+    )
+    assert {f"#a-{e}-{s}" for e, s in present} == set(ticked)
+    assert not Attendance.objects.filter(session__event=locked).exists()
+    # Once each: one history row per attendance, one stored key per tap.
+    assert Attendance.history.filter(session__event=event).exclude(session=second).count() == 3
+    assert SyncedChange.objects.filter(status="applied").count() == 3
+    assert SyncedChange.objects.filter(status="refused").count() == 1
+
+    # The refusal stays until the coordinator discards it.
+    page.get_by_role("button", name="Discard").click()
+    expect(refused).to_be_hidden()
+    page.reload()
+    expect(refused).to_be_hidden()
+
+
+def test_logging_out_with_unsent_changes_warns_and_keeps_them(offline_page, demo):
+    context, page = offline_page
+    event = _event("Offline training before logging out")
+    grid = f"{page.base}/people/events/{event.pk}/attendance/"
+    login(page, "coord.mangystau")
+    _open_and_keep(page, grid)
+    context.set_offline(True)
+    page.locator(_cells(event)[0]).check()
+    expect(page.locator("#outbox-status")).to_contain_text("1 change not sent yet")
+
+    warnings = []
+
+    def dismiss(dialog):
+        warnings.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.get_by_role("button", name="Show menu").click()
+    expect(page.locator("#main-nav.show")).to_be_visible()  # the menu has finished opening
+    with page.expect_event("dialog"):
+        page.get_by_role("button", name="Log out").click()
+    page.wait_for_timeout(200)
+    assert warnings and "not sent yet" in warnings[0]
+    # Still signed in, still queued.
+    expect(page.locator("#outbox-status")).to_contain_text("1 change not sent yet")
+
+
+def test_the_worker_installs_under_the_apps_own_content_security_policy(browser, live_server, demo):
+    """No bypass here: the policy the app sends (script-src 'self', no inline script) allows
+    the worker, the manifest and the outbox."""
+    from .browser_fixtures import Watched
+
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    watched = Watched(context.new_page())
+    page = watched.page
+    page.base = live_server.url
+    event = _event("Offline training under the policy")
+    login(page, "coord.mangystau")
+    _open_and_keep(page, f"{page.base}/people/events/{event.pk}/attendance/")
+    context.set_offline(True)
+    page.locator(_cells(event)[0]).check()
+    expect(page.locator("#outbox-status")).to_contain_text("1 change not sent yet")
+    # "All present" offline ticks and queues the session's two other boxes.
+    first = event.sessions.order_by("date", "pk").first()
+    page.locator(f"#all-present-{first.pk}").click()
+    expect(page.locator("#outbox-status")).to_contain_text("3 changes not sent yet")
+    for cell in _cells(event):
+        expect(page.locator(cell)).to_be_checked()
+    expect(page.locator(f"#count-{first.pk}")).to_have_text("3")
+    context.set_offline(False)
+    expect(page.locator("#outbox-status")).to_contain_text("All changes are sent.", timeout=20_000)
+    context.close()
+    _check_csp(watched)
+    from participants.models import Attendance
+
+    assert Attendance.objects.filter(session=first).count() == 3

@@ -1,0 +1,275 @@
+"""The offline outbox's server side (ADR 0018): /offline/sync/ applies queued attendance taps in
+order, through the same service and checks as the online tap, each idempotency key exactly once
+per user; refusals come back with their reason."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from participants.models import Attendance, SyncedChange
+from tests.factories import EnrolmentFactory, EventFactory, SessionFactory, coordinator, region
+from trainings.models import TrainingEvent
+
+pytestmark = pytest.mark.django_db
+
+SYNC = "/offline/sync/"
+
+
+@pytest.fixture
+def event():
+    """A held Mangystau event with two sessions and three people on the roster."""
+    event = EventFactory(region=region("KZ-47"), status=TrainingEvent.Status.HELD)
+    SessionFactory(event=event, title="Day 1")
+    SessionFactory(event=event, title="Day 2")
+    for name in ("Айжан", "Болат", "Вадим"):
+        EnrolmentFactory(event=event, participant__full_name=f"{name} Тестов")
+    return event
+
+
+def cells(event):
+    return list(event.enrolments.order_by("pk")), list(event.sessions.order_by("pk"))
+
+
+def change(key, enrolment, session, present=True):
+    return {
+        "key": key,
+        "kind": "attendance",
+        "enrolment": enrolment.pk,
+        "session": session.pk,
+        "present": present,
+    }
+
+
+def sync(client, changes):
+    return client.post(SYNC, json.dumps({"changes": changes}), content_type="application/json")
+
+
+def present(event) -> set[tuple[int, int]]:
+    return set(
+        Attendance.objects.filter(session__event=event).values_list("enrolment_id", "session_id")
+    )
+
+
+def test_url_is_the_named_route():
+    assert reverse("offline:sync") == SYNC
+
+
+def test_changes_are_applied_and_each_result_comes_back(client, login_as, event):
+    (e1, e2, _e3), (s1, s2) = cells(event)
+    login_as("coord.mangystau")
+    response = sync(client, [change("k1", e1, s1), change("k2", e2, s2)])
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {"key": "k1", "status": "applied", "message": ""},
+        {"key": "k2", "status": "applied", "message": ""},
+    ]
+    assert present(event) == {(e1.pk, s1.pk), (e2.pk, s2.pk)}
+    # Audited like an online tap: the history names the user.
+    attendance = Attendance.objects.get(enrolment=e1, session=s1)
+    assert attendance.history.get().history_user.username == "coord.mangystau"
+
+
+def test_a_repeated_key_changes_nothing_and_gets_the_same_answer(client, login_as, event):
+    (e1, _e2, _e3), (s1, _s2) = cells(event)
+    login_as("coord.mangystau")
+    first = sync(client, [change("same", e1, s1, present=True)]).json()
+    # Meanwhile someone unticks the box online; the lost answer makes the outbox send again.
+    Attendance.objects.filter(enrolment=e1, session=s1).delete()
+    again = sync(client, [change("same", e1, s1, present=True)]).json()
+    assert again == first
+    assert present(event) == set()
+    assert SyncedChange.objects.filter(key="same").count() == 1
+
+
+def test_changes_are_applied_in_the_order_sent(client, login_as, event):
+    (e1, _e2, _e3), (s1, _s2) = cells(event)
+    login_as("coord.mangystau")
+    results = sync(
+        client,
+        [
+            change("a", e1, s1, present=True),
+            change("b", e1, s1, present=False),
+            change("c", e1, s1, present=True),
+            change("d", e1, s1, present=False),
+        ],
+    ).json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * 4
+    assert present(event) == set()
+
+
+def test_a_locked_event_refuses_with_the_reason(client, login_as, event):
+    (e1, _e2, _e3), (s1, _s2) = cells(event)
+    event.status = TrainingEvent.Status.REPORTED
+    event.save()
+    login_as("coord.mangystau")
+    result = sync(client, [change("k", e1, s1)]).json()["results"][0]
+    assert result["status"] == "refused"
+    assert "reported and locked" in result["message"]
+    assert present(event) == set()
+    # The refusal is the key's answer too.
+    assert sync(client, [change("k", e1, s1)]).json()["results"][0] == result
+
+
+def test_out_of_scope_changes_are_refused_without_saying_what_exists(client, login_as, event):
+    (e1, _e2, _e3), (s1, _s2) = cells(event)
+    other = EventFactory(region=region("KZ-43"), status=TrainingEvent.Status.HELD)
+    other_session = SessionFactory(event=other)
+    other_enrolment = EnrolmentFactory(event=other)
+    login_as("coord.mangystau")
+    results = sync(
+        client,
+        [
+            change("theirs", other_enrolment, other_session),
+            {**change("missing", e1, s1), "enrolment": 999_999_999},
+            # A session of another event with a person of this one.
+            change("mixed", e1, other_session),
+        ],
+    ).json()["results"]
+    assert [r["status"] for r in results] == ["refused"] * 3
+    assert len({r["message"] for r in results}) == 1  # the same words for all three
+    assert not Attendance.objects.filter(session=other_session).exists()
+
+
+def test_malformed_changes_are_refused_one_by_one(client, login_as, event):
+    (e1, _e2, _e3), (s1, s2) = cells(event)
+    login_as("coord.mangystau")
+    results = sync(
+        client,
+        [
+            {**change("odd", e1, s1), "present": "yes"},
+            {**change("kind", e1, s1), "kind": "scores"},
+            "not a change",
+            change("good", e1, s2),
+        ],
+    ).json()["results"]
+    assert [r["status"] for r in results] == ["refused", "refused", "refused", "applied"]
+    assert present(event) == {(e1.pk, s2.pk)}
+    assert sync(client, {"changes": "x"}).status_code == 400
+    bad = client.post(SYNC, "{", content_type="application/json")
+    assert bad.status_code == 400
+
+
+def test_viewers_are_refused(client, login_as, event):
+    (e1, _e2, _e3), (s1, _s2) = cells(event)
+    login_as("viewer")
+    response = sync(client, [change("k", e1, s1)])
+    assert response.status_code == 403
+    assert present(event) == set()
+    assert not SyncedChange.objects.exists()
+
+
+def test_each_user_has_their_own_keys(client, login_as, event):
+    (e1, _e2, _e3), (s1, _s2) = cells(event)
+    login_as("coord.mangystau")
+    sync(client, [change("shared-key", e1, s1, present=True)])
+    other = coordinator("KZ-47")
+    login_as(other)
+    result = sync(client, [change("shared-key", e1, s1, present=False)]).json()["results"][0]
+    # Not the first user's stored answer: the second user's change was applied.
+    assert result["status"] == "applied"
+    assert present(event) == set()
+    assert SyncedChange.objects.filter(key="shared-key").count() == 2
+
+
+def test_csrf_is_checked(login_as, event):
+    from django.test import Client
+
+    (e1, _e2, _e3), (s1, _s2) = cells(event)
+    strict = login_as("coord.mangystau", client=Client(enforce_csrf_checks=True))
+    assert sync(strict, [change("k", e1, s1)]).status_code == 403
+    assert present(event) == set()
+
+
+def test_fifty_changes_take_a_bounded_number_of_queries(
+    client, login_as, django_assert_max_num_queries
+):
+    event = EventFactory(region=region("KZ-47"), status=TrainingEvent.Status.HELD)
+    sessions = [SessionFactory(event=event) for _ in range(5)]
+    enrolments = [EnrolmentFactory(event=event) for _ in range(10)]
+    changes = [
+        change(f"k{i}", enrolments[i % 10], sessions[i // 10], present=True) for i in range(50)
+    ]
+    login_as("coord.mangystau")
+    # Looking things up is done once for the whole batch; each change then costs its own
+    # checks and writes (savepoints, full_clean, the row, its history row, the key): about 14.
+    with django_assert_max_num_queries(20 + 50 * 15):
+        response = sync(client, changes)
+    assert [r["status"] for r in response.json()["results"]] == ["applied"] * 50
+    assert len(present(event)) == 50
+
+
+# --- The app shell: service worker, manifest, the pages kept for the user ------------------
+
+
+def test_the_service_worker_is_served_from_the_root_as_javascript(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/"
+    body = response.content.decode()
+    # The shell it keeps: Bootstrap, htmx, Qadam's own files, all from this host.
+    for path in ("bootstrap.min.css", "htmx", "js/qadam.js", "js/outbox.js", "css/qadam.css"):
+        assert path in body
+    assert "http://" not in body and "https://" not in body
+
+
+def test_the_manifest_names_icons_that_exist(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/manifest.webmanifest")
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = response.json()
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        assert icon["type"] == "image/png"
+        path = icon["src"].removeprefix("/static/")
+        assert finders.find(path), icon["src"]
+
+
+def test_pages_kept_offline_are_the_users_current_events(client, login_as):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    held = TrainingEvent.Status.HELD
+    recent = EventFactory(
+        start_date=today - timedelta(days=12), end_date=today - timedelta(days=10), status=held
+    )
+    upcoming = EventFactory(
+        start_date=today + timedelta(days=3),
+        end_date=today + timedelta(days=5),
+        status=TrainingEvent.Status.PLANNED,
+    )
+    old = EventFactory(
+        start_date=today - timedelta(days=40), end_date=today - timedelta(days=38), status=held
+    )
+    reported = EventFactory(
+        start_date=today - timedelta(days=3),
+        end_date=today - timedelta(days=2),
+        status=TrainingEvent.Status.REPORTED,
+    )
+    elsewhere = EventFactory(
+        region=region("KZ-43"), start_date=today, end_date=today + timedelta(days=1)
+    )
+    login_as("coord.mangystau")
+    urls = client.get("/offline/pages/").json()["urls"]
+    for event in (recent, upcoming):
+        assert f"/events/{event.pk}/" in urls
+        assert f"/people/events/{event.pk}/attendance/" in urls
+    for event in (old, reported, elsewhere):
+        assert f"/events/{event.pk}/" not in urls
+    login_as("viewer")
+    assert client.get("/offline/pages/").json() == {"urls": []}
+
+
+def test_the_grid_carries_the_outbox_texts_and_still_posts_without_javascript(
+    client, login_as, event
+):
+    login_as("coord.mangystau")
+    html = client.get(reverse("participants:attendance_grid", args=[event.pk])).content.decode()
+    assert 'aria-live="polite"' in html and 'id="outbox-status"' in html
+    assert 'data-text-pending_one="__n__ change not sent yet"' in html
+    assert 'data-text-pending_other="__n__ changes not sent yet"' in html
+    assert 'id="attendance-form"' in html and 'method="post"' in html
