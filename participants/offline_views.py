@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.jinja import htmx_script
@@ -157,6 +157,6 @@ def outbox_strings() -> dict[str, str]:
         "offline": _("No connection: changes are kept on this device and sent later."),
         "refused_heading": _("Not accepted"),
         "discard": _("Discard"),
-        "present": _("present"),
-        "absent": _("absent"),
+        "present": pgettext("one person's attendance mark", "present"),
+        "absent": pgettext("one person's attendance mark", "absent"),
     }
