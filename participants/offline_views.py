@@ -126,6 +126,9 @@ def offline_sync(request):
     scope = scope_for(request.user)
     if not (scope.can_edit and scope.can_see_people):
         return JsonResponse({"error": _("You may not change attendance.")}, status=403)
+    if request.content_type != "application/json":
+        # A form post (its body already read as form data by the CSRF check) is not a sync.
+        return JsonResponse({"error": _("This request could not be read.")}, status=400)
     try:
         payload = json.loads(request.body)
         changes = payload["changes"]
