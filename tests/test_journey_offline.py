@@ -181,3 +181,51 @@ def test_the_worker_installs_under_the_apps_own_content_security_policy(browser,
     from participants.models import Attendance
 
     assert Attendance.objects.filter(session=first).count() == 3
+
+
+def test_scores_entered_offline_reach_the_server_once(offline_page, demo):
+    from decimal import Decimal
+
+    from participants.models import Assessment, SyncedChange
+
+    context, page = offline_page
+    event = _event("Offline pre/post test in Beyneu")
+    scores_url = f"{page.base}/people/events/{event.pk}/scores/"
+    login(page, "coord.mangystau")
+    _open_and_keep(page, scores_url)
+
+    context.set_offline(True)
+    page.get_by_label("Score before: Айжан Офлайнова").fill("45,5")
+    page.get_by_label("Score after: Айжан Офлайнова").fill("80")
+    page.get_by_label("Score before: Болат Офлайнова").fill("30")
+    page.get_by_role("button", name="Save scores").click()
+    status = page.locator("#outbox-status")
+    expect(status).to_contain_text("2 changes not sent yet")
+    assert not Assessment.objects.filter(enrolment__event=event).exists()
+
+    # A reload with no connection: the kept page, with the queued scores put back on it.
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    expect(status).to_contain_text("2 changes not sent yet")
+    expect(page.get_by_label("Score before: Айжан Офлайнова")).to_have_value("45,5")
+    expect(page.get_by_label("Score before: Болат Офлайнова")).to_have_value("30")
+    assert_accessible(page)
+
+    context.set_offline(False)
+    expect(status).to_contain_text("All changes are sent.", timeout=20_000)
+    got = {
+        a.enrolment.participant.full_name: (a.pre_score, a.post_score)
+        for a in Assessment.objects.filter(enrolment__event=event).select_related(
+            "enrolment__participant"
+        )
+    }
+    assert got == {
+        "Айжан Офлайнова": (Decimal("45.50"), Decimal("80.00")),
+        "Болат Офлайнова": (Decimal("30.00"), None),
+    }
+    # Once each: one history row per person, one stored key per row.
+    assert Assessment.history.filter(enrolment__event=event).count() == 2
+    assert SyncedChange.objects.filter(kind="scores", status="applied").count() == 2
+    # Online again, the form posts as ever and shows the server's scores.
+    page.reload()
+    expect(page.get_by_label("Score after: Айжан Офлайнова")).to_have_value("80")
