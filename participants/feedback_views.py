@@ -55,6 +55,7 @@ from .feedback_services import (
     submit_public_feedback,
 )
 from .models import Assessment, Feedback
+from .offline_views import outbox_strings
 from .services import record_feedback
 
 logger = logging.getLogger(__name__)
@@ -374,7 +375,13 @@ def event_feedback_entry(request, event_pk: int):
     return render(
         request,
         "feedback/paper_entry.html",
-        {"event": event, "scope": scope, "form": form, "n_recorded": n_recorded},
+        {
+            "event": event,
+            "scope": scope,
+            "form": form,
+            "n_recorded": n_recorded,
+            "outbox": outbox_strings(),
+        },
     )
 
 
@@ -419,5 +426,11 @@ def event_scores_entry(request, event_pk: int):
     return render(
         request,
         "feedback/scores_entry.html",
-        {"event": event, "scope": scope, "formset": formset, "rows": rows},
+        {
+            "event": event,
+            "scope": scope,
+            "formset": formset,
+            "rows": rows,
+            "outbox": outbox_strings(),
+        },
     )

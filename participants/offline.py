@@ -16,14 +16,16 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from trainings.models import Session
-from trainings.selectors import edit_refusal
+from trainings.selectors import edit_refusal, events_visible
 
-from .models import SyncedChange
+from .feedback_forms import PaperFeedbackForm, ScoreRowForm
+from .feedback_services import save_scores
+from .models import Feedback, SyncedChange
 from .selectors import enrolments_visible
-from .services import record_attendance
+from .services import record_attendance, record_feedback
 
 MAX_CHANGES = 200  # per request; the outbox sends its queue in batches of this size
-KINDS = ("attendance",)
+KINDS = ("attendance", "scores", "paper_feedback")
 
 
 def _int(value) -> int | None:
@@ -53,6 +55,15 @@ def apply_changes(*, user, scope: Scope, changes: list[Any], request=None) -> li
         .select_related("event__region", "participant")
     }
     sessions = {s.pk: s for s in Session.objects.filter(pk__in=session_ids - {None})}
+    event_ids = {
+        _int(c.get("event"))
+        for c in changes
+        if isinstance(c, dict) and c.get("kind") == "paper_feedback"
+    }
+    events = {
+        e.pk: e
+        for e in events_visible(scope).filter(pk__in=event_ids - {None}).select_related("region")
+    }
     refusals: dict[int, str] = {}  # event id -> edit_refusal
 
     results = []
@@ -64,7 +75,7 @@ def apply_changes(*, user, scope: Scope, changes: list[Any], request=None) -> li
         if key in done:
             results.append(_result(key, done[key].status, done[key].message))
             continue
-        outcome = _apply_one(change, scope, enrolments, sessions, refusals, user, request)
+        outcome = _apply_one(change, scope, enrolments, sessions, events, refusals, user, request)
         results.append(outcome)
         done[key] = SyncedChange(status=outcome["status"], message=outcome["message"])
     return results
@@ -74,47 +85,114 @@ def _valid_key(key) -> bool:
     return isinstance(key, str) and 0 < len(key) <= 64
 
 
-def _apply_one(change, scope, enrolments, sessions, refusals, user, request) -> dict[str, str]:
-    key = change["key"]
-    kind = change.get("kind")
-    status, message = SyncedChange.Status.APPLIED, ""
+def _refusal(scope, event, refusals) -> str:
+    if event.pk not in refusals:
+        refusals[event.pk] = str(edit_refusal(scope, event))
+    return refusals[event.pk]
+
+
+def _attendance(change, scope, enrolments, sessions, events, refusals, user, request) -> str:
+    """A tap on the attendance grid; returns the reason it is refused ("" when applied)."""
     enrolment = enrolments.get(_int(change.get("enrolment")))
     session = sessions.get(_int(change.get("session")))
     present = change.get("present")
+    if not isinstance(present, bool):
+        return _("This change could not be read.")
+    if enrolment is None or session is None or session.event_id != enrolment.event_id:
+        # What the Scope hides is refused like a missing record: its existence does not
+        # leak (the online toggle answers 404).
+        return _("This person or session is not on an event you can change.")
+    event = enrolment.event
+    if refusal := _refusal(scope, event, refusals):
+        return refusal
+    session.event = event  # the services read the event through the session
+    record_attendance(
+        enrolment=enrolment, session=session, present=present, by=user, request=request
+    )
+    return ""
+
+
+def _scores(change, scope, enrolments, sessions, events, refusals, user, request) -> str:
+    """One row of the scores grid: validated by the grid's own row form, saved by save_scores
+    (both empty removes the person's test record), as the online form does."""
+    enrolment = enrolments.get(_int(change.get("enrolment")))
+    pre, post = change.get("pre_score"), change.get("post_score")
+    if not (isinstance(pre, str) and isinstance(post, str)):  # as typed in the grid
+        return _("This change could not be read.")
+    if enrolment is None:
+        return _("This person or session is not on an event you can change.")
+    if refusal := _refusal(scope, enrolment.event, refusals):
+        return refusal
+    form = ScoreRowForm(
+        {
+            "enrolment": enrolment.pk,
+            "pre_score": pre,
+            "post_score": post,
+        }
+    )
+    if not form.is_valid():
+        return _field_errors(form, enrolment.participant.full_name)
+    save_scores(
+        [(enrolment, form.cleaned_data.get("pre_score"), form.cleaned_data.get("post_score"))]
+    )
+    return ""
+
+
+def _paper_feedback(change, scope, enrolments, sessions, events, refusals, user, request) -> str:
+    """One paper feedback form: validated by the online page's form, saved by record_feedback."""
+    event = events.get(_int(change.get("event")))
+    answers = change.get("answers")
+    if not isinstance(answers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
+    ):
+        return _("This change could not be read.")
+    if event is None or not scope.can_see_people:
+        return _("This event is not one you can change.")
+    if refusal := _refusal(scope, event, refusals):
+        return refusal
+    form = PaperFeedbackForm(answers, event=event)
+    if not form.is_valid():
+        return _field_errors(form)
+    record_feedback(event=event, source=Feedback.Source.PAPER, **form.answers())
+    return ""
+
+
+def _field_errors(form, name: str = "") -> str:
+    """A form's errors in one line: "Field: message" (and the person's name first)."""
+    parts = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        parts += [f"{label}: {e}" if label else str(e) for e in errors]
+    text = " ".join(parts)
+    return f"{name}: {text}" if name else text
+
+
+APPLY = {"attendance": _attendance, "scores": _scores, "paper_feedback": _paper_feedback}
+
+
+def _apply_one(change, scope, enrolments, sessions, events, refusals, user, request):
+    key = change["key"]
+    kind = change.get("kind")
+    status, message = SyncedChange.Status.APPLIED, ""
     try:
         with transaction.atomic():
-            if kind not in KINDS or not isinstance(present, bool):
+            if kind not in KINDS:
                 status, message = SyncedChange.Status.REFUSED, _("This change could not be read.")
-            elif enrolment is None or session is None or session.event_id != enrolment.event_id:
-                # What the Scope hides is refused like a missing record: its existence does not
-                # leak (the online toggle answers 404).
-                status = SyncedChange.Status.REFUSED
-                message = _("This person or session is not on an event you can change.")
             else:
-                event = enrolment.event
-                if event.pk not in refusals:
-                    refusals[event.pk] = str(edit_refusal(scope, event))
-                if refusals[event.pk]:
-                    status, message = SyncedChange.Status.REFUSED, refusals[event.pk]
-                else:
-                    session.event = event  # the services read the event through the session
-                    try:
-                        with transaction.atomic():
-                            record_attendance(
-                                enrolment=enrolment,
-                                session=session,
-                                present=present,
-                                by=user,
-                                request=request,
-                            )
-                    except ValidationError as error:
-                        status = SyncedChange.Status.REFUSED
-                        message = " ".join(error.messages)
+                try:
+                    with transaction.atomic():
+                        message = APPLY[kind](
+                            change, scope, enrolments, sessions, events, refusals, user, request
+                        )
+                except ValidationError as error:
+                    message = " ".join(error.messages)
+                if message:
+                    status = SyncedChange.Status.REFUSED
             SyncedChange.objects.create(
-                user=user, key=key, kind=str(kind)[:20], status=status, message=message
+                user=user, key=key, kind=str(kind)[:20], status=status, message=str(message)
             )
     except IntegrityError:
         # The same key arrived at the same moment from another tab: that one was applied.
         stored = SyncedChange.objects.get(user=user, key=key)
         return _result(key, stored.status, stored.message)
-    return _result(key, status, message)
+    return _result(key, status, str(message))

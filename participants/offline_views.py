@@ -91,9 +91,9 @@ def web_manifest(request):
 @login_required
 @require_GET
 def offline_pages(request):
-    """The pages the service worker keeps for this user: the event page and attendance grid of
-    each event they may change that ended in the last RECENT_DAYS days or starts within the
-    next RECENT_DAYS days (or is running now)."""
+    """The pages the service worker keeps for this user: the event page, attendance grid,
+    scores entry and paper-feedback entry of each event they may change that ended in the last
+    RECENT_DAYS days or starts within the next RECENT_DAYS days (or is running now)."""
     scope = scope_for(request.user)
     urls: list[str] = []
     if scope.can_edit and scope.can_see_people:
@@ -113,6 +113,8 @@ def offline_pages(request):
             urls += [
                 event.get_absolute_url(),
                 reverse("participants:attendance_grid", args=[event.pk]),
+                reverse("participants:event_scores_entry", args=[event.pk]),
+                reverse("participants:event_feedback_entry", args=[event.pk]),
             ]
     return JsonResponse({"urls": urls})
 
@@ -121,7 +123,9 @@ def offline_pages(request):
 @require_POST
 def offline_sync(request):
     """Apply changes queued in the browser, in order, each exactly once. Body:
-    {"changes": [{"key", "kind": "attendance", "enrolment", "session", "present"}, ...]}.
+    {"changes": [{"key", "kind": "attendance", "enrolment", "session", "present"},
+                 {"key", "kind": "scores", "enrolment", "pre_score", "post_score"},
+                 {"key", "kind": "paper_feedback", "event", "answers": {field: value}}, ...]}.
     Answers {"results": [{"key", "status": "applied" | "refused", "message"}, ...]}."""
     scope = scope_for(request.user)
     if not (scope.can_edit and scope.can_see_people):
@@ -161,5 +165,11 @@ def outbox_strings() -> dict[str, str]:
         "refused_heading": _("Not accepted"),
         "discard": _("Discard"),
         "present": pgettext("one person's attendance mark", "present"),
+        "paper_form": _("Paper feedback form"),
+        "score_before": _("Score before"),
+        "score_after": _("Score after"),
+        "queued_form": _(
+            "No connection: the form is kept on this device and sent later. Type in the next one."
+        ),
         "absent": pgettext("one person's attendance mark", "absent"),
     }

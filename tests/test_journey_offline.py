@@ -181,3 +181,98 @@ def test_the_worker_installs_under_the_apps_own_content_security_policy(browser,
     from participants.models import Attendance
 
     assert Attendance.objects.filter(session=first).count() == 3
+
+
+def test_scores_entered_offline_reach_the_server_once(offline_page, demo):
+    from decimal import Decimal
+
+    from participants.models import Assessment, SyncedChange
+
+    context, page = offline_page
+    event = _event("Offline pre/post test in Beyneu")
+    scores_url = f"{page.base}/people/events/{event.pk}/scores/"
+    login(page, "coord.mangystau")
+    _open_and_keep(page, scores_url)
+
+    context.set_offline(True)
+    page.get_by_label("Score before: Айжан Офлайнова").fill("45,5")
+    page.get_by_label("Score after: Айжан Офлайнова").fill("80")
+    page.get_by_label("Score before: Болат Офлайнова").fill("30")
+    page.get_by_role("button", name="Save scores").click()
+    status = page.locator("#outbox-status")
+    expect(status).to_contain_text("2 changes not sent yet")
+    assert not Assessment.objects.filter(enrolment__event=event).exists()
+
+    # A reload with no connection: the kept page, with the queued scores put back on it.
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    expect(status).to_contain_text("2 changes not sent yet")
+    expect(page.get_by_label("Score before: Айжан Офлайнова")).to_have_value("45,5")
+    expect(page.get_by_label("Score before: Болат Офлайнова")).to_have_value("30")
+    assert_accessible(page)
+
+    context.set_offline(False)
+    expect(status).to_contain_text("All changes are sent.", timeout=20_000)
+    got = {
+        a.enrolment.participant.full_name: (a.pre_score, a.post_score)
+        for a in Assessment.objects.filter(enrolment__event=event).select_related(
+            "enrolment__participant"
+        )
+    }
+    assert got == {
+        "Айжан Офлайнова": (Decimal("45.50"), Decimal("80.00")),
+        "Болат Офлайнова": (Decimal("30.00"), None),
+    }
+    # Once each: one history row per person, one stored key per row.
+    assert Assessment.history.filter(enrolment__event=event).count() == 2
+    assert SyncedChange.objects.filter(kind="scores", status="applied").count() == 2
+    # Online again, the form posts as ever and shows the server's scores.
+    page.reload()
+    expect(page.get_by_label("Score after: Айжан Офлайнова")).to_have_value("80")
+
+
+def test_paper_feedback_typed_in_offline_reaches_the_server_once(offline_page, demo):
+    from participants.models import Feedback, SyncedChange
+
+    context, page = offline_page
+    event = _event("Offline paper feedback in Beyneu")
+    entry = f"{page.base}/people/events/{event.pk}/feedback/add/"
+    login(page, "coord.mangystau")
+    _open_and_keep(page, entry)
+    context.set_offline(True)
+
+    def type_in(person: str = "", answer: str = "4") -> None:
+        if person:
+            page.get_by_label("Participant (optional)").select_option(label=person)
+        for name in ("satisfaction", "relevance", "usefulness", "intent_to_apply"):
+            page.locator(f"input[name={name}][value='{answer}']").check()
+        page.get_by_label("What was most useful?").fill("Групповые упражнения")
+        page.get_by_role("button", name="Save and type the next form").click()
+
+    status = page.locator("#outbox-status")
+    type_in()
+    expect(status).to_contain_text("1 change not sent yet")
+    # The form is empty again for the next paper form.
+    expect(page.locator("input[name=satisfaction]:checked")).to_have_count(0)
+    expect(page.get_by_label("What was most useful?")).to_have_value("")
+    type_in("Болат Офлайнова", answer="5")
+    expect(status).to_contain_text("2 changes not sent yet")
+    # A form with an answer missing is not queued: the browser says what is missing.
+    page.get_by_role("button", name="Save and type the next form").click()
+    expect(status).to_contain_text("2 changes not sent yet")
+    assert not Feedback.objects.filter(event=event).exists()
+
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    expect(status).to_contain_text("2 changes not sent yet")
+    assert_accessible(page)
+
+    context.set_offline(False)
+    expect(status).to_contain_text("All changes are sent.", timeout=20_000)
+    answers = Feedback.objects.filter(event=event, source=Feedback.Source.PAPER)
+    assert answers.count() == 2
+    assert answers.get(enrolment__participant__full_name="Болат Офлайнова").satisfaction == 5
+    assert answers.get(enrolment=None).satisfaction == 4
+    assert SyncedChange.objects.filter(kind="paper_feedback", status="applied").count() == 2
+    page.reload()
+    expect(page.get_by_text("2 answers recorded so far.")).to_be_visible()

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from participants.models import Attendance, SyncedChange
+from participants.models import Assessment, Attendance, Feedback, SyncedChange
 from tests.factories import EnrolmentFactory, EventFactory, SessionFactory, coordinator, region
 from trainings.models import TrainingEvent
 
@@ -258,6 +258,8 @@ def test_pages_kept_offline_are_the_users_current_events(client, login_as):
     for event in (recent, upcoming):
         assert f"/events/{event.pk}/" in urls
         assert f"/people/events/{event.pk}/attendance/" in urls
+        assert f"/people/events/{event.pk}/scores/" in urls
+        assert f"/people/events/{event.pk}/feedback/add/" in urls
     for event in (old, reported, elsewhere):
         assert f"/events/{event.pk}/" not in urls
     login_as("viewer")
@@ -273,3 +275,137 @@ def test_the_grid_carries_the_outbox_texts_and_still_posts_without_javascript(
     assert 'data-text-pending_one="__n__ change not sent yet"' in html
     assert 'data-text-pending_other="__n__ changes not sent yet"' in html
     assert 'id="attendance-form"' in html and 'method="post"' in html
+
+
+# Pre/post test scores and paper feedback (kinds "scores" and "paper_feedback") -----------------
+
+
+def score(key, enrolment, pre="", post=""):
+    return {
+        "key": key,
+        "kind": "scores",
+        "enrolment": enrolment.pk,
+        "pre_score": pre,
+        "post_score": post,
+    }
+
+
+def scores(event) -> dict[int, tuple]:
+    return {
+        a.enrolment_id: (a.pre_score, a.post_score)
+        for a in Assessment.objects.filter(enrolment__event=event)
+    }
+
+
+def test_scores_are_applied_once_as_the_online_form_saves_them(client, login_as, event):
+    from decimal import Decimal
+
+    e1, e2, _e3 = event.enrolments.order_by("pk")
+    login_as("coord.mangystau")
+    results = sync(client, [score("s1", e1, "45,5", "80"), score("s2", e2, "30", "")]).json()[
+        "results"
+    ]
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    assert scores(event) == {
+        e1.pk: (Decimal("45.50"), Decimal("80.00")),
+        e2.pk: (Decimal("30.00"), None),
+    }
+    # Sent again (a lost answer): nothing changes, not even what was changed online meanwhile.
+    Assessment.objects.filter(enrolment=e1).update(post_score=90)
+    again = sync(client, [score("s1", e1, "45,5", "80")]).json()["results"]
+    assert again == results[:1]
+    assert scores(event)[e1.pk] == (Decimal("45.50"), Decimal("90.00"))
+    # Both empty removes the person's test record, as on the online form.
+    assert sync(client, [score("s3", e2)]).json()["results"][0]["status"] == "applied"
+    assert e2.pk not in scores(event)
+    assert SyncedChange.objects.filter(kind="scores").count() == 3
+
+
+def test_a_score_out_of_range_is_refused_with_the_forms_message(client, login_as, event):
+    e1, _e2, _e3 = event.enrolments.order_by("pk")
+    login_as("coord.mangystau")
+    result = sync(client, [score("bad", e1, "50", "120")]).json()["results"][0]
+    assert result["status"] == "refused"
+    assert "Score after" in result["message"]
+    assert "less than or equal to 100" in result["message"]
+    assert e1.participant.full_name in result["message"]
+    assert scores(event) == {}
+    not_a_number = sync(client, [score("nan", e1, "abc", "")]).json()["results"][0]
+    assert not_a_number["status"] == "refused" and "number" in not_a_number["message"]
+
+
+def test_scores_of_a_locked_event_or_out_of_scope_are_refused(client, login_as, event):
+    e1, _e2, _e3 = event.enrolments.order_by("pk")
+    other = EnrolmentFactory(event=EventFactory(region=region("KZ-43")))
+    event.status = TrainingEvent.Status.REPORTED
+    event.save()
+    login_as("coord.mangystau")
+    locked, theirs = sync(
+        client, [score("l", e1, "50", "60"), score("t", other, "50", "60")]
+    ).json()["results"]
+    assert locked["status"] == "refused" and "reported and locked" in locked["message"]
+    assert theirs["status"] == "refused"
+    assert theirs["message"] == "This person or session is not on an event you can change."
+    assert scores(event) == {}
+    assert not Assessment.objects.filter(enrolment=other).exists()
+
+
+def paper(key, event, **answers):
+    base = {
+        "satisfaction": "5",
+        "relevance": "4",
+        "usefulness": "4",
+        "intent_to_apply": "5",
+        "most_useful": "Групповые упражнения",
+        "comments": "",
+        "enrolment": "",
+    }
+    return {"key": key, "kind": "paper_feedback", "event": event.pk, "answers": {**base, **answers}}
+
+
+def test_paper_feedback_is_applied_once_and_counted_once(client, login_as, event):
+    e1 = event.enrolments.order_by("pk").first()
+    login_as("coord.mangystau")
+    changes = [paper("f1", event), paper("f2", event, enrolment=str(e1.pk), consent_to_quote="on")]
+    first = sync(client, changes).json()["results"]
+    assert [r["status"] for r in first] == ["applied", "applied"]
+    assert sync(client, changes).json()["results"] == first  # a repeated send
+    assert Feedback.objects.filter(event=event).count() == 2
+    named = Feedback.objects.get(enrolment=e1)
+    assert named.source == Feedback.Source.PAPER and named.consent_to_quote
+    assert named.satisfaction == 5
+    # The entry page counts them once.
+    page = client.get(reverse("participants:event_feedback_entry", args=[event.pk]))
+    assert "2 answers recorded so far." in page.content.decode()
+    # A second form for the same person is refused as the online form refuses it.
+    twice = sync(client, [paper("f3", event, enrolment=str(e1.pk))]).json()["results"][0]
+    assert twice["status"] == "refused" and "already recorded" in twice["message"]
+
+
+def test_paper_feedback_refusals_carry_the_reason(client, login_as, event):
+    other = EventFactory(region=region("KZ-43"), status=TrainingEvent.Status.HELD)
+    login_as("coord.mangystau")
+    missing, theirs = sync(client, [paper("m", event, satisfaction=""), paper("t", other)]).json()[
+        "results"
+    ]
+    assert missing["status"] == "refused" and "Please choose one answer." in missing["message"]
+    assert theirs["status"] == "refused"
+    event.status = TrainingEvent.Status.REPORTED
+    event.save()
+    locked = sync(client, [paper("l", event)]).json()["results"][0]
+    assert locked["status"] == "refused" and "reported and locked" in locked["message"]
+    assert not Feedback.objects.filter(event__in=[event, other]).exists()
+
+
+def test_the_scores_and_paper_pages_carry_the_outbox_and_still_post_without_javascript(
+    client, login_as, event
+):
+    login_as("coord.mangystau")
+    for name, marker in (
+        ("participants:event_scores_entry", 'data-outbox-form="scores"'),
+        ("participants:event_feedback_entry", 'data-outbox-form="paper_feedback"'),
+    ):
+        html = client.get(reverse(name, args=[event.pk])).content.decode()
+        assert 'id="outbox-status"' in html and 'aria-live="polite"' in html
+        assert 'data-text-pending_other="__n__ changes not sent yet"' in html
+        assert marker in html and 'method="post"' in html

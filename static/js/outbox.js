@@ -4,6 +4,8 @@
 //   user's current events;
 // - on the attendance grid, applies a tap on screen and queues it in IndexedDB when offline (or
 //   when older changes still wait, so the order is kept), with an idempotency key;
+// - on the scores entry and paper-feedback entry pages (form[data-outbox-form]), saving the
+//   form in the same situation queues one change per changed row / per typed-in form;
 // - sends the queue in order to /offline/sync/ on page load, when the browser comes online and
 //   every 10 seconds while something waits; applied changes leave the queue, refused ones are
 //   listed with the server's reason until discarded;
@@ -82,6 +84,7 @@
       if (pending) { parts.push(pendingText(pending)); }
       else if (got[2]) { parts.push(text("all_sent")); }
       if (!navigator.onLine) { parts.push(text("offline")); }
+      if (formsQueued && pending) { parts.push(text("queued_form")); }
       if (got[2]) { parts.push(text("last_sent").replace("__time__", timeText(got[2]))); }
       var status = document.getElementById("outbox-status");
       var line = parts.join(" ");
@@ -98,8 +101,9 @@
       var li = document.createElement("li");
       li.className = "d-flex flex-wrap gap-2 align-items-center mb-1";
       var what = document.createElement("span");
-      what.textContent = item.label + " (" + text(item.present ? "present" : "absent") + "): " +
-        item.reason;
+      what.textContent = typeof item.present === "boolean" ?
+        item.label + " (" + text(item.present ? "present" : "absent") + "): " + item.reason :
+        item.label + ": " + item.reason;
       var discard = document.createElement("button");
       discard.type = "button";
       discard.className = "btn btn-sm btn-outline-dark";
@@ -196,11 +200,91 @@
   function replayQueue() {
     return all("queue").then(function (items) {
       items.forEach(function (item) {
+        if (item.kind === "scores") {
+          scoreRows(document).forEach(function (r) {
+            if (r.enrolment === item.enrolment) { showScores(r, item.pre_score, item.post_score); }
+          });
+          return;
+        }
         var box = document.getElementById("a-" + item.enrolment + "-" + item.session);
         if (box) { showPresent(box, item.present); }
       });
     });
   }
+
+  // --- Saving the scores grid or a paper feedback form ------------------------------------
+  var formsQueued = false;
+
+  function scoreRows(form) {
+    return Array.prototype.map.call(form.querySelectorAll("tbody tr"), function (row) {
+      var hidden = row.querySelector("input[type=hidden][name$='-enrolment']");
+      return { row: row, enrolment: hidden ? parseInt(hidden.value, 10) : NaN,
+        pre: row.querySelector("input[name$='-pre_score']"),
+        post: row.querySelector("input[name$='-post_score']") };
+    }).filter(function (r) { return !isNaN(r.enrolment) && r.pre && r.post; });
+  }
+
+  function showScores(r, pre, post) {
+    r.pre.value = r.pre.defaultValue = pre;
+    r.post.value = r.post.defaultValue = post;
+  }
+
+  function queueScores(form) {
+    var changes = [];
+    scoreRows(form).forEach(function (r) {
+      if (r.pre.value === r.pre.defaultValue && r.post.value === r.post.defaultValue) { return; }
+      var name = r.row.querySelector("th") ? r.row.querySelector("th").textContent.trim() : "";
+      var pre = r.pre.value.trim();
+      var post = r.post.value.trim();
+      changes.push({ key: newKey(), kind: "scores", enrolment: r.enrolment, pre_score: pre,
+        post_score: post, queued_at: new Date().toISOString(),
+        label: name + " (" + text("score_before") + " " + (pre || "–") + ", " +
+          text("score_after") + " " + (post || "–") + ")" });
+      showScores(r, r.pre.value, r.post.value);
+    });
+    return changes;
+  }
+
+  function queuePaperFeedback(form) {
+    if (form.checkValidity && !form.checkValidity()) {
+      form.reportValidity();
+      return null;
+    }
+    var answers = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && typeof value === "string") { answers[name] = value; }
+    });
+    var person = form.querySelector("select[name=enrolment]");
+    var label = text("paper_form");
+    if (person && person.value && person.selectedOptions.length) {
+      label += " (" + person.selectedOptions[0].textContent.trim() + ")";
+    }
+    form.reset();
+    return [{ key: newKey(), kind: "paper_feedback", event: parseInt(form.dataset.event, 10),
+      answers: answers, label: label, queued_at: new Date().toISOString() }];
+  }
+
+  // Saving with no connection, or with older changes still waiting: the form's changes go to
+  // the queue (the form is not sent). Online with nothing waiting, the form posts as ever.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-outbox-form]")) { return; }
+    if (navigator.onLine && pending === 0) { return; }
+    event.preventDefault();
+    var kind = form.getAttribute("data-outbox-form");
+    var changes = kind === "scores" ? queueScores(form) : queuePaperFeedback(form);
+    if (!changes) { return; }
+    if (kind === "paper_feedback") {
+      formsQueued = true;
+      var first = form.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) { first.focus(); }
+    }
+    pending += changes.length;
+    run("queue", "readwrite", function (s) {
+      changes.forEach(function (change) { s.add(change); });
+      return null;
+    }).then(render).then(flush);
+  });
 
   // --- Sending ---------------------------------------------------------------------------
   function csrfToken() {
@@ -220,8 +304,12 @@
         headers: { "Content-Type": "application/json", "Accept": "application/json",
           "X-CSRFToken": csrfToken() },
         body: JSON.stringify({ changes: batch.map(function (item) {
-          return { key: item.key, kind: item.kind, enrolment: item.enrolment,
-            session: item.session, present: item.present };
+          // Everything but what is kept only for the page (its label, when it was queued).
+          var change = {};
+          Object.keys(item).forEach(function (name) {
+            if (["seq", "label", "queued_at"].indexOf(name) < 0) { change[name] = item[name]; }
+          });
+          return change;
         }) })
       }).then(function (response) {
         if (!response.ok) { throw new Error("sync " + response.status); }
@@ -244,7 +332,7 @@
           if (!result) { return; }  // no answer for it: it stays queued
           tx.objectStore("queue").delete(item.seq);
           if (result.status === "refused") {
-            tx.objectStore("refused").put({ key: item.key, label: item.label,
+            tx.objectStore("refused").put({ key: item.key, kind: item.kind, label: item.label,
               present: item.present, reason: result.message });
           }
         });
@@ -256,6 +344,7 @@
       // Refused taps are shown as the server has them.
       batch.forEach(function (item) {
         var result = byKey[item.key];
+        if (item.kind !== "attendance" && item.kind !== undefined) { return; }
         var box = document.getElementById("a-" + item.enrolment + "-" + item.session);
         if (result && result.status === "refused" && box) { showPresent(box, !item.present); }
       });
