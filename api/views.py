@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.filters import BaseFilterBackend
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from accounts.scope import Scope, scope_for
@@ -30,6 +31,7 @@ from trainings.models import Programme
 from trainings.selectors import events_visible, sessions_visible
 
 from . import serializers
+from .csv_lists import CsvRenderer, stream_csv
 
 
 class UpdatedSinceFilter(BaseFilterBackend):
@@ -74,10 +76,33 @@ class SeesPeople(permissions.BasePermission):
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
-    """A read-only resource whose rows come from `rows(scope)`, a selector over the Scope."""
+    """A read-only resource whose rows come from `rows(scope)`, a selector over the Scope.
+    Its list also answers as CSV (`?format=csv` or `Accept: text/csv`): the same rows, filters
+    and checks, the whole list streamed in one response (api/csv_lists.py)."""
 
     updated_field: str | None = None
     filter_backends = [UpdatedSinceFilter]
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers.append(CsvRenderer())
+        return renderers
+
+    def list(self, request, *args, **kwargs):
+        if isinstance(request.accepted_renderer, CsvRenderer):
+            queryset = self.filter_queryset(self.get_queryset())
+            filename = request.path.rstrip("/").rsplit("/", 1)[-1] + ".csv"  # events.csv
+            return stream_csv(self.get_serializer(), queryset, filename)
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A refusal (401, 403, 400, 429) asked for as CSV is still answered as JSON: a client
+        # reads the reason, never a CSV file of it.
+        if isinstance(getattr(request, "accepted_renderer", None), CsvRenderer):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @property
     def scope(self) -> Scope:
