@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -28,7 +28,7 @@ from reports.services import runs_with_details
 from reports.views import run_file_response
 from trainings.filters import EventFilter
 from trainings.models import Programme
-from trainings.selectors import events_visible, sessions_visible
+from trainings.selectors import events_deleted, events_visible, sessions_visible
 
 from . import serializers
 from .csv_lists import CsvRenderer, stream_csv
@@ -75,9 +75,9 @@ class SeesPeople(permissions.BasePermission):
         return scope_for(request.user).can_see_people
 
 
-class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
-    """A read-only resource whose rows come from `rows(scope)`, a selector over the Scope.
-    Its list also answers as CSV (`?format=csv` or `Accept: text/csv`): the same rows, filters
+class ScopedListViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A read-only list whose rows come from `rows(scope)`, a selector over the Scope.
+    It also answers as CSV (`?format=csv` or `Accept: text/csv`): the same rows, filters
     and checks, the whole list streamed in one response (api/csv_lists.py)."""
 
     updated_field: str | None = None
@@ -120,6 +120,10 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         context["schema"] = getattr(self, "swagger_fake_view", False)
         context["scope"] = None if context["schema"] else self.scope
         return context
+
+
+class ScopedViewSet(mixins.RetrieveModelMixin, ScopedListViewSet):
+    """A read-only resource: its list and each of its records (outside the Scope: 404)."""
 
 
 class ProgrammeViewSet(ScopedViewSet):
@@ -180,6 +184,17 @@ class EventViewSet(ScopedViewSet):
             .select_related("region")
             .prefetch_related("topics", "facilitators", "host_partners", "implementing_partners")
         )
+
+
+class DeletedEventViewSet(ScopedListViewSet):
+    """Tombstones of deleted events of the user's regions (`updated_since` on the deletion
+    time), so a mirror following /events/?updated_since= can drop them too."""
+
+    serializer_class = serializers.DeletedEventSerializer
+    updated_field = "history_date"
+
+    def rows(self, scope):
+        return events_deleted(scope).select_related("region")
 
 
 class SessionViewSet(ScopedViewSet):

@@ -60,7 +60,7 @@ def test_every_list_answers_as_csv(demo):
     for resource in [
         "programmes", "regions", "districts", "partners", "categories", "events", "sessions",
         "enrolments", "attendance", "feedback", "assessments", "participants", "indicators",
-        "report-runs",
+        "report-runs", "deleted-events",
     ]:  # fmt: skip
         response = client.get(f"/api/v1/{resource}/?format=csv")
         assert response.status_code == 200, resource
@@ -163,3 +163,14 @@ def test_the_csv_streams_in_a_fixed_number_of_queries(demo):
         # token, rows, prefetches (4 on events): the same however many rows
         assert queries == small[resource][1] <= 7, resource
     assert Participant.objects.count() >= 200
+
+
+def test_tombstones_of_deleted_events_come_as_csv_too(demo):
+    from trainings.services import delete_event
+
+    event = EventFactory(region=region("KZ-47"))
+    pk = event.pk
+    delete_event(event=event)
+    rows = read_csv(api("coord.mangystau").get("/api/v1/deleted-events/?format=csv"))
+    assert list(rows[0]) == ["id", "region", "region_code", "deleted_at"]
+    assert str(pk) in {row["id"] for row in rows}
