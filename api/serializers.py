@@ -92,6 +92,17 @@ class EventSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class DeletedEventSerializer(serializers.ModelSerializer):
+    """A tombstone: a deleted event's id, its last region and when it was deleted."""
+
+    region_code = serializers.CharField(source="region.code", read_only=True, allow_null=True)
+    deleted_at = serializers.DateTimeField(source="history_date", read_only=True)
+
+    class Meta:
+        model = TrainingEvent.history.model
+        fields = ["id", "region", "region_code", "deleted_at"]
+
+
 class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Session

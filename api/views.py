@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.filters import BaseFilterBackend
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from accounts.scope import Scope, scope_for
@@ -27,9 +28,10 @@ from reports.services import runs_with_details
 from reports.views import run_file_response
 from trainings.filters import EventFilter
 from trainings.models import Programme
-from trainings.selectors import events_visible, sessions_visible
+from trainings.selectors import events_deleted, events_visible, sessions_visible
 
 from . import serializers
+from .csv_lists import CsvRenderer, stream_csv
 
 
 class UpdatedSinceFilter(BaseFilterBackend):
@@ -73,11 +75,34 @@ class SeesPeople(permissions.BasePermission):
         return scope_for(request.user).can_see_people
 
 
-class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
-    """A read-only resource whose rows come from `rows(scope)`, a selector over the Scope."""
+class ScopedListViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A read-only list whose rows come from `rows(scope)`, a selector over the Scope.
+    It also answers as CSV (`?format=csv` or `Accept: text/csv`): the same rows, filters
+    and checks, the whole list streamed in one response (api/csv_lists.py)."""
 
     updated_field: str | None = None
     filter_backends = [UpdatedSinceFilter]
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers.append(CsvRenderer())
+        return renderers
+
+    def list(self, request, *args, **kwargs):
+        if isinstance(request.accepted_renderer, CsvRenderer):
+            queryset = self.filter_queryset(self.get_queryset())
+            filename = request.path.rstrip("/").rsplit("/", 1)[-1] + ".csv"  # events.csv
+            return stream_csv(self.get_serializer(), queryset, filename)
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A refusal (401, 403, 400, 429) asked for as CSV is still answered as JSON: a client
+        # reads the reason, never a CSV file of it.
+        if isinstance(getattr(request, "accepted_renderer", None), CsvRenderer):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @property
     def scope(self) -> Scope:
@@ -95,6 +120,10 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         context["schema"] = getattr(self, "swagger_fake_view", False)
         context["scope"] = None if context["schema"] else self.scope
         return context
+
+
+class ScopedViewSet(mixins.RetrieveModelMixin, ScopedListViewSet):
+    """A read-only resource: its list and each of its records (outside the Scope: 404)."""
 
 
 class ProgrammeViewSet(ScopedViewSet):
@@ -155,6 +184,17 @@ class EventViewSet(ScopedViewSet):
             .select_related("region")
             .prefetch_related("topics", "facilitators", "host_partners", "implementing_partners")
         )
+
+
+class DeletedEventViewSet(ScopedListViewSet):
+    """Tombstones of deleted events of the user's regions (`updated_since` on the deletion
+    time), so a mirror following /events/?updated_since= can drop them too."""
+
+    serializer_class = serializers.DeletedEventSerializer
+    updated_field = "history_date"
+
+    def rows(self, scope):
+        return events_deleted(scope).select_related("region")
 
 
 class SessionViewSet(ScopedViewSet):

@@ -572,6 +572,7 @@ MATRIX: dict[str, Page] = {
     "api:category-detail": page({"pk": "category"}, API),
     "api:event-list": page(expected=API),
     "api:event-detail": page({"pk": "event"}, API_REGION_OBJECT),
+    "api:deletedevent-list": page(expected=API),
     "api:session-list": page(expected=API),
     "api:session-detail": page({"pk": "session"}, API_REGION_OBJECT),
     "api:enrolment-list": page(expected=API_PEOPLE),

@@ -279,7 +279,7 @@ def test_the_schema_is_openapi_3_with_every_resource(demo):
     for resource in [
         "programmes", "regions", "districts", "partners", "categories", "events", "sessions",
         "enrolments", "attendance", "feedback", "assessments", "participants", "indicators",
-        "report-runs",
+        "report-runs", "deleted-events",
     ]:  # fmt: skip
         assert f"/api/v1/{resource}/" in schema["paths"], resource
     assert "BearerToken" in schema["components"]["securitySchemes"]
@@ -336,3 +336,35 @@ def test_indicators_come_with_their_targets(demo):
 def test_a_coordinator_of_another_region_gets_404_on_an_event_made_now(demo):
     event = EventFactory(region=region("KZ-47"))
     assert api(coordinator("KZ-43")).get(f"/api/v1/events/{event.pk}/").status_code == 404
+
+
+# Tombstones: a mirror following updated_since also learns of deletions and erasures --------
+def test_a_deleted_event_shows_up_as_a_tombstone_in_its_regions_only(demo):
+    from trainings.services import delete_event
+
+    event = EventFactory(region=region("KZ-47"))
+    pk = event.pk
+    before = timezone.now() - timedelta(seconds=1)
+    delete_event(event=event, by=User.objects.get(username="coord.mangystau"))
+    own = api("coord.mangystau")
+    assert pk not in {row["id"] for row in walk(own, "/api/v1/events/?page_size=1000")}
+    rows = walk(own, f"/api/v1/deleted-events/?updated_since={before.isoformat()}")
+    assert [(row["id"], row["region_code"]) for row in rows] == [(pk, "KZ-47")]
+    other = walk(api(coordinator("KZ-43")), "/api/v1/deleted-events/")
+    assert pk not in {row["id"] for row in other}
+    later = (timezone.now() + timedelta(seconds=1)).isoformat()
+    assert walk(own, f"/api/v1/deleted-events/?updated_since={later}") == []
+    assert own.get(f"/api/v1/deleted-events/{pk}/").status_code == 404  # a list, no records
+
+
+def test_an_erased_person_shows_up_changed_and_anonymised(demo):
+    from participants.privacy import erase_person
+
+    person = ParticipantFactory(full_name="Айгерім Сәрсенова", phone="+7 701 000 0001")
+    since = (timezone.now() - timedelta(seconds=1)).isoformat()
+    erase_person(person, User.objects.get(username="undp.staff"), reason="asked")
+    rows = walk(api("undp.staff"), f"/api/v1/participants/?updated_since={since}")
+    row = next(r for r in rows if r["id"] == person.pk)
+    assert row["is_anonymised"] is True
+    assert row["full_name"] != "Айгерім Сәрсенова"
+    assert row["phone"] in ("", None)

@@ -23,6 +23,13 @@ def events_visible(scope: Scope) -> QuerySet[TrainingEvent]:
     return TrainingEvent.objects.filter(scope.region_q("region"))
 
 
+def events_deleted(scope: Scope) -> QuerySet:
+    """Tombstones of the deleted events of the user's regions, so a mirror can drop them: the
+    audit trail's deletion rows (simple-history, type "-"), each with the event's id, its last
+    region and when it was deleted (history_date)."""
+    return TrainingEvent.history.filter(scope.region_q("region"), history_type="-")
+
+
 def sessions_visible(scope: Scope) -> QuerySet[Session]:
     return Session.objects.filter(scope.region_q("event__region"))
 
