@@ -270,3 +270,24 @@ def test_old_login_noise_is_removed_and_real_changes_kept():
     after = list(account.history.order_by("history_date").values_list("history_type", "role"))
     assert len(before) > len(after)
     assert after == [("+", "viewer"), ("~", "staff"), ("~", "staff")]
+
+
+def test_a_name_with_markup_is_shown_as_text_in_the_sentence():
+    """A record or user name that holds HTML is written out, never run, in the log's sentence
+    (the sentence is assembled from a translation, a user's name and a record's name)."""
+    from types import SimpleNamespace
+
+    from accounts.templatetags.audit_words import audit_sentence
+
+    entry = SimpleNamespace(
+        created=False,
+        deleted=False,
+        object_name='<script>alert("x")</script>',
+        url="/events/1/",
+        who="<b>Aigerim</b>",
+        model_name="training event",
+    )
+    html_out = str(audit_sentence(entry))
+    assert "<script>" not in html_out and "<b>" not in html_out
+    assert "&lt;script&gt;" in html_out and "&lt;b&gt;Aigerim&lt;/b&gt;" in html_out
+    assert '<a href="/events/1/">' in html_out
