@@ -1,10 +1,12 @@
 """Changes made offline and sent later from the browser's outbox (static/js/outbox.js).
 
 Each change carries an idempotency key made by the browser. It is applied through the same
-service and the same checks as the online tap (participants.services.record_attendance, the
-Scope, trainings.selectors.edit_refusal, full_clean), and its result is stored with the key
-(SyncedChange), so a change sent twice (a lost answer, a second tab) is applied once and
-answered the same both times. See docs/decisions/0018-offline-outbox-exactly-once.md."""
+service and the same checks as online (an attendance tap, a scores row, a paper feedback form,
+a new person with the duplicate check of the registration page; the Scope,
+trainings.selectors.edit_refusal, the page's own form, full_clean), and its result is
+stored with the key (SyncedChange), so a change sent twice (a lost answer, a second tab) is
+applied once and answered the same both times.
+See docs/decisions/0018-offline-outbox-exactly-once.md."""
 
 from __future__ import annotations
 
@@ -20,12 +22,16 @@ from trainings.selectors import edit_refusal, events_visible
 
 from .feedback_forms import PaperFeedbackForm, ScoreRowForm
 from .feedback_services import save_scores
+from .forms import RegisterPersonForm
+from .identity import hash_iin
 from .models import Feedback, SyncedChange
-from .selectors import enrolments_visible
-from .services import record_attendance, record_feedback
+from .selectors import enrolments_visible, likely_duplicates
+from .services import enrol, record_attendance, record_feedback, register_person
 
 MAX_CHANGES = 200  # per request; the outbox sends its queue in batches of this size
-KINDS = ("attendance", "scores", "paper_feedback")
+KINDS = ("attendance", "scores", "paper_feedback", "register")
+# Kinds that name an event (not an enrolment): the events are read once per batch.
+EVENT_KINDS = ("paper_feedback", "register")
 
 
 def _int(value) -> int | None:
@@ -58,7 +64,7 @@ def apply_changes(*, user, scope: Scope, changes: list[Any], request=None) -> li
     event_ids = {
         _int(c.get("event"))
         for c in changes
-        if isinstance(c, dict) and c.get("kind") == "paper_feedback"
+        if isinstance(c, dict) and c.get("kind") in EVENT_KINDS
     }
     events = {
         e.pk: e
@@ -138,13 +144,21 @@ def _scores(change, scope, enrolments, sessions, events, refusals, user, request
     return ""
 
 
-def _paper_feedback(change, scope, enrolments, sessions, events, refusals, user, request) -> str:
-    """One paper feedback form: validated by the online page's form, saved by record_feedback."""
-    event = events.get(_int(change.get("event")))
+def _answers(change) -> dict[str, str] | None:
+    """A form's fields as posted ({name: value}, all strings), or None when it is not that."""
     answers = change.get("answers")
     if not isinstance(answers, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
     ):
+        return None
+    return answers
+
+
+def _paper_feedback(change, scope, enrolments, sessions, events, refusals, user, request) -> str:
+    """One paper feedback form: validated by the online page's form, saved by record_feedback."""
+    event = events.get(_int(change.get("event")))
+    answers = _answers(change)
+    if answers is None:
         return _("This change could not be read.")
     if event is None or not scope.can_see_people:
         return _("This event is not one you can change.")
@@ -157,6 +171,73 @@ def _paper_feedback(change, scope, enrolments, sessions, events, refusals, user,
     return ""
 
 
+def _register(change, scope, enrolments, sessions, events, refusals, user, request) -> str:
+    """A new person registered offline on the event's registration page (roster_new): validated
+    by that page's form, checked for likely duplicates as the page checks them, and registered
+    (with the consent given) and enrolled through the same services.
+
+    Where the online page would stop and show people who may be the same (the same IIN, the
+    same name and birth year or organisation, among the people the user may see) the change is
+    refused with those people named, unless the form was sent with "create anyway"
+    (confirm_new) after the page had shown them: the coordinator decides online, on the
+    registration form filled in again from the refused change. Matches the user may not see
+    are never named; register_person records them for programme staff, as online."""
+    event = events.get(_int(change.get("event")))
+    answers = _answers(change)
+    if answers is None:
+        return _("This change could not be read.")
+    if event is None or not scope.can_see_people:
+        return _("This event is not one you can change.")
+    if refusal := _refusal(scope, event, refusals):
+        return refusal
+    form = RegisterPersonForm(answers, scope=scope)
+    name = (answers.get("full_name") or "").strip()
+    if not form.is_valid():
+        return _field_errors(form, name)
+    data = form.cleaned_data
+    iin_hash = hash_iin(data["iin"]) if data["iin"] else ""
+    duplicates = list(
+        likely_duplicates(
+            scope,
+            full_name=data["full_name"],
+            birth_year=data["birth_year"],
+            organisation_id=data["organisation"].pk if data["organisation"] else None,
+            organisation_name=data["organisation_name"],
+            iin_hash=iin_hash,
+        )[:10]
+    )
+    if duplicates and answers.get("confirm_new") != "1":
+        return _(
+            "%(name)s may already be in the registry: %(people)s. Open the registration form "
+            "to add the existing person or to create a new one."
+        ) % {"name": data["full_name"], "people": "; ".join(_who(p, iin_hash) for p in duplicates)}
+    person = register_person(
+        iin=data["iin"] or None,
+        consent_given=True,
+        consent_date=data["consent_date"],
+        consent_version=data["consent_version"],
+        consent_method=data["consent_method"],
+        created_by=user,
+        scope=scope,
+        **form.person_fields(),
+    )
+    enrol(person=person, event=event)
+    return ""
+
+
+def _who(person, iin_hash: str) -> str:
+    """A likely match as the registration page lists it: name, birth year, region,
+    organisation (and whether the IIN is the same)."""
+    details = [
+        str(person.birth_year or "—"),
+        person.region.name,
+        str(person.organisation or person.organisation_name or "—"),
+    ]
+    if iin_hash and person.iin_hash == iin_hash:
+        details.append(_("the same IIN"))
+    return f"{person.full_name} ({', '.join(details)})"
+
+
 def _field_errors(form, name: str = "") -> str:
     """A form's errors in one line: "Field: message" (and the person's name first)."""
     parts = []
@@ -167,7 +248,12 @@ def _field_errors(form, name: str = "") -> str:
     return f"{name}: {text}" if name else text
 
 
-APPLY = {"attendance": _attendance, "scores": _scores, "paper_feedback": _paper_feedback}
+APPLY = {
+    "attendance": _attendance,
+    "scores": _scores,
+    "paper_feedback": _paper_feedback,
+    "register": _register,
+}
 
 
 def _apply_one(change, scope, enrolments, sessions, events, refusals, user, request):

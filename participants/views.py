@@ -419,6 +419,8 @@ def roster_new(request, event_pk: int):
                 return redirect("participants:roster_add", event_pk=event.pk)
     context = {"event": event, "form": form, "duplicates": duplicates}
     if not request.htmx:
+        # The page works offline too (ADR 0018): saved with no connection, it is queued.
+        context["outbox"] = outbox_strings()
         return render(request, "participants/roster_new.html", context)
     if not form.is_bound:
         form.fields["full_name"].widget.attrs["autofocus"] = True

@@ -260,6 +260,7 @@ def test_pages_kept_offline_are_the_users_current_events(client, login_as):
         assert f"/people/events/{event.pk}/attendance/" in urls
         assert f"/people/events/{event.pk}/scores/" in urls
         assert f"/people/events/{event.pk}/feedback/add/" in urls
+        assert f"/people/events/{event.pk}/roster/new/" in urls
     for event in (old, reported, elsewhere):
         assert f"/events/{event.pk}/" not in urls
     login_as("viewer")
@@ -409,3 +410,175 @@ def test_the_scores_and_paper_pages_carry_the_outbox_and_still_post_without_java
         assert 'id="outbox-status"' in html and 'aria-live="polite"' in html
         assert 'data-text-pending_other="__n__ changes not sent yet"' in html
         assert marker in html and 'method="post"' in html
+
+
+# New people registered offline (the registration page's form, kind "register") -------------
+
+
+def person_answers(**overrides) -> dict[str, str]:
+    """The registration page's fields as the browser posts them (FormData: strings only)."""
+    from participants.models import ParticipantCategory
+
+    answers = {
+        "full_name": "Серикова Айгуль",
+        "sex": "F",
+        "birth_year": "1990",
+        "region": str(region("KZ-47").pk),
+        "district": "",
+        "category": str(ParticipantCategory.objects.get(code="akimat").pk),
+        "organisation": "",
+        "organisation_name": "МРЦ Бейнеу",
+        "position": "",
+        "phone": "",
+        "email": "",
+        "iin": "",
+        "consent_given": "on",
+        "consent_method": "paper",
+        "consent_date": "2026-11-30",
+        "consent_version": "2024-1",
+    }
+    answers.update(overrides)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def register(key, event, **overrides):
+    return {
+        "key": key,
+        "kind": "register",
+        "event": event.pk,
+        "answers": person_answers(**overrides),
+    }
+
+
+def test_a_person_registered_offline_is_registered_and_enrolled_once(client, login_as, event):
+    from participants.models import Consent, Participant
+
+    login_as("coord.mangystau")
+    changes = [register("p1", event)]
+    first = sync(client, changes).json()["results"]
+    assert first == [{"key": "p1", "status": "applied", "message": ""}]
+    # Sent again (an answer lost on the way, a second tab): one person, one enrolment.
+    assert sync(client, changes).json()["results"] == first
+    person = Participant.objects.get(full_name="Серикова Айгуль")
+    assert list(person.enrolments.values_list("event_id", flat=True)) == [event.pk]
+    consent = Consent.objects.get(participant=person)
+    assert (consent.given, consent.version, str(consent.given_on)) == (True, "2024-1", "2026-11-30")
+    # As online: created by the coordinator, the history row names them.
+    assert person.created_by.username == "coord.mangystau"
+    assert person.history.get().history_user.username == "coord.mangystau"
+    assert SyncedChange.objects.filter(kind="register", status="applied").count() == 1
+    # The same person typed in twice (two keys): the second meets the first as a likely match.
+    again = sync(client, [register("p2", event)]).json()["results"][0]
+    assert again["status"] == "refused" and "Серикова Айгуль (1990" in again["message"]
+    assert Participant.objects.filter(full_name="Серикова Айгуль").count() == 1
+
+
+def test_an_invalid_registration_comes_back_with_the_forms_messages(client, login_as, event):
+    from participants.models import Participant
+
+    login_as("coord.mangystau")
+    before = Participant.objects.count()
+    result = sync(
+        client,
+        [
+            register(
+                "bad",
+                event,
+                full_name="Тестов Новый",
+                consent_given=None,
+                birth_year="2030",
+                organisation_name="",
+                iin="1234",
+            )
+        ],
+    ).json()["results"][0]
+    assert result["status"] == "refused"
+    message = result["message"]
+    assert message.startswith("Тестов Новый: ")
+    assert "People can be registered only with their consent" in message
+    assert "2030 is in the future." in message
+    assert "Choose the organisation or write its name." in message
+    assert "An IIN has exactly 12 digits." in message
+    assert Participant.objects.count() == before
+    assert (
+        sync(client, [register("odd", event) | {"answers": ["x"]}]).json()["results"][0]["message"]
+        == "This change could not be read."
+    )
+
+
+def test_a_registration_on_a_locked_or_hidden_event_is_refused(client, login_as, event):
+    from participants.models import Participant
+
+    other = EventFactory(region=region("KZ-43"), status=TrainingEvent.Status.HELD)
+    login_as("coord.mangystau")
+    theirs = sync(client, [register("t", other)]).json()["results"][0]
+    assert theirs == {
+        "key": "t",
+        "status": "refused",
+        "message": "This event is not one you can change.",
+    }
+    event.status = TrainingEvent.Status.REPORTED
+    event.save()
+    locked = sync(client, [register("l", event)]).json()["results"][0]
+    assert locked["status"] == "refused" and "reported and locked" in locked["message"]
+    assert not Participant.objects.filter(full_name="Серикова Айгуль").exists()
+
+
+def test_a_likely_duplicate_needs_a_decision_and_names_the_match(client, login_as, event):
+    from participants.identity import hash_iin
+    from participants.models import Participant, PossibleDuplicate
+    from tests.factories import ParticipantFactory
+    from tests.test_registry import _valid_iin
+
+    existing = ParticipantFactory(
+        full_name="Айгуль Серикова", birth_year=1990, organisation_name="МРЦ Бейнеу"
+    )
+    iin = _valid_iin()
+    known = ParticipantFactory(full_name="Болатов Ерлан", birth_year=1980)
+    Participant.objects.filter(pk=known.pk).update(iin_hash=hash_iin(iin))
+    hidden = ParticipantFactory(full_name="Жанна Скрытая", birth_year=1977, region=region("KZ-43"))
+    login_as("coord.mangystau")
+    before = Participant.objects.count()
+
+    namesake, same_iin, elsewhere = sync(
+        client,
+        [
+            register("n", event),
+            # A different spelling of the name, but the IIN of a person already registered.
+            register("i", event, full_name="Ерлан Болатов", birth_year="1981", iin=iin),
+            # A likely match the coordinator may not see is not named: registered as online,
+            # the pair is kept for programme staff.
+            register("h", event, full_name="Скрытая Жанна", birth_year="1977"),
+        ],
+    ).json()["results"]
+    assert namesake["status"] == "refused"
+    assert namesake["message"].startswith("Серикова Айгуль may already be in the registry: ")
+    assert "Айгуль Серикова (1990, Mangystau" in namesake["message"]
+    assert "МРЦ Бейнеу" in namesake["message"]
+    assert "Open the registration form" in namesake["message"]
+    assert same_iin["status"] == "refused"
+    assert "Болатов Ерлан (1980" in same_iin["message"] and "the same IIN" in same_iin["message"]
+    assert elsewhere["status"] == "applied" and "Жанна" not in namesake["message"]
+    assert Participant.objects.count() == before + 1
+    created = Participant.objects.get(full_name="Скрытая Жанна")
+    assert PossibleDuplicate.objects.filter(existing=hidden, new_person=created).exists()
+    assert not existing.enrolments.exists() and not known.enrolments.exists()
+
+    # Decided on the page ("It is somebody else: create anyway"), sent with that answer.
+    anyway = sync(client, [register("n2", event, confirm_new="1")]).json()["results"][0]
+    assert anyway["status"] == "applied"
+    assert Participant.objects.filter(name_normalised=existing.name_normalised).count() == 2
+
+
+def test_the_registration_page_is_kept_offline_and_still_posts_without_javascript(
+    client, login_as, event
+):
+    login_as("coord.mangystau")
+    url = reverse("participants:roster_new", args=[event.pk])
+    html = client.get(url).content.decode()
+    assert 'id="outbox-status"' in html and 'aria-live="polite"' in html
+    assert 'data-outbox-form="register"' in html and 'method="post"' in html
+    assert 'data-text-fix_in_form="Open in the registration form"' in html
+    # The inline panel on the roster page (htmx, online only) is not an outbox form.
+    inline = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "data-outbox-form" not in inline
