@@ -4,8 +4,10 @@
 //   user's current events;
 // - on the attendance grid, applies a tap on screen and queues it in IndexedDB when offline (or
 //   when older changes still wait, so the order is kept), with an idempotency key;
-// - on the scores entry and paper-feedback entry pages (form[data-outbox-form]), saving the
-//   form in the same situation queues one change per changed row / per typed-in form;
+// - on the scores entry, paper-feedback entry and new-person registration pages
+//   (form[data-outbox-form]), saving the form in the same situation queues one change per
+//   changed row / per typed-in form; a refused registration can be filled back into the
+//   registration form (#fill-<key>) to decide online;
 // - sends the queue in order to /offline/sync/ on page load, when the browser comes online and
 //   every 10 seconds while something waits; applied changes leave the queue, refused ones are
 //   listed with the server's reason until discarded;
@@ -84,7 +86,7 @@
       if (pending) { parts.push(pendingText(pending)); }
       else if (got[2]) { parts.push(text("all_sent")); }
       if (!navigator.onLine) { parts.push(text("offline")); }
-      if (formsQueued && pending) { parts.push(text("queued_form")); }
+      if (formsQueued && pending) { parts.push(text(formsQueued)); }
       if (got[2]) { parts.push(text("last_sent").replace("__time__", timeText(got[2]))); }
       var status = document.getElementById("outbox-status");
       var line = parts.join(" ");
@@ -113,6 +115,15 @@
         run("refused", "readwrite", function (s) { return s.delete(item.key); }).then(render);
       });
       li.appendChild(what);
+      if (item.kind === "register" && item.event) {
+        // Decide online: the registration form filled in again with what was typed.
+        var fix = document.createElement("a");
+        fix.className = "btn btn-sm btn-primary";
+        fix.href = REGISTER_URL.replace("__event__", item.event) + "#fill-" + item.key;
+        fix.textContent = text("fix_in_form");
+        fix.setAttribute("aria-label", text("fix_in_form") + ": " + item.label);
+        li.appendChild(fix);
+      }
       li.appendChild(discard);
       list.appendChild(li);
     });
@@ -213,7 +224,10 @@
   }
 
   // --- Saving the scores grid or a paper feedback form ------------------------------------
-  var formsQueued = false;
+  var formsQueued = "";  // the text said under the status once a form is queued
+  // The registration page of an event (participants:roster_new), where a refused registration
+  // is filled in again; as sw.js, the path is the app's own.
+  var REGISTER_URL = "/people/events/__event__/roster/new/";
 
   function scoreRows(form) {
     return Array.prototype.map.call(form.querySelectorAll("tbody tr"), function (row) {
@@ -264,6 +278,52 @@
       answers: answers, label: label, queued_at: new Date().toISOString() }];
   }
 
+  function queueRegistration(form, submitter) {
+    if (form.checkValidity && !form.checkValidity()) {
+      form.reportValidity();
+      return null;
+    }
+    var answers = {};
+    // With the button pressed: "create anyway" after the page showed likely duplicates.
+    var data = submitter ? new FormData(form, submitter) : new FormData(form);
+    data.forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && typeof value === "string") { answers[name] = value; }
+    });
+    var name = (answers.full_name || "").trim();
+    form.reset();
+    return [{ key: newKey(), kind: "register", event: parseInt(form.dataset.event, 10),
+      answers: answers, label: text("new_person") + (name ? ": " + name : ""),
+      queued_at: new Date().toISOString() }];
+  }
+
+  // A refused registration opened in the form (#fill-<key>): its fields as they were typed,
+  // to send online, where the page shows the likely duplicates to choose from.
+  function fillFromRefused() {
+    var match = /^#fill-(.+)$/.exec(location.hash);
+    var form = document.querySelector("form[data-outbox-form=register]");
+    if (!match || !form) { return Promise.resolve(); }
+    return run("refused", "readonly", function (s) {
+      return s.get(decodeURIComponent(match[1]));
+    }).then(function (item) {
+      if (!item || !item.answers) { return; }
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (!field.name || field.name === "csrfmiddlewaretoken" || field.type === "submit") {
+          return;
+        }
+        var value = item.answers[field.name];
+        if (field.type === "checkbox" || field.type === "radio") {
+          field.checked = value !== undefined && (field.value === value ||
+            (field.type === "checkbox" && value === "on"));
+        } else if (value !== undefined) {
+          field.value = value;
+        }
+      });
+      var first = form.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) { first.focus(); }
+    });
+  }
+  window.addEventListener("hashchange", fillFromRefused);
+
   // Saving with no connection, or with older changes still waiting: the form's changes go to
   // the queue (the form is not sent). Online with nothing waiting, the form posts as ever.
   document.addEventListener("submit", function (event) {
@@ -272,10 +332,11 @@
     if (navigator.onLine && pending === 0) { return; }
     event.preventDefault();
     var kind = form.getAttribute("data-outbox-form");
-    var changes = kind === "scores" ? queueScores(form) : queuePaperFeedback(form);
+    var changes = kind === "scores" ? queueScores(form) :
+      kind === "register" ? queueRegistration(form, event.submitter) : queuePaperFeedback(form);
     if (!changes) { return; }
-    if (kind === "paper_feedback") {
-      formsQueued = true;
+    if (kind !== "scores") {
+      formsQueued = kind === "register" ? "queued_person" : "queued_form";
       var first = form.querySelector("input:not([type=hidden]), select, textarea");
       if (first) { first.focus(); }
     }
@@ -332,8 +393,10 @@
           if (!result) { return; }  // no answer for it: it stays queued
           tx.objectStore("queue").delete(item.seq);
           if (result.status === "refused") {
+            // A registration keeps what was typed, to be filled in again (fillFromRefused).
             tx.objectStore("refused").put({ key: item.key, kind: item.kind, label: item.label,
-              present: item.present, reason: result.message });
+              present: item.present, reason: result.message, event: item.event,
+              answers: item.kind === "register" ? item.answers : undefined });
           }
         });
         tx.objectStore("meta").put(new Date().toISOString(), "lastSent");
@@ -392,6 +455,6 @@
   window.addEventListener("online", function () { render().then(flush); });
   window.addEventListener("offline", render);
   setInterval(function () { if (pending > 0) { flush(); } }, RETRY_MS);
-  replayQueue().then(render).then(flush);
+  replayQueue().then(fillFromRefused).then(render).then(flush);
   startWorker();
 })();
