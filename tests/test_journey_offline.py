@@ -276,3 +276,145 @@ def test_paper_feedback_typed_in_offline_reaches_the_server_once(offline_page, d
     assert SyncedChange.objects.filter(kind="paper_feedback", status="applied").count() == 2
     page.reload()
     expect(page.get_by_text("2 answers recorded so far.")).to_be_visible()
+
+
+def _type_in_person(page, name: str, birth_year: str, organisation: str) -> None:
+    """The registration page's form, as a coordinator fills it in at the venue."""
+    from participants.models import ParticipantCategory
+
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Sex").select_option("F")
+    page.get_by_label("Birth year").fill(birth_year)
+    page.get_by_label("Category").select_option(
+        str(ParticipantCategory.objects.get(code="akimat").pk)
+    )
+    page.get_by_label("Organisation (as written)").fill(organisation)
+    page.get_by_label("The person agreed to the processing of their personal data").check()
+    page.get_by_role("button", name="Register and add").click()
+
+
+def test_a_day_at_the_venue_offline_reaches_the_server_once(offline_page, demo):
+    """Attendance, scores, a paper form and two new people, all with no connection; every
+    page reloaded offline; back online each change is on the server once, and the new person
+    who is probably already registered comes back with the likely match named, to be decided
+    on the registration form filled in again."""
+    from participants.models import (
+        Assessment,
+        Attendance,
+        Enrolment,
+        Feedback,
+        Participant,
+        SyncedChange,
+    )
+    from tests.factories import ParticipantFactory, region
+
+    context, page = offline_page
+    event = _event("Offline day in Beyneu")
+    existing = ParticipantFactory(
+        full_name="Айгуль Серикова",
+        birth_year=1990,
+        organisation_name="МРЦ Бейнеу",
+        region=region("KZ-47"),
+    )
+    base = f"{page.base}/people/events/{event.pk}"
+    grid, scores, paper, new = (
+        f"{base}/attendance/",
+        f"{base}/scores/",
+        f"{base}/feedback/add/",
+        f"{base}/roster/new/",
+    )
+    people_before = Participant.objects.count()
+    login(page, "coord.mangystau")
+    for url in (grid, scores, paper, new):
+        _open_and_keep(page, url)
+
+    context.set_offline(True)
+    status = page.locator("#outbox-status")
+    page.goto(grid)
+    ticked = _cells(event)[:2]
+    for cell in ticked:
+        page.locator(cell).check()
+    expect(status).to_contain_text("2 changes not sent yet")
+
+    page.goto(scores)
+    page.get_by_label("Score before: Айжан Офлайнова").fill("40")
+    page.get_by_label("Score after: Айжан Офлайнова").fill("75")
+    page.get_by_role("button", name="Save scores").click()
+    expect(status).to_contain_text("3 changes not sent yet")
+
+    page.goto(paper)
+    for name in ("satisfaction", "relevance", "usefulness", "intent_to_apply"):
+        page.locator(f"input[name={name}][value='5']").check()
+    page.get_by_role("button", name="Save and type the next form").click()
+    expect(status).to_contain_text("4 changes not sent yet")
+
+    page.goto(new)
+    expect(page.get_by_role("heading", name="Register a new person")).to_be_visible()
+    _type_in_person(page, "Новая Динара", "1995", "Акимат Бейнеу")
+    expect(status).to_contain_text("5 changes not sent yet")
+    expect(status).to_contain_text("registered later")
+    # The form is empty again for the next person (the event's region stays chosen).
+    expect(page.get_by_label("Full name")).to_have_value("")
+    expect(
+        page.get_by_label("The person agreed to the processing of their personal data")
+    ).not_to_be_checked()
+    _type_in_person(page, "Серикова Айгуль", "1990", "МРЦ Бейнеу")  # probably `existing`
+    expect(status).to_contain_text("6 changes not sent yet")
+    # A form the browser finds incomplete (no consent) is not queued.
+    page.get_by_label("Full name").fill("Без Согласия")
+    page.get_by_role("button", name="Register and add").click()
+    expect(status).to_contain_text("6 changes not sent yet")
+    assert Participant.objects.count() == people_before
+    assert_accessible(page)
+
+    # Every page reloaded with no connection comes from the device, with the queue still there.
+    for url in (new, paper, scores, grid):
+        page.goto(url)
+        response = page.reload()
+        assert response is not None and response.from_service_worker
+        expect(status).to_contain_text("6 changes not sent yet")
+    for cell in ticked:
+        expect(page.locator(cell)).to_be_checked()
+
+    page.goto(new)
+    context.set_offline(False)
+    expect(status).to_contain_text("All changes are sent.", timeout=20_000)
+    refused = page.locator("#outbox-refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text("Серикова Айгуль may already be in the registry")
+    expect(refused).to_contain_text("Айгуль Серикова (1990, Mangystau")
+    assert_accessible(page)
+
+    # Every change on the server exactly once.
+    first = event.sessions.order_by("date", "pk").first()
+    assert Attendance.objects.filter(session=first).count() == 2
+    assert Attendance.history.filter(session__event=event).count() == 2
+    assert Assessment.objects.filter(enrolment__event=event).count() == 1
+    assert Feedback.objects.filter(event=event, source=Feedback.Source.PAPER).count() == 1
+    assert Participant.objects.count() == people_before + 1
+    dinara = Participant.objects.get(full_name="Новая Динара")
+    assert Enrolment.objects.filter(participant=dinara, event=event).count() == 1
+    assert not Enrolment.objects.filter(participant=existing, event=event).exists()
+    assert SyncedChange.objects.filter(status="applied").count() == 5
+    assert SyncedChange.objects.get(status="refused").kind == "register"
+
+    # The coordinator decides online: the form filled in again shows the likely match, and
+    # "Add this person" puts the existing record on the roster (no second record).
+    page.get_by_role("link", name="Open in the registration form").click()
+    expect(page.get_by_label("Full name")).to_have_value("Серикова Айгуль")
+    expect(page.get_by_label("Birth year")).to_have_value("1990")
+    expect(
+        page.get_by_label("The person agreed to the processing of their personal data")
+    ).to_be_checked()
+    page.get_by_role("button", name="Register and add").click()
+    expect(page.locator("#likely-duplicates")).to_contain_text("Айгуль Серикова")
+    page.get_by_role("button", name="Add this person").click()
+    expect(page.get_by_text("Айгуль Серикова is on the roster.")).to_be_visible()
+    assert Enrolment.objects.filter(participant=existing, event=event).count() == 1
+    assert Participant.objects.count() == people_before + 1
+
+    # The refusal stays listed until it is discarded.
+    page.goto(new)
+    expect(refused).to_be_visible()
+    page.get_by_role("button", name="Discard").click()
+    expect(refused).to_be_hidden()
