@@ -1,8 +1,9 @@
 // Qadam's service worker (participants/offline_views.py renders it; ADR 0018).
 // - The app shell (CSS, JS, htmx, Bootstrap, icons) is kept when the worker installs and served
 //   from the cache first.
-// - The pages of the user's events (an event's page, attendance grid, scores and paper entry) are asked from the
-//   network first and kept; with no connection the kept copy is shown.
+// - The pages of the user's events (an event's page, attendance grid, scores and paper entry,
+//   feedback kiosk) are asked from the network first and kept; with no connection the kept
+//   copy is shown.
 // - On a message from the page ("precache") it keeps the pages listed by /offline/pages/ for
 //   the user's upcoming and recent events; on "forget-pages" (logging out) it drops them.
 // Writes are never handled here: the page's outbox (static/js/outbox.js) queues them.
@@ -14,9 +15,11 @@ var SHELL = {{ shell_json|safe }};
 var STATIC_PREFIX = {{ static_prefix_json|safe }};
 var OFFLINE_TEXT = {{ offline_text_json|safe }};
 // Event page: /events/<id>/; attendance grid: /people/events/<id>/attendance/; scores entry:
-// /people/events/<id>/scores/; paper-feedback entry: /people/events/<id>/feedback/add/.
+// /people/events/<id>/scores/; paper-feedback entry: /people/events/<id>/feedback/add/;
+// feedback kiosk: /people/events/<id>/feedback/kiosk/.
 var PAGE_PATTERNS = [/^\/events\/\d+\/$/, /^\/people\/events\/\d+\/attendance\/$/,
-  /^\/people\/events\/\d+\/scores\/$/, /^\/people\/events\/\d+\/feedback\/add\/$/];
+  /^\/people\/events\/\d+\/scores\/$/, /^\/people\/events\/\d+\/feedback\/add\/$/,
+  /^\/people\/events\/\d+\/feedback\/kiosk\/$/];
 
 function isKeptPage(url) {
   return url.origin === self.location.origin &&
