@@ -307,6 +307,10 @@ FEEDBACK_EVENT_LIMIT = env.int("FEEDBACK_EVENT_LIMIT", default=200)
 FEEDBACK_EVENT_LIMIT_PER_PERSON = env.int("FEEDBACK_EVENT_LIMIT_PER_PERSON", default=3)
 FEEDBACK_ADDRESS_LIMIT = env.int("FEEDBACK_ADDRESS_LIMIT", default=600)
 FEEDBACK_RATE_WINDOW = env.int("FEEDBACK_RATE_WINDOW", default=600)
+# The feedback kiosk (a coordinator's own device, signed in; ADR 0018) is not held to the public
+# form's per-device cookie and rate limits; one coordinator's kiosk answers are capped at
+# FEEDBACK_KIOSK_DAILY_LIMIT per 24 hours (all events), several camps' worth.
+FEEDBACK_KIOSK_DAILY_LIMIT = env.int("FEEDBACK_KIOSK_DAILY_LIMIT", default=1000)
 
 # Seconds the home dashboard's figures stay cached (they are also dropped on any data change).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)

@@ -105,6 +105,8 @@ QUOTABLE = Q(consent_to_quote=True) & ~Q(comments="")
 
 # One form per person and event: a merged person's second form is kept, not counted again.
 COUNTED = Q(is_duplicate=False)
+# Answers typed by the participants themselves: the public link and the kiosk.
+ONLINE_SOURCES = (Feedback.Source.ONLINE, Feedback.Source.KIOSK)
 
 
 def feedback_measures() -> dict[str, Aggregate]:
@@ -112,8 +114,8 @@ def feedback_measures() -> dict[str, Aggregate]:
     over the counted forms (COUNTED) only."""
     return {
         "n": Count("pk", filter=COUNTED),
-        "n_online": Count("pk", filter=COUNTED & Q(source=Feedback.Source.ONLINE)),
-        "n_paper": Count("pk", filter=COUNTED & ~Q(source=Feedback.Source.ONLINE)),
+        "n_online": Count("pk", filter=COUNTED & Q(source__in=ONLINE_SOURCES)),
+        "n_paper": Count("pk", filter=COUNTED & ~Q(source__in=ONLINE_SOURCES)),
         "n_quotable": Count("pk", filter=COUNTED & QUOTABLE),
         "n_satisfied": Count("pk", filter=COUNTED & Q(satisfaction__gte=SATISFIED_FROM)),
         **{f"avg_{item}": Avg(item, filter=COUNTED) for item in LIKERT_ITEMS},

@@ -132,6 +132,18 @@ class PublicFeedbackForm(_LikertFields):
         return cleaned
 
 
+class KioskFeedbackForm(_LikertFields):
+    """The public form's questions, answered one person after another on a coordinator's
+    device (the feedback kiosk). No bot traps: the coordinator is signed in and each answer
+    comes through their outbox with its own idempotency key. Nothing is offered back by the
+    browser's autofill to the next person."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
+
+
 class PaperFeedbackForm(_LikertFields):
     """One paper feedback form typed in by a coordinator, optionally linked to a person on the
     roster (only people whose feedback is not recorded yet)."""

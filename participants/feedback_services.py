@@ -98,6 +98,17 @@ def submit_public_feedback(
         raise
 
 
+def record_kiosk_feedback(*, event: TrainingEvent, language: str, **answers: Any) -> Feedback:
+    """Store an answer given on a coordinator's device in kiosk mode as the public form stores
+    one: anonymous (no enrolment), in the language it was shown in, with the consent to quote
+    as given, its source `kiosk`. No device or form token: the coordinator's outbox key
+    (participants.offline, SyncedChange) makes each answer count once."""
+    with transaction.atomic():
+        return record_feedback(
+            event=event, source=Feedback.Source.KIOSK, language=language, **answers
+        )
+
+
 @transaction.atomic
 def set_feedback_open(*, event: TrainingEvent, is_open: bool) -> TrainingEvent:
     """Open or close an event's public feedback link. Reopening clears a closing date that

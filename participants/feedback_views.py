@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+import uuid
 from typing import Any
 
 import segno
@@ -18,7 +19,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,7 @@ from .aggregates import (
 )
 from .feedback_forms import (
     FeedbackClosingForm,
+    KioskFeedbackForm,
     PaperFeedbackForm,
     PublicFeedbackForm,
     ScoresFormSet,
@@ -55,6 +57,7 @@ from .feedback_services import (
     submit_public_feedback,
 )
 from .models import Assessment, Feedback
+from .offline import apply_changes
 from .offline_views import outbox_strings
 from .services import record_feedback
 
@@ -381,6 +384,68 @@ def event_feedback_entry(request, event_pk: int):
             "form": form,
             "n_recorded": n_recorded,
             "outbox": outbox_strings(),
+        },
+    )
+
+
+def kiosk_outbox_strings() -> dict[str, str]:
+    """The outbox texts of the kiosk: answers rather than changes, and short (the participants
+    see the page; the coordinator reads the count and any refusal)."""
+
+    def pending(n: int) -> str:
+        return ngettext("%(n)s answer not sent yet", "%(n)s answers not sent yet", n) % {
+            "n": "__n__"
+        }
+
+    return {
+        **outbox_strings(),
+        "pending_one": pending(1),
+        "pending_few": pending(2),
+        "pending_many": pending(5),
+        "pending_other": pending(2),
+        "all_sent": gettext("All answers are sent."),
+        "offline": gettext("No connection: answers are kept on this device and sent later."),
+        "queued_form": "",
+        "kiosk_answer": gettext("Kiosk answer"),
+    }
+
+
+@never_cache  # nobody's answers in the browser's back/forward cache
+@login_required
+def event_feedback_kiosk(request, event_pk: int):
+    """The event's feedback form in kiosk mode: participants answer one after another on the
+    coordinator's device, with or without a connection. With JavaScript each answer goes to
+    the outbox (kind kiosk_feedback) and the form is emptied for the next person; without it
+    the form posts here and goes through the same sync path, its hidden key making a double
+    post count once."""
+    scope = scope_for(request.user)
+    event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
+    require(scope.can_see_people)  # people's answers: viewers are refused
+    refusal = edit_refusal(scope, event)
+    require(not refusal, refusal)
+    form = KioskFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        change = {
+            "key": request.POST.get("key", ""),
+            "kind": "kiosk_feedback",
+            "event": event.pk,
+            "answers": {name: request.POST.get(name, "") for name in form.fields},
+            "language": (get_language() or "")[:5],
+        }
+        result = apply_changes(user=request.user, scope=scope, changes=[change], request=request)
+        if result[0]["status"] == "applied":
+            kiosk_url = reverse("participants:event_feedback_kiosk", args=[event.pk])
+            return redirect(f"{kiosk_url}?sent=1")
+        form.add_error(None, result[0]["message"])
+    return render(
+        request,
+        "feedback/kiosk.html",
+        {
+            "event": event,
+            "form": form,
+            "key": uuid.uuid4().hex,
+            "sent": request.method == "GET" and "sent" in request.GET,
+            "outbox": kiosk_outbox_strings(),
         },
     )
 

@@ -293,6 +293,8 @@ class Feedback(models.Model):
         ONLINE = "online", _("Online form")
         PAPER = "paper", _("Paper form")
         IMPORT = "import", _("Import")
+        # Answered by a participant on a coordinator's device in kiosk mode (anonymous).
+        KIOSK = "kiosk", _("Kiosk (coordinator's device)")
 
     class QuoteStatus(models.TextChoices):
         PENDING = "pending", _("Awaiting review")

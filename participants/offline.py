@@ -10,18 +10,21 @@ See docs/decisions/0018-offline-outbox-exactly-once.md."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from trainings.models import Session
 from trainings.selectors import edit_refusal, events_visible
 
-from .feedback_forms import PaperFeedbackForm, ScoreRowForm
-from .feedback_services import save_scores
+from .feedback_forms import KioskFeedbackForm, PaperFeedbackForm, ScoreRowForm
+from .feedback_services import record_kiosk_feedback, save_scores
 from .forms import RegisterPersonForm
 from .identity import hash_iin
 from .models import Feedback, SyncedChange
@@ -29,9 +32,10 @@ from .selectors import enrolments_visible, likely_duplicates
 from .services import enrol, record_attendance, record_feedback, register_person
 
 MAX_CHANGES = 200  # per request; the outbox sends its queue in batches of this size
-KINDS = ("attendance", "scores", "paper_feedback", "register")
+KINDS = ("attendance", "scores", "paper_feedback", "register", "kiosk_feedback")
 # Kinds that name an event (not an enrolment): the events are read once per batch.
-EVENT_KINDS = ("paper_feedback", "register")
+EVENT_KINDS = ("paper_feedback", "register", "kiosk_feedback")
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
 def _int(value) -> int | None:
@@ -238,6 +242,50 @@ def _who(person, iin_hash: str) -> str:
     return f"{person.full_name} ({', '.join(details)})"
 
 
+def _kiosk_feedback(change, scope, enrolments, sessions, events, refusals, user, request) -> str:
+    """One answer given on the coordinator's device in kiosk mode: validated with the public
+    form's questions and messages (KioskFeedbackForm), stored anonymously as the public form
+    stores it (record_kiosk_feedback). Not held to the public link's per-device and rate
+    limits (the coordinator is signed in), only to FEEDBACK_KIOSK_DAILY_LIMIT per user."""
+    event = events.get(_int(change.get("event")))
+    answers = change.get("answers")
+    language = change.get("language", "")
+    if (
+        not isinstance(answers, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in answers.items())
+        or not isinstance(language, str)
+    ):
+        return _("This change could not be read.")
+    if event is None or not scope.can_see_people:
+        return _("This event is not one you can change.")
+    if refusal := _refusal(scope, event, refusals):
+        return refusal
+    form = KioskFeedbackForm(answers)
+    if not form.is_valid():
+        return _field_errors(form)
+    if kiosk_answers_in_last_day(user) >= settings.FEEDBACK_KIOSK_DAILY_LIMIT:
+        return _(
+            "This account has sent %(n)s kiosk answers in the last 24 hours, the most allowed. "
+            "Ask an administrator if more are needed."
+        ) % {"n": settings.FEEDBACK_KIOSK_DAILY_LIMIT}
+    record_kiosk_feedback(
+        event=event,
+        language=language[:5] if language[:5] in LANGUAGE_CODES else "",
+        **form.answers(),
+    )
+    return ""
+
+
+def kiosk_answers_in_last_day(user) -> int:
+    """How many kiosk answers this user's devices had stored in the last 24 hours."""
+    return SyncedChange.objects.filter(
+        user=user,
+        kind="kiosk_feedback",
+        status=SyncedChange.Status.APPLIED,
+        created__gte=timezone.now() - timedelta(days=1),
+    ).count()
+
+
 def _field_errors(form, name: str = "") -> str:
     """A form's errors in one line: "Field: message" (and the person's name first)."""
     parts = []
@@ -253,6 +301,7 @@ APPLY = {
     "scores": _scores,
     "paper_feedback": _paper_feedback,
     "register": _register,
+    "kiosk_feedback": _kiosk_feedback,
 }
 
 

@@ -92,9 +92,9 @@ def web_manifest(request):
 @require_GET
 def offline_pages(request):
     """The pages the service worker keeps for this user: the event page, attendance grid,
-    scores entry, paper-feedback entry and new-person registration of each event they may
-    change that ended in the last RECENT_DAYS days or starts within the next RECENT_DAYS days
-    (or is running now)."""
+    scores entry, paper-feedback entry, new-person registration and feedback kiosk of each
+    event they may change that ended in the last RECENT_DAYS days or starts within the next
+    RECENT_DAYS days (or is running now)."""
     scope = scope_for(request.user)
     urls: list[str] = []
     if scope.can_edit and scope.can_see_people:
@@ -117,6 +117,7 @@ def offline_pages(request):
                 reverse("participants:event_scores_entry", args=[event.pk]),
                 reverse("participants:event_feedback_entry", args=[event.pk]),
                 reverse("participants:roster_new", args=[event.pk]),
+                reverse("participants:event_feedback_kiosk", args=[event.pk]),
             ]
     return JsonResponse({"urls": urls})
 
@@ -128,7 +129,8 @@ def offline_sync(request):
     {"changes": [{"key", "kind": "attendance", "enrolment", "session", "present"},
                  {"key", "kind": "scores", "enrolment", "pre_score", "post_score"},
                  {"key", "kind": "paper_feedback", "event", "answers": {field: value}},
-                 {"key", "kind": "register", "event", "answers": {field: value}}, ...]}.
+                 {"key", "kind": "register", "event", "answers": {field: value}},
+                 {"key", "kind": "kiosk_feedback", "event", "answers": {...}, "language"}, ...]}.
     Answers {"results": [{"key", "status": "applied" | "refused", "message"}, ...]}."""
     scope = scope_for(request.user)
     if not (scope.can_edit and scope.can_see_people):

@@ -59,6 +59,11 @@ urlpatterns = [
         name="event_feedback_entry",
     ),
     path(
+        "events/<int:event_pk>/feedback/kiosk/",
+        feedback_views.event_feedback_kiosk,
+        name="event_feedback_kiosk",
+    ),
+    path(
         "events/<int:event_pk>/scores/",
         feedback_views.event_scores_entry,
         name="event_scores_entry",

@@ -511,6 +511,7 @@ MATRIX: dict[str, Page] = {
     "participants:event_feedback_print": page({"event_pk": "event"}, REGION_EDIT),
     "participants:event_feedback_toggle": page({"event_pk": "event"}, POST_ONLY_LOGIN),
     "participants:event_feedback_entry": page({"event_pk": "event"}, REGION_EDIT),
+    "participants:event_feedback_kiosk": page({"event_pk": "event"}, REGION_EDIT),
     "participants:event_scores_entry": page({"event_pk": "event"}, REGION_EDIT),
     # Management of regions, partners and reference data (regions/manage_urls.py): admins only
     "manage:index": page(expected=ADMIN_ONLY),

@@ -8,6 +8,8 @@
 //   (form[data-outbox-form]), saving the form in the same situation queues one change per
 //   changed row / per typed-in form; a refused registration can be filled back into the
 //   registration form (#fill-<key>) to decide online;
+// - on the feedback kiosk, every answer is queued (online too, so order and exactly-once hold),
+//   the form is emptied and a "thank you, next person" screen shown;
 // - sends the queue in order to /offline/sync/ on page load, when the browser comes online and
 //   every 10 seconds while something waits; applied changes leave the queue, refused ones are
 //   listed with the server's reason until discarded;
@@ -86,7 +88,7 @@
       if (pending) { parts.push(pendingText(pending)); }
       else if (got[2]) { parts.push(text("all_sent")); }
       if (!navigator.onLine) { parts.push(text("offline")); }
-      if (formsQueued && pending) { parts.push(text(formsQueued)); }
+      if (formsQueued && pending && text(formsQueued)) { parts.push(text(formsQueued)); }
       if (got[2]) { parts.push(text("last_sent").replace("__time__", timeText(got[2]))); }
       var status = document.getElementById("outbox-status");
       var line = parts.join(" ");
@@ -324,18 +326,76 @@
   }
   window.addEventListener("hashchange", fillFromRefused);
 
+  // --- The feedback kiosk ----------------------------------------------------------------
+  // Participants answer one after another on this device: an answer leaves nothing behind on
+  // screen (the form is emptied, defaults too, so neither a reload nor the back button shows it).
+  function emptyKiosk(form) {
+    form.reset();
+    form.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (box) {
+      box.checked = box.defaultChecked = false;
+    });
+    form.querySelectorAll("textarea, input[type=text]").forEach(function (field) {
+      field.value = field.defaultValue = "";
+    });
+  }
+
+  function showKiosk(thanks) {
+    var question = document.getElementById("kiosk-question");
+    var done = document.getElementById("kiosk-thanks");
+    if (!question || !done) { return; }
+    question.hidden = thanks;
+    done.hidden = !thanks;
+    window.scrollTo(0, 0);
+    document.getElementById(thanks ? "kiosk-thanks-heading" : "kiosk-heading").focus();
+  }
+
+  function queueKioskAnswer(form) {
+    if (form.checkValidity && !form.checkValidity()) {
+      form.reportValidity();
+      return null;
+    }
+    var answers = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && name !== "key" && typeof value === "string") {
+        answers[name] = value;
+      }
+    });
+    var now = new Date();
+    emptyKiosk(form);
+    showKiosk(true);
+    return [{ key: newKey(), kind: "kiosk_feedback", event: parseInt(form.dataset.event, 10),
+      answers: answers, language: document.documentElement.lang || "",
+      label: text("kiosk_answer") + " (" + timeText(now.toISOString()) + ")",
+      queued_at: now.toISOString() }];
+  }
+
+  var kioskForm = document.querySelector("form[data-outbox-form=kiosk_feedback]");
+  if (kioskForm) {
+    document.getElementById("kiosk-next").addEventListener("click", function (event) {
+      event.preventDefault();
+      emptyKiosk(kioskForm);
+      showKiosk(false);
+    });
+    // Back to this page from the browser's history: never with the last person's answers.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { emptyKiosk(kioskForm); }
+    });
+  }
+
   // Saving with no connection, or with older changes still waiting: the form's changes go to
-  // the queue (the form is not sent). Online with nothing waiting, the form posts as ever.
+  // the queue (the form is not sent). Online with nothing waiting, the form posts as ever
+  // (except the kiosk's, which always goes through the queue).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-outbox-form]")) { return; }
-    if (navigator.onLine && pending === 0) { return; }
-    event.preventDefault();
     var kind = form.getAttribute("data-outbox-form");
+    if (navigator.onLine && pending === 0 && kind !== "kiosk_feedback") { return; }
+    event.preventDefault();
     var changes = kind === "scores" ? queueScores(form) :
-      kind === "register" ? queueRegistration(form, event.submitter) : queuePaperFeedback(form);
+      kind === "register" ? queueRegistration(form, event.submitter) :
+      kind === "kiosk_feedback" ? queueKioskAnswer(form) : queuePaperFeedback(form);
     if (!changes) { return; }
-    if (kind !== "scores") {
+    if (kind === "paper_feedback" || kind === "register") {
       formsQueued = kind === "register" ? "queued_person" : "queued_form";
       var first = form.querySelector("input:not([type=hidden]), select, textarea");
       if (first) { first.focus(); }

@@ -2,8 +2,8 @@
 // - The app shell (CSS, JS, htmx, Bootstrap, icons) is kept when the worker installs and served
 //   from the cache first.
 // - The pages of the user's events (an event's page, attendance grid, scores and paper entry,
-//   new-person registration) are asked from the network first and kept; with no connection
-//   the kept copy is shown.
+//   new-person registration, feedback kiosk) are asked from the network first and kept; with
+//   no connection the kept copy is shown.
 // - On a message from the page ("precache") it keeps the pages listed by /offline/pages/ for
 //   the user's upcoming and recent events; on "forget-pages" (logging out) it drops them.
 // Writes are never handled here: the page's outbox (static/js/outbox.js) queues them.
@@ -19,7 +19,7 @@ var OFFLINE_TEXT = {{ offline_text_json|safe }};
 // new-person registration: /people/events/<id>/roster/new/.
 var PAGE_PATTERNS = [/^\/events\/\d+\/$/, /^\/people\/events\/\d+\/attendance\/$/,
   /^\/people\/events\/\d+\/scores\/$/, /^\/people\/events\/\d+\/feedback\/add\/$/,
-  /^\/people\/events\/\d+\/roster\/new\/$/];
+  /^\/people\/events\/\d+\/roster\/new\/$/, /^\/people\/events\/\d+\/feedback\/kiosk\/$/];
 
 function isKeptPage(url) {
   return url.origin === self.location.origin &&
