@@ -278,6 +278,26 @@ def test_a_finished_report_run_with_its_files(committed, receiver, endpoint):
     assert data["files"][0]["download_url"].endswith(f"/api/v1/report-runs/{run.pk}/files/csv/")
 
 
+def test_an_imported_sheet_is_one_attendance_delivery(committed, receiver, endpoint):
+    from participants.imports.services import confirm_import, start_import
+    from trainings.models import TrainingEvent
+
+    from .data.imports.samples import BEYNEU, csv_bytes
+
+    event = TrainingEvent.objects.get(title=BEYNEU)
+    endpoint.kinds = ["attendance.changed"]
+    endpoint.save()
+    coord = User.objects.get(username="coord.mangystau")
+    batch = start_import(event=event, data=csv_bytes(), filename="sheet.csv", user=coord)
+    committed(confirm_import, batch)
+    assert receiver.kinds == ["attendance.changed"]
+    data = receiver.received[0]["json"]["data"]
+    assert data["event"]["id"] == event.pk
+    assert data["counts"]["present"] == len(data["present"]) > 0
+    assert all(isinstance(cell["participant"], int) for cell in data["present"])
+    assert receiver.received[0]["verified"]
+
+
 # The outbox ---------------------------------------------------------------------------------
 def test_a_rolled_back_change_leaves_no_delivery(committed, receiver, endpoint, mangystau):
     with pytest.raises(RuntimeError), transaction.atomic():
