@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
 from accounts.scope import Scope
+from core import domain_events
 from core.periods import Period
 from regions.models import Region
 from reports.models import Narrative
@@ -25,6 +26,10 @@ from .completeness import region_checklist
 Status = RegionQuarter.Status
 COMMENT_MAX = 2000
 SUBMITTABLE = (Status.OPEN, Status.RETURNED)
+DOMAIN_EVENT_OF_ACTION = {
+    "quarter_submitted": domain_events.QUARTER_SUBMITTED,
+    "quarter_approved": domain_events.QUARTER_APPROVED,
+}
 
 
 def _clean_comment(comment: str, *, required: str = "") -> str:
@@ -63,6 +68,8 @@ def _move(
         region_quarter=rq, by=by, from_status=old, to_status=to, comment=comment
     )
     notifications.queue_for_step(rq, step, action)
+    if action in DOMAIN_EVENT_OF_ACTION:  # other systems hear of it (docs/decisions/0020)
+        domain_events.emit(DOMAIN_EVENT_OF_ACTION[action], rq, step=step)
     record_event(
         SecurityEvent.Kind.QUARTER_STATUS,
         user=by,

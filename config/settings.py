@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "manage",  # the reference-data pages (/manage/) and the regions admin
     "demo",  # seed_demo and generate_synthetic
     "api",  # the REST API (/api/v1/), its tokens and its docs (docs/api.md)
+    "webhooks",  # signed webhooks through an outbox (/manage/webhooks/, docs/api.md)
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "closing.send_pending_notifications",
         "schedule": timedelta(minutes=10),
     },
+    # Webhook deliveries whose retry has come, or whose task never reached a worker.
+    "webhooks-deliver-due": {
+        "task": "webhooks.deliver_due",
+        "schedule": timedelta(minutes=1),
+    },
     "reports-recover-stale-runs": {
         "task": "reports.recover_stale_runs",
         "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
@@ -281,6 +287,13 @@ CLOSE_REMINDER_DAYS_BEFORE = env.int("CLOSE_REMINDER_DAYS_BEFORE", default=7)
 CLOSE_REMINDER_DAYS_AFTER = env.int("CLOSE_REMINDER_DAYS_AFTER", default=3)
 # A notification mail the server refused is tried again up to this many times.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+
+# Webhooks (docs/api.md): seconds to wait for a receiver; a failed delivery is tried again
+# after WEBHOOK_RETRY_BASE_SECONDS, then 5x, 25x, ... that (a day at most), up to
+# WEBHOOK_MAX_ATTEMPTS tries in all, then marked failed (an admin can replay it).
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
 
 # Personal data: the IIN (national ID) is kept only as a keyed hash with this key.
 IIN_HASH_KEY = env("IIN_HASH_KEY", default=SECRET_KEY)

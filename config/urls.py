@@ -28,6 +28,7 @@ urlpatterns = [
     path("imports/", include("participants.import_urls")),
     path("reports/", include("reports.urls")),
     path("close/", include("closing.urls")),
+    path("manage/webhooks/", include("webhooks.urls")),  # endpoints, delivery log (admins)
     path("manage/", include("manage.urls")),
     path("f/", include("participants.feedback_urls")),  # public feedback links
     # The programme's IATI file for the IATI Registry: public, aggregate results only.

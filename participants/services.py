@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
 from accounts.scope import Scope
+from core import domain_events
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
 from trainings.services import hold_attended_event
@@ -162,16 +163,41 @@ def record_attendance(
 ) -> bool:
     """Mark a person present at (or absent from) a session; returns whether they are present.
     Presence at a session dated today or earlier makes a planned event held (ADR 0010)."""
+    cell = [(enrolment.pk, session.pk)]
     if present:
         attendance = Attendance(enrolment=enrolment, session=session)
         # Already present (a double click, a second tab) is not an error: get_or_create below.
         attendance.full_clean(validate_unique=False, validate_constraints=False)
-        Attendance.objects.get_or_create(enrolment=enrolment, session=session)
+        _, created = Attendance.objects.get_or_create(enrolment=enrolment, session=session)
+        if created:
+            attendance_changed(session.event, present=cell)
         _hold_if_attended(session.event, by=by, request=request)
     else:
+        removed = 0
         for attendance in Attendance.objects.filter(enrolment=enrolment, session=session):
             attendance.delete()  # one by one, so the audit trail records each deletion
+            removed += 1
+        if removed:
+            attendance_changed(session.event, absent=cell)
     return present
+
+
+def attendance_changed(
+    event: TrainingEvent,
+    *,
+    present: list[tuple[int, int]] = (),
+    absent: list[tuple[int, int]] = (),
+) -> None:
+    """Announce one save's attendance changes at `event` (docs/decisions/0020): the cells,
+    as (enrolment id, session id), newly marked present and newly marked absent. One
+    announcement per save, however many cells it changed; none when nothing changed."""
+    if present or absent:
+        domain_events.emit(
+            domain_events.ATTENDANCE_CHANGED,
+            event,
+            present=sorted(present),
+            absent=sorted(absent),
+        )
 
 
 @transaction.atomic
@@ -280,11 +306,16 @@ def set_attendance(
     }
     new = [Attendance(enrolment_id=e, session_id=s) for e, s in wanted if (e, s) not in current]
     bulk_create_with_history(new, Attendance, default_user=by)
-    if new:
-        _hold_if_attended(event, by=by)
     gone = [a for key, a in current.items() if key not in wanted]
     for attendance in gone:
         _by(attendance, by).delete()
+    attendance_changed(
+        event,
+        present=[(a.enrolment_id, a.session_id) for a in new],
+        absent=[(a.enrolment_id, a.session_id) for a in gone],
+    )
+    if new:
+        _hold_if_attended(event, by=by)
     return len(new), len(gone)
 
 
@@ -298,6 +329,7 @@ def mark_all_present(*, session: Session, by=None) -> int:
         if e.pk not in there
     ]
     bulk_create_with_history(new, Attendance, default_user=by)
+    attendance_changed(session.event, present=[(a.enrolment_id, session.pk) for a in new])
     if new:
         _hold_if_attended(session.event, by=by)
     return len(new)

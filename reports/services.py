@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.scope import PROGRAMME_ROLES, Scope, scope_for
-from core import periods, taskqueue
+from core import domain_events, periods, taskqueue
 from regions.models import Region
 from trainings.models import Programme
 
@@ -276,6 +276,7 @@ def _fail(run: ReportRun, reason: str) -> None:
     run.error = reason[:2000]
     run.finished_at = timezone.now()
     run.save()
+    domain_events.emit(domain_events.REPORT_FINISHED, run)
     if run.requested_by_id is None:
         transaction.on_commit(lambda: notify_staff(run.pk))
 
@@ -418,6 +419,7 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
         current.finished_at = timezone.now()
         current.heartbeat_at = current.finished_at
         current.save()
+        domain_events.emit(domain_events.REPORT_FINISHED, current)
         if current.requested_by_id is None:
             transaction.on_commit(lambda: notify_staff(current.pk))
 

@@ -320,7 +320,25 @@ def _report_logo():
     return set_logo(role="donor", name="Government of Japan", data=_image())
 
 
+def _webhook_endpoint():
+    from webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        name="Power BI gateway", url="https://example.org/hook", kinds=["event.created"]
+    )
+
+
+def _webhook_delivery():
+    from webhooks.models import WebhookDelivery
+
+    return WebhookDelivery.objects.create(
+        endpoint=_webhook_endpoint(), kind="event.created", payload={"data": {}}
+    )
+
+
 OBJECTS: dict[str, Callable[[], object]] = {
+    "webhook_endpoint": _webhook_endpoint,
+    "webhook_delivery": _webhook_delivery,
     "event_photo": _event_photo,
     "event_sheet": _event_sheet,
     "report_logo": _report_logo,
@@ -526,6 +544,13 @@ MATRIX: dict[str, Page] = {
         expect(viewer=403, coordinator_own=403, coordinator_other=403, staff=403, admin=405),
     ),
     "manage:district_list": page(expected=ADMIN_ONLY),
+    # Webhooks (webhooks/): endpoints, their secrets and the delivery log are for admins only.
+    "webhooks:endpoint_list": page(expected=ADMIN_ONLY),
+    "webhooks:endpoint_create": page(expected=ADMIN_ONLY),
+    "webhooks:endpoint_edit": page({"pk": "webhook_endpoint"}, ADMIN_ONLY),
+    "webhooks:delivery_list": page(expected=ADMIN_ONLY),
+    "webhooks:delivery_detail": page({"pk": "webhook_delivery"}, ADMIN_ONLY),
+    "webhooks:delivery_replay": page({"pk": "webhook_delivery"}, ADMIN_ONLY),
     "manage:district_create": page(expected=ADMIN_ONLY),
     "manage:district_edit": page({"pk": "district"}, ADMIN_ONLY),
     "manage:district_deactivate": page({"pk": "district"}, ADMIN_ONLY),

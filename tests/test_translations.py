@@ -33,6 +33,7 @@ SOURCES = (
     "dashboard",
     "closing",
     "api",
+    "webhooks",
     "templates",
 )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
-from core import uploads
+from core import domain_events, uploads
 
 from .models import EventFile, Session, TrainingEvent
 
@@ -32,6 +32,7 @@ def create_event(*, created_by=None, **fields: Any) -> TrainingEvent:
     event.save()
     for name, values in related.items():
         getattr(event, name).set(values)
+    domain_events.emit(domain_events.EVENT_CREATED, event)
     return event
 
 
@@ -210,6 +211,11 @@ def _set_status(
         event._history_user = by  # simple-history: who made the change, also outside requests
     event.save(update_fields=["status", "updated_at"])
     _audit(event, action, by=by, request=request, old=old, new=status, **detail)
+    # Other systems hear of the steps forward (docs/decisions/0020); an unlock is not one.
+    if old == TrainingEvent.Status.PLANNED and status == TrainingEvent.Status.HELD:
+        domain_events.emit(domain_events.EVENT_HELD, event, action=action)
+    elif status == TrainingEvent.Status.REPORTED:
+        domain_events.emit(domain_events.EVENT_REPORTED, event, action=action)
     return event
 
 

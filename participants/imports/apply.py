@@ -23,6 +23,7 @@ from participants.models import (
     ImportBatch,
     Participant,
 )
+from participants.services import attendance_changed
 from trainings.models import TrainingEvent
 from trainings.selectors import can_edit_event
 from trainings.services import hold_attended_event
@@ -181,12 +182,16 @@ def apply_plan(
             if present and (e, s) not in existing
         ]
         bulk_create_with_history(add, Attendance, batch_size=BATCH, default_user=user)
-        remove = [
-            existing[pair] for pair, present in marks.items() if not present and pair in existing
-        ]
+        removed_cells = [p for p, present in marks.items() if not present and p in existing]
+        remove = [existing[pair] for pair in removed_cells]
         for attendance in Attendance.objects.filter(pk__in=remove):
             attendance.delete()  # one by one so the audit trail records each removal
         written["attendance_added"], written["attendance_removed"] = len(add), len(remove)
+        attendance_changed(
+            event,
+            present=[(a.enrolment_id, a.session_id) for a in add],
+            absent=removed_cells,
+        )
         if add:
             # People attended: a planned event whose day has come is held (ADR 0010).
             hold_attended_event(event=locked or event, by=user)
