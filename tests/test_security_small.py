@@ -99,6 +99,7 @@ def _one_of_each_registered_model(user):
     from participants.models import SyncedChange
 
     SyncedChange.objects.create(user=user, key="k-1", kind="attendance", status="applied")
+    event.sessions.create(date=event.start_date).delete()  # leaves a tombstone
     if duplicate is not None and not duplicate.objects.exists():
         people = Participant.objects.order_by("pk")[:2]
         duplicate.objects.create(existing=people[0], new_person=people[1], how="name")
