@@ -177,6 +177,13 @@ def test_tombstones_follow_the_scope(demo):
     assert {r for r, _ in mine} == {"events", "sessions", "enrolments"}
     # A viewer follows events and sessions, never records of people.
     assert {r for r, _ in seen("viewer")} == {"events", "sessions"}
+    # The CSV flavour, as on every list.
+    csv = api("coord.mangystau").get(
+        f"/api/v1/deleted/?format=csv&resource=events&updated_since={since(before)}"
+    )
+    lines = b"".join(csv.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines == ["resource,id,reason,merged_into,deleted_at", lines[1]]
+    assert lines[1].startswith(f"events,{here_pk},deleted,,")
     # The old list of deleted events still answers.
     old = walk(api("coord.mangystau"), f"/api/v1/deleted-events/?updated_since={since(before)}")
     assert [row["id"] for row in old] == [here_pk]
