@@ -15,9 +15,11 @@ from participants.models import (
     Feedback,
     Participant,
     ParticipantCategory,
+    Tombstone,
 )
 from regions.models import District, PartnerOrganisation, Region
-from reports.models import Indicator, IndicatorTarget, ReportFile, ReportRun
+from reports.builder import IndicatorActuals
+from reports.models import Indicator, ReportFile, ReportRun
 from trainings.models import Programme, Session, TrainingEvent
 
 
@@ -40,20 +42,25 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         model = Programme
         fields = [
             "id", "code", "name", "name_kk", "name_ru", "donor", "budget_code", "outcome",
-            "sdg_target", "start_date", "end_date", "is_active",
+            "sdg_target", "start_date", "end_date", "is_active", "updated_at",
         ]  # fmt: skip
 
 
 class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region
-        fields = ["id", "code", "kato", "kind", "name_kk", "name_ru", "name_en", "is_active"]
+        fields = [
+            "id", "code", "kato", "kind", "name_kk", "name_ru", "name_en", "is_active",
+            "updated_at",
+        ]  # fmt: skip
 
 
 class DistrictSerializer(serializers.ModelSerializer):
     class Meta:
         model = District
-        fields = ["id", "region", "kind", "name_kk", "name_ru", "name_en", "is_active"]
+        fields = [
+            "id", "region", "kind", "name_kk", "name_ru", "name_en", "is_active", "updated_at",
+        ]  # fmt: skip
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -66,7 +73,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "name_kk", "name_ru", "short_name", "short_name_kk", "short_name_ru",
             "type", "region", "address", "contact_person",
-            "contact_role", "mou_start", "mou_end", "iati_identifier", "is_active",
+            "contact_role", "mou_start", "mou_end", "iati_identifier", "is_active", "updated_at",
         ]  # fmt: skip
 
     def get_fields(self):
@@ -76,7 +83,10 @@ class PartnerSerializer(serializers.ModelSerializer):
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = ParticipantCategory
-        fields = ["id", "code", "group", "name_kk", "name_ru", "name_en", "order", "is_active"]
+        fields = [
+            "id", "code", "group", "name_kk", "name_ru", "name_en", "order", "is_active",
+            "updated_at",
+        ]  # fmt: skip
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -106,13 +116,13 @@ class DeletedEventSerializer(serializers.ModelSerializer):
 class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Session
-        fields = ["id", "event", "date", "title", "start_time", "end_time"]
+        fields = ["id", "event", "date", "title", "start_time", "end_time", "updated_at"]
 
 
 class EnrolmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Enrolment
-        fields = ["id", "participant", "event", "created_at"]
+        fields = ["id", "participant", "event", "created_at", "updated_at"]
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -121,7 +131,9 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attendance
-        fields = ["id", "enrolment", "session", "event", "participant", "recorded_at"]
+        fields = [
+            "id", "enrolment", "session", "event", "participant", "recorded_at", "updated_at",
+        ]  # fmt: skip
 
 
 class FeedbackSerializer(serializers.ModelSerializer):
@@ -135,7 +147,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
         fields = [
             "id", "event", "enrolment", "satisfaction", "relevance", "usefulness",
             "intent_to_apply", "most_useful", "comments", "consent_to_quote", "quote_status",
-            "source", "language", "submitted_at", "is_duplicate",
+            "source", "language", "submitted_at", "is_duplicate", "updated_at",
         ]  # fmt: skip
 
     def get_fields(self):
@@ -150,7 +162,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "enrolment", "event", "participant", "pre_score", "post_score"]
+        fields = [
+            "id", "enrolment", "event", "participant", "pre_score", "post_score", "updated_at",
+        ]  # fmt: skip
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
@@ -170,14 +184,45 @@ class ParticipantSerializer(serializers.ModelSerializer):
         return _without(super().get_fields(), self.CONTACTS, unless=_contacts(self))
 
 
-class IndicatorTargetSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = IndicatorTarget
-        fields = ["period", "period_start", "period_end", "value"]
+class IndicatorFiguresSerializer(serializers.Serializer):
+    """A target and its computed actual for one period, counted as the dashboard and the
+    report count it (the indicator's rule over the token's Scope)."""
+
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    target = serializers.FloatField(allow_null=True)
+    actual = serializers.FloatField(
+        allow_null=True, help_text="None: no rule, or the period has not begun."
+    )
+    percent_of_target = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["green", "amber", "red", "grey"],
+        help_text="On track (green), behind (amber), far behind (red), no target or actual (grey).",
+    )
+
+
+class IndicatorTargetSerializer(IndicatorFiguresSerializer):
+    period = serializers.CharField(help_text="e.g. 2024Q3 or 2024")
+    value = serializers.FloatField(help_text="The target (the same as `target`).")
+
+
+def _figures(values: dict) -> dict:
+    return {
+        "period_start": values["period_start"],
+        "period_end": values["period_end"],
+        "target": values["target"],
+        "actual": values["actual"],
+        "percent_of_target": values["percent"],
+        "status": values["status"],
+    }
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    targets = IndicatorTargetSerializer(many=True, read_only=True)
+    """An indicator with its targets per period and the computed actual of each, and the life
+    of the programme to date (reports.builder.IndicatorActuals: the dashboard's rules)."""
+
+    targets = serializers.SerializerMethodField()
+    life_of_programme = serializers.SerializerMethodField()
 
     class Meta:
         model = Indicator
@@ -185,7 +230,29 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "id", "programme", "code", "name", "name_kk", "name_ru", "level", "unit",
             "baseline", "lop_target", "method", "higher_is_better", "completion",
             "completion_percent", "rule", "disaggregations", "description", "order", "targets",
+            "life_of_programme", "updated_at",
         ]  # fmt: skip
+
+    def _actuals(self, indicator: Indicator) -> dict:
+        # One IndicatorActuals per response: each rule and period is computed once.
+        if not hasattr(indicator, "_actuals"):
+            actuals = self.context.get("indicator_actuals")
+            if actuals is None:
+                actuals = IndicatorActuals(self.context["scope"])
+                self.context["indicator_actuals"] = actuals
+            indicator._actuals = actuals(indicator, indicator.targets.all())
+        return indicator._actuals
+
+    @extend_schema_field(IndicatorTargetSerializer(many=True))
+    def get_targets(self, indicator: Indicator) -> list[dict]:
+        return [
+            {"period": t["period"], "value": t["target"], **_figures(t)}
+            for t in self._actuals(indicator)["targets"]
+        ]
+
+    @extend_schema_field(IndicatorFiguresSerializer)
+    def get_life_of_programme(self, indicator: Indicator) -> dict:
+        return _figures(self._actuals(indicator)["life_of_programme"])
 
 
 class ReportFileSerializer(serializers.ModelSerializer):
@@ -210,7 +277,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "programme", "period_label", "period_start", "period_end", "regions",
             "formats", "language", "status", "percent", "error", "created_at", "started_at",
-            "finished_at", "files",
+            "finished_at", "updated_at", "files",
         ]  # fmt: skip
 
     @extend_schema_field(ReportFileSerializer(many=True))
@@ -220,3 +287,14 @@ class ReportRunSerializer(serializers.ModelSerializer):
             return []
         files = sorted(run.files.all(), key=lambda f: f.format)
         return ReportFileSerializer(files, many=True, context=self.context).data
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    """A record that went away: which list it was in, its id, when and why (`merged` names
+    the record it was merged into)."""
+
+    id = serializers.IntegerField(source="object_id", read_only=True)
+
+    class Meta:
+        model = Tombstone
+        fields = ["resource", "id", "reason", "merged_into", "deleted_at"]

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import token_views, views
+from . import mirror_views, token_views, views
 
 app_name = "api"
 
@@ -14,6 +14,7 @@ router.register("partners", views.PartnerViewSet, basename="partner")
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("events", views.EventViewSet, basename="event")
 router.register("deleted-events", views.DeletedEventViewSet, basename="deletedevent")
+router.register("deleted", mirror_views.TombstoneViewSet, basename="deleted")
 router.register("sessions", views.SessionViewSet, basename="session")
 router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")
 router.register("attendance", views.AttendanceViewSet, basename="attendance")

@@ -78,9 +78,10 @@ class SeesPeople(permissions.BasePermission):
 class ScopedListViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """A read-only list whose rows come from `rows(scope)`, a selector over the Scope.
     It also answers as CSV (`?format=csv` or `Accept: text/csv`): the same rows, filters
-    and checks, the whole list streamed in one response (api/csv_lists.py)."""
+    and checks, the whole list streamed in one response (api/csv_lists.py). Every list takes
+    `updated_since` on its records' change time (`updated_field`)."""
 
-    updated_field: str | None = None
+    updated_field: str | None = "updated_at"
     filter_backends = [UpdatedSinceFilter]
 
     def get_renderers(self):
@@ -260,12 +261,13 @@ class ParticipantViewSet(ScopedViewSet):
 
 
 class IndicatorViewSet(ScopedViewSet):
-    """The results framework: indicators with their targets per period."""
+    """The results framework: indicators with their targets per period and the computed
+    actuals over the token's Scope (the dashboard's rules: a coordinator gets their regions')."""
 
     serializer_class = serializers.IndicatorSerializer
 
     def rows(self, scope):
-        return indicators_visible(scope).prefetch_related("targets")
+        return indicators_visible(scope).select_related("programme").prefetch_related("targets")
 
 
 class ReportRunViewSet(ScopedViewSet):

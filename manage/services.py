@@ -14,6 +14,7 @@ from django.db.models import Model, ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from core.change_time import stamp_changed
 from core.dataversion import data_changed
 from participants.models import Participant
 from regions.models import District
@@ -121,7 +122,7 @@ def merge_districts(*, source: District, target: District, by=None) -> MergeResu
                 bulk_update_with_history(
                     rows,
                     model,
-                    ["district"],
+                    stamp_changed(rows, ["district"]),
                     batch_size=1000,
                     default_user=by,
                     default_change_reason=reason,

@@ -17,8 +17,15 @@ from .models import (
     ParticipantCategory,
     PossibleDuplicate,
     SyncedChange,
+    Tombstone,
 )
-from .selectors import attendance_visible, enrolments_visible, feedback_visible, people_visible
+from .selectors import (
+    attendance_visible,
+    enrolments_visible,
+    feedback_visible,
+    people_visible,
+    tombstones_visible,
+)
 
 
 @admin.register(ParticipantCategory)
@@ -186,6 +193,26 @@ class SyncedChangeAdmin(ScopedAdmin):
 
     def scoped_queryset(self, scope):
         return SyncedChange.objects.all() if scope.can_manage else SyncedChange.objects.none()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(ScopedAdmin):
+    """Records that went away, as the API's /api/v1/deleted/ lists them (read-only: written
+    with each deletion, erasure and merge)."""
+
+    list_display = ("deleted_at", "resource", "object_id", "reason", "merged_into")
+    list_filter = ("resource", "reason")
+    search_fields = ("object_id",)
+    readonly_fields = ("resource", "object_id", "reason", "merged_into", "deleted_at", "regions")
+
+    def scoped_queryset(self, scope):
+        return tombstones_visible(scope)
 
     def has_add_permission(self, request):
         return False

@@ -16,3 +16,8 @@ class ParticipantsConfig(AppConfig):
 
         register_event_figures(event_figures)
         register_event_blocks(event_blocks)
+
+        # Deleted events, sessions, people and their records leave tombstones for the API.
+        from . import tombstones
+
+        tombstones.connect()

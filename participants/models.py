@@ -55,7 +55,9 @@ class ParticipantCategory(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["order", "code"]
@@ -124,7 +126,7 @@ class Participant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords(excluded_fields=["updated_at", "name_normalised"])
     # The audit log says these changed, never to what (a person's contacts are personal data
     # the log must not repeat to everyone who reads it; accounts/audit_trail.py).
@@ -223,7 +225,9 @@ class Enrolment(models.Model):
         verbose_name=_("event"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["event", "participant__full_name"]
@@ -259,7 +263,9 @@ class Attendance(models.Model):
         verbose_name=_("session"),
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("attendance")
@@ -350,7 +356,9 @@ class Feedback(models.Model):
     # A second form of one person at one event, left when their two records were merged: kept
     # (nothing is lost), not counted again (reports count one form per person and event).
     is_duplicate = models.BooleanField(_("second form of a merged person"), default=False)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -407,7 +415,9 @@ class Assessment(models.Model):
     post_score = models.DecimalField(
         _("score after"), max_digits=5, decimal_places=2, null=True, blank=True, validators=SCORE
     )
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("pre/post test")
@@ -620,3 +630,52 @@ class SyncedChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} ({self.status})"
+
+
+class Tombstone(models.Model):
+    """A record that went away (deleted, erased or merged into another), kept so that a mirror
+    following the API's `updated_since` can drop it too (docs/api.md). Written in the same
+    transaction as the deletion (participants/tombstones.py); `regions` are the regions whose
+    users saw the record, so each scope gets only its own tombstones."""
+
+    class Resource(models.TextChoices):
+        EVENT = "events", _("event")
+        SESSION = "sessions", _("session")
+        PARTICIPANT = "participants", _("participant")
+        ENROLMENT = "enrolments", _("enrolment")
+        ATTENDANCE = "attendance", _("attendance")
+        FEEDBACK = "feedback", _("feedback")
+        ASSESSMENT = "assessments", _("test scores")
+
+    class Reason(models.TextChoices):
+        DELETED = "deleted", _("deleted")
+        ERASED = "erased", _("erased")
+        MERGED = "merged", _("merged into another record")
+
+    # Records about people: their tombstones are personal data too (not for viewers).
+    PERSONAL = frozenset({Resource.PARTICIPANT, Resource.ENROLMENT, Resource.ATTENDANCE,
+                          Resource.ASSESSMENT})  # fmt: skip
+
+    resource = models.CharField(_("resource"), max_length=20, choices=Resource.choices)
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    merged_into = models.PositiveBigIntegerField(_("merged into"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), default=timezone.now, db_index=True)
+    regions = models.ManyToManyField(
+        "regions.Region", blank=True, related_name="+", verbose_name=_("regions")
+    )
+
+    class Meta:
+        verbose_name = _("tombstone")
+        verbose_name_plural = _("tombstones")
+        indexes = [models.Index(fields=["resource", "deleted_at"], name="tombstone_resource_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reason="merged", merged_into__isnull=False)
+                | ~models.Q(reason="merged"),
+                name="tombstone_merge_names_the_kept_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_id} ({self.reason})"

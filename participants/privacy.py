@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.audit import record_event
 from accounts.models import SecurityEvent
+from core.change_time import with_change_time
 
 from .models import (
     AGE_BANDS,
@@ -37,8 +38,10 @@ from .models import (
     Feedback,
     ImportBatch,
     Participant,
+    Tombstone,
 )
 from .names import person_name_regex, person_name_words, scrub_person_name, word_pattern
+from .tombstones import record_tombstone
 
 PERSONAL_FIELDS = ("full_name", "phone", "email", "iin_hash", "organisation_name", "position")
 FEEDBACK_TEXT_FIELDS = ("most_useful", "comments", "quote_text_reviewed")
@@ -224,6 +227,8 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
     Audited as a SecurityEvent (who, when, which record)."""
     person = Participant.objects.select_for_update().get(pk=person.pk)
     pk = person.pk
+    if not person.is_anonymised:  # erased once, one tombstone (the erasure is idempotent)
+        record_tombstone(person, reason=Tombstone.Reason.ERASED)
     full_names = {person.full_name}
     full_names |= set(Participant.history.filter(id=pk).values_list("full_name", flat=True))
     full_names = sorted(n for n in full_names if n and n != anonymised_name(pk))
@@ -261,7 +266,7 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
         Feedback.objects.filter(enrolment__participant_id=pk).values_list("pk", flat=True)
     )
     blank_text = dict.fromkeys(FEEDBACK_TEXT_FIELDS, "")
-    Feedback.objects.filter(pk__in=feedback_ids).update(**blank_text)
+    Feedback.objects.filter(pk__in=feedback_ids).update(**with_change_time(Feedback, blank_text))
     Feedback.history.filter(id__in=feedback_ids).update(**blank_text)
     record_event(
         SecurityEvent.Kind.PERSON_ERASED,
@@ -314,7 +319,9 @@ def scrub_name_from_free_text(full_names: list[str]) -> int:
                     for row_pk, value in rows.iterator(chunk_size=50):
                         new = _scrub_json(value, pattern, full_names)
                         if new != value:
-                            manager.filter(pk=row_pk).update(**{name: new})
+                            manager.filter(pk=row_pk).update(
+                                **with_change_time(target, {name: new})
+                            )
                             changed += 1
                     continue
                 found = Q()
@@ -323,7 +330,7 @@ def scrub_name_from_free_text(full_names: list[str]) -> int:
                 for row_pk, value in manager.filter(found).values_list("pk", name).iterator():
                     new = scrub_person_name(value, pattern, full_names)
                     if new != value:
-                        manager.filter(pk=row_pk).update(**{name: new})
+                        manager.filter(pk=row_pk).update(**with_change_time(target, {name: new}))
                         changed += 1
     return changed
 

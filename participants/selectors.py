@@ -18,7 +18,7 @@ from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
 
 from .identity import name_spellings, normalise_name
-from .models import Attendance, Consent, Enrolment, Feedback, Participant
+from .models import Attendance, Consent, Enrolment, Feedback, Participant, Tombstone
 
 
 def people_visible(scope: Scope) -> QuerySet[Participant]:
@@ -47,6 +47,20 @@ def attendance_visible(scope: Scope) -> QuerySet[Attendance]:
 
 def feedback_visible(scope: Scope) -> QuerySet[Feedback]:
     return Feedback.objects.filter(scope.region_q("event__region"))
+
+
+def tombstones_visible(scope: Scope) -> QuerySet[Tombstone]:
+    """Tombstones of the records this scope saw: those of the scope's regions (a person's: where
+    they lived or came to an event); for scopes without personal data, none about people."""
+    rows = Tombstone.objects.all()
+    if not scope.can_see_people:
+        rows = rows.exclude(resource__in=Tombstone.PERSONAL)
+    if scope.all_regions:
+        return rows
+    seen_here = Tombstone.regions.through.objects.filter(
+        tombstone=OuterRef("pk"), region__in=scope.region_ids
+    )
+    return rows.filter(Exists(seen_here))
 
 
 def likely_duplicates(

@@ -30,6 +30,7 @@ from .models import (
     PossibleDuplicate,
 )
 from .selectors import merge_plan, merge_refusal
+from .tombstones import mark_merged
 
 
 @transaction.atomic
@@ -354,6 +355,7 @@ def merge_people(
         if refusal:
             raise ValidationError(refusal, code="event_locked")
     plan = merge_plan(keep, remove)
+    mark_merged(remove, keep)  # before its enrolments move: every region that saw it
     for step in plan.events:
         enrolment = step.enrolment
         if step.into is None:
@@ -384,8 +386,10 @@ def merge_people(
                     kept_scores.pre_score = scores.pre_score
                 if kept_scores.post_score is None:
                     kept_scores.post_score = scores.post_score
+                mark_merged(scores, kept_scores)
                 _by(scores, by).delete()
                 _by(kept_scores, by).save()
+        mark_merged(enrolment, into)
         _by(enrolment, by).delete()
     for consent in plan.consents:
         consent.participant = keep

@@ -39,7 +39,9 @@ class Region(TranslatedName):
     kato = models.CharField(_("KATO code"), max_length=9, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGION)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["code"]
@@ -62,7 +64,9 @@ class District(TranslatedName):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["region__code", "name_en"]
@@ -137,7 +141,9 @@ class PartnerOrganisation(LocalisedName, models.Model):
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["name"]

@@ -92,7 +92,9 @@ class Indicator(LocalisedName, models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["programme", "order", "code"]
@@ -176,7 +178,9 @@ class ReportRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     task_id = models.CharField(max_length=64, blank=True)
-    history = HistoricalRecords(excluded_fields=["heartbeat_at", "percent", "stage"])
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at", "heartbeat_at", "percent", "stage"])
 
     class Meta:
         ordering = ["-created_at"]

@@ -189,7 +189,7 @@ def dispatch(run_id: int) -> bool:
     if taskqueue.send(build_report_run, args=[run_id], task_id=task_id):
         return True
     ReportRun.objects.filter(pk=run_id, status=Status.QUEUED, task_id=task_id).update(
-        task_id="", error=str(UNAVAILABLE)
+        task_id="", error=str(UNAVAILABLE), updated_at=timezone.now()
     )
     return False
 
@@ -291,6 +291,7 @@ def _progress_writer(run_id: int, attempt: int) -> Callable[[str, int], None]:
             stage=str(stage)[:40],
             percent=max(0, min(100, int(percent))),
             heartbeat_at=timezone.now(),
+            updated_at=timezone.now(),
         )
         if not updated:
             raise RunSuperseded
@@ -327,7 +328,10 @@ def run_report(run_id: int, *, heartbeat: bool = False) -> ReportRun | None:
     except TRANSIENT_ERRORS:
         logger.warning("report run %s: transient database error, will retry", run_id)
         ReportRun.objects.filter(pk=run_id, status=Status.RUNNING, attempts=attempt).update(
-            status=Status.QUEUED, stage="queued", error=_("A temporary error: retrying.")
+            status=Status.QUEUED,
+            stage="queued",
+            error=_("A temporary error: retrying."),
+            updated_at=timezone.now(),
         )
         raise
     except Exception as exc:  # noqa: BLE001 - any bug or bad data: the run fails with the reason
@@ -475,7 +479,9 @@ def recover_stale_runs(*, now=None) -> dict[str, int]:
     queued = ReportRun.objects.filter(status=Status.QUEUED)
     unsent = queued.filter(task_id="", created_at__lt=now - UNSENT_GRACE)
     for run_id in list(unsent.values_list("pk", flat=True)):
-        ReportRun.objects.filter(pk=run_id, status=Status.QUEUED, task_id="").update(error="")
+        ReportRun.objects.filter(pk=run_id, status=Status.QUEUED, task_id="").update(
+            error="", updated_at=timezone.now()
+        )
         counts["resent"] += dispatch(run_id)
     sent_long_ago = list(
         queued.exclude(task_id="").filter(heartbeat_at__lt=limit).values_list("pk", "task_id")

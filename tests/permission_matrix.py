@@ -599,6 +599,7 @@ MATRIX: dict[str, Page] = {
     "api:event-list": page(expected=API),
     "api:event-detail": page({"pk": "event"}, API_REGION_OBJECT),
     "api:deletedevent-list": page(expected=API),
+    "api:deleted-list": page(expected=API),
     "api:session-list": page(expected=API),
     "api:session-detail": page({"pk": "session"}, API_REGION_OBJECT),
     "api:enrolment-list": page(expected=API_PEOPLE),

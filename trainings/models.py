@@ -35,7 +35,9 @@ class Programme(LocalisedName, models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["code"]
@@ -220,7 +222,7 @@ class TrainingEvent(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -282,7 +284,9 @@ class Session(models.Model):
     title = models.CharField(_("title"), max_length=255, blank=True)
     start_time = models.TimeField(_("starts at"), null=True, blank=True)
     end_time = models.TimeField(_("ends at"), null=True, blank=True)
-    history = HistoricalRecords()
+    # The change time `updated_since` follows (API); kept out of the history: it is not a change.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["date", "start_time", "pk"]

@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.scope import Scope
 from core import dataversion
+from core.change_time import stamp_changed
 from participants.duplicates import outside_scope, record_possible_duplicates
 from participants.identity import normalise_name
 from participants.models import (
@@ -109,6 +110,7 @@ def apply_plan(
             for name, value in row.fields.items():
                 setattr(person, name, value)
             changed.append(person)
+        fields = stamp_changed(changed, fields)
         bulk_update_with_history(changed, Participant, fields, batch_size=BATCH, default_user=user)
     for row in plan.rows:
         if row.person_id:
@@ -232,9 +234,8 @@ def _upsert(model, values: dict[int, dict[str, Any]], extra, user, queryset) -> 
             changed.append(obj)
     bulk_create_with_history(new, model, batch_size=BATCH, default_user=user)
     if changed:
-        bulk_update_with_history(
-            changed, model, sorted(fields), batch_size=BATCH, default_user=user
-        )
+        fields = stamp_changed(changed, sorted(fields))
+        bulk_update_with_history(changed, model, fields, batch_size=BATCH, default_user=user)
     return len(new) + len(changed)
 
 
