@@ -70,7 +70,8 @@ def form_data(data) -> dict:
         if hasattr(data, "lists") and len(value) == 1:
             value = value[0]
         if isinstance(value, list | tuple):
-            out[name] = [_text(v) for v in value]
+            # Many-to-many values of a record (model_to_dict) are records: their ids.
+            out[name] = [_text(getattr(v, "pk", v)) for v in value]
         else:
             out[name] = _text(value)
     return out

@@ -121,6 +121,20 @@ def test_coordinator_creates_changes_and_deletes_an_event_audited_under_their_na
     assert audit.get().user == coord.user
 
 
+def test_a_patch_keeps_the_topics_and_partners_it_does_not_send(coord):
+    from trainings.models import Topic
+
+    topics = list(Topic.objects.filter(is_active=True).order_by("pk")[:2])
+    response = coord.post("/api/v1/events/", event_body(topics=[t.pk for t in topics]))
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    response = coord.patch(f"/api/v1/events/{pk}/", {"venue": "Aktau, akimat hall"})
+    assert response.status_code == 200, response.content
+    assert sorted(response.json()["topics"]) == sorted(t.pk for t in topics)
+    response = coord.patch(f"/api/v1/events/{pk}/", {"topics": [topics[0].pk]})
+    assert response.json()["topics"] == [topics[0].pk]
+
+
 def test_an_invalid_event_gets_the_event_forms_messages(coord):
     response = coord.post(
         "/api/v1/events/", event_body(title="", start_date="2024-09-12", end_date="2024-09-10")
