@@ -406,3 +406,36 @@ def test_the_schema_describes_the_writes_with_their_bodies(client, demo):
     assert "put" not in schema["paths"]["/api/v1/sessions/{id}/"]
     assert "delete" in schema["paths"]["/api/v1/assessments/{id}/"]
     assert "delete" not in schema["paths"].get("/api/v1/feedback/{id}/", {})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_copies_of_a_create_sent_at_once_with_one_key_make_one_record(demo):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    user = coordinator("KZ-47")
+    _token, secret = create_token(user=user, name="retries")
+    event = EventFactory()
+    body = json.dumps({"event": event.pk, "date": "2024-08-14", "title": "Module 1"})
+    start = Barrier(2)
+
+    def send():
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        start.wait()
+        try:
+            return client.post(
+                "/api/v1/sessions/",
+                data=body,
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY="same-key",
+            )
+        finally:
+            connection.close()  # each thread's own connection
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(lambda _: send(), range(2)))
+    assert [r.status_code for r in responses] == [201, 201]
+    assert responses[0].json() == responses[1].json()
+    assert Session.objects.filter(event=event).count() == 1
