@@ -195,18 +195,25 @@ def fuzz(schema, base_url: str, user: User) -> list[str]:
     """Every operation of `schema` with generated requests as `user`; the failures found."""
     _token, secret = create_token(user=user, name="fuzz")
     headers = {"Authorization": f"Bearer {secret}"}
-    session = requests.Session()
     failures: list[str] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if operation.path in SKIPPED:
-            continue
-        try:
-            check_operation(
-                schema, operation, session=session, base_url=base_url, user=user, headers=headers
-            )
-        except Exception as error:  # noqa: BLE001 (each operation's failure is reported)
-            failures.append(f"{user.username} {operation.label}: {error}")
+    # Closed at the end: a kept-alive connection would keep a server thread, and its database
+    # connection, open past the test.
+    with requests.Session() as session:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if operation.path in SKIPPED:
+                continue
+            try:
+                check_operation(
+                    schema,
+                    operation,
+                    session=session,
+                    base_url=base_url,
+                    user=user,
+                    headers=headers,
+                )
+            except Exception as error:  # noqa: BLE001 (each operation's failure is reported)
+                failures.append(f"{user.username} {operation.label}: {error}")
     return failures
 
 
