@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken
+from .models import ApiToken, IdempotencyKey
 from .services import revoke_token
 
 
@@ -41,3 +41,19 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
             revoke_token(token=token, by=request.user)
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    """Answers kept for retried creates (read only; old keys may be deleted)."""
+
+    list_display = ("key", "user", "method", "path", "status_code", "created")
+    list_select_related = ("user",)
+    search_fields = ("key", "user__username", "path")
+    readonly_fields = [f.name for f in IdempotencyKey._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -49,3 +49,35 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return not (self.is_revoked or self.is_expired)
+
+
+class IdempotencyKey(models.Model):
+    """The answer to a create sent with an `Idempotency-Key` header, kept so the same request
+    retried (a lost connection, a script run twice) gets that answer again instead of making
+    a second record (api/idempotency.py). Keys are per user; old ones are of no use after a
+    day and may be deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    response = models.JSONField(_("response"))
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("API idempotency key")
+        verbose_name_plural = _("API idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"

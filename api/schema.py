@@ -31,3 +31,43 @@ def describe_csv_lists(result, generator, request, public):
                     }
                 }
     return result
+
+
+REFUSAL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+REFUSALS = {
+    "401": "No valid token (Authorization: Bearer <token>).",
+    "403": "The token's user may not do this (for a write: their role may not change data).",
+    "404": "No such record in the token user's scope (another region's record is not found).",
+    "429": "Too many requests with this token this minute: retry after Retry-After seconds.",
+}
+
+
+def describe_refusals(result, generator, request, public):
+    """Every operation may be refused (no token, no right, not in scope, too many requests),
+    and an operation with parameters or a body may be refused for its input (400): the schema
+    says so, with the {"detail": reason} body DRF sends (a drf-spectacular post-processing
+    hook, settings.SPECTACULAR_SETTINGS)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Refusal"] = REFUSAL
+    ref = {"$ref": "#/components/schemas/Refusal"}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, text in REFUSALS.items():
+                responses.setdefault(
+                    code, {"description": text, "content": {"application/json": {"schema": ref}}}
+                )
+            if operation.get("parameters") or operation.get("requestBody"):
+                responses.setdefault(
+                    "400",
+                    {
+                        "description": "The input was refused: field name -> messages.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                )
+    return result

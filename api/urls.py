@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import mirror_views, token_views, views
+from . import mirror_views, token_views, views, write_views
 
 app_name = "api"
 
@@ -12,14 +12,14 @@ router.register("regions", views.RegionViewSet, basename="region")
 router.register("districts", views.DistrictViewSet, basename="district")
 router.register("partners", views.PartnerViewSet, basename="partner")
 router.register("categories", views.CategoryViewSet, basename="category")
-router.register("events", views.EventViewSet, basename="event")
+router.register("events", write_views.EventWriteViewSet, basename="event")
 router.register("deleted-events", views.DeletedEventViewSet, basename="deletedevent")
 router.register("deleted", mirror_views.TombstoneViewSet, basename="deleted")
-router.register("sessions", views.SessionViewSet, basename="session")
-router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")
-router.register("attendance", views.AttendanceViewSet, basename="attendance")
-router.register("feedback", views.FeedbackViewSet, basename="feedback")
-router.register("assessments", views.AssessmentViewSet, basename="assessment")
+router.register("sessions", write_views.SessionWriteViewSet, basename="session")
+router.register("enrolments", write_views.EnrolmentWriteViewSet, basename="enrolment")
+router.register("attendance", write_views.AttendanceWriteViewSet, basename="attendance")
+router.register("feedback", write_views.FeedbackWriteViewSet, basename="feedback")
+router.register("assessments", write_views.AssessmentWriteViewSet, basename="assessment")
 router.register("participants", views.ParticipantViewSet, basename="participant")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("report-runs", views.ReportRunViewSet, basename="reportrun")

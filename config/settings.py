@@ -416,7 +416,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qadam API",
-    "DESCRIPTION": "Read access to Qadam's programmes, events, people and reports, limited to "
+    "DESCRIPTION": "Qadam's programmes, events, people and reports (reads), and writes of events, "
+    "sessions, rosters, attendance, feedback and scores, limited to "
     "the token user's regions and rights. See docs/api.md.",
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -431,6 +432,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.describe_csv_lists",
+        "api.schema.describe_refusals",
     ],
 }
 

@@ -585,7 +585,8 @@ MATRIX: dict[str, Page] = {
     "manage:facilitator_edit": page({"pk": "facilitator"}, ADMIN_ONLY),
     "manage:facilitator_deactivate": page({"pk": "facilitator"}, ADMIN_ONLY),
     "manage:facilitator_delete": page({"pk": "facilitator"}, ADMIN_ONLY),
-    # The REST API (api/views.py), read-only; see the API presets above.
+    # The REST API (api/views.py): reads here, see the API presets above; the writes on the
+    # same URLs (api/write_views.py) are tested per role in tests/test_api_writes.py.
     "api:programme-list": page(expected=API),
     "api:programme-detail": page({"pk": "programme"}, API),
     "api:region-list": page(expected=API),

@@ -46,6 +46,17 @@ def _one_of_each_registered_model(user):
     from trainings.models import RegionQuarter
 
     create_token(user=user, name="History")
+    from api.models import IdempotencyKey
+
+    IdempotencyKey.objects.create(
+        user=user,
+        key="retry-1",
+        method="POST",
+        path="/api/v1/sessions/",
+        body_hash="0" * 64,
+        status_code=201,
+        response={"id": 1},
+    )
     Group.objects.get_or_create(name="History readers")
     AccessAttempt.objects.create(username="someone", ip_address="10.0.0.1", failures_since_start=1)
     AccessFailureLog.objects.create(username="someone", ip_address="10.0.0.1")
