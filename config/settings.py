@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "manage",  # the reference-data pages (/manage/) and the regions admin
     "demo",  # seed_demo and generate_synthetic
     "api",  # the REST API (/api/v1/), its tokens and its docs (docs/api.md)
+    "kobo",  # KoboToolbox submissions flowing in (/kobo/, docs/api.md)
 ]
 
 MIDDLEWARE = [
@@ -318,6 +319,12 @@ IATI_REPORTING_ORG = env("IATI_REPORTING_ORG", default="XM-DAC-41114")
 # address in IATI_RATE_WINDOW seconds (the IATI Registry fetches it about once a day).
 IATI_RATE_LIMIT = env.int("IATI_RATE_LIMIT", default=30)
 IATI_RATE_WINDOW = env.int("IATI_RATE_WINDOW", default=60)
+# The KoboToolbox intake (/kobo/intake/<form>/, docs/api.md): the largest submission taken, in
+# bytes, and at most KOBO_RATE_LIMIT submissions per connected form in KOBO_RATE_WINDOW seconds
+# (Kobo sends one post per submission; a bulk resend of a day's forms stays well below).
+KOBO_MAX_BYTES = env.int("KOBO_MAX_BYTES", default=1024 * 1024)
+KOBO_RATE_LIMIT = env.int("KOBO_RATE_LIMIT", default=600)
+KOBO_RATE_WINDOW = env.int("KOBO_RATE_WINDOW", default=60)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="qadam-demo-2024")
 
 # The client's network address (core/client.py; docs/deployment.md): REMOTE_ADDR, unless
