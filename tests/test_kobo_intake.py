@@ -560,3 +560,62 @@ def test_existing_enrolment_is_reused(
     post(client, form, feedback_answers(), capture=django_capture_on_commit_callbacks)
     assert event.enrolments.count() == 1
     assert Feedback.objects.get(event=event).enrolment.participant == person
+
+
+def test_the_inbox_row_is_written_first_and_applied_after_the_commit(
+    client, form, event, person, django_capture_on_commit_callbacks
+):
+    url = reverse("kobo:intake", args=[form.slug])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            url,
+            json.dumps(feedback_answers()),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {form.secret}",
+        )
+    assert response.status_code == 201
+    assert KoboSubmission.objects.get().status == Status.RECEIVED
+    assert not Feedback.objects.filter(event=event).exists()
+    for callback in callbacks:  # the task, sent once the request's transaction committed
+        callback()
+    assert KoboSubmission.objects.get().status == Status.APPLIED
+    assert Feedback.objects.filter(event=event).count() == 1
+
+
+def test_a_kobo_xlsx_export_with_question_names_only_is_read_too(
+    client, form, event, person, login_as, staff
+):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Post-training survey"
+    names = ["start", "full_name", "birth_year", "satisfaction", "relevance", "usefulness"]
+    names += ["intent_to_apply", "pre_score", "post_score", "_uuid"]
+    sheet.append(names)
+    sheet.append(["2024-08-15", "Серикова Айгерим", 1991, 5, 4, 4, 5, 35, 75, "u-1"])
+    data = io.BytesIO()
+    book.save(data)
+    login_as(staff)
+    upload = SimpleUploadedFile("export.xlsx", data.getvalue())
+    client.post(
+        reverse("imports:upload", args=[event.pk]),
+        {"file": upload, "columns": f"kobo:{form.pk}"},
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.PREVIEW, batch.errors
+    client.post(reverse("imports:batch_confirm", args=[batch.pk]))
+    assert Assessment.objects.get(enrolment__participant=person).pre_score == 35
+
+
+def test_the_upload_page_offers_the_connected_forms_and_staff_find_the_kobo_pages(
+    client, form, event, login_as, staff
+):
+    login_as("coord.mangystau")
+    upload_page = client.get(reverse("imports:upload", args=[event.pk])).content.decode()
+    assert "Kobo export: Post-training survey" in upload_page
+    assert reverse("kobo:connections") not in client.get(reverse("imports:home")).content.decode()
+    login_as(staff)
+    assert reverse("kobo:connections") in client.get(reverse("imports:home")).content.decode()
