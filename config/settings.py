@@ -251,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.recover_stale_batches",
         "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
     },
+    # Kobo submissions received but never applied (the broker was down when they came in).
+    "kobo-send-received": {
+        "task": "kobo.send_received",
+        "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
+    },
 }
 
 # The cache is an optimisation (core/cache.py): short timeouts, so a Redis that hangs costs a

@@ -10,6 +10,7 @@ import hmac
 import logging
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from celery import uuid as task_uuid
@@ -42,6 +43,7 @@ Status = KoboSubmission.Status
 # form arriving from the field; the submission waits with the reason.
 INTAKE_SCOPE = Scope(region_ids=None, role=Role.COORDINATOR, can_see_people=True, can_edit=True)
 MAX_ROWS = 500  # people in one submission's repeat group
+UNSENT_GRACE = timedelta(minutes=2)  # a task sent on commit has had its chance by then
 
 
 class Rejected(Exception):
@@ -159,6 +161,17 @@ def send_submission(submission_id: int) -> bool:
     from .tasks import apply_kobo_submission
 
     return taskqueue.send(apply_kobo_submission, args=[submission_id], task_id=task_uuid())
+
+
+def send_received(*, now=None) -> int:
+    """Submissions received more than UNSENT_GRACE ago and not applied yet (their task was
+    never sent, or was lost with the broker's data) are sent again; applying is idempotent (a
+    row already applied is left alone), so a second delivery changes nothing."""
+    now = now or timezone.now()
+    stale = KoboSubmission.objects.filter(
+        status=Status.RECEIVED, updated_at__lt=now - UNSENT_GRACE
+    ).values_list("pk", flat=True)
+    return sum(send_submission(pk) for pk in list(stale[:1000]))
 
 
 # Applying ----------------------------------------------------------------------------------

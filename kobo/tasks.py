@@ -11,3 +11,11 @@ def apply_kobo_submission(submission_id: int) -> None:
     from .services import apply_submission
 
     apply_submission(submission_id)
+
+
+@shared_task(name="kobo.send_received", acks_late=True, ignore_result=True)
+def send_received() -> int:
+    """Beat: submissions still "received" a while after they came in are sent again."""
+    from .services import send_received as send
+
+    return send()

@@ -619,3 +619,21 @@ def test_the_upload_page_offers_the_connected_forms_and_staff_find_the_kobo_page
     assert reverse("kobo:connections") not in client.get(reverse("imports:home")).content.decode()
     login_as(staff)
     assert reverse("kobo:connections") in client.get(reverse("imports:home")).content.decode()
+
+
+def test_a_submission_whose_task_was_never_sent_is_applied_by_the_recovery(form, event, person):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kobo.services import send_received
+
+    submission = KoboSubmission.objects.create(
+        connection=form, uuid="lost-1", payload=feedback_answers("lost-1")
+    )
+    assert send_received() == 0  # just received: its own task may still come
+    later = timezone.now() + timedelta(minutes=5)
+    assert send_received(now=later) == 1
+    submission.refresh_from_db()
+    assert submission.status == Status.APPLIED
+    assert send_received(now=later) == 0
