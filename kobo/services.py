@@ -322,24 +322,23 @@ def _remove_moved(before: dict[str, Any], after: dict[str, Any]) -> None:
 
 
 def _redacted(payload: dict[str, Any], questions: dict[str, str]) -> dict[str, Any]:
-    """The payload without the IIN answers: once applied, the registry holds the IIN's hash
-    only, and the inbox must not keep the number."""
-    path = questions.get("iin")
-    if not path:
-        return payload
-    name = path.rsplit("/", 1)[-1]
+    """The payload without the answers that identify the person (IIN, name, birth year,
+    phone): once applied, the registry holds them (the IIN as its hash only), and the inbox
+    must not keep a second copy that an erasure would not reach."""
+    paths = {questions[key] for key in IDENTITY_KEYS if questions.get(key)}
+    names = {path.rsplit("/", 1)[-1] for path in paths}
 
     def clean(values: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for key, value in values.items():
             if isinstance(value, list):
                 value = [clean(v) if isinstance(v, dict) else v for v in value]
-            elif key == path or key.rsplit("/", 1)[-1] == name:
+            elif key in paths or key.rsplit("/", 1)[-1] in names:
                 value = "(removed)"
             out[key] = value
         return out
 
-    return clean(payload)
+    return clean(payload) if paths else payload
 
 
 def apply_submission(submission_id: int) -> KoboSubmission | None:

@@ -145,6 +145,9 @@ def test_submission_with_groups_lands_as_feedback_and_scores(
     scores = Assessment.objects.get(enrolment__participant=person, enrolment__event=event)
     assert (scores.pre_score, scores.post_score) == (Decimal("45"), Decimal("80"))
     assert submission.applied["rows"][0]["feedback"] == feedback.pk
+    # Applied: the registry holds who the person is; the inbox keeps no second copy.
+    assert "Серикова" not in json.dumps(submission.payload, ensure_ascii=False)
+    assert submission.payload["rating/comments"] == "Очень полезно"
 
 
 def test_an_edit_resent_with_the_same_uuid_replaces_the_values_once(
