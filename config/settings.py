@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "demo",  # seed_demo and generate_synthetic
     "api",  # the REST API (/api/v1/), its tokens and its docs (docs/api.md)
     "webhooks",  # signed webhooks through an outbox (/manage/webhooks/, docs/api.md)
+    "kobo",  # KoboToolbox submissions flowing in (/kobo/, docs/api.md)
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.recover_stale_batches",
         "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
     },
+    # Kobo submissions received but never applied (the broker was down when they came in).
+    "kobo-send-received": {
+        "task": "kobo.send_received",
+        "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
+    },
 }
 
 # The cache is an optimisation (core/cache.py): short timeouts, so a Redis that hangs costs a
@@ -335,6 +341,12 @@ IATI_REPORTING_ORG = env("IATI_REPORTING_ORG", default="XM-DAC-41114")
 # address in IATI_RATE_WINDOW seconds (the IATI Registry fetches it about once a day).
 IATI_RATE_LIMIT = env.int("IATI_RATE_LIMIT", default=30)
 IATI_RATE_WINDOW = env.int("IATI_RATE_WINDOW", default=60)
+# The KoboToolbox intake (/kobo/intake/<form>/, docs/api.md): the largest submission taken, in
+# bytes, and at most KOBO_RATE_LIMIT submissions per connected form in KOBO_RATE_WINDOW seconds
+# (Kobo sends one post per submission; a bulk resend of a day's forms stays well below).
+KOBO_MAX_BYTES = env.int("KOBO_MAX_BYTES", default=1024 * 1024)
+KOBO_RATE_LIMIT = env.int("KOBO_RATE_LIMIT", default=600)
+KOBO_RATE_WINDOW = env.int("KOBO_RATE_WINDOW", default=60)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="qadam-demo-2024")
 
 # The client's network address (core/client.py; docs/deployment.md): REMOTE_ADDR, unless

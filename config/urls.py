@@ -37,5 +37,6 @@ urlpatterns = [
     # Qadam's own administration: users/, audit/ (admins only).
     path("", include("accounts.urls")),
     path("api/", include("api.urls")),  # the REST API, its schema, docs and tokens page
+    path("kobo/", include("kobo.urls")),  # KoboToolbox intake, connected forms, queue
     path("admin/", admin.site.urls),
 ]

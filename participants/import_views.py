@@ -26,6 +26,7 @@ from .imports.blank import template_response
 from .imports.columns import KINDS
 from .imports.selectors import batches_visible
 from .imports.services import choose_sheet, confirm_import, import_refusal, start_import
+from .imports.sources import choices as column_sources
 
 LANGS = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 KIND_CHOICES = [
@@ -59,6 +60,18 @@ class UploadForm(forms.Form):
         label=_("Spreadsheet (.xlsx or .csv)"),
         help_text=_("Up to 10 MB and 60,000 rows. Headers in Kazakh, Russian or English."),
     )
+    columns = forms.ChoiceField(
+        label=_("Columns"),
+        required=False,
+        help_text=_("An export of a connected KoboToolbox form is read with that form's mapping."),
+    )
+
+    def __init__(self, *args, sources: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        if sources:
+            self.fields["columns"].choices = [("", _("Qadam's template columns")), *sources]
+        else:
+            del self.fields["columns"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -109,12 +122,16 @@ def upload(request, pk: int):
     if refusal:  # a reported event is locked for coordinators: no form, nothing stored
         messages.error(request, refusal)
         return redirect(event)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, sources=column_sources(scope))
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
             batch = start_import(
-                event=event, data=upload_file.read(), filename=upload_file.name, user=request.user
+                event=event,
+                data=upload_file.read(),
+                filename=upload_file.name,
+                user=request.user,
+                columns=form.cleaned_data.get("columns", ""),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -487,6 +487,10 @@ class ImportBatch(models.Model):
     # visible sheet holding data).
     file_info = models.JSONField(_("how the file was read"), default=dict, blank=True)
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    # How the header is read: "" = Qadam's column names; otherwise a column source registered
+    # by a feature app (participants/imports/sources.py), e.g. "kobo:3" for the export of a
+    # connected KoboToolbox form, whose question paths it maps to Qadam's columns.
+    columns = models.CharField(_("columns"), max_length=40, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

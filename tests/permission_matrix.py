@@ -336,9 +336,38 @@ def _webhook_delivery():
     )
 
 
+def _kobo_connection():
+    """A KoboToolbox form connected to a Mangystau event."""
+    from kobo.services import connect_form
+
+    connection, _secret = connect_form(
+        name="Post-training survey",
+        target="event",
+        event=_event(),
+        questions={"full_name": "p/name", "birth_year": "p/year", "pre_score": "t/pre"},
+        by=None,
+    )
+    return connection
+
+
+def _kobo_submission():
+    """A submission of that form waiting in the queue (its person is not in the registry)."""
+    from kobo.models import KoboSubmission
+
+    return KoboSubmission.objects.create(
+        connection=_kobo_connection(),
+        uuid="b5c1e6c2-5f1a-4a7e-9d0e-1f2a3b4c5d6e",
+        payload={"p/name": "Nobody Known", "p/year": "1990", "t/pre": "40"},
+        status=KoboSubmission.Status.WAITING,
+        reason="No person in the registry matches Nobody Known (1990).",
+    )
+
+
 OBJECTS: dict[str, Callable[[], object]] = {
     "webhook_endpoint": _webhook_endpoint,
     "webhook_delivery": _webhook_delivery,
+    "kobo_connection": _kobo_connection,
+    "kobo_submission": _kobo_submission,
     "event_photo": _event_photo,
     "event_sheet": _event_sheet,
     "report_logo": _report_logo,
@@ -625,4 +654,15 @@ MATRIX: dict[str, Page] = {
     # The signed-in user's own API tokens (session login, like every page).
     "api:tokens": page(),
     "api:token_revoke": page({"pk": "=1"}, POST_ONLY_LOGIN),
+    # KoboToolbox (kobo/): Kobo posts submissions to the intake with the form's secret (a GET
+    # is 405 for everyone); connecting forms and the waiting queue are programme staff's.
+    "kobo:intake": page({"slug": "kobo_connection.slug"}, POST_ONLY),
+    "kobo:connections": page(expected=STAFF_ONLY),
+    "kobo:connection_new": page(expected=STAFF_ONLY),
+    "kobo:connection": page({"pk": "kobo_connection"}, STAFF_ONLY),
+    "kobo:connection_secret": page({"pk": "kobo_connection"}, POST_ONLY_LOGIN),
+    "kobo:waiting": page(expected=STAFF_ONLY),
+    "kobo:submission": page({"pk": "kobo_submission"}, STAFF_ONLY),
+    "kobo:submission_apply": page({"pk": "kobo_submission"}, POST_ONLY_LOGIN),
+    "kobo:submission_discard": page({"pk": "kobo_submission"}, POST_ONLY_LOGIN),
 }

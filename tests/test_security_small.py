@@ -115,6 +115,17 @@ def _one_of_each_registered_model(user):
     endpoint = WebhookEndpoint.objects.create(name="Hook", url="https://example.org/hook")
     WebhookDelivery.objects.create(endpoint=endpoint, kind="event.created", payload={})
     event.sessions.create(date=event.start_date).delete()  # leaves a tombstone
+    from kobo.models import KoboSubmission
+    from kobo.services import connect_form
+
+    connection, _secret = connect_form(
+        name="Kobo survey",
+        target="event",
+        event=event,
+        questions={"full_name": "name", "satisfaction": "q1"},
+        by=user,
+    )
+    KoboSubmission.objects.create(connection=connection, uuid="u-1", payload={"name": "X"})
     if duplicate is not None and not duplicate.objects.exists():
         people = Participant.objects.order_by("pk")[:2]
         duplicate.objects.create(existing=people[0], new_person=people[1], how="name")

@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,9 @@ class FileRejected(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+Rename = Callable[[list[Any]], list[Any]]
 
 
 @dataclass
@@ -63,9 +67,14 @@ def limits() -> tuple[int, int]:
     )
 
 
-def read_table(data: bytes, filename: str = "", sheet: str = "") -> Table:
+def read_table(
+    data: bytes, filename: str = "", sheet: str = "", rename: Rename | None = None
+) -> Table:
     """Detect the kind of file from its first bytes (never from its name) and read it; of a
-    workbook, the visible sheet named `sheet`, else the first visible sheet holding data."""
+    workbook, the visible sheet named `sheet`, else the first visible sheet holding data.
+    `rename`: how header cells become Qadam's column keys for a file of other columns (a
+    connected Kobo form's export, participants/imports/sources.py), used to find the header
+    row too."""
     max_bytes, _max_rows = limits()
     if not data or not data.strip():
         raise FileRejected(_("The file is empty."))
@@ -82,8 +91,8 @@ def read_table(data: bytes, filename: str = "", sheet: str = "") -> Table:
             )
         )
     if data.startswith(ZIP_SIGNATURE):
-        return _read_xlsx(data, sheet)
-    return _read_csv(data)
+        return _read_xlsx(data, sheet, rename)
+    return _read_csv(data, rename)
 
 
 def work_size(data: bytes) -> int:
@@ -275,7 +284,7 @@ def _pick_sheet(sheets: list[_Sheet], wanted: str) -> tuple[_Sheet, list[str], l
     return chosen, names, notes
 
 
-def _read_xlsx(data: bytes, wanted: str = "") -> Table:
+def _read_xlsx(data: bytes, wanted: str = "", rename: Rename | None = None) -> Table:
     _check_zip(data)
     _max_bytes, max_rows = limits()
     raw: list[tuple[int, list[Any]]] = []
@@ -319,7 +328,7 @@ def _read_xlsx(data: bytes, wanted: str = "") -> Table:
         raise FileRejected(
             _("The Excel file could not be read (it may be damaged). Save it again and retry.")
         ) from exc
-    table = _table(raw, formulas, kind="xlsx")
+    table = _table(raw, formulas, kind="xlsx", rename=rename)
     table.info.update(
         sheet=sheet.title, sheets=names, rows_read=sheet.last, rows_in_file=sheet.rows
     )
@@ -416,7 +425,7 @@ def guess_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes, rename: Rename | None = None) -> Table:
     text, encoding = _decode(data)
     _refuse_markup(text)
     if _looks_binary(text):
@@ -447,7 +456,7 @@ def _read_csv(data: bytes) -> Table:
             _("The CSV file could not be read near line %(line)s: %(error)s")
             % {"line": len(raw) + 1, "error": exc}
         ) from exc
-    table = _table(raw, [], kind="csv")
+    table = _table(raw, [], kind="csv", rename=rename)
     table.info.update(
         encoding=encoding,
         delimiter="tab" if delimiter == "\t" else delimiter,
@@ -469,13 +478,17 @@ def _too_many_rows(max_rows: int) -> str:
     }
 
 
-def _table(raw: list[tuple[int, list[Any]]], formulas, kind: str) -> Table:
+def _table(
+    raw: list[tuple[int, list[Any]]], formulas, kind: str, rename: Rename | None = None
+) -> Table:
     """Find the header among the first ten rows (the row, or two rows merged, whose cells name
     the most known columns: a title merged over several columns or rows leaves the other
     cells blank), and drop columns that are blank everywhere."""
     if not raw:
         raise FileRejected(_("The file is empty."))
     candidates = raw[:10]
+    if rename is not None:
+        candidates = [(number, rename(list(cells))) for number, cells in candidates]
 
     def merged(i: int) -> list[Any]:
         """Row i with its blank cells filled from the row below (a two-row header)."""
@@ -493,6 +506,8 @@ def _table(raw: list[tuple[int, list[Any]]], formulas, kind: str) -> Table:
         """The score of rows i and i+1 as one header; -1 unless they are next to each other
         and the upper row adds to the lower one (a title line above a header does not)."""
         if i + 1 >= len(candidates) or candidates[i + 1][0] != candidates[i][0] + 1:
+            return -1
+        if rename is not None:  # an export's header is one row; its data may hold dates
             return -1
         double = header_score(merged(i))
         return double if double > header_score(candidates[i + 1][1]) else -1

@@ -25,6 +25,7 @@ from trainings.selectors import edit_refusal
 
 from .apply import EventNotEditable, apply_plan
 from .parse import FileRejected, read_table, work_size
+from .sources import SourceGone, rename_header
 from .validate import Plan, build_plan
 
 logger = logging.getLogger(__name__)
@@ -74,10 +75,14 @@ def _importer_scope(batch: ImportBatch) -> Scope:
     return scope_for(batch.created_by) if batch.created_by_id else NOBODY
 
 
-def start_import(*, event: TrainingEvent, data: bytes, filename: str, user) -> ImportBatch:
+def start_import(
+    *, event: TrainingEvent, data: bytes, filename: str, user, columns: str = ""
+) -> ImportBatch:
     """Store an upload and check it (now if small, in the background if big). Nothing of the
     file's content is written to the registry here. Raises ValidationError when the user may
-    not import into the event (reported and locked, or not theirs): then nothing is stored."""
+    not import into the event (reported and locked, or not theirs): then nothing is stored.
+    `columns`: how the header is read ("" = Qadam's names; a registered column source such as
+    a connected KoboToolbox form's export, participants/imports/sources.py)."""
     refusal = import_refusal(scope_for(user), event)
     if refusal:
         raise ValidationError(refusal, code="event_locked")
@@ -87,6 +92,7 @@ def start_import(*, event: TrainingEvent, data: bytes, filename: str, user) -> I
         sha256=hashlib.sha256(data).hexdigest(),
         created_by=user,
         status=Status.VALIDATING,
+        columns=columns,
     )
     safe_name = f"{batch.sha256[:16]}.upload"
     batch.file.save(safe_name, ContentFile(data), save=False)
@@ -195,7 +201,14 @@ def _check(batch: ImportBatch, scope: Scope, progress) -> Plan | None:
     try:
         with batch.file.open("rb") as handle:
             data = handle.read()
-        table = read_table(data, batch.original_name, sheet=batch.sheet)
+        rename = (lambda cells: rename_header(batch.columns, cells)) if batch.columns else None
+        table = read_table(data, batch.original_name, sheet=batch.sheet, rename=rename)
+    except SourceGone:
+        message = _("The form this file was uploaded for is no longer connected.")
+        batch.errors = [{"row": None, "column": "", "message": message}]
+        batch.counts = {"errors": 1}
+        batch.file_info = {}
+        return None
     except FileRejected as rejected:
         batch.errors = [{"row": None, "column": "", "message": rejected.message}]
         batch.counts = {"errors": 1}
