@@ -34,6 +34,7 @@ SOURCES = (
     "closing",
     "api",
     "webhooks",
+    "kobo",
     "templates",
 )
 
