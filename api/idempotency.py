@@ -63,17 +63,25 @@ def replay_or_run(request, write: Callable[[], Response]) -> Response:
         return _replay(stored, request)
     try:
         with transaction.atomic():
+            # The key is claimed before the write: a copy of this request arriving meanwhile
+            # waits on the key's unique index until this transaction ends, then replays our
+            # answer (or, if ours was refused and rolled back, runs its own write).
+            claimed = IdempotencyKey.objects.create(
+                user=request.user,
+                key=key,
+                method=request.method,
+                path=request.path[:500],
+                body_hash=_fingerprint(request),
+                status_code=0,
+                response={},
+            )
             response = write()
             if 200 <= response.status_code < 300:
-                IdempotencyKey.objects.create(
-                    user=request.user,
-                    key=key,
-                    method=request.method,
-                    path=request.path[:500],
-                    body_hash=_fingerprint(request),
-                    status_code=response.status_code,
-                    response=json.loads(json.dumps(response.data, default=str)),
-                )
+                claimed.status_code = response.status_code
+                claimed.response = json.loads(json.dumps(response.data, default=str))
+                claimed.save(update_fields=["status_code", "response"])
+            else:
+                transaction.set_rollback(True)  # a refused request does not use up its key
     except IntegrityError:
         # The same key stored meanwhile by a copy of this request: its record stands, ours is
         # rolled back; answer what it answered.
