@@ -25,10 +25,10 @@ from django.http import HttpRequest
 
 
 def with_total_order(rows: QuerySet) -> QuerySet:
-    """`rows` ordered as asked, then by primary key when the ordering does not already end the
-    ties: rows that sort alike (the same name, the same birth year) must keep one order across
-    page requests, or a row shows on two pages and another on none. Unordered querysets are
-    left alone (the paginator warns about them)."""
+    """`rows` ordered as asked, then by primary key (in the direction of the last sort key)
+    when the ordering does not already end the ties: rows that sort alike (the same name, the
+    same birth year) must keep one order across page requests, or a row shows on two pages and
+    another on none. Unordered querysets are left alone (the paginator warns about them)."""
     if not rows.ordered:
         return rows
     ordering = list(rows.query.order_by or (rows.model._meta.ordering or []))
@@ -37,7 +37,13 @@ def with_total_order(rows: QuerySet) -> QuerySet:
         name = item.lstrip("-") if isinstance(item, str) else _field_name(item)
         if name in pk_names:
             return rows
-    return rows.order_by(*ordering, "pk")
+    # The key goes the way of the last sort key, so that an index on (column, id) serves the
+    # list both ways (read backwards for a descending sort).
+    last = ordering[-1] if ordering else ""
+    descending = last.startswith("-") if isinstance(last, str) else bool(
+        getattr(last, "descending", False)
+    )
+    return rows.order_by(*ordering, "-pk" if descending else "pk")
 
 
 def _field_name(expression: Any) -> str:
@@ -76,10 +82,21 @@ class IdsFirstPaginator(Paginator):
         return self._get_page(rows.filter(pk__in=page_keys), number, self)
 
 
-def paginate(request: HttpRequest, rows: Any, per_page: int, *, param: str = "page") -> Page:
+def paginate(
+    request: HttpRequest,
+    rows: Any,
+    per_page: int,
+    *,
+    param: str = "page",
+    count: int | None = None,
+) -> Page:
     """The page of `rows` that `?page=` asks for (not a number: the first; past the end: the
-    last), read ids first when `rows` is a queryset (`IdsFirstPaginator`)."""
-    return IdsFirstPaginator(rows, per_page).get_page(request.GET.get(param))
+    last), read ids first when `rows` is a queryset (`IdsFirstPaginator`). `count`: how many
+    rows there are when the caller has a cheaper way to know it than counting `rows`."""
+    paginator = IdsFirstPaginator(rows, per_page)
+    if count is not None:
+        paginator.count = count  # Paginator.count is a cached_property: this is its value
+    return paginator.get_page(request.GET.get(param))
 
 
 def search_term(request: HttpRequest, param: str = "q") -> str:

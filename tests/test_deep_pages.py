@@ -29,15 +29,15 @@ EVENTS_PER_PAGE = 25
 
 @pytest.fixture
 def crowd():
-    """70 people named alike in groups of seven (ties for every sort), some living in Almaty but
-    coming to Mangystau's events (the coordinator sees them through their enrolments), and 30
+    """70 people named alike in groups of seven (ties for every sort), 18 living in Almaty but
+    coming to one of Mangystau's events (the coordinator sees them through it), and 30
     events in Mangystau with rosters of a few sizes and shared dates (ties again)."""
     almaty, mangystau = region("KZ-75"), region("KZ-47")
     people = [
         ParticipantFactory(
             full_name=f"Deep Page Person {i % 10}",
             birth_year=1980 + i % 3,
-            region=almaty if i % 4 == 0 else mangystau,
+            region=almaty if i % 4 == 1 else mangystau,
         )
         for i in range(70)
     ]
@@ -76,13 +76,13 @@ def _flat(pages: list[list[int]]) -> list[int]:
 PEOPLE_SORTS = {
     "": ("full_name", "pk"),
     "name": ("full_name", "pk"),
-    "-name": ("-full_name", "pk"),
+    "-name": ("-full_name", "-pk"),
     "birth_year": ("birth_year", "pk"),
-    "-birth_year": ("-birth_year", "pk"),
+    "-birth_year": ("-birth_year", "-pk"),
     "region": ("region__code", "pk"),
-    "-region": ("-region__code", "pk"),
+    "-region": ("-region__code", "-pk"),
     "created": ("created_at", "pk"),
-    "-created": ("-created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
 }
 
 
@@ -203,10 +203,40 @@ def test_ties_are_ordered_by_key_so_pages_do_not_overlap(db):
         "birth_year",
         "pk",
     )
-    assert Participant.objects.order_by("-pk").query.order_by == ("-pk",)
+    assert with_total_order(Participant.objects.order_by("-birth_year")).query.order_by == (
+        "-birth_year",
+        "-pk",
+    )
+    assert with_total_order(Participant.objects.order_by("-pk")).query.order_by == ("-pk",)
     assert with_total_order(Participant.objects.order_by("full_name", "-id")).query.order_by == (
         "full_name",
         "-id",
     )
     # The model's default ordering counts as the list's ordering.
     assert with_total_order(Participant.objects.all()).query.order_by == ("full_name", "pk")
+
+
+@pytest.mark.parametrize("username", ["undp.staff", "coord.mangystau", "viewer"])
+def test_the_count_from_the_indexes_is_the_count_of_the_people_visible(crowd, username):
+    from participants.selectors import count_people_visible
+
+    user = User.objects.filter(username=username).first() or User.objects.get(role="viewer")
+    scope = scope_for(user)
+    assert count_people_visible(scope) == people_visible(scope).count()
+
+
+def test_the_whole_list_says_how_many_people_the_coordinator_sees(client, login_as, crowd):
+    login_as("coord.mangystau")
+    url = reverse("participants:person_list")
+    whole = client.get(url).context["page"].paginator.count
+    mangystau = User.objects.get(username="coord.mangystau")
+    assert whole == people_visible(scope_for(mangystau)).count()
+    # The 18 people from Almaty who came to one of Mangystau's events are counted too.
+    almaty_visitors = Participant.objects.filter(
+        full_name__startswith="Deep Page", region__code="KZ-75"
+    )
+    assert almaty_visitors.count() == 18
+    living_there = people_visible(scope_for(mangystau)).filter(region__code="KZ-47").count()
+    assert whole == living_there + 18
+    assert f"{whole} people" in client.get(url + "?sort=-birth_year").content.decode()
+    assert client.get(url + "?q=Deep+Page").context["page"].paginator.count == 70
