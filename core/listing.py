@@ -40,8 +40,8 @@ def with_total_order(rows: QuerySet) -> QuerySet:
     # The key goes the way of the last sort key, so that an index on (column, id) serves the
     # list both ways (read backwards for a descending sort).
     last = ordering[-1] if ordering else ""
-    descending = last.startswith("-") if isinstance(last, str) else bool(
-        getattr(last, "descending", False)
+    descending = (
+        last.startswith("-") if isinstance(last, str) else bool(getattr(last, "descending", False))
     )
     return rows.order_by(*ordering, "-pk" if descending else "pk")
 
