@@ -33,6 +33,24 @@ def people_visible(scope: Scope) -> QuerySet[Participant]:
     return Participant.objects.filter(scope.region_q("region") | Exists(came_here))
 
 
+def count_people_visible(scope: Scope) -> int:
+    """How many people `people_visible(scope)` holds, counted from the indexes: the people
+    living in the scope's regions (index on region) united with those enrolled in its events
+    (index on event and participant). The plain count of `people_visible` checks every person
+    in the country against both conditions (a sequential scan, twice as slow at 200,000)."""
+    if not scope.can_see_people:
+        return 0
+    if scope.all_regions:
+        return Participant.objects.count()
+    living_here = Participant.objects.filter(scope.region_q("region")).order_by().values("pk")
+    came_here = (
+        Enrolment.objects.filter(scope.region_q("event__region"))
+        .order_by()
+        .values("participant_id")
+    )
+    return living_here.union(came_here).count()
+
+
 def enrolments_visible(scope: Scope) -> QuerySet[Enrolment]:
     if not scope.can_see_people:
         return Enrolment.objects.none()

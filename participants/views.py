@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
-from core.listing import paginate
+from core.listing import has_filters, paginate
 from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
 from .filters import PeopleFilter
@@ -37,6 +37,7 @@ from .selectors import (
     attendance_grid as grid_of,
 )
 from .selectors import (
+    count_people_visible,
     enrolments_visible,
     event_roster,
     has_events_outside,
@@ -104,7 +105,9 @@ def person_list(request):
     require(scope.can_see_people)
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
-    page = paginate(request, filterset.qs, 25)
+    # The whole list (no search, no filter) is counted from the indexes (issue 23).
+    count = None if has_filters(request) else count_people_visible(scope)
+    page = paginate(request, filterset.qs, 25, count=count)
     event = None
     if _int(request.GET.get("event")):
         event = events_visible(scope).filter(pk=int(request.GET["event"])).first()
