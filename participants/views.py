@@ -122,7 +122,9 @@ def person_list(request):
 @login_required
 def person_detail(request, pk: int):
     scope = scope_for(request.user)
-    person = visible_or_404(people_visible(scope).select_related(*PERSON_RELATED), pk=pk)
+    person = visible_or_404(
+        people_visible(scope).select_related(*PERSON_RELATED, "disability_answers"), pk=pk
+    )
     duplicates = []
     if scope.can_edit and not person.is_anonymised:
         duplicates = list(

@@ -494,6 +494,13 @@ def methodology(programme: Programme | None, start: date, end: date) -> list[str
             "lop_start": lop.strftime("%d.%m.%Y"),
         },
         _(
+            "Disability follows the Washington Group Short Set: a person counts as with "
+            "disability when they answered “a lot of difficulty” or “cannot do at all” in at "
+            "least one of its six domains, as without disability when they answered otherwise, "
+            "and as not known when they were not asked, did not consent to the questions or "
+            "preferred not to answer any."
+        ),
+        _(
             "Rates are computed from their numerator and denominator (never as an average of "
             "rates); means are over the people or pairs of tests behind them. Numbers are "
             "rounded half up. A breakdown cell of fewer than 5 is shown as “<5”."

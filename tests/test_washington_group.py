@@ -367,3 +367,16 @@ def test_erasure_drops_the_answers_and_keeps_every_count(demo):
     record_disability_answers(person=person, answers={"seeing": 1})
     row.refresh_from_db()
     assert row.seeing is None and row.kept_status == Status.WITH
+
+
+def test_the_dashboard_shows_people_reached_by_disability(login_as, demo):
+    page = login_as("undp.staff").get("/")
+    assert page.context["period"].key == "2024Q3"
+    reach = page.context["reach"]
+    # The demo's Q3 events are counted alike by the session date (dashboard) and by the end
+    # date (report): the same people, so the same breakdown as the independent query.
+    assert reach["by_disability"] == _independent_counts(_demo_programme(), *Q3)
+    assert sum(reach["by_disability"].values()) == reach["total"]
+    html = page.content.decode()
+    assert "People reached by disability (Washington Group Short Set)" in html
+    assert 'id="chart-disability-title"' in html
