@@ -380,3 +380,30 @@ def test_the_dashboard_shows_people_reached_by_disability(login_as, demo):
     html = page.content.decode()
     assert "People reached by disability (Washington Group Short Set)" in html
     assert 'id="chart-disability-title"' in html
+
+
+def test_answers_registered_offline_follow_the_same_consent_rule(client, login_as):
+    from .test_offline_sync import register, sync
+
+    event = EventFactory(start_date=dt.date(2026, 11, 30), end_date=dt.date(2026, 11, 30))
+    login_as("coord.mangystau")
+    refused = sync(client, [register("w1", event, wg_hearing="4")]).json()["results"][0]
+    assert refused["status"] == "refused" and "consent to these questions" in refused["message"]
+    applied = sync(
+        client,
+        [register("w2", event, wg_hearing="4", disability_consent="on")],
+    ).json()["results"][0]
+    assert applied["status"] == "applied", applied
+    person = Participant.objects.get(full_name="Серикова Айгуль")
+    assert DisabilityAnswers.objects.get(participant=person).status == Status.WITH
+
+
+def test_merging_keeps_the_answers_of_the_record_that_had_them():
+    from participants.services import merge_people
+
+    keep, remove = ParticipantFactory(), ParticipantFactory()
+    record_disability_answers(
+        person=remove, answers={"seeing": 3, "consent_date": dt.date(2024, 8, 1)}
+    )
+    merge_people(keep=keep, remove=remove)
+    assert DisabilityAnswers.objects.get(participant=keep).seeing == 3
