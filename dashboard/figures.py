@@ -19,8 +19,17 @@ from accounts.scope import Scope
 from core import periods
 from core.dataversion import data_cached, track
 from core.periods import Period
+from participants import disability
 from participants.aggregates import LIKERT, feedback_summary, knowledge_gain, people_reached_qs
-from participants.models import Assessment, Attendance, Enrolment, Feedback, Participant, Sex
+from participants.models import (
+    Assessment,
+    Attendance,
+    DisabilityAnswers,
+    Enrolment,
+    Feedback,
+    Participant,
+    Sex,
+)
 from participants.selectors import people_visible
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import events_visible
@@ -127,20 +136,26 @@ def attendance_numbers(events: QuerySet[TrainingEvent]) -> dict[str, Any]:
 
 def reach(scope: Scope, period: Period) -> dict[str, Any]:
     """The people reached in the period (participants.aggregates.people_reached_qs), in total,
-    by sex and by category, in ONE query: the people (a semi-join, each counted once) grouped by
-    (sex, category); each person is in exactly one group, so the groups add up to the totals."""
+    by sex, by category and by disability (WG-SS, participants.disability), in ONE query: the
+    people (a semi-join, each counted once) grouped by (sex, category, disability status); each
+    person is in exactly one group, so the groups add up to the totals."""
     category = "category"
     fields = ("code", "name_kk", "name_ru", "name_en", "order")
     rows = list(
         people_reached_qs(scope, period.start, period.end)
         .order_by()
-        .values("sex", *(f"{category}__{f}" for f in fields))
+        .annotate(wgss=disability.status_expression())
+        .values("sex", "wgss", *(f"{category}__{f}" for f in fields))
         .annotate(n=Count("pk"))
     )
     totals: dict[str, Any] = {
         "total": sum(row["n"] for row in rows),
         "female": sum(row["n"] for row in rows if row["sex"] == Sex.FEMALE),
         "male": sum(row["n"] for row in rows if row["sex"] == Sex.MALE),
+        "by_disability": {
+            status: sum(row["n"] for row in rows if row["wgss"] == status)
+            for status in disability.Status.values
+        },
     }
     by_category: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -203,7 +218,16 @@ def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[s
 # are kept in the cache (Redis in production) for each set of regions and period, under a key
 # that changes whenever the data may have changed (core/dataversion.py): the tables below are
 # the ones tracked for that.
-STAMPED = (TrainingEvent, Session, Enrolment, Attendance, Feedback, Assessment, Participant)
+STAMPED = (
+    TrainingEvent,
+    Session,
+    Enrolment,
+    Attendance,
+    Feedback,
+    Assessment,
+    Participant,
+    DisabilityAnswers,
+)
 
 
 def _scope_key(scope: Scope) -> str:
@@ -250,6 +274,13 @@ def dashboard_charts(data: dict[str, Any], language: str) -> dict[str, list[dict
             [
                 (row["names"].get(lang) or row["names"]["en"], row["n"])
                 for row in reach_["by_category"]
+            ]
+        ),
+        # Older cached figures have no disability breakdown: an empty chart until recounted.
+        "disability": bar_chart(
+            [
+                (label, reach_.get("by_disability", {}).get(status, 0))
+                for status, label in disability.Status.choices
             ]
         ),
         "feedback": bar_chart(

@@ -13,11 +13,13 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from core import periods
+from participants.disability import DOMAINS, Answer
 from participants.models import Participant, ParticipantCategory, Sex
 from participants.reference import load_reference as load_categories
 from participants.services import (
     enrol,
     record_attendance,
+    record_disability_answers,
     record_feedback,
     record_scores,
     register_person,
@@ -624,8 +626,41 @@ def seed_demo(password: str | None = None) -> DemoResult:
             fb.quote_status = fb.QuoteStatus.APPROVED
             fb.save(update_fields=["comments", "quote_text_reviewed", "quote_status"])
 
+    _disability_answers(roster)
     _indicators(programme)
     return DemoResult(created=True, usernames=usernames)
+
+
+def _disability_answers(roster: dict[str, list[Participant]]) -> None:
+    """About two thirds of the demo people answered the disability questions (WG-SS) with
+    their consent, so the report shows the breakdown; a few of them said "a lot of difficulty"
+    in one domain, a few preferred not to say. A generator of its own, so the people, their
+    attendance and feedback stay what they were before."""
+    rng = random.Random(SEED + 1)
+    people = sorted({p.pk: p for group in roster.values() for p in group}.values(), key=_pk)
+    for person in people:
+        if rng.random() >= 0.65:
+            continue  # not asked, or did not consent: nothing is kept
+        answers = {
+            domain: rng.choices(
+                [Answer.NO_DIFFICULTY, Answer.SOME_DIFFICULTY, Answer.PREFER_NOT_TO_SAY],
+                weights=[85, 12, 3],
+            )[0]
+            for domain in DOMAINS
+        }
+        roll = rng.random()
+        if roll < 0.12:
+            answers[rng.choice(DOMAINS)] = rng.choice(
+                [Answer.A_LOT_OF_DIFFICULTY, Answer.CANNOT_DO_AT_ALL]
+            )
+        elif roll < 0.16:
+            answers = dict.fromkeys(DOMAINS, Answer.PREFER_NOT_TO_SAY)
+        answers["consent_date"] = date(2024, 8, 1)
+        record_disability_answers(person=person, answers=answers)
+
+
+def _pk(person: Participant) -> int:
+    return person.pk
 
 
 def _indicators(programme: Programme) -> None:
@@ -659,7 +694,7 @@ def _indicators(programme: Programme) -> None:
             "Akimat and YRC staff and theologians trained in preventing youth radicalisation",
             "people_trained",
             {"categories": ["akimat", "yrc", "theologian"], "activity_lines": ["1.1"]},
-            ["sex", "age_band", "region", "category"],
+            ["sex", "age_band", "region", "category", "disability"],
             (60, 120),
         ),
         (
@@ -669,7 +704,7 @@ def _indicators(programme: Programme) -> None:
             "Police officers trained in emotional intelligence",
             "people_trained",
             {"category_group": "police", "activity_lines": ["1.2"]},
-            ["sex", "age_band", "region", "category"],
+            ["sex", "age_band", "region", "category", "disability"],
             (40, 80),
         ),
         (
@@ -679,7 +714,7 @@ def _indicators(programme: Programme) -> None:
             "NEET young people reached through youth camps",
             "neet_reached",
             {"event_types": ["camp"], "activity_lines": ["2.1"]},
-            ["sex", "age_band", "region"],
+            ["sex", "age_band", "region", "disability"],
             (100, 150),
         ),
         ("OP4", "output", "events", "Training events held", "events_held", {}, ["region"], (5, 10)),

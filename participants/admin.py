@@ -10,6 +10,7 @@ from .models import (
     Assessment,
     Attendance,
     Consent,
+    DisabilityAnswers,
     Enrolment,
     Feedback,
     ImportBatch,
@@ -115,6 +116,20 @@ class ConsentAdmin(ScopedAdmin):
 
     def scoped_queryset(self, scope):
         return Consent.objects.filter(participant__in=people_visible(scope))
+
+
+@admin.register(DisabilityAnswers)
+class DisabilityAnswersAdmin(ScopedAdmin):
+    """Answers to the WG-SS; the list shows only the consent, never the answers (health data)."""
+
+    list_display = ("participant", "consent_given_on", "consent_version")
+    list_select_related = ("participant",)
+    search_fields = ("participant__full_name",)
+    autocomplete_fields = ("participant",)
+    readonly_fields = ("kept_status", "recorded_by", "updated_at")
+
+    def scoped_queryset(self, scope):
+        return DisabilityAnswers.objects.filter(participant__in=people_visible(scope))
 
 
 @admin.register(ImportBatch)

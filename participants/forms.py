@@ -6,22 +6,30 @@ from __future__ import annotations
 
 from datetime import date
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
 from core.choices import ChooseLabels
 from regions.models import District, PartnerOrganisation, Region
 
+from . import disability
 from .identity import validate_iin
 from .imports.apply import CONSENT_VERSION
-from .models import Consent, Participant, ParticipantCategory
+from .models import Consent, DisabilityAnswers, Participant, ParticipantCategory
 
 CONSENT_REQUIRED = _(
     "People can be registered only with their consent. Tick the box once "
     "they have agreed (signed form or verbally)."
+)
+DISABILITY_CONSENT_REQUIRED = _(
+    "The answers to the disability questions are kept only with the person's consent to these "
+    "questions. Tick the box once they have agreed, or leave the answers empty."
 )
 ORGANISATION_REQUIRED = _("Choose the organisation or write its name.")
 
@@ -129,8 +137,94 @@ class ConsentGivenFields(forms.Form):
         return value
 
 
+class DisabilityQuestionsFields(forms.Form):
+    """The Washington Group Short Set, optional (participants/disability.py, ADR 0024): six
+    radio groups in the official wording, each with "Prefer not to say", and the person's own
+    consent to these questions. Without that consent no answer is kept: a difficulty answered
+    without it is refused with a message; "prefer not to say" alone needs none (nothing is
+    stored). Rendered as its own fieldset (templates/participants/partials/wgss_fieldset.html)."""
+
+    DISABILITY_FIELDS = tuple(f"wg_{d}" for d in disability.DOMAINS)
+
+    disability_consent = forms.BooleanField(
+        label=_(
+            "The person agreed to answer the disability questions and to their answers being kept"
+        ),
+        required=False,
+        help_text=_(
+            "A separate consent from the one to registration: the questions are optional and "
+            "the person may refuse any of them."
+        ),
+    )
+    disability_consent_date = forms.DateField(
+        label=_("Date of consent to the disability questions"),
+        required=False,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for domain, name in zip(disability.DOMAINS, self.DISABILITY_FIELDS, strict=True):
+            self.fields[name] = forms.TypedChoiceField(
+                label=disability.question(domain),
+                choices=disability.answer_choices(),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        # Consent last, after the questions it covers.
+        for name in ("disability_consent", "disability_consent_date"):
+            self.fields[name] = self.fields.pop(name)
+        questions = (*self.DISABILITY_FIELDS, "disability_consent", "disability_consent_date")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            *[name for name in self.fields if name not in questions],
+            Fieldset(
+                _("Disability questions (Washington Group Short Set): optional"),
+                HTML(format_html('<p class="form-text">{}</p>', disability.introduction())),
+                *questions,
+                css_class="border rounded p-3 mb-3",
+                css_id="disability-questions",
+            ),
+        )
+
+    def disability_bound_fields(self) -> list:
+        return [self[name] for name in self.DISABILITY_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        answers = [data.get(name) for name in self.DISABILITY_FIELDS]
+        real = [a for a in answers if a not in (None, disability.Answer.PREFER_NOT_TO_SAY)]
+        # Unticking the consent to answers held is its withdrawal (the answers go), not an error.
+        withdrawn = getattr(self, "answers_held", False)
+        if real and not data.get("disability_consent") and not withdrawn:
+            self.add_error("disability_consent", DISABILITY_CONSENT_REQUIRED)
+        when = data.get("disability_consent_date")
+        if when and when > timezone.localdate():
+            self.add_error(
+                "disability_consent_date", _("The date of consent cannot be in the future.")
+            )
+        return data
+
+    def disability_answers(self) -> dict | None:
+        """What register_person / update_person keep: {domain: code or None, "consent_date":
+        date} with the person's consent, else None (nothing kept)."""
+        data = self.cleaned_data
+        if not data.get("disability_consent"):
+            return None
+        out = {
+            domain: data.get(name)
+            for domain, name in zip(disability.DOMAINS, self.DISABILITY_FIELDS, strict=True)
+        }
+        out["consent_date"] = data.get("disability_consent_date") or timezone.localdate()
+        return out
+
+
 # The mixin first, so its fields come after the person's (and the IIN) in the form.
-class RegisterPersonForm(ConsentGivenFields, PersonForm):
+class RegisterPersonForm(ConsentGivenFields, DisabilityQuestionsFields, PersonForm):
     """A new person: their details plus the consent they gave."""
 
     def clean(self):
@@ -139,6 +233,27 @@ class RegisterPersonForm(ConsentGivenFields, PersonForm):
         if not data.get("organisation") and not (data.get("organisation_name") or "").strip():
             self.add_error("organisation_name", ORGANISATION_REQUIRED)
         return data
+
+
+class PersonEditForm(DisabilityQuestionsFields, PersonForm):
+    """A person's details and their answers to the disability questions, as held (a record
+    erased keeps no answers to show)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        held = DisabilityAnswers.objects.filter(
+            participant_id=self.instance.pk, kept_status=""
+        ).first()
+        self.answers_held = held is not None
+        if held is not None:
+            for domain, name in zip(disability.DOMAINS, self.DISABILITY_FIELDS, strict=True):
+                self.initial.setdefault(name, getattr(held, domain))
+            self.initial.setdefault("disability_consent", True)
+            self.initial.setdefault("disability_consent_date", held.consent_given_on)
+            self.fields["disability_consent"].help_text = _(
+                "Untick to record that the person withdrew this consent: their answers are "
+                "then deleted."
+            )
 
 
 class ConsentForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .disability import DOMAINS, Answer, Status, classify_record
 from .identity import normalise_name
 
 LIKERT_SCALE = [MinValueValidator(1), MaxValueValidator(5)]
@@ -220,6 +221,78 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} {self.version} {self.given_on}"
+
+
+class DisabilityAnswers(models.Model):
+    """A person's answers to the Washington Group Short Set (participants/disability.py): one
+    code per domain, never a "disabled" label, stored only with the person's own consent to
+    these questions (distinct from the consent to registration; ADR 0024). Reports read the
+    classification through `disability.status_expression`."""
+
+    participant = models.OneToOneField(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="disability_answers",
+        verbose_name=_("participant"),
+    )
+    seeing = models.PositiveSmallIntegerField(
+        _("seeing"), choices=Answer.choices, null=True, blank=True
+    )
+    hearing = models.PositiveSmallIntegerField(
+        _("hearing"), choices=Answer.choices, null=True, blank=True
+    )
+    mobility = models.PositiveSmallIntegerField(
+        _("walking or climbing steps"), choices=Answer.choices, null=True, blank=True
+    )
+    cognition = models.PositiveSmallIntegerField(
+        _("remembering or concentrating"), choices=Answer.choices, null=True, blank=True
+    )
+    self_care = models.PositiveSmallIntegerField(
+        _("self-care"), choices=Answer.choices, null=True, blank=True
+    )
+    communication = models.PositiveSmallIntegerField(
+        _("communicating"), choices=Answer.choices, null=True, blank=True
+    )
+    consent_given_on = models.DateField(_("consent to the disability questions given on"))
+    consent_version = models.CharField(_("consent text version"), max_length=20)
+    # Erasure drops the answers and keeps only what the counts read: the classification they
+    # gave (participants/privacy.py). Empty while the answers are held.
+    kept_status = models.CharField(
+        _("classification kept after erasure"),
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        editable=False,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Health data: the audit log says an answer changed, never to what.
+    AUDIT_MASKED_FIELDS = (*DOMAINS, "kept_status")
+
+    class Meta:
+        verbose_name = _("disability questions (WG-SS)")
+        verbose_name_plural = _("disability questions (WG-SS)")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    *[
+                        models.Q(**{f"{d}__isnull": True}) | models.Q(**{f"{d}__in": Answer.values})
+                        for d in DOMAINS
+                    ]
+                ),
+                name="disability_answers_wg_codes",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} (WG-SS)"
+
+    @property
+    def status(self) -> str:
+        return classify_record(self)
 
 
 class Enrolment(models.Model):

@@ -223,6 +223,7 @@ def _register(change, scope, enrolments, sessions, events, refusals, user, reque
         consent_method=data["consent_method"],
         created_by=user,
         scope=scope,
+        disability=form.disability_answers(),
         **form.person_fields(),
     )
     enrol(person=person, event=event)

@@ -3,12 +3,13 @@
 
 Erasure keeps only what report figures read of a person: sex, birth year (as
 anonymised_birth_year says: exact while a report could need it for an age band), region and
-category, so every report, for any period, stays identical; it drops the name, contacts, IIN
-hash, district, organisation (as chosen and as written), position and the free text of their
-feedback, in the live rows and in the history rows. Before that, their name is scrubbed from
-every free-text field where someone else may have written it (a comment "thanks to ...", an
-event's description, a narrative): FREE_TEXT below, plus what higher layers register
-(reports/apps.py)."""
+category, and the disability classification their WG-SS answers gave (ADR 0024), so every
+report, for any period, stays identical; it drops the name, contacts, IIN hash, district,
+organisation (as chosen and as written), position, the answers to the disability questions
+and the free text of their feedback, in the live rows and in the history rows. Before that,
+their name is scrubbed from every free-text field where someone else may have written it (a
+comment "thanks to ...", an event's description, a narrative): FREE_TEXT below, plus what
+higher layers register (reports/apps.py)."""
 
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ from accounts.audit import record_event
 from accounts.models import SecurityEvent
 from core.change_time import with_change_time
 
+from .disability import DOMAINS, classify_record
 from .models import (
     AGE_BANDS,
     Assessment,
     Attendance,
     Consent,
+    DisabilityAnswers,
     Enrolment,
     Feedback,
     ImportBatch,
@@ -161,6 +164,7 @@ def export_person(person: Participant, *, by=None, request=None) -> dict[str, An
             "is_anonymised": person.is_anonymised,
             "created_at": person.created_at,
         },
+        "disability_questions": _disability_export(person),
         "consents": [
             {
                 "given": c.given,
@@ -213,6 +217,33 @@ def export_person(person: Participant, *, by=None, request=None) -> dict[str, An
     return data
 
 
+def _disability_export(person: Participant) -> dict[str, Any] | None:
+    row = DisabilityAnswers.objects.filter(participant=person).first()
+    if row is None:
+        return None
+    return {
+        "consent_given_on": row.consent_given_on,
+        "consent_version": row.consent_version,
+        "answers": {d: getattr(row, f"get_{d}_display")() if getattr(row, d) else None
+                    for d in DOMAINS},
+        "classification": classify_record(row),
+    }  # fmt: skip
+
+
+def _erase_disability_answers(person_id: int) -> bool:
+    """Drop a person's WG-SS answers, live and in the history rows, keeping only the
+    classification they gave (what the counts read). Returns whether answers were held."""
+    row = DisabilityAnswers.objects.filter(participant_id=person_id).first()
+    if row is None:
+        return False
+    held = any(getattr(row, d) is not None for d in DOMAINS)
+    kept = classify_record(row)
+    blank = dict.fromkeys(DOMAINS)
+    DisabilityAnswers.objects.filter(pk=row.pk).update(kept_status=kept, **blank)
+    DisabilityAnswers.history.filter(id=row.pk).update(kept_status=kept, **blank)
+    return held
+
+
 def export_person_json(person: Participant, **kwargs: Any) -> str:
     return json.dumps(
         export_person(person, **kwargs), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
@@ -222,8 +253,9 @@ def export_person_json(person: Participant, **kwargs: Any) -> str:
 @transaction.atomic
 def erase_person(person: Participant, by, *, request=None, reason: str = "") -> Participant:
     """Anonymise a person on request: drop name, contacts, IIN hash, district, organisation,
-    position and feedback free text, in the live rows and in every history row; keep what
-    report figures read (sex, birth year, region, category, their activity). Idempotent.
+    position, disability answers and feedback free text, in the live rows and in every history
+    row; keep what report figures read (sex, birth year, region, category, the disability
+    classification, their activity). Idempotent.
     Audited as a SecurityEvent (who, when, which record)."""
     person = Participant.objects.select_for_update().get(pk=person.pk)
     pk = person.pk
@@ -262,6 +294,7 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
         content_type=ContentType.objects.get_for_model(Participant), object_id=str(pk)
     ).update(object_repr=anonymised_name(pk))
     _scrub_import_batches(pk, names=[n for n in old_names if n], replacement=anonymised_name(pk))
+    disability_erased = _erase_disability_answers(pk)
     feedback_ids = list(
         Feedback.objects.filter(enrolment__participant_id=pk).values_list("pk", flat=True)
     )
@@ -278,6 +311,7 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
             "participant_id": pk,
             "reason": reason[:500],
             "feedback_blanked": len(feedback_ids),
+            "disability_answers_erased": disability_erased,
             "free_text_scrubbed": scrubbed,
         },
     )

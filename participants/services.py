@@ -18,12 +18,15 @@ from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
 from trainings.services import hold_attended_event
 
+from .disability import CONSENT_VERSION as DISABILITY_CONSENT_VERSION
+from .disability import DOMAINS
 from .duplicates import hidden_matches, record_possible_duplicates, resolve_merged
 from .identity import hash_iin
 from .models import (
     Assessment,
     Attendance,
     Consent,
+    DisabilityAnswers,
     Enrolment,
     Feedback,
     Participant,
@@ -43,6 +46,7 @@ def register_person(
     consent_method: str = Consent.Method.PAPER,
     created_by=None,
     scope: Scope | None = None,
+    disability: dict | None = None,
     **fields: Any,
 ) -> Participant:
     """Add a person to the registry. The IIN, if given, is validated and kept only as a keyed
@@ -77,7 +81,38 @@ def register_person(
             method=consent_method,
             recorded_by=created_by,
         )
+    if disability is not None:
+        record_disability_answers(person=person, answers=disability, by=created_by)
     return person
+
+
+@transaction.atomic
+def record_disability_answers(*, person: Participant, answers: dict | None, by=None):
+    """Keep a person's answers to the disability questions (WG-SS) with their consent to them:
+    `answers` is {domain: code or None, "consent_date": date} (DisabilityQuestionsFields), or
+    None when the person did not consent or withdrew their consent: then answers held before
+    are deleted, from the history rows too (health data kept without consent is not kept).
+    An erased record is left alone. Returns the row kept, or None."""
+    held = DisabilityAnswers.objects.select_for_update().filter(participant=person).first()
+    if held is not None and held.kept_status:
+        return held
+    if answers is None:
+        if held is not None:
+            pk = held.pk
+            _by(held, by).delete()
+            DisabilityAnswers.history.filter(id=pk).update(**dict.fromkeys(DOMAINS))
+        return None
+    row = held or DisabilityAnswers(participant=person)
+    for domain in DOMAINS:
+        setattr(row, domain, answers.get(domain))
+    given_on = answers.get("consent_date") or date.today()
+    if held is None or held.consent_given_on != given_on:
+        row.consent_given_on = given_on
+        row.consent_version = answers.get("consent_version") or DISABILITY_CONSENT_VERSION
+        row.recorded_by = by
+    row.full_clean()
+    _by(row, by).save()
+    return row
 
 
 @transaction.atomic
@@ -247,11 +282,14 @@ def update_person(
     by=None,
     iin: str | None = None,
     scope: Scope | None = None,
+    disability: dict | None | bool = False,
     **fields: Any,
 ):
     """Change a person's details (validated); a new IIN replaces the stored hash. With the
     editor's `scope`, an IIN that belongs to someone outside it is not stored (nothing says
-    it exists) and the pair is recorded for staff as a PossibleDuplicate."""
+    it exists) and the pair is recorded for staff as a PossibleDuplicate. `disability`, when
+    given (answers or None), goes to record_disability_answers; False leaves them as they
+    are."""
     for name, value in fields.items():
         setattr(person, name, value)
     hidden = []
@@ -264,6 +302,8 @@ def update_person(
     person.full_clean()
     _by(person, by).save()
     record_possible_duplicates(pairs=[(pk, person.pk, how) for pk, how in hidden], found_by=by)
+    if disability is not False:
+        record_disability_answers(person=person, answers=disability, by=by)
     return person
 
 
@@ -394,6 +434,12 @@ def merge_people(
     for consent in plan.consents:
         consent.participant = keep
         _by(consent, by).save()
+    # The disability answers (one row a person) follow the consents: the removed record's
+    # move only when the kept one has none.
+    theirs = DisabilityAnswers.objects.filter(participant=remove).first()
+    if theirs is not None and not DisabilityAnswers.objects.filter(participant=keep).exists():
+        theirs.participant = keep
+        _by(theirs, by).save()
     for name, _label, value in plan.fields:
         setattr(keep, name, value)
     if plan.iin:

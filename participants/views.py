@@ -26,7 +26,7 @@ from trainings.selectors import can_edit_event, edit_refusal, events_visible
 from .filters import PeopleFilter
 from .forms import (
     ConsentForm,
-    PersonForm,
+    PersonEditForm,
     RegisterPersonForm,
     RemoveFromRosterForm,
     SearchForm,
@@ -125,7 +125,9 @@ def person_list(request):
 @login_required
 def person_detail(request, pk: int):
     scope = scope_for(request.user)
-    person = visible_or_404(people_visible(scope).select_related(*PERSON_RELATED), pk=pk)
+    person = visible_or_404(
+        people_visible(scope).select_related(*PERSON_RELATED, "disability_answers"), pk=pk
+    )
     duplicates = []
     if scope.can_edit and not person.is_anonymised:
         duplicates = list(
@@ -158,7 +160,7 @@ def person_edit(request, pk: int):
     if person.is_anonymised:
         messages.error(request, _("This person's data was erased: the record cannot be edited."))
         return redirect(person)
-    form = PersonForm(request.POST or None, instance=person, scope=scope)
+    form = PersonEditForm(request.POST or None, instance=person, scope=scope)
     if request.method == "POST" and form.is_valid():
         try:
             update_person(
@@ -166,6 +168,7 @@ def person_edit(request, pk: int):
                 by=request.user,
                 iin=form.cleaned_data["iin"],
                 scope=scope,
+                disability=form.disability_answers(),
                 **form.person_fields(),
             )
         except ValidationError as error:
@@ -408,6 +411,7 @@ def roster_new(request, event_pk: int):
                     consent_method=data["consent_method"],
                     created_by=request.user,
                     scope=scope,
+                    disability=form.disability_answers(),
                     **form.person_fields(),
                 )
                 enrol(person=person, event=event)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.scope import Scope
 from core import periods
 from core.names import localised_fields, localised_value
+from participants import disability
 from participants.aggregates import (
     LIKERT,
     SATISFIED_FROM,
@@ -227,6 +228,9 @@ def data_fingerprint(
         "people": Enrolment.objects.filter(via, period).aggregate(
             sexes=Count("participant", filter=Q(participant__sex=Sex.FEMALE)),
             updated=Max("participant__updated_at"),
+            # WG-SS answers given, changed or withdrawn move the disability breakdown.
+            wgss=Count("participant__disability_answers"),
+            wgss_updated=Max("participant__disability_answers__updated_at"),
         ),
         # The results framework is a few dozen rows: its definition is hashed as it is.
         "indicators": list(
@@ -314,8 +318,11 @@ class _Labels:
         self.sex = {str(k): str(v) for k, v in Sex.choices}
         self.event_type = {str(k): str(v) for k, v in TrainingEvent.Type.choices}
         self.partner_type = {str(k): str(v) for k, v in PartnerOrganisation.Type.choices}
+        self.disability = {str(k): str(v) for k, v in disability.Status.choices}
 
     def of(self, dimension: str, key: str) -> str:
+        if dimension == "disability":
+            return self.disability.get(key or "unknown", key)
         if key in (None, "", "unknown"):
             return _("not recorded")
         table = {
@@ -337,6 +344,9 @@ def _order(dimension: str, keys: list[str], labels: _Labels) -> list[str]:
         return sorted(keys, key=lambda k: cat_order.index(k) if k in cat_order else 999)
     if dimension == "sex":
         return sorted(keys)
+    if dimension == "disability":
+        order = list(disability.Status.values)
+        return sorted(keys, key=lambda k: order.index(k) if k in order else 99)
     return sorted(keys, key=lambda k: labels.of(dimension, k))
 
 
@@ -483,6 +493,13 @@ def methodology(programme: Programme | None, start: date, end: date) -> list[str
             "year_start": date(end.year, 1, 1).strftime("%d.%m.%Y"),
             "lop_start": lop.strftime("%d.%m.%Y"),
         },
+        _(
+            "Disability follows the Washington Group Short Set: a person counts as with "
+            "disability when they answered “a lot of difficulty” or “cannot do at all” in at "
+            "least one of its six domains, as without disability when they answered otherwise, "
+            "and as not known when they were not asked, did not consent to the questions or "
+            "preferred not to answer any."
+        ),
         _(
             "Rates are computed from their numerator and denominator (never as an average of "
             "rates); means are over the people or pairs of tests behind them. Numbers are "
@@ -850,10 +867,10 @@ def _people(
 ) -> dict[str, Any]:
     # One GROUP BY gives every breakdown (see people_cube): each person is in one cell.
     cube = people_cube(people_reached_qs(scope, start, end, basis), end)
-    total = sum(row[4] for row in cube)
+    total = sum(row[-1] for row in cube)
     out: dict[str, Any] = {"total": total}
     margins = {}
-    for dim in ("sex", "age_band", "region", "category"):
+    for dim in ("sex", "age_band", "region", "category", "disability"):
         margins[dim] = counts.breakdown(dim, cube_margin(cube, dim), total)
         out[f"by_{dim}"] = _rows(dim, margins[dim], labels)
     # Category by sex: its rows add up to the categories, its columns to the sexes (the

@@ -255,7 +255,7 @@ def read_report(data: Mapping[str, Any]) -> _Reader:
     total = people.get("total")
     if _number(total):
         grand = (None, int(total))
-        for dim in ("sex", "age_band", "region", "category"):
+        for dim in ("sex", "age_band", "region", "category", "disability"):
             rows = people.get(f"by_{dim}") or []
             parts = [
                 r.term(("people", dim, row["key"]), row["value"], row.get("label", ""))

@@ -54,6 +54,7 @@ DIMENSION_NAMES = {
     "category": "category",
     "event_type": "event-type",
     "partner_type": "partner-type",
+    "disability": "disability",
 }
 SEX_VALUES = {"F": "female", "M": "male"}
 # IATI OrganisationType of a partner's kind.

@@ -45,7 +45,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
-from participants import aggregates
+from participants import aggregates, disability
 from participants.models import (
     AGE_BANDS,
     Assessment,
@@ -67,6 +67,7 @@ DISAGGREGATIONS = {
     "age_band": _("age band"),
     "region": _("region"),
     "category": _("category"),
+    "disability": _("disability (WG-SS)"),
     "event_type": _("event type"),
     "partner_type": _("partner type"),
 }
@@ -272,26 +273,31 @@ def people_by(qs: QuerySet[Participant], dimension: str, end: date) -> dict[str,
     if dimension == "age_band":
         qs = qs.annotate(band=age_band_expression(end.year))
         return _grouped(qs, "band", Count("pk"))
+    if dimension == "disability":
+        qs = qs.annotate(wgss=disability.status_expression())
+        return _grouped(qs, "wgss", Count("pk"))
     return _grouped(qs, PEOPLE_DIMENSIONS[dimension], Count("pk"))
 
 
-PEOPLE_CUBE_KEYS = ("sex", "region", "category", "age_band")
+PEOPLE_CUBE_KEYS = ("sex", "region", "category", "age_band", "disability")
+N = len(PEOPLE_CUBE_KEYS)  # a cube row: the keys, then the number of people
 
 
-def people_cube(qs: QuerySet[Participant], end: date) -> list[tuple[str, str, str, str, int]]:
-    """Unique people of `qs` counted by (sex, region, category, age band) in ONE GROUP BY.
+def people_cube(qs: QuerySet[Participant], end: date) -> list[tuple]:
+    """Unique people of `qs` counted by (sex, region, category, age band, disability status)
+    in ONE GROUP BY (the status by participants.disability, the one classification rule).
 
     Each person falls in exactly one cell, so sums over the cells are exact unique counts: the
     totals and every one-way breakdown follow from these (at most a few thousand) cells without
     scanning the people again."""
     rows = (
         qs.order_by()
-        .annotate(band=age_band_expression(end.year))
-        .values("sex", "region__code", "category__code", "band")
+        .annotate(band=age_band_expression(end.year), wgss=disability.status_expression())
+        .values("sex", "region__code", "category__code", "band", "wgss")
         .annotate(n=Count("pk"))
-        .values_list("sex", "region__code", "category__code", "band", "n")
+        .values_list("sex", "region__code", "category__code", "band", "wgss", "n")
     )
-    return [tuple("unknown" if v is None else str(v) for v in row[:4]) + (row[4],) for row in rows]
+    return [tuple("unknown" if v is None else str(v) for v in row[:N]) + (row[N],) for row in rows]
 
 
 def cube_margin(cube, *dimensions: str) -> dict:
@@ -301,17 +307,19 @@ def cube_margin(cube, *dimensions: str) -> dict:
     out: dict = {}
     for row in cube:
         key = row[index[0]] if len(index) == 1 else tuple(row[i] for i in index)
-        out[key] = out.get(key, 0) + row[4]
+        out[key] = out.get(key, 0) + row[N]
     return out
 
 
 # Rules ----------------------------------------------------------------------------------------
 
+PEOPLE_OFFERS = ("sex", "age_band", "region", "category", "disability")
+
 
 def people_trained(scope, start: date, end: date, params: dict) -> RuleResult:
     cube = people_cube(people_qs(scope, start, end, params), end)
-    dims = {d: cube_margin(cube, d) for d in ("sex", "age_band", "region", "category")}
-    return RuleResult(total=sum(row[4] for row in cube), disaggregations=dims)
+    dims = {d: cube_margin(cube, d) for d in PEOPLE_OFFERS}
+    return RuleResult(total=sum(row[N] for row in cube), disaggregations=dims)
 
 
 def neet_reached(scope, start: date, end: date, params: dict) -> RuleResult:
@@ -422,7 +430,16 @@ TEST_DIMENSIONS = {
     "sex": "enrolment__participant__sex",
     "category": "enrolment__participant__category__code",
     "event_type": "enrolment__event__event_type",
+    "disability": "wgss",  # annotated: participants.disability.status_expression
 }
+
+
+def _tests_by(tests: QuerySet[Assessment], key: str) -> QuerySet:
+    if key == "wgss":
+        tests = tests.annotate(
+            wgss=disability.status_expression("enrolment__participant__disability_answers__")
+        )
+    return tests.order_by().values(key)
 
 
 def _round(value) -> float | None:
@@ -435,7 +452,7 @@ def knowledge_gain_mean(scope, start: date, end: date, params: dict) -> RuleResu
     totals = tests.aggregate(n=Count("pk"), gain=Avg(aggregates.GAIN))
     disaggregations, bases = {}, {}
     for dim, key in TEST_DIMENSIONS.items():
-        rows = tests.order_by().values(key).annotate(n=Count("pk"), gain=Avg(aggregates.GAIN))
+        rows = _tests_by(tests, key).annotate(n=Count("pk"), gain=Avg(aggregates.GAIN))
         disaggregations[dim] = {r[key]: _round(r["gain"]) for r in rows}
         bases[dim] = {r[key]: r["n"] for r in rows}
     return RuleResult(
@@ -454,7 +471,7 @@ def knowledge_improved_pct(scope, start: date, end: date, params: dict) -> RuleR
     totals = tests.aggregate(n=Count("pk"), ok=improved)
     disaggregations, bases = {}, {}
     for dim, key in TEST_DIMENSIONS.items():
-        rows = tests.order_by().values(key).annotate(n=Count("pk"), ok=improved)
+        rows = _tests_by(tests, key).annotate(n=Count("pk"), ok=improved)
         disaggregations[dim] = {r[key]: _rate(r["ok"], r["n"]) for r in rows}
         bases[dim] = {r[key]: r["n"] for r in rows}
     return RuleResult(
@@ -482,7 +499,6 @@ def partners_engaged(scope, start: date, end: date, params: dict) -> RuleResult:
     )
 
 
-PEOPLE_OFFERS = ("sex", "age_band", "region", "category")
 PEOPLE_PARAMS = _(
     'Optional: {"categories": ["akimat", "yrc"]}, {"category_group": "police"}, '
     '{"event_types": ["training"]}, {"activity_lines": ["1.2"]}, {"regions": ["KZ-47"]}'
@@ -585,7 +601,7 @@ RULES: dict[str, Rule] = {
                 "of tests (one per person and event) of people who took both tests at a "
                 "counted event. A fall is negative."
             ),
-            ("region", "sex", "category", "event_type"),
+            ("region", "sex", "category", "event_type", "disability"),
             PEOPLE_PARAMS,
             method=MEAN,
         ),
@@ -599,7 +615,7 @@ RULES: dict[str, Rule] = {
                 "than the pre-test score (paired comparison): pairs that improved divided by "
                 "all pairs."
             ),
-            ("region", "sex", "category", "event_type"),
+            ("region", "sex", "category", "event_type", "disability"),
             PEOPLE_PARAMS,
             method=RATIO,
         ),

@@ -200,7 +200,7 @@ def test_charts_are_svg_with_table_alternatives(login_as, demo):
     page = login_as("undp.staff").get("/")
     html = page.content.decode()
     assert html.count('<svg class="bar-svg"') >= 2 + len(page.context["reach"]["by_category"])
-    assert html.count("<details") == 3
+    assert html.count("<details") == 4  # sex, category, feedback, disability
     assert "style=" not in html  # CSP: no inline styles
     sex = page.context["charts"]["sex"]
     reach = page.context["reach"]

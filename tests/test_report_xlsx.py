@@ -30,6 +30,7 @@ SHEETS = [
     "People by age",
     "People by region",
     "People by category",
+    "People by disability",
     "Category and sex",
     "Events",
     "Feedback",

@@ -434,9 +434,12 @@ def render(data: ReportData) -> bytes:
         "people_by_age_band",
         "people_by_region",
         "people_by_category",
+        "people_by_disability",
         "people_category_by_sex",
     ):
-        t = tables[key]
+        t = tables.get(key)
+        if t is None:  # a snapshot from before the disability breakdown
+            continue
         doc.add_heading(t.title, level=2)
         add_table(doc, t.header, t.rows, right=set(range(1, len(t.header))))
 

@@ -750,6 +750,22 @@ def people_section(data: ReportData, st) -> list:
     out.append(
         KeepTogether([Paragraph(esc(_("People reached by category and sex")), st["h3"]), table])
     )
+    if people.get("by_disability"):  # absent from snapshots made before the dimension
+        rows = [[_("Disability (WG-SS)"), _("People")]]
+        rows += [[r["label"], num(r["value"])] for r in people["by_disability"]]
+        rows.append([_("Total"), num(people["total"])])
+        table = grid(
+            rows,
+            [WIDTH - 25 * mm, 25 * mm],
+            right={1},
+            extra=[
+                ("FONTNAME", (0, -1), (-1, -1), BOLD),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+            ],
+        )
+        title = _("People reached by disability (Washington Group Short Set)")
+        out.append(Spacer(1, 4 * mm))
+        out.append(KeepTogether([Paragraph(esc(title), st["h3"]), table]))
     return out
 
 

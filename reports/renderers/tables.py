@@ -42,6 +42,7 @@ def sheet_names() -> dict[str, str]:
         "people_by_age_band": _("People by age"),
         "people_by_region": _("People by region"),
         "people_by_category": _("People by category"),
+        "people_by_disability": _("People by disability"),
         "people_category_by_sex": _("Category and sex"),
         "events": _("Events"),
         "feedback": _("Feedback"),
@@ -78,6 +79,7 @@ def dimension_label(dim: str) -> str:
         "age_band": _("Age band"),
         "region": _("Region"),
         "category": _("Category"),
+        "disability": _("Disability (WG-SS)"),
         "event_type": _("Event type"),
         "partner_type": _("Partner type"),
     }.get(dim, dim)
@@ -345,7 +347,10 @@ def report_tables(data: ReportData) -> list[Table]:
         ("age_band", _("People reached by age band")),
         ("region", _("People reached by region of residence")),
         ("category", _("People reached by category")),
+        ("disability", _("People reached by disability (Washington Group Short Set)")),
     ):
+        if f"by_{dim}" not in people:  # a snapshot from before the dimension existed
+            continue
         h = [dimension_label(dim), _("People")]
         rows = [[r["label"], figure(r["value"], 0)] for r in people[f"by_{dim}"]]
         rows.append([_("Total"), figure(people["total"], 0)])
