@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0018_import_column_source'),
+        ('participants', '0019_disability_answers'),
         ('regions', '0005_change_time'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
