@@ -42,7 +42,10 @@ class EndpointForm(forms.ModelForm):
 
 class DeliveryFilterForm(forms.Form):
     endpoint = forms.ModelChoiceField(
-        label=_("Endpoint"), queryset=WebhookEndpoint.objects.all(), required=False
+        label=_("Endpoint"),
+        queryset=WebhookEndpoint.objects.all(),
+        required=False,
+        empty_label=_("Any"),
     )
     status = forms.ChoiceField(
         label=_("Status"),
