@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "participants",
     "reports",
     # Feature apps, on top of the domain apps above (docs/architecture.md).
+    "followup",  # follow-up surveys months after a training (docs/decisions/0025)
     "closing",  # the quarterly close (completeness, submit/approve/return/unlock)
     "dashboard",
     "manage",  # the reference-data pages (/manage/) and the regions admin
@@ -244,6 +245,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "closing.send_pending_notifications",
         "schedule": timedelta(minutes=10),
     },
+    # Follow-up surveys (followup/services.py): rounds that fell due and the one reminder,
+    # daily; links a worker could not send at once, retried.
+    "followup-daily": {
+        "task": "followup.run_daily",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "followup-send-pending": {
+        "task": "followup.send_pending",
+        "schedule": timedelta(minutes=10),
+    },
     # Webhook deliveries whose retry has come, or whose task never reached a worker.
     "webhooks-deliver-due": {
         "task": "webhooks.deliver_due",
@@ -293,6 +304,17 @@ CLOSE_REMINDER_DAYS_BEFORE = env.int("CLOSE_REMINDER_DAYS_BEFORE", default=7)
 CLOSE_REMINDER_DAYS_AFTER = env.int("CLOSE_REMINDER_DAYS_AFTER", default=3)
 # A notification mail the server refused is tried again up to this many times.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Follow-up surveys (docs/decisions/0025): a personal link works FOLLOWUP_LINK_DAYS days, is
+# reminded of once after FOLLOWUP_REMINDER_DAYS; a round's day missed by the beat is made up
+# within FOLLOWUP_CATCH_UP_DAYS (older events are never asked). FOLLOWUP_SMS_BACKEND: dotted
+# path of an SMS backend class (none bundled; the console one logs), empty for no SMS.
+FOLLOWUP_LINK_DAYS = env.int("FOLLOWUP_LINK_DAYS", default=30)
+FOLLOWUP_REMINDER_DAYS = env.int("FOLLOWUP_REMINDER_DAYS", default=7)
+FOLLOWUP_CATCH_UP_DAYS = env.int("FOLLOWUP_CATCH_UP_DAYS", default=14)
+FOLLOWUP_MAX_ATTEMPTS = env.int("FOLLOWUP_MAX_ATTEMPTS", default=5)
+FOLLOWUP_SMS_BACKEND = env(
+    "FOLLOWUP_SMS_BACKEND", default="" if PRODUCTION else "followup.sms.ConsoleBackend"
+)
 
 # Webhooks (docs/api.md): seconds to wait for a receiver; a failed delivery is tried again
 # after WEBHOOK_RETRY_BASE_SECONDS, then 5x, 25x, ... that (a day at most), up to

@@ -31,6 +31,8 @@ urlpatterns = [
     path("manage/webhooks/", include("webhooks.urls")),  # endpoints, delivery log (admins)
     path("manage/", include("manage.urls")),
     path("f/", include("participants.feedback_urls")),  # public feedback links
+    # Follow-up surveys: staff's rounds, the call list, the public personal links (/fu/...).
+    path("", include("followup.urls")),
     # The programme's IATI file for the IATI Registry: public, aggregate results only.
     path("iati/<str:code>.xml", iati_activity_file, name="iati_activity"),
     path("privacy/", include("participants.privacy_urls")),  # a person's data requests (admins)

@@ -45,6 +45,7 @@ PERSON_FIELDS = [
     "position",
     "phone",
     "email",
+    "followup_consent",
 ]
 
 
@@ -68,6 +69,10 @@ class PersonForm(ChooseLabels, forms.ModelForm):
         help_texts = {
             "organisation_name": _("If the organisation is not in the list, write its name."),
             "phone": _("Optional: only if the person agreed to be contacted."),
+            "followup_consent": _(
+                "Tick only if the person agreed to answer a few questions by e-mail or phone "
+                "some months after the training. They can withdraw at any time."
+            ),
         }
 
     def __init__(self, *args, scope: Scope, **kwargs):

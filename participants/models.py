@@ -119,6 +119,18 @@ class Participant(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # Follow-up surveys months after a training (followup/, docs/decisions/0025) need their own
+    # consent, apart from the consent to keep the data: the flag, when it was given and when it
+    # was withdrawn (set by `save`; the history keeps every change).
+    followup_consent = models.BooleanField(
+        _("agrees to be contacted for follow-up surveys"), default=False
+    )
+    followup_consent_on = models.DateField(
+        _("follow-up consent given on"), null=True, blank=True, editable=False
+    )
+    followup_withdrawn_on = models.DateField(
+        _("follow-up consent withdrawn on"), null=True, blank=True, editable=False
+    )
     iin_hash = models.CharField(
         _("IIN (keyed hash)"), max_length=64, null=True, blank=True, unique=True, editable=False
     )
@@ -168,6 +180,7 @@ class Participant(models.Model):
 
     def save(self, *args, **kwargs):
         self.name_normalised = normalise_name(self.full_name)
+        self._date_followup_consent()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -187,6 +200,15 @@ class Participant(models.Model):
             }
         if errors:
             raise ValidationError(errors)
+
+    def _date_followup_consent(self) -> None:
+        """Record when the follow-up consent was given (again) or withdrawn."""
+        today = timezone.localdate()
+        if self.followup_consent:
+            if self.followup_consent_on is None or self.followup_withdrawn_on is not None:
+                self.followup_consent_on, self.followup_withdrawn_on = today, None
+        elif self.followup_consent_on is not None and self.followup_withdrawn_on is None:
+            self.followup_withdrawn_on = today
 
 
 class Consent(models.Model):

@@ -278,6 +278,8 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
         # down to a handful of people (one unit of one police department).
         "district": None,
         "organisation": None,
+        # An erased person is never contacted again for follow-up surveys.
+        "followup_consent": False,
     }
     for name, value in anonymous.items():
         setattr(person, name, value)

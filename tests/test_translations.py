@@ -32,6 +32,7 @@ SOURCES = (
     "demo",
     "dashboard",
     "closing",
+    "followup",
     "api",
     "webhooks",
     "kobo",
