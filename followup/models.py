@@ -172,7 +172,7 @@ class Invitation(models.Model):
     @property
     def token(self) -> str:
         """The link's secret, derived again when the mail is written (never stored)."""
-        return salted_hmac("followup.invitation", self.nonce).hexdigest()
+        return salted_hmac("followup.invitation", self.nonce, algorithm="sha256").hexdigest()
 
     def is_expired(self, now=None) -> bool:
         return (now or timezone.now()) >= self.expires_at

@@ -61,7 +61,9 @@ def answer(request, token: str):
         return _public(request, "refused.html", context)
     if invitation.is_expired():
         return _public(request, "expired.html", context, status=410)
-    form = AnswersForm(request.POST or None, questions=invitation.questions())
+    form = AnswersForm(
+        request.POST if request.method == "POST" else None, questions=invitation.questions()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_answers(invitation=invitation, answers=form.cleaned_data)
@@ -111,7 +113,9 @@ def call_entry(request, pk: int):
             request, _("%(name)s will not be contacted again.") % {"name": invitation.participant}
         )
         return redirect("followup:calls")
-    form = AnswersForm(request.POST or None, questions=invitation.questions())
+    form = AnswersForm(
+        request.POST if request.method == "POST" else None, questions=invitation.questions()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_answers(
