@@ -363,7 +363,55 @@ def _kobo_submission():
     )
 
 
+def _followup_round():
+    from followup.models import Round
+
+    return Round.objects.filter(event_type="training").order_by("months", "pk").first()
+
+
+def _question_set():
+    from followup.models import QuestionSet
+
+    return QuestionSet.objects.order_by("pk").first()
+
+
+def _followup_call():
+    """A follow-up invitation of a Mangystau participant to be called (no e-mail, open)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from followup.models import Invitation, hash_token
+
+    enrolment = _enrolment()
+    person = enrolment.participant
+    person.followup_consent = True
+    person.save()
+    round = _followup_round()
+    key = f"{round.pk}:{enrolment.event_id}:{person.pk}"
+    existing = Invitation.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    invitation = Invitation(
+        key=key,
+        round=round,
+        event=enrolment.event,
+        participant=person,
+        channel=Invitation.Channel.CALL,
+        nonce="permission-matrix",
+        due_on=timezone.localdate(),
+        expires_at=timezone.now() + timedelta(days=30),
+        language="en",
+    )
+    invitation.token_hash = hash_token(invitation.token)
+    invitation.save()
+    return invitation
+
+
 OBJECTS: dict[str, Callable[[], object]] = {
+    "followup_round": _followup_round,
+    "question_set": _question_set,
+    "followup_call": _followup_call,
     "webhook_endpoint": _webhook_endpoint,
     "webhook_delivery": _webhook_delivery,
     "kobo_connection": _kobo_connection,
@@ -548,6 +596,17 @@ MATRIX: dict[str, Page] = {
     # Quotes to review before donor reports use them (reports/quote_views.py): staff and admins.
     "reports:quote_review": page(expected=STAFF_ONLY),
     "reports:quote_decide": page({"pk": "feedback"}, POST_ONLY_LOGIN),
+    # Follow-up surveys (followup/urls.py): staff set rounds and question sets; coordinators
+    # call people of their regions' events; the personal links are public (no account).
+    "followup:rounds": page(expected=STAFF_ONLY),
+    "followup:round_create": page(expected=STAFF_ONLY),
+    "followup:round_edit": page({"pk": "followup_round"}, STAFF_ONLY),
+    "followup:question_set_create": page(expected=STAFF_ONLY),
+    "followup:question_set_edit": page({"pk": "question_set"}, STAFF_ONLY),
+    "followup:calls": page(expected=EDITORS),
+    "followup:call_entry": page({"pk": "followup_call"}, REGION_EDIT),
+    "followup:answer": page({"token": "followup_call.token"}, PUBLIC),
+    "followup:refuse": page({"token": "followup_call.token"}, PUBLIC),
     # Feedback: the public link (no account), an event's feedback pages (participants/urls.py)
     "feedback:form": page({"token": "event.feedback_token"}, PUBLIC),
     "feedback:thanks": page({"token": "event.feedback_token"}, PUBLIC),

@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from accounts.models import Role
 
@@ -126,6 +127,21 @@ def _one_of_each_registered_model(user):
         by=user,
     )
     KoboSubmission.objects.create(connection=connection, uuid="u-1", payload={"name": "X"})
+    from followup.models import Invitation, Round, hash_token
+
+    follow_up = Invitation(
+        key="history",
+        round=Round.objects.order_by("pk").first(),
+        event=event,
+        participant=Participant.objects.order_by("pk").first(),
+        channel=Invitation.Channel.CALL,
+        nonce="history",
+        due_on=date(2024, 11, 15),
+        expires_at=timezone.now(),
+        language="en",
+    )
+    follow_up.token_hash = hash_token(follow_up.token)
+    follow_up.save()
     if duplicate is not None and not duplicate.objects.exists():
         people = Participant.objects.order_by("pk")[:2]
         duplicate.objects.create(existing=people[0], new_person=people[1], how="name")
