@@ -31,6 +31,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "attempts",
     )
     list_filter = ("channel", ("answered_at", admin.EmptyFieldListFilter))
+    list_select_related = ("round__activity_line", "event", "participant")
     search_fields = ("key", "participant__full_name")
     exclude = ("nonce", "token_hash")
     readonly_fields = [

@@ -397,3 +397,48 @@ def test_staff_edit_question_sets_and_rounds_with_validation(client, login_as):
         {"event_type": "workshop", "months": "40", "question_set": short.pk},
     )
     assert "Ensure this value is less than or equal to 36." in edit.content.decode()
+
+
+def test_round_outcomes_match_the_answers_counted_one_by_one(trained):
+    from followup.selectors import round_outcomes
+
+    event, people = trained
+    camp = EventFactory(
+        title="NEET camp", event_type="camp", start_date=event.start_date, end_date=event.end_date
+    )
+    youth = [ParticipantFactory(followup_consent=True, email=f"y{i}@example.org") for i in range(6)]
+    for person in youth:
+        EnrolmentFactory(event=camp, participant=person)
+    services.open_due_rounds()
+    given = [
+        {"status": "employed", "applied": "yes"},
+        {"status": "studying", "applied": "no"},
+        {"status": "none", "applied": "yes"},
+        {"status": "none"},
+    ]
+    for person, answers in zip(youth, given, strict=False):
+        services.record_answers(invitation=_invitation(person), answers=answers)
+    services.record_answers(invitation=_invitation(people["aigerim"]), answers={"applied": "yes"})
+
+    outcomes = {o.round_id: o for o in round_outcomes()}
+    for round_id, outcome in outcomes.items():
+        rows = list(Invitation.objects.filter(round_id=round_id).values("answers", "answered_at"))
+        answered = [r["answers"] for r in rows if r["answered_at"]]
+        assert outcome.invited == len(rows)
+        assert outcome.respondents == len(answered)
+        with_applied = [a for a in answered if "applied" in a]
+        assert outcome.applied_yes == sum(a["applied"] == "yes" for a in with_applied)
+        assert outcome.applied_answered == len(with_applied)
+        for status, n in outcome.status_counts.items():
+            assert n == sum(a.get("status") == status for a in answered)
+    camp_round = Round.objects.get(event_type="camp", months=3).pk
+    neet = outcomes[camp_round]
+    assert (neet.invited, neet.respondents) == (6, 4)
+    assert neet.response_rate == pytest.approx(4 / 6)
+    assert neet.applied_share == pytest.approx(2 / 3)
+    assert neet.in_eet_share == pytest.approx(2 / 4)
+    assert neet.status_shares["none"] == pytest.approx(0.5)
+    training = outcomes[Round.objects.get(event_type="training", months=3).pk]
+    assert (training.invited, training.respondents, training.applied_share) == (3, 1, 1.0)
+    assert training.in_eet_share is None
+    assert [o.round_id for o in round_outcomes(events=[camp])] == [camp_round]
