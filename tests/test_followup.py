@@ -336,6 +336,8 @@ def test_the_follow_up_consent_is_recorded_in_the_person_form(client, login_as):
     person.refresh_from_db()
     assert not person.followup_consent
     assert person.followup_withdrawn_on == timezone.localdate()
+    detail = client.get(person.get_absolute_url()).content.decode()
+    assert re.search(r'id="followup-consent">Withdrawn on ', detail)
 
 
 def test_the_default_question_sets_are_shipped_in_three_languages(demo):
