@@ -41,7 +41,9 @@ def _language_redirect(request):
 
 def _public(request, template: str, context: dict, status: int = 200):
     response = render(request, f"followup/{template}", context, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the link is a secret: never pass it on
+    # The link is a secret: never passed on to another site. (Not "no-referrer": browsers
+    # then send "Origin: null" with the form, which the CSRF check refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -444,3 +444,76 @@ def test_round_outcomes_match_the_answers_counted_one_by_one(trained):
     assert (training.invited, training.respondents, training.applied_share) == (3, 1, 1.0)
     assert training.in_eet_share is None
     assert [o.round_id for o in round_outcomes(events=[camp])] == [camp_round]
+
+
+def test_the_answer_page_is_light_and_has_no_scripts(client, trained):
+    event, people = trained
+    services.open_due_rounds()
+    invitation = _invitation(people["aigerim"])
+    page = client.get(reverse("followup:answer", args=[invitation.token]))
+    html = page.content.decode()
+    assert "<script" not in html and "bootstrap" not in html
+    assert page["Referrer-Policy"] == "same-origin"
+    assert 'id="id_applied_0"' in html and 'for="id_applied_0"' in html
+
+
+# In a real browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_person_answers_on_a_phone_in_kazakh_and_a_coordinator_enters_a_call(
+    phone, demo, settings
+):
+    """At 360 px: the personal link in Kazakh, answered by tapping labels; then the
+    coordinator's call list and phone entry, both accessible."""
+    from .browser_fixtures import assert_accessible, login
+
+    settings.FOLLOWUP_SMS_BACKEND = ""
+    last = timezone.localdate() - relativedelta(months=3)
+    event = EventFactory(
+        title="Counter-narratives", event_type="training", start_date=last, end_date=last
+    )
+    mail = ParticipantFactory(
+        full_name="Aigerim Phone", email="a@example.org", followup_consent=True
+    )
+    call = ParticipantFactory(full_name="Bolat Phone", phone="+77010001122", followup_consent=True)
+    for person in (mail, call):
+        EnrolmentFactory(event=event, participant=person)
+    services.open_due_rounds()
+
+    phone.goto(phone.base + reverse("followup:answer", args=[_invitation(mail).token]))
+    phone.get_by_role("link", name="Қазақша").click()
+    phone.wait_for_load_state()
+    assert phone.evaluate("document.documentElement.lang") == "kk"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone)
+    phone.locator("label[for=id_applied_0]").click()
+    phone.locator("label[for=id_how_often_0]").click()
+    phone.locator("#id_example").fill("Жастармен кездесуде қолдандым.")
+    with phone.expect_navigation():
+        phone.locator("button[type=submit]").click()
+    assert phone.locator("#followup-received").count() == 1
+    assert_accessible(phone)
+    assert _invitation(mail).answers == {
+        "applied": "yes",
+        "how_often": "weekly",
+        "example": "Жастармен кездесуде қолдандым.",
+    }
+
+    phone.get_by_role("link", name="English").click()  # the coordinator reads English
+    phone.wait_for_load_state()
+    login(phone, "coord.mangystau")
+    phone.goto(phone.base + reverse("followup:calls"))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone)
+    phone.locator(
+        f"a[href='{reverse('followup:call_entry', args=[_invitation(call).pk])}']"
+    ).click()
+    phone.wait_for_load_state()
+    assert_accessible(phone)
+    phone.locator("label[for=id_applied_1]").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Save the answers").click()
+    assert phone.locator(".alert-success").count() == 1
+    assert _invitation(call).answers == {"applied": "no"}
