@@ -9,3 +9,6 @@ class FollowupConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "followup"
     verbose_name = _("Follow-up surveys")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 (erasure forgets free-text answers)

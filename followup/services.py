@@ -310,3 +310,18 @@ def refuse_contact(*, invitation: Invitation, by=None) -> Participant:
         refused_at=timezone.now()
     )
     return person
+
+
+def forget_free_text(*, person: Participant) -> int:
+    """Drop the free-text answers of `person` (on erasure); the chosen answers stay.
+    How many invitations changed."""
+    changed = 0
+    invitations = Invitation.objects.filter(participant=person).exclude(answers={})
+    for invitation in invitations.select_related("round__question_set"):
+        texts = {q["key"] for q in invitation.questions() if q["kind"] == "text"}
+        kept = {k: v for k, v in invitation.answers.items() if k not in texts}
+        if kept != invitation.answers:
+            invitation.answers = kept
+            invitation.save(update_fields=["answers"])
+            changed += 1
+    return changed

@@ -457,6 +457,22 @@ def test_the_answer_page_is_light_and_has_no_scripts(client, trained):
     assert 'id="id_applied_0"' in html and 'for="id_applied_0"' in html
 
 
+def test_erasing_a_person_forgets_their_sentence_and_keeps_the_counts(trained):
+    from participants.privacy import erase_person
+
+    event, people = trained
+    services.open_due_rounds()
+    invitation = _invitation(people["aigerim"])
+    services.record_answers(
+        invitation=invitation, answers={"applied": "yes", "example": "Aigerim's story"}
+    )
+    erase_person(people["aigerim"], None, reason="request")
+    invitation.refresh_from_db()
+    assert invitation.answers == {"applied": "yes"}
+    people["aigerim"].refresh_from_db()
+    assert people["aigerim"].followup_consent is False
+
+
 # In a real browser ---------------------------------------------------------------------------
 
 
