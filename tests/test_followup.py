@@ -457,6 +457,28 @@ def test_the_answer_page_is_light_and_has_no_scripts(client, trained):
     assert 'id="id_applied_0"' in html and 'for="id_applied_0"' in html
 
 
+def test_a_mail_server_that_is_down_leaves_the_link_to_be_sent_later(
+    smtp_server, trained, django_capture_on_commit_callbacks, settings
+):
+    from .smtp import free_port
+
+    event, people = trained
+    port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()  # nothing listens there
+    _open_rounds(django_capture_on_commit_callbacks)
+    invitation = _invitation(people["aigerim"])
+    assert invitation.sent_at is None and invitation.attempts == 1 and invitation.error
+    settings.EMAIL_PORT = port
+    tasks.send_pending.apply()
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
+        "aigerim@example.org",
+        "dana@example.org",
+    ]
+    invitation.refresh_from_db()
+    assert invitation.sent_at is not None
+    tasks.send_pending.apply()
+    assert len(smtp_server.messages) == 2  # sent once
+
+
 def test_erasing_a_person_forgets_their_sentence_and_keeps_the_counts(trained):
     from participants.privacy import erase_person
 
