@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0018_import_column_source'),
+        ('participants', '0019_disability_answers'),
+        ('participants', '0019_people_list_covering_indexes'),
     ]
 
     operations = [
