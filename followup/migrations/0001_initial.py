@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('participants', '0020_participant_followup_consent'),
+        ('participants', '0021_participant_followup_consent'),
         ('trainings', '0007_change_time'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0019_disability_answers'),
-        ('participants', '0019_people_list_covering_indexes'),
+        ('participants', '0020_people_list_covering_indexes'),
     ]
 
     operations = [
