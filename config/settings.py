@@ -463,6 +463,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An indicator period's progress colour, named apart from the records' own "status" fields.
+    "ENUM_NAME_OVERRIDES": {"ProgressStatusEnum": ["green", "amber", "red", "grey"]},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.describe_csv_lists",
