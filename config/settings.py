@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # "Your export is ready" on the next page, for users waiting for one (session-flagged).
+    "participants.export_middleware.ExportNoticeMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the "locked out" page.
     "axes.middleware.AxesMiddleware",
@@ -213,6 +215,12 @@ TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=10)
 TASK_STALE_AFTER = env.int("TASK_STALE_AFTER", default=45)
 TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
 TASK_RECOVERY_SECONDS = env.int("TASK_RECOVERY_SECONDS", default=15)
+# List exports (participants/exports.py, export_jobs.py): a GET answers directly up to this many
+# rows (well under a second of work); the export buttons always make a background job, whose
+# progress is written every EXPORT_PROGRESS_ROWS rows and whose file is kept EXPORT_KEEP_DAYS.
+EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=5000)
+EXPORT_PROGRESS_ROWS = env.int("EXPORT_PROGRESS_ROWS", default=5000)
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 # Tests only: seconds a report build pauses at each stage (time to kill its worker).
 REPORT_STAGE_DELAY = env.float("REPORT_STAGE_DELAY", default=0)
 
@@ -266,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "imports-recover-stale-batches": {
         "task": "imports.recover_stale_batches",
+        "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
+    },
+    # Export jobs whose worker or message was lost; expired export files (participants/
+    # export_jobs.py).
+    "exports-recover-and-clean": {
+        "task": "exports.recover_and_clean",
         "schedule": timedelta(seconds=TASK_RECOVERY_SECONDS),
     },
     # Kobo submissions received but never applied (the broker was down when they came in).

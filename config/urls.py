@@ -26,6 +26,7 @@ urlpatterns = [
     path("events/", include("trainings.urls")),
     path("people/", include("participants.urls")),
     path("imports/", include("participants.import_urls")),
+    path("exports/", include("participants.export_urls")),  # "My exports" (background jobs)
     path("reports/", include("reports.urls")),
     path("close/", include("closing.urls")),
     path("manage/webhooks/", include("webhooks.urls")),  # endpoints, delivery log (admins)

@@ -12,6 +12,7 @@ from .models import (
     Consent,
     DisabilityAnswers,
     Enrolment,
+    ExportJob,
     Feedback,
     ImportBatch,
     Participant,
@@ -228,6 +229,47 @@ class TombstoneAdmin(ScopedAdmin):
 
     def scoped_queryset(self, scope):
         return tombstones_visible(scope)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ScopedAdmin):
+    """Background list exports (read-only: who asked for what, its status and reason). The
+    files themselves leave only through "My exports", to their owner."""
+
+    list_display = ("created_at", "user", "kind", "format", "status", "rows_total", "expires_at")
+    list_filter = ("kind", "format", "status")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    exclude = ("file",)
+    readonly_fields = (
+        "user",
+        "kind",
+        "format",
+        "params",
+        "scope",
+        "language",
+        "status",
+        "rows_done",
+        "rows_total",
+        "error",
+        "filename",
+        "size",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "expires_at",
+        "attempts",
+        "downloaded_at",
+    )
+
+    def scoped_queryset(self, scope):
+        return ExportJob.objects.all() if scope.can_manage else ExportJob.objects.none()
 
     def has_add_permission(self, request):
         return False

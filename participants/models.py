@@ -791,3 +791,91 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.object_id} ({self.reason})"
+
+
+def _export_path(instance, filename: str) -> str:
+    """`exports/<year>/<month>/job<id>-<32 random hex>.<ext>`: the file holds names, so its
+    stored name must not be guessable; it leaves only through `exports:download`, which checks
+    the owner and their scope and records the download."""
+    extension = PurePosixPath(filename).suffix.lower()
+    return f"exports/{timezone.now():%Y/%m}/job{instance.pk}-{secrets.token_hex(16)}{extension}"
+
+
+class ExportJob(models.Model):
+    """One export of a list (events, people, attendance) written to a file by a background
+    worker (participants/export_jobs.py), so no web request holds a worker while it is written.
+
+    `params` are the list's filters as submitted; `scope` the requester's Scope at request time
+    (the rows are those they could see then; the download checks that they still may).
+    Only its owner sees it; it is deleted with its file `EXPORT_KEEP_DAYS` after it is done."""
+
+    class Kind(models.TextChoices):
+        EVENTS = "events", _("Events")
+        PARTICIPANTS = "participants", _("People")
+        ATTENDANCE = "attendance", _("Attendance")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name=_("requested by"),
+    )
+    kind = models.CharField(_("export"), max_length=20, choices=Kind.choices)
+    format = models.CharField(_("format"), max_length=5, choices=Format.choices)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    scope = models.JSONField(_("scope when requested"), default=dict)
+    language = models.CharField(_("language"), max_length=5, default="en")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    error = models.TextField(_("reason"), blank=True)
+    file = models.FileField(_("file"), upload_to=_export_path, max_length=255, blank=True)
+    filename = models.CharField(_("file name"), max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("kept until"), null=True, blank=True, db_index=True)
+    # Background work, as for report runs and imports: the task sent, the latest sign of life,
+    # how many times a worker took the job; when the owner was told it ended and downloaded it.
+    task_id = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["user", "-created_at"], name="exportjob_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.format} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("exports:list") + f"#export-{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, int(100 * self.rows_done / self.rows_total))

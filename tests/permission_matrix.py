@@ -75,6 +75,8 @@ API = expect(anonymous=401)
 API_REGION_OBJECT = expect(anonymous=401, coordinator_other=404)
 API_PEOPLE = expect(anonymous=401, viewer=403)
 API_PERSONAL = expect(anonymous=401, viewer=403, coordinator_other=404)
+# Something of the Mangystau coordinator's own (an export job): 404 for everyone else.
+OWNER_ONLY = expect(viewer=404, coordinator_other=404, staff=404, admin=404)
 # A POST-only endpoint opened with GET.
 POST_ONLY = expect(
     anonymous=405, viewer=405, coordinator_own=405, coordinator_other=405, staff=405, admin=405
@@ -278,6 +280,26 @@ def _import_batch():
     return start_import(event=_event(), data=data, filename="matrix.csv", user=coord)
 
 
+def _export_job():
+    """A finished export of the Mangystau coordinator (the event list, as CSV): only its owner
+    sees it (404 for everyone else, admins included)."""
+    from django.core.files.base import ContentFile
+
+    from accounts.scope import scope_for
+    from participants.export_jobs import scope_to_json
+    from participants.models import ExportJob
+
+    coord = _user()
+    job = ExportJob.objects.create(
+        user=coord, kind="events", format="csv", scope=scope_to_json(scope_for(coord))
+    )
+    job.file.save("matrix.csv", ContentFile(b"ID\n"), save=False)
+    job.status = ExportJob.Status.DONE
+    job.filename = "qadam-events-matrix.csv"
+    job.save()
+    return job
+
+
 def _possible_duplicate():
     """A pair of Mangystau records an import flagged as perhaps the same person."""
     from participants.models import Participant, PossibleDuplicate
@@ -420,6 +442,7 @@ OBJECTS: dict[str, Callable[[], object]] = {
     "event_sheet": _event_sheet,
     "report_logo": _report_logo,
     "import_batch": _import_batch,
+    "export_job": _export_job,
     "possible_duplicate": _possible_duplicate,
     "event": _event,
     "session": _session,
@@ -560,6 +583,12 @@ MATRIX: dict[str, Page] = {
     "imports:export_events": page({"fmt": "=csv"}, LOGIN),
     "imports:export_participants": page({"fmt": "=xlsx"}, PEOPLE_LIST),
     "imports:export_attendance": page({"fmt": "=csv"}, PEOPLE_LIST),
+    # "My exports": everyone's own list; a job is its owner's only (the Mangystau coordinator).
+    "exports:list": page(expected=LOGIN),
+    "exports:progress": page({"pk": "export_job"}, OWNER_ONLY),
+    "exports:download": page({"pk": "export_job"}, OWNER_ONLY),
+    "exports:delete": page({"pk": "export_job"}, OWNER_ONLY),
+    "exports:retry": page({"pk": "export_job"}, POST_ONLY_LOGIN),
     # Report runs (reports/views.py): viewers see finished runs and download their files.
     "reports:run_list": page(),
     "reports:run_new": page(expected=EDITORS),

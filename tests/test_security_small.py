@@ -111,6 +111,9 @@ def _one_of_each_registered_model(user):
     from participants.models import SyncedChange
 
     SyncedChange.objects.create(user=user, key="k-1", kind="attendance", status="applied")
+    from participants.models import ExportJob
+
+    ExportJob.objects.create(user=user, kind="events", format="csv", scope={"regions": None})
     from webhooks.models import WebhookDelivery, WebhookEndpoint
 
     endpoint = WebhookEndpoint.objects.create(name="Hook", url="https://example.org/hook")
