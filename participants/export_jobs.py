@@ -23,9 +23,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -279,11 +280,15 @@ def run_export(job_id: int, *, heartbeat: bool = False) -> ExportJob | None:
         _alive(job_id, attempt).update(status=Status.QUEUED, error=retrying)
         raise
     except Exception as exc:  # noqa: BLE001 - any bug or bad data: the job fails with the reason
-        logger.exception("export job %s failed", job_id)
+        if isinstance(exc, PermissionDenied | Http404):
+            reason = _("The export is not allowed: its event or its data are out of your reach.")
+        else:
+            logger.exception("export job %s failed", job_id)
+            reason = _("The export could not be written: %(error)s") % {"error": exc}
         with transaction.atomic():
             current = ExportJob.objects.select_for_update().filter(pk=job_id).first()
             if current and current.status == Status.RUNNING and current.attempts == attempt:
-                _fail(current, _("The export could not be written: %(error)s") % {"error": exc})
+                _fail(current, reason)
     return ExportJob.objects.filter(pk=job_id).first()
 
 

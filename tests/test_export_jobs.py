@@ -121,6 +121,7 @@ def test_viewers_people_columns_never_include_names_even_from_a_job(client, logi
     export_jobs.run_export(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED and not job.file
+    assert job.error.startswith("The export is not allowed")
 
 
 def test_the_owner_is_told_once_and_the_menu_counts_ready_exports(client, login_as, export):
