@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -42,7 +42,7 @@ from participants.models import (
     Sex,
 )
 from regions.models import PartnerOrganisation, Region
-from trainings.models import Programme, TrainingEvent
+from trainings.models import ActivityLine, Programme, TrainingEvent
 
 from . import branding, disclosure, numbers
 from .approval import approval_fingerprint, report_approval
@@ -58,6 +58,7 @@ from .indicators import (
     paired_tests,
     people_cube,
     people_reached_qs,
+    sessions_of_counted_events,
 )
 from .models import Indicator, IndicatorComment, IndicatorTarget, Narrative
 
@@ -93,6 +94,9 @@ class ReportData:
     iptt: dict[str, Any] = field(default_factory=dict)
     methodology: list[str] = field(default_factory=list)
     inputs_hash: str = ""
+    # The events held, summed up per region and activity line (what the PDF and DOCX show; the
+    # full list, `events`, is in the XLSX and CSV annex); None in snapshots built before it.
+    event_summary: list[dict[str, Any]] | None = None
     # The programme's IATI activity, every quarter so far (reports/iati_activity.py attaches
     # it when an IATI file is to be made); empty otherwise.
     iati: dict[str, Any] = field(default_factory=dict)
@@ -946,6 +950,86 @@ def _events(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) 
     ]
 
 
+def _event_summary(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) -> list:
+    """The counted events per region and activity line: how many, of which types, sessions,
+    districts, first and last day, and the people reached at them (unique within the row,
+    1-4 shown as "<5"). Three GROUP BY queries and the activity lines' names, whatever the
+    number of events, so the PDF and DOCX do not grow with it."""
+    counted = held_events(scope, start, end, basis).order_by()
+    rows: dict[tuple[str, int | None], dict[str, Any]] = {}
+
+    def row(region: str, line: int | None) -> dict[str, Any]:
+        return rows.setdefault(
+            (region, line),
+            {
+                "events": 0,
+                "types": {},
+                "sessions": 0,
+                "districts": 0,
+                "first": None,
+                "last": None,
+                "people": 0,
+                "women": 0,
+            },
+        )
+
+    for r in counted.values("region__code", "activity_line_id", "event_type").annotate(
+        n=Count("pk"), first=Min("start_date"), last=Max("end_date")
+    ):
+        out = row(r["region__code"], r["activity_line_id"])
+        out["events"] += r["n"]
+        out["types"][r["event_type"]] = r["n"]
+        out["first"] = min(filter(None, (out["first"], r["first"])))
+        out["last"] = max(filter(None, (out["last"], r["last"])))
+    for r in counted.values("region__code", "activity_line_id").annotate(
+        n=Count("district", distinct=True)
+    ):
+        row(r["region__code"], r["activity_line_id"])["districts"] = r["n"]
+    sessions = sessions_of_counted_events(scope, start, end, basis).order_by()
+    for r in sessions.values("event__region__code", "event__activity_line_id").annotate(
+        n=Count("pk")
+    ):
+        row(r["event__region__code"], r["event__activity_line_id"])["sessions"] = r["n"]
+    person = "enrolment__participant"
+    for r in (
+        attendance_in(scope, start, end, basis)
+        .order_by()
+        .values("session__event__region__code", "session__event__activity_line_id")
+        .annotate(
+            people=Count(person, distinct=True),
+            women=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.FEMALE})),
+        )
+    ):
+        out = row(r["session__event__region__code"], r["session__event__activity_line_id"])
+        out["people"], out["women"] = r["people"], r["women"]
+    lines = {line.pk: line for line in ActivityLine.objects.filter(pk__in={k[1] for k in rows})}
+
+    def order(key: tuple[str, int | None]) -> tuple:
+        line = lines.get(key[1])
+        return (labels.of("region", key[0]), line is None, line.code if line else "")
+
+    return [
+        {
+            "region": labels.of("region", region),
+            "region_code": region,
+            "activity": str(lines[line]) if line in lines else _("Other"),
+            "activity_code": lines[line].code if line in lines else "",
+            "types": [
+                {"key": t, "label": labels.of("event_type", t), "events": n}
+                for t, n in sorted(out["types"].items(), key=lambda tn: (-tn[1], tn[0]))
+            ],
+            "events": out["events"],
+            "sessions": out["sessions"],
+            "districts": out["districts"],
+            "first": out["first"].isoformat() if out["first"] else None,
+            "last": out["last"].isoformat() if out["last"] else None,
+            "people": disclosure.protect_count(out["people"]),
+            "women": disclosure.protect_count(out["women"]),
+        }
+        for (region, line), out in sorted(rows.items(), key=lambda kv: order(kv[0]))
+    ]
+
+
 def quote_groups(scope: Scope, start: date, end: date, basis: dict) -> dict[tuple, int]:
     """People reached at the period's counted events by (category, event region, event type),
     and by (event region, event type) for a quote without a category: the group a quote
@@ -1179,6 +1263,7 @@ def build_report_data(
         people = _people(scope, start, end, labels, basis, counts)
         step("events", 55)
         events = _events(scope, start, end, labels, basis)
+        event_summary = _event_summary(scope, start, end, labels, basis)
         step("feedback", 70)
         feedback, quotes = _feedback(scope, start, end, labels, basis, counts)
         step("knowledge", 80)
@@ -1223,6 +1308,7 @@ def build_report_data(
             indicators=indicators,
             people=people,
             events=events,
+            event_summary=event_summary,
             feedback=feedback,
             quotes=quotes,
             knowledge=knowledge,

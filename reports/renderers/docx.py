@@ -27,6 +27,7 @@ from .status import approval_lines
 from .tables import (
     dimension_label,
     disclosure_note,
+    event_summary_note,
     group_label,
     iptt_figures,
     iptt_group_figures,
@@ -444,17 +445,30 @@ def render(data: ReportData) -> bytes:
         add_table(doc, t.header, t.rows, right=set(range(1, len(t.header))))
 
     doc.add_heading(_("Events held"), level=1)
-    t = tables["events"]
-    keep = [0, 1, 3, 4, 6, 7, 8, 9, 10]
-    add_table(
-        doc,
-        [t.header[i] for i in keep],
-        [
-            [(f"{row[i]:%d.%m.%Y}" if i in (3, 4) and row[i] else row[i]) for i in keep]
-            for row in t.rows
-        ],
-        right={7, 8},
-    )
+    if not data.events:
+        doc.add_paragraph(_("No events were held in this period."))
+    elif "events_summary" in tables:
+        # Per region and activity line; the full list is in the XLSX and CSV annex.
+        doc.add_paragraph(event_summary_note(data))
+        t = tables["events_summary"]
+        keep = [0, 1, 2, 3, 4, 6, 7, 8, 9]
+        first, last = 6, 7
+        right = {3, 4, 7, 8}
+    else:  # a snapshot from before the summary: its full list of events
+        t = tables["events"]
+        keep = [0, 1, 3, 4, 6, 7, 8, 9, 10]
+        first, last = 3, 4
+        right = {7, 8}
+    if data.events:
+        add_table(
+            doc,
+            [t.header[i] for i in keep],
+            [
+                [(f"{row[i]:%d.%m.%Y}" if i in (first, last) and row[i] else row[i]) for i in keep]
+                for row in t.rows
+            ],
+            right=right,
+        )
 
     doc.add_heading(_("Feedback and learning"), level=1)
     doc.add_paragraph(sentences.feedback(data, group=NBSP))
