@@ -11,10 +11,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, Sum
@@ -905,31 +907,73 @@ def _people(
     return out
 
 
-def _events(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) -> list[dict]:
+@dataclass(frozen=True)
+class Attended:
+    """Who attended the period's counted events: each (event, person) pair once, with what
+    the report groups them by (the event's id, region code, type and activity line id; the
+    person's id, sex and category code). ONE query over the attendance, however many groupings
+    are read from it: the people per event, per region and activity line (the events summary)
+    and per quote group each used to scan the quarter's attendance again (issue 23)."""
+
+    pairs: list[tuple]
+
+    EVENT, REGION, TYPE, LINE, PERSON, SEX, CATEGORY = range(7)
+
+    @classmethod
+    def of(cls, scope: Scope, start: date, end: date, basis: dict) -> Attended:
+        # The pairs are read narrow (ids, the one-letter sex) so that the database can make
+        # them distinct in memory; the events' and categories' codes are joined here.
+        events = {
+            pk: rest
+            for pk, *rest in held_events(scope, start, end, basis)
+            .order_by()
+            .values_list("pk", "region__code", "event_type", "activity_line_id")
+        }
+        categories = dict(ParticipantCategory.objects.values_list("pk", "code"))
+        person = "enrolment__participant"
+        pairs = (
+            attendance_in(scope, start, end, basis)
+            .order_by()
+            .values_list(
+                "session__event_id", f"{person}_id", f"{person}__sex", f"{person}__category_id"
+            )
+            .distinct()
+        )
+        return cls(
+            [
+                (event, *events[event], pk, sex, categories.get(category))
+                for event, pk, sex, category in pairs
+            ]
+        )
+
+    def people_by(self, *positions: int) -> dict[Any, tuple[int, int]]:
+        """Unique people and unique women per key: the pairs' values at `positions` (one
+        position: that value; several: a tuple)."""
+        get = itemgetter(*positions, self.PERSON)
+        female = Sex.FEMALE.value
+        people = Counter(t[:-1] for t in set(map(get, self.pairs)))
+        women = Counter(
+            t[:-1] for t in set(map(get, (p for p in self.pairs if p[self.SEX] == female)))
+        )
+        single = len(positions) == 1
+        return {(k[0] if single else k): (n, women[k]) for k, n in people.items()}
+
+
+def _events(
+    scope: Scope, start: date, end: date, labels: _Labels, basis: dict, attended: Attended
+) -> list[dict]:
     counted = held_events(scope, start, end, basis)
     events = list(
         counted.select_related("region", "district", "activity_line").order_by(
             "start_date", "title"
         )
     )
-    # People per event: one GROUP BY over the attendance of these events (all their sessions).
-    counts = {
-        row["enrolment__event_id"]: row
-        for row in Attendance.objects.filter(enrolment__event__in=counted)
-        .order_by()
-        .values("enrolment__event_id")
-        .annotate(
-            people=Count("enrolment__participant", distinct=True),
-            women=Count(
-                "enrolment__participant",
-                distinct=True,
-                filter=Q(enrolment__participant__sex=Sex.FEMALE),
-            ),
-        )
-    }
+    # People per event: each (event, person) pair is there once, so a count of pairs.
+    people = Counter(pair[Attended.EVENT] for pair in attended.pairs)
+    female = Sex.FEMALE.value
+    women = Counter(pair[Attended.EVENT] for pair in attended.pairs if pair[Attended.SEX] == female)
     for ev in events:
-        row = counts.get(ev.pk, {})
-        ev.people, ev.women = row.get("people", 0), row.get("women", 0)
+        ev.people, ev.women = people[ev.pk], women[ev.pk]
     return [
         {
             "title": ev.title,
@@ -950,11 +994,13 @@ def _events(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) 
     ]
 
 
-def _event_summary(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) -> list:
+def _event_summary(
+    scope: Scope, start: date, end: date, labels: _Labels, basis: dict, attended: Attended
+) -> list:
     """The counted events per region and activity line: how many, of which types, sessions,
     districts, first and last day, and the people reached at them (unique within the row,
-    1-4 shown as "<5"). Three GROUP BY queries and the activity lines' names, whatever the
-    number of events, so the PDF and DOCX do not grow with it."""
+    1-4 shown as "<5"). Three GROUP BY queries, the activity lines' names and `attended`,
+    whatever the number of events, so the PDF and DOCX do not grow with it."""
     counted = held_events(scope, start, end, basis).order_by()
     rows: dict[tuple[str, int | None], dict[str, Any]] = {}
 
@@ -990,18 +1036,10 @@ def _event_summary(scope: Scope, start: date, end: date, labels: _Labels, basis:
         n=Count("pk")
     ):
         row(r["event__region__code"], r["event__activity_line_id"])["sessions"] = r["n"]
-    person = "enrolment__participant"
-    for r in (
-        attendance_in(scope, start, end, basis)
-        .order_by()
-        .values("session__event__region__code", "session__event__activity_line_id")
-        .annotate(
-            people=Count(person, distinct=True),
-            women=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.FEMALE})),
-        )
-    ):
-        out = row(r["session__event__region__code"], r["session__event__activity_line_id"])
-        out["people"], out["women"] = r["people"], r["women"]
+    people = attended.people_by(Attended.REGION, Attended.LINE)
+    for key, (n, women) in people.items():
+        out = row(*key)
+        out["people"], out["women"] = n, women
     lines = {line.pk: line for line in ActivityLine.objects.filter(pk__in={k[1] for k in rows})}
 
     def order(key: tuple[str, int | None]) -> tuple:
@@ -1030,21 +1068,32 @@ def _event_summary(scope: Scope, start: date, end: date, labels: _Labels, basis:
     ]
 
 
-def quote_groups(scope: Scope, start: date, end: date, basis: dict) -> dict[tuple, int]:
+def quote_groups(
+    scope: Scope,
+    start: date,
+    end: date,
+    basis: dict,
+    attended: Attended | None = None,
+    *,
+    only: Iterable[tuple] | None = None,
+) -> dict[tuple, int]:
     """People reached at the period's counted events by (category, event region, event type),
     and by (event region, event type) for a quote without a category: the group a quote
-    names (disclosure.large_enough_group). One GROUP BY each."""
-    attendance = attendance_in(scope, start, end, basis).order_by()
-    person = "enrolment__participant"
-    keys = ("session__event__region__code", "session__event__event_type")
-    out: dict[tuple, int] = {}
-    for row in attendance.values(f"{person}__category__code", *keys).annotate(
-        n=Count(person, distinct=True)
-    ):
-        code = row[f"{person}__category__code"] or ""
-        out[(code, row[keys[0]], row[keys[1]])] = row["n"]
-    for row in attendance.values(*keys).annotate(n=Count(person, distinct=True)):
-        out[("", row[keys[0]], row[keys[1]])] = row["n"]
+    names (disclosure.large_enough_group). Read from `attended` (one query when not given);
+    with `only` (the groups the quotes name), the sizes of those groups' events only."""
+    attended = attended if attended is not None else Attended.of(scope, start, end, basis)
+    A = Attended
+    if only is not None:
+        places = {(region, kind) for _category, region, kind in only}
+        attended = Attended([p for p in attended.pairs if (p[A.REGION], p[A.TYPE]) in places])
+    out = {
+        (category or "", region, kind): n
+        for (category, region, kind), (n, _women) in attended.people_by(
+            A.CATEGORY, A.REGION, A.TYPE
+        ).items()
+    }
+    for (region, kind), (n, _women) in attended.people_by(A.REGION, A.TYPE).items():
+        out[("", region, kind)] = n
     return out
 
 
@@ -1055,6 +1104,7 @@ def _feedback(
     labels: _Labels,
     basis: dict,
     counts: disclosure.LinkedCounts,
+    attended: Attended | None = None,
 ) -> tuple[dict, list[dict]]:
     fb = feedback_in(scope, start, end, basis)
     agg = feedback_summary(fb)
@@ -1104,7 +1154,17 @@ def _feedback(
             "enrolment__participant__full_name",
         )[:40]
     )
-    groups = quote_groups(scope, start, end, basis)
+    texts = list(texts)
+    # The sizes of the groups these quotes name (none to count when there is no quote).
+    named = {
+        (
+            row["enrolment__participant__category__code"] or "",
+            row["event__region__code"],
+            row["event__event_type"],
+        )
+        for row in texts
+    }
+    groups = quote_groups(scope, start, end, basis, attended, only=named)
     quotes = disclosure.quotable(
         (
             {
@@ -1138,7 +1198,8 @@ def _knowledge(
 ) -> dict[str, Any]:
     tests = paired_tests(scope, start, end, basis)
     measures = knowledge_measures()
-    agg = tests.aggregate(**measures)
+    # The people tested in the same scan as the measures.
+    agg = tests.aggregate(**measures, people=Count("enrolment__participant", distinct=True))
 
     def shape(row: dict, n_shown=None) -> dict:
         n = row["n"]
@@ -1175,7 +1236,7 @@ def _knowledge(
     cells = counts.breakdown("activity_line", {label(row): row["n"] for row in lines}, agg["n"])
     by_line = [{"label": label(row)} | shape(row, cells[label(row)]) for row in lines]
     total = shape(agg)
-    total["people"] = tests.aggregate(n=Count("enrolment__participant", distinct=True))["n"]
+    total["people"] = agg["people"]
     return total | {"by_activity": by_line}
 
 
@@ -1262,10 +1323,11 @@ def build_report_data(
         step("people", 40)
         people = _people(scope, start, end, labels, basis, counts)
         step("events", 55)
-        events = _events(scope, start, end, labels, basis)
-        event_summary = _event_summary(scope, start, end, labels, basis)
+        attended = Attended.of(scope, start, end, basis)
+        events = _events(scope, start, end, labels, basis, attended)
+        event_summary = _event_summary(scope, start, end, labels, basis, attended)
         step("feedback", 70)
-        feedback, quotes = _feedback(scope, start, end, labels, basis, counts)
+        feedback, quotes = _feedback(scope, start, end, labels, basis, counts, attended)
         step("knowledge", 80)
         knowledge = _knowledge(scope, start, end, basis, counts)
         step("disclosure", 85)
