@@ -11,13 +11,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -42,7 +44,7 @@ from participants.models import (
     Sex,
 )
 from regions.models import PartnerOrganisation, Region
-from trainings.models import Programme, TrainingEvent
+from trainings.models import ActivityLine, Programme, TrainingEvent
 
 from . import branding, disclosure, numbers
 from .approval import approval_fingerprint, report_approval
@@ -58,6 +60,7 @@ from .indicators import (
     paired_tests,
     people_cube,
     people_reached_qs,
+    sessions_of_counted_events,
 )
 from .models import Indicator, IndicatorComment, IndicatorTarget, Narrative
 
@@ -93,6 +96,9 @@ class ReportData:
     iptt: dict[str, Any] = field(default_factory=dict)
     methodology: list[str] = field(default_factory=list)
     inputs_hash: str = ""
+    # The events held, summed up per region and activity line (what the PDF and DOCX show; the
+    # full list, `events`, is in the XLSX and CSV annex); None in snapshots built before it.
+    event_summary: list[dict[str, Any]] | None = None
     # The programme's IATI activity, every quarter so far (reports/iati_activity.py attaches
     # it when an IATI file is to be made); empty otherwise.
     iati: dict[str, Any] = field(default_factory=dict)
@@ -189,11 +195,14 @@ def data_fingerprint(
     *, start: date, end: date, scope: Scope, programme_id: int | None
 ) -> dict[str, Any]:
     """Counts, sums and latest ids/timestamps of every table the report reads, in its scope:
-    any change to the data that could change a number changes the fingerprint."""
+    any change to the data that could change a number changes the fingerprint. Every figure
+    counts the programme's events only, so other programmes' rows are not read (at national
+    scale they were most of the seconds of a report of a programme with few events)."""
+    mine = {"programme_id": programme_id} if programme_id else {}
     events = TrainingEvent.objects.filter(
-        scope.region_q("region"), start_date__lte=end, end_date__gte=start
+        scope.region_q("region"), start_date__lte=end, end_date__gte=start, **mine
     )
-    via = scope.region_q("event__region")
+    via = scope.region_q("event__region") & Q(**{f"event__{k}": v for k, v in mine.items()})
     period = Q(event__start_date__lte=end, event__end_date__gte=start)
     fp = {
         "events": events.aggregate(
@@ -209,6 +218,7 @@ def data_fingerprint(
             scope.region_q("session__event__region"),
             session__event__start_date__lte=end,
             session__event__end_date__gte=start,
+            **{f"session__event__{k}": v for k, v in mine.items()},
         ).aggregate(n=Count("pk"), last=Max("pk"), at=Max("recorded_at")),
         "feedback": Feedback.objects.filter(via, period).aggregate(
             n=Count("pk"),
@@ -224,6 +234,7 @@ def data_fingerprint(
             scope.region_q("enrolment__event__region"),
             enrolment__event__start_date__lte=end,
             enrolment__event__end_date__gte=start,
+            **{f"enrolment__event__{k}": v for k, v in mine.items()},
         ).aggregate(n=Count("pk"), last=Max("pk"), pre=Sum("pre_score"), post=Sum("post_score")),
         "people": Enrolment.objects.filter(via, period).aggregate(
             sexes=Count("participant", filter=Q(participant__sex=Sex.FEMALE)),
@@ -901,31 +912,73 @@ def _people(
     return out
 
 
-def _events(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) -> list[dict]:
+@dataclass(frozen=True)
+class Attended:
+    """Who attended the period's counted events: each (event, person) pair once, with what
+    the report groups them by (the event's id, region code, type and activity line id; the
+    person's id, sex and category code). ONE query over the attendance, however many groupings
+    are read from it: the people per event, per region and activity line (the events summary)
+    and per quote group each used to scan the quarter's attendance again (issue 23)."""
+
+    pairs: list[tuple]
+
+    EVENT, REGION, TYPE, LINE, PERSON, SEX, CATEGORY = range(7)
+
+    @classmethod
+    def of(cls, scope: Scope, start: date, end: date, basis: dict) -> Attended:
+        # The pairs are read narrow (ids, the one-letter sex) so that the database can make
+        # them distinct in memory; the events' and categories' codes are joined here.
+        events = {
+            pk: rest
+            for pk, *rest in held_events(scope, start, end, basis)
+            .order_by()
+            .values_list("pk", "region__code", "event_type", "activity_line_id")
+        }
+        categories = dict(ParticipantCategory.objects.values_list("pk", "code"))
+        person = "enrolment__participant"
+        pairs = (
+            attendance_in(scope, start, end, basis)
+            .order_by()
+            .values_list(
+                "session__event_id", f"{person}_id", f"{person}__sex", f"{person}__category_id"
+            )
+            .distinct()
+        )
+        return cls(
+            [
+                (event, *events[event], pk, sex, categories.get(category))
+                for event, pk, sex, category in pairs
+            ]
+        )
+
+    def people_by(self, *positions: int) -> dict[Any, tuple[int, int]]:
+        """Unique people and unique women per key: the pairs' values at `positions` (one
+        position: that value; several: a tuple)."""
+        get = itemgetter(*positions, self.PERSON)
+        female = Sex.FEMALE.value
+        people = Counter(t[:-1] for t in set(map(get, self.pairs)))
+        women = Counter(
+            t[:-1] for t in set(map(get, (p for p in self.pairs if p[self.SEX] == female)))
+        )
+        single = len(positions) == 1
+        return {(k[0] if single else k): (n, women[k]) for k, n in people.items()}
+
+
+def _events(
+    scope: Scope, start: date, end: date, labels: _Labels, basis: dict, attended: Attended
+) -> list[dict]:
     counted = held_events(scope, start, end, basis)
     events = list(
         counted.select_related("region", "district", "activity_line").order_by(
             "start_date", "title"
         )
     )
-    # People per event: one GROUP BY over the attendance of these events (all their sessions).
-    counts = {
-        row["enrolment__event_id"]: row
-        for row in Attendance.objects.filter(enrolment__event__in=counted)
-        .order_by()
-        .values("enrolment__event_id")
-        .annotate(
-            people=Count("enrolment__participant", distinct=True),
-            women=Count(
-                "enrolment__participant",
-                distinct=True,
-                filter=Q(enrolment__participant__sex=Sex.FEMALE),
-            ),
-        )
-    }
+    # People per event: each (event, person) pair is there once, so a count of pairs.
+    people = Counter(pair[Attended.EVENT] for pair in attended.pairs)
+    female = Sex.FEMALE.value
+    women = Counter(pair[Attended.EVENT] for pair in attended.pairs if pair[Attended.SEX] == female)
     for ev in events:
-        row = counts.get(ev.pk, {})
-        ev.people, ev.women = row.get("people", 0), row.get("women", 0)
+        ev.people, ev.women = people[ev.pk], women[ev.pk]
     return [
         {
             "title": ev.title,
@@ -946,21 +999,106 @@ def _events(scope: Scope, start: date, end: date, labels: _Labels, basis: dict) 
     ]
 
 
-def quote_groups(scope: Scope, start: date, end: date, basis: dict) -> dict[tuple, int]:
+def _event_summary(
+    scope: Scope, start: date, end: date, labels: _Labels, basis: dict, attended: Attended
+) -> list:
+    """The counted events per region and activity line: how many, of which types, sessions,
+    districts, first and last day, and the people reached at them (unique within the row,
+    1-4 shown as "<5"). Three GROUP BY queries, the activity lines' names and `attended`,
+    whatever the number of events, so the PDF and DOCX do not grow with it."""
+    counted = held_events(scope, start, end, basis).order_by()
+    rows: dict[tuple[str, int | None], dict[str, Any]] = {}
+
+    def row(region: str, line: int | None) -> dict[str, Any]:
+        return rows.setdefault(
+            (region, line),
+            {
+                "events": 0,
+                "types": {},
+                "sessions": 0,
+                "districts": 0,
+                "first": None,
+                "last": None,
+                "people": 0,
+                "women": 0,
+            },
+        )
+
+    for r in counted.values("region__code", "activity_line_id", "event_type").annotate(
+        n=Count("pk"), first=Min("start_date"), last=Max("end_date")
+    ):
+        out = row(r["region__code"], r["activity_line_id"])
+        out["events"] += r["n"]
+        out["types"][r["event_type"]] = r["n"]
+        out["first"] = min(filter(None, (out["first"], r["first"])))
+        out["last"] = max(filter(None, (out["last"], r["last"])))
+    for r in counted.values("region__code", "activity_line_id").annotate(
+        n=Count("district", distinct=True)
+    ):
+        row(r["region__code"], r["activity_line_id"])["districts"] = r["n"]
+    sessions = sessions_of_counted_events(scope, start, end, basis).order_by()
+    for r in sessions.values("event__region__code", "event__activity_line_id").annotate(
+        n=Count("pk")
+    ):
+        row(r["event__region__code"], r["event__activity_line_id"])["sessions"] = r["n"]
+    people = attended.people_by(Attended.REGION, Attended.LINE)
+    for key, (n, women) in people.items():
+        out = row(*key)
+        out["people"], out["women"] = n, women
+    lines = {line.pk: line for line in ActivityLine.objects.filter(pk__in={k[1] for k in rows})}
+
+    def order(key: tuple[str, int | None]) -> tuple:
+        line = lines.get(key[1])
+        return (labels.of("region", key[0]), line is None, line.code if line else "")
+
+    return [
+        {
+            "region": labels.of("region", region),
+            "region_code": region,
+            "activity": str(lines[line]) if line in lines else _("Other"),
+            "activity_code": lines[line].code if line in lines else "",
+            "types": [
+                {"key": t, "label": labels.of("event_type", t), "events": n}
+                for t, n in sorted(out["types"].items(), key=lambda tn: (-tn[1], tn[0]))
+            ],
+            "events": out["events"],
+            "sessions": out["sessions"],
+            "districts": out["districts"],
+            "first": out["first"].isoformat() if out["first"] else None,
+            "last": out["last"].isoformat() if out["last"] else None,
+            "people": disclosure.protect_count(out["people"]),
+            "women": disclosure.protect_count(out["women"]),
+        }
+        for (region, line), out in sorted(rows.items(), key=lambda kv: order(kv[0]))
+    ]
+
+
+def quote_groups(
+    scope: Scope,
+    start: date,
+    end: date,
+    basis: dict,
+    attended: Attended | None = None,
+    *,
+    only: Iterable[tuple] | None = None,
+) -> dict[tuple, int]:
     """People reached at the period's counted events by (category, event region, event type),
     and by (event region, event type) for a quote without a category: the group a quote
-    names (disclosure.large_enough_group). One GROUP BY each."""
-    attendance = attendance_in(scope, start, end, basis).order_by()
-    person = "enrolment__participant"
-    keys = ("session__event__region__code", "session__event__event_type")
-    out: dict[tuple, int] = {}
-    for row in attendance.values(f"{person}__category__code", *keys).annotate(
-        n=Count(person, distinct=True)
-    ):
-        code = row[f"{person}__category__code"] or ""
-        out[(code, row[keys[0]], row[keys[1]])] = row["n"]
-    for row in attendance.values(*keys).annotate(n=Count(person, distinct=True)):
-        out[("", row[keys[0]], row[keys[1]])] = row["n"]
+    names (disclosure.large_enough_group). Read from `attended` (one query when not given);
+    with `only` (the groups the quotes name), the sizes of those groups' events only."""
+    attended = attended if attended is not None else Attended.of(scope, start, end, basis)
+    A = Attended
+    if only is not None:
+        places = {(region, kind) for _category, region, kind in only}
+        attended = Attended([p for p in attended.pairs if (p[A.REGION], p[A.TYPE]) in places])
+    out = {
+        (category or "", region, kind): n
+        for (category, region, kind), (n, _women) in attended.people_by(
+            A.CATEGORY, A.REGION, A.TYPE
+        ).items()
+    }
+    for (region, kind), (n, _women) in attended.people_by(A.REGION, A.TYPE).items():
+        out[("", region, kind)] = n
     return out
 
 
@@ -971,6 +1109,7 @@ def _feedback(
     labels: _Labels,
     basis: dict,
     counts: disclosure.LinkedCounts,
+    attended: Attended | None = None,
 ) -> tuple[dict, list[dict]]:
     fb = feedback_in(scope, start, end, basis)
     agg = feedback_summary(fb)
@@ -1020,7 +1159,17 @@ def _feedback(
             "enrolment__participant__full_name",
         )[:40]
     )
-    groups = quote_groups(scope, start, end, basis)
+    texts = list(texts)
+    # The sizes of the groups these quotes name (none to count when there is no quote).
+    named = {
+        (
+            row["enrolment__participant__category__code"] or "",
+            row["event__region__code"],
+            row["event__event_type"],
+        )
+        for row in texts
+    }
+    groups = quote_groups(scope, start, end, basis, attended, only=named)
     quotes = disclosure.quotable(
         (
             {
@@ -1054,7 +1203,8 @@ def _knowledge(
 ) -> dict[str, Any]:
     tests = paired_tests(scope, start, end, basis)
     measures = knowledge_measures()
-    agg = tests.aggregate(**measures)
+    # The people tested in the same scan as the measures.
+    agg = tests.aggregate(**measures, people=Count("enrolment__participant", distinct=True))
 
     def shape(row: dict, n_shown=None) -> dict:
         n = row["n"]
@@ -1091,7 +1241,7 @@ def _knowledge(
     cells = counts.breakdown("activity_line", {label(row): row["n"] for row in lines}, agg["n"])
     by_line = [{"label": label(row)} | shape(row, cells[label(row)]) for row in lines]
     total = shape(agg)
-    total["people"] = tests.aggregate(n=Count("enrolment__participant", distinct=True))["n"]
+    total["people"] = agg["people"]
     return total | {"by_activity": by_line}
 
 
@@ -1178,9 +1328,11 @@ def build_report_data(
         step("people", 40)
         people = _people(scope, start, end, labels, basis, counts)
         step("events", 55)
-        events = _events(scope, start, end, labels, basis)
+        attended = Attended.of(scope, start, end, basis)
+        events = _events(scope, start, end, labels, basis, attended)
+        event_summary = _event_summary(scope, start, end, labels, basis, attended)
         step("feedback", 70)
-        feedback, quotes = _feedback(scope, start, end, labels, basis, counts)
+        feedback, quotes = _feedback(scope, start, end, labels, basis, counts, attended)
         step("knowledge", 80)
         knowledge = _knowledge(scope, start, end, basis, counts)
         step("disclosure", 85)
@@ -1223,6 +1375,7 @@ def build_report_data(
             indicators=indicators,
             people=people,
             events=events,
+            event_summary=event_summary,
             feedback=feedback,
             quotes=quotes,
             knowledge=knowledge,

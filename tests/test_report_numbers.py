@@ -22,7 +22,14 @@ from reports.indicators import RULES
 from reports.models import Narrative
 from trainings.models import TrainingEvent
 
-from .factories import ParticipantFactory, attend_with_feedback
+from .factories import (
+    EnrolmentFactory,
+    EventFactory,
+    ParticipantFactory,
+    ProgrammeFactory,
+    SessionFactory,
+    attend_with_feedback,
+)
 
 pytestmark = pytest.mark.django_db
 Q3 = {"start": date(2024, 7, 1), "end": date(2024, 9, 30)}
@@ -278,6 +285,22 @@ def test_inputs_hash_changes_with_the_data_only(demo):
     event = TrainingEvent.objects.get(title__startswith="Youth Camp")
     enrolment = event.enrolments.exclude(attendances__session=event.sessions.last()).first()
     record_attendance(enrolment=enrolment, session=event.sessions.last())
+    assert inputs_hash(**args) != first
+
+
+def test_inputs_hash_ignores_the_events_of_other_programmes(demo):
+    """Every figure counts the report's programme's events only: attendance, feedback or an
+    event of another programme cannot change the report, nor its fingerprint (issue 23: at
+    national scale reading them was most of a report's seconds)."""
+    args = {"region_ids": None, "language": "en", "programme": "PVE-KZ-JP", **Q3}
+    first = inputs_hash(**args)
+    other = EventFactory(status="held", programme=ProgrammeFactory(code="OTHER"))
+    session = SessionFactory(event=other)
+    attend_with_feedback(ParticipantFactory(), other, comments="Useful", consent_to_quote=False)
+    record_attendance(enrolment=EnrolmentFactory(event=other), session=session)
+    assert inputs_hash(**args) == first
+    mine = TrainingEvent.objects.get(title__startswith="Youth Camp")
+    record_attendance(enrolment=EnrolmentFactory(event=mine), session=mine.sessions.first())
     assert inputs_hash(**args) != first
 
 

@@ -39,6 +39,7 @@ SHEETS = [
     "Quotes",
     "Narrative",
     "Annex",
+    "Event list",
 ]
 
 

@@ -144,6 +144,7 @@ def test_a_stored_vertical_tab_and_escape_no_longer_break_any_report_format(even
         assert "\x0b" not in text and "\x1b" not in text, fmt
         if fmt in ("docx", "xlsx", "csv"):
             assert "thank you to the trainers" in text, fmt
+        if fmt in ("xlsx", "csv"):  # the list of events is in the data annex only (issue 23)
             assert "Emotional intelligence[31m for police officers" in text, fmt
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -42,6 +43,8 @@ from .status import approval_lines
 from .tables import (
     dimension_label,
     disclosure_note,
+    event_summary_note,
+    event_types_text,
     group_label,
     iptt_figures,
     iptt_group_figures,
@@ -773,6 +776,49 @@ def events_section(data: ReportData, st) -> list:
     out = [Paragraph(esc(_("Events held")), st["h1"])]
     if not data.events:
         return out + [Paragraph(esc(_("No events were held in this period.")), st["body"])]
+    if data.event_summary is None:  # a snapshot from before the summary: its full list
+        return out + event_list(data, st)
+    out.append(Paragraph(esc(event_summary_note(data)), st["body"]))
+    rows = [
+        [_("Region"), _("Activity line"), _("Dates"), _("Events"), _("Sessions")]
+        + [_("People"), _("Women")]
+    ]
+    previous = None
+    grey = "<font size=6.5 color='#5F6B7A'>%s</font>"
+    for r in data.event_summary:
+        districts = ngettext("%(n)s district", "%(n)s districts", r["districts"]) % {
+            "n": r["districts"]
+        }
+        region = "" if r["region"] == previous else esc(r["region"])
+        previous = r["region"]
+        rows.append(
+            [
+                Paragraph(f"{region}<br/>{grey % esc(districts)}", st["cell"]),
+                Paragraph(
+                    f"{esc(r['activity'])}<br/>{grey % esc(event_types_text(r))}", st["cell"]
+                ),
+                date_range(r["first"], r["last"]) if r["first"] else "",
+                num(r["events"]),
+                num(r["sessions"]),
+                num(r["people"]),
+                num(r["women"]),
+            ]
+        )
+    figures = 4 * 15 * mm
+    out.append(
+        grid(
+            rows,
+            [40 * mm, WIDTH - 40 * mm - 28 * mm - figures, 28 * mm] + [15 * mm] * 4,
+            right={3, 4, 5, 6},
+            whole={2},  # dates never wrap
+        )
+    )
+    return out
+
+
+def event_list(data: ReportData, st) -> list:
+    """Every event, one a row: what reports built before the summary showed."""
+    out = []
     rows = [[_("Event"), _("Dates"), _("Where"), _("People"), _("Women")]]
     for e in data.events:
         dates = date_range(e["start"], e["end"])

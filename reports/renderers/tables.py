@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..builder import ReportData
 from ..disclosure import COMPLEMENT, is_withheld
@@ -44,13 +45,14 @@ def sheet_names() -> dict[str, str]:
         "people_by_category": _("People by category"),
         "people_by_disability": _("People by disability"),
         "people_category_by_sex": _("Category and sex"),
-        "events": _("Events"),
+        "events_summary": _("Events"),
         "feedback": _("Feedback"),
         "feedback_distribution": _("Satisfaction answers"),
         "knowledge": _("Knowledge gain"),
         "quotes": _("Quotes"),
         "narrative": _("Narrative"),
         "indicator_rules": _("Annex"),
+        "events": _("Event list"),
     }
 
 
@@ -107,6 +109,62 @@ def summary_rows(data: ReportData) -> list[list[Any]]:
         [_("Participants satisfied (%)"), figure(s["satisfied_pct"], PLACES[PERCENT])],
         *tested,
         [_("Mean knowledge gain (points)"), figure(s["knowledge_gain"], PLACES[POINTS])],
+    ]
+
+
+def event_types_text(row: dict[str, Any]) -> str:
+    """'Training 5, Workshop 2': the row's events by type, most first."""
+    return ", ".join(f"{t['label']} {t['events']}" for t in row["types"])
+
+
+def event_summary_note(data: ReportData) -> str:
+    """What the PDF and DOCX say above the summary of the events."""
+    return ngettext(
+        "%(n)s event was held: here they are summed up by region and activity line (people "
+        "are counted once in a row, however many of its events they attended). The full list, "
+        "with each event's title, dates, district, venue and people, is in the data annex: "
+        "the sheet “%(sheet)s” of the XLSX file and the file of events in the CSV archive.",
+        "%(n)s events were held: here they are summed up by region and activity line (people "
+        "are counted once in a row, however many of its events they attended). The full list, "
+        "with each event's title, dates, district, venue and people, is in the data annex: "
+        "the sheet “%(sheet)s” of the XLSX file and the file of events in the CSV archive.",
+        len(data.events),
+    ) % {"n": len(data.events), "sheet": sheet_names()["events"]}
+
+
+def event_summary_header() -> list[str]:
+    return [
+        _("Region"),
+        _("Activity line"),
+        _("Event types"),
+        _("Events"),
+        _("Sessions"),
+        _("Districts"),
+        _("First day"),
+        _("Last day"),
+        _("People"),
+        _("Women"),
+    ]
+
+
+def event_summary_rows(data: ReportData) -> list[list[Any]]:
+    """The events held per region and activity line; people are unique within a row (a
+    person at events of two activity lines is in both rows), so the rows do not add up to
+    the people reached."""
+    return [
+        [
+            r["region"],
+            r["activity"],
+            event_types_text(r),
+            figure(r["events"], 0),
+            figure(r["sessions"], 0),
+            figure(r["districts"], 0),
+            day(r["first"]),
+            day(r["last"]),
+            figure(r["people"], 0),
+            figure(r["women"], 0),
+        ]
+        for r in data.event_summary or []
     ]
 
 
@@ -367,42 +425,15 @@ def report_tables(data: ReportData) -> list[Table]:
             ],
         )
     )
-    h = [
-        _("Event"),
-        _("Type"),
-        _("Activity"),
-        _("Start"),
-        _("End"),
-        _("Days"),
-        _("Region"),
-        _("District"),
-        _("Venue"),
-        _("People"),
-        _("Women"),
-    ]
-    tables.append(
-        Table(
-            "events",
-            _("Events held"),
-            h,
-            [
-                [
-                    e["title"],
-                    e["type_label"],
-                    e["activity"],
-                    day(e["start"]),
-                    day(e["end"]),
-                    e["days"],
-                    e["region"],
-                    e["district"],
-                    e["venue"],
-                    figure(e["people"], 0),
-                    figure(e["women"], 0),
-                ]
-                for e in data.events
-            ],
+    if data.event_summary is not None:  # None: a snapshot from before the summary
+        tables.append(
+            Table(
+                "events_summary",
+                _("Events held by region and activity line"),
+                event_summary_header(),
+                event_summary_rows(data),
+            )
         )
-    )
     fb = data.feedback
     h = [_("Question"), _("Mean (1-5)")]
     rows = [[i["label"], figure(i["mean"], PLACES[MEAN])] for i in fb["items"]]
@@ -491,6 +522,42 @@ def report_tables(data: ReportData) -> list[Table]:
                     a.get("completion_text", ""),
                 ]
                 for a in data.annex
+            ],
+        )
+    )
+    h = [
+        _("Event"),
+        _("Type"),
+        _("Activity"),
+        _("Start"),
+        _("End"),
+        _("Days"),
+        _("Region"),
+        _("District"),
+        _("Venue"),
+        _("People"),
+        _("Women"),
+    ]
+    tables.append(
+        Table(
+            "events",
+            _("Annex: list of events held"),
+            h,
+            [
+                [
+                    e["title"],
+                    e["type_label"],
+                    e["activity"],
+                    day(e["start"]),
+                    day(e["end"]),
+                    e["days"],
+                    e["region"],
+                    e["district"],
+                    e["venue"],
+                    figure(e["people"], 0),
+                    figure(e["women"], 0),
+                ]
+                for e in data.events
             ],
         )
     )
