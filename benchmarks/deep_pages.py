@@ -65,7 +65,7 @@ def _lists(region) -> list[tuple[str, str, str]]:
         .first()
     )
     partner = (
-        PartnerOrganisation.objects.annotate(n=Count("participants"))
+        PartnerOrganisation.objects.annotate(n=Count("people"))
         .order_by("-n", "pk")
         .first()
     )
@@ -105,7 +105,7 @@ def _lists(region) -> list[tuple[str, str, str]]:
             ("partner's people", detail, "page"),
             ("partner's events", detail, "events_page"),
         ]
-    rows += [(f"manage {r.key}s", r.url("list"), "page") for r in RESOURCES]
+    rows += [(f"manage {r.segment}", r.url("list"), "page") for r in RESOURCES]
     return rows
 
 
@@ -142,6 +142,9 @@ def main() -> None:
     parser.add_argument("--users", default="staff,coordinator,admin")
     args = parser.parse_args()
     django_setup()
+    import logging
+
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # the 403s of other roles
     from django.core.paginator import Paginator
     from django.test import Client
 
