@@ -64,11 +64,7 @@ def _lists(region) -> list[tuple[str, str, str]]:
         .order_by("-n", "pk")
         .first()
     )
-    partner = (
-        PartnerOrganisation.objects.annotate(n=Count("people"))
-        .order_by("-n", "pk")
-        .first()
-    )
+    partner = PartnerOrganisation.objects.annotate(n=Count("people")).order_by("-n", "pk").first()
     rows = [
         ("people, by name", people, "page"),
         ("people, birth year desc.", people + "?sort=-birth_year", "page"),

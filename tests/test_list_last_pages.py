@@ -39,9 +39,7 @@ def test_the_call_list_is_paged_and_its_last_page_costs_what_the_first_does(
 ):
     settings.FOLLOWUP_SMS_BACKEND = ""  # no SMS: people with a phone only are to be called
     last = timezone.localdate() - relativedelta(months=3)
-    event = EventFactory(
-        event_type="training", start_date=last - timedelta(days=1), end_date=last
-    )
+    event = EventFactory(event_type="training", start_date=last - timedelta(days=1), end_date=last)
     SessionFactory(event=event, date=last)
     for i in range(55):
         person = ParticipantFactory(
