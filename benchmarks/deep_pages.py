@@ -68,7 +68,9 @@ def _lists(region) -> list[tuple[str, str, str]]:
     rows = [
         ("people, by name", people, "page"),
         ("people, birth year desc.", people + "?sort=-birth_year", "page"),
-        ("people, searched", people + "?q=ов", "page"),
+        ("people, searched a name", people + "?q=Динара", "page"),  # about 1 person in 50
+        ("people, searched ов", people + "?q=ов", "page"),  # two letters: nearly everyone
+        ("people, women", people + "?sex=F", "page"),
         ("events, newest", events, "page"),
         ("events, by people", events + "?sort=-people", "page"),
         ("events, by title", events + "?sort=title", "page"),
