@@ -8,7 +8,9 @@ admin, requests the first and the last page of every list page the user may open
 list also its middle page and sorted by birth year; the event list also sorted by people)
 through the full Django stack, and prints p50/p95 per page, the number of queries of each page
 and the time of the slowest query (the count or the page). The last page is asked for as
-`?page=<beyond the end>`: every list answers that with its last page (Django's `get_page`).
+the number of pages its first page shows ("Page 1 of N", or "of about N" where the count is
+estimated); a list that shows no number is asked for `?page=<beyond the end>`, which every list
+answers with its last page.
 Lists a user may not open (403/404) are left out; lists with one page print it once.
 
 `--only people,events` times the lists whose name starts with one of these words;
@@ -171,14 +173,15 @@ def main() -> None:
         print(f"\n== {user.username} ==", flush=True)
         for name, url, param in lists:
             join = "&" if "?" in url else "?"
-            pages = [("first", url), ("last", f"{url}{join}{param}={LAST}")]
+            pages = [("first", url), ("last", None)]
             if name.startswith("people, by name"):
                 pages.insert(1, ("middle", None))
             for label, page_url in pages:
-                if page_url is None:  # the people list's middle page: half its last
-                    last = client.get(f"{url}{join}{param}={LAST}")
-                    number = _last_number(last.content.decode(), param)
-                    page_url = f"{url}{join}{param}={max(1, number // 2)}"
+                if page_url is None:  # the last page as the list numbers it ("of about N")
+                    number = _page_total(client.get(url).content.decode(), param)
+                    if label == "middle":
+                        number = max(1, number // 2)
+                    page_url = f"{url}{join}{param}={number}"
                 timings, response, n_queries, slow = _time(client, page_url, args.repeat)
                 if response.status_code != 200:
                     print(f"{name:<30} {response.status_code} (not for this user)", flush=True)
@@ -193,6 +196,18 @@ def main() -> None:
                     flush=True,
                 )
     print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def _page_total(text: str, param: str) -> int:
+    """The number of pages the list's first page says it has ("Page 1 of N", "of about N");
+    past the end when it says none. The partner page pages events first, then people."""
+    import re
+
+    totals = re.findall(r"Page 1 of (?:about )?([\d,\xa0 ]+)<", text)
+    if not totals:
+        return LAST
+    total = totals[0] if param == "events_page" else totals[-1]
+    return int(re.sub(r"\D", "", total))
 
 
 def _last_number(text: str, param: str) -> int:
