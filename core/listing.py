@@ -14,14 +14,14 @@ the database computes each row's annotations (a per-row count subquery) for ever
 too, so the last page of 200,000 people cost 200,000 subqueries.
 
 A list whose exact count is slow may pass an estimate instead (`paginate(count=Estimate(n))`,
-only above `ESTIMATE_ABOVE` rows): the page then says "about N" and finds out whether a next
-page exists by reading one row more than it shows, so a low estimate never hides rows and a
-high one never shows an empty page (a page past the real end is answered with the real last
-page, counted exactly)."""
+only above `ESTIMATE_ABOVE` rows): a page in the first half then says "about N" and finds out
+whether a next page exists by reading one row more than it shows, so a low estimate never hides
+rows; a page in the second half, or past the end, is counted exactly (`Estimate.exact`) and read
+from the end, so a high estimate never shows an empty page."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -39,9 +39,11 @@ ESTIMATE_ABOVE = 10_000
 @dataclass(frozen=True)
 class Estimate:
     """A row count that is not exact (a table's size from PostgreSQL's statistics, a recent
-    count kept in the cache): the list says "about N"."""
+    count kept in the cache): the list says "about N". `exact` counts exactly (the cheapest
+    way the list knows; the rows' own COUNT when None), for the pages that need it."""
 
     n: int
+    exact: Callable[[], int] | None = None
 
 
 def table_size_estimate(model: type[Model]) -> int | None:
@@ -111,6 +113,7 @@ class IdsFirstPaginator(Paginator):
     sliced as usual."""
 
     estimated = False  # the count is an `Estimate` (set by `paginate`)
+    _exact: Callable[[], int] | None = None
 
     def __init__(self, object_list: Any, per_page: int, **kwargs: Any) -> None:
         if isinstance(object_list, QuerySet):
@@ -120,6 +123,7 @@ class IdsFirstPaginator(Paginator):
     def set_count(self, count: int | Estimate) -> None:
         """Use `count` instead of counting the rows (an `Estimate`: say "about")."""
         self.estimated = isinstance(count, Estimate)
+        self._exact = count.exact if isinstance(count, Estimate) else None
         # Paginator.count and num_pages are cached properties: these are their values.
         self.__dict__["count"] = count.n if isinstance(count, Estimate) else count
         self.__dict__.pop("num_pages", None)
@@ -142,7 +146,12 @@ class IdsFirstPaginator(Paginator):
             and isinstance(rows, QuerySet)
             and not (rows.query.distinct or rows.query.combinator)
         ):
-            return self._estimated_page(self.validate_number(number))
+            number = self.validate_number(number)
+            if number * 2 > self.num_pages:
+                # The second half (or past the end): count exactly, then read the page from
+                # the end like any exactly counted list, instead of walking to its offset.
+                return self._exact_page(number)
+            return self._estimated_page(number)
         # DISTINCT puts the ORDER BY columns into the inner SELECT (not a key list any more);
         # such lists (report runs, a partner's events) are small and sliced as usual.
         if not isinstance(rows, QuerySet) or rows.query.distinct or rows.query.combinator:
@@ -163,16 +172,19 @@ class IdsFirstPaginator(Paginator):
             page_keys = rows.values("pk")[bottom:top]
         return self._get_page(rows.filter(pk__in=page_keys), number, self)
 
+    def _exact_page(self, number: int) -> Page:
+        exact = self._exact() if self._exact else self.object_list.count()
+        self.set_count(exact)
+        return self.page(min(number, self.num_pages))
+
     def _estimated_page(self, number: int) -> Page:
         """The page's rows and one more (is there a next page?), in the one page query."""
         rows = self.object_list
         bottom = (number - 1) * self.per_page
         page_keys = rows.values("pk")[bottom : bottom + self.per_page + 1]
         found = list(rows.filter(pk__in=page_keys))
-        if not found and number > 1:
-            # The estimate was high: count exactly (rare) and show the real last page.
-            self.set_count(rows.count())
-            return self.page(min(number, self.num_pages))
+        if not found and number > 1:  # the estimate was high: the real last page
+            return self._exact_page(number)
         page = EstimatedPage(found[: self.per_page], number, self)
         page.more = len(found) > self.per_page
         if page.more and number >= self.num_pages:

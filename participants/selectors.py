@@ -62,16 +62,19 @@ def people_visible_count(scope: Scope) -> int | Estimate:
     `ESTIMATE_ABOVE`; above, an estimate said as such: for every region the table's size from
     PostgreSQL's statistics (no count at all), for some regions their exact count
     (`count_people_visible`, 60-90 ms for the largest region at 200,000 people) kept in the
-    cache for ten minutes, so at most one request in ten minutes per set of regions pays it."""
+    cache for ten minutes, so at most one request in ten minutes per set of regions pays it.
+    Pages in the second half of the list count exactly (core.listing.IdsFirstPaginator)."""
     if not scope.can_see_people:
         return 0
     if scope.all_regions:
         size = table_size_estimate(Participant)
-        return Estimate(size) if size and size > ESTIMATE_ABOVE else Participant.objects.count()
+        if size and size > ESTIMATE_ABOVE:
+            return Estimate(size, exact=Participant.objects.count)
+        return Participant.objects.count()
     key = "people-visible-count:" + ",".join(str(pk) for pk in sorted(scope.region_ids))
     recent = cache.get(key)
     if recent is not None and recent > ESTIMATE_ABOVE:
-        return Estimate(recent)
+        return Estimate(recent, exact=lambda: count_people_visible(scope))
     n = count_people_visible(scope)
     if n > ESTIMATE_ABOVE:
         cache.set(key, n, PEOPLE_COUNT_SECONDS)
