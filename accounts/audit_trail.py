@@ -111,8 +111,9 @@ def _filtered(model, *, user_id=None, object_id=None, date_from=None, date_to=No
 
 class AuditTrail:
     """History records across every audited model, newest first, paginated by merging the
-    first `offset + limit` rows of each model's history (indexed on history_date). Models with
-    no matching row are not asked for a page."""
+    first `offset + limit` rows of each model's history (indexed on history_date), or for a
+    page in the second half the oldest `count - offset` rows. Models with no matching row are
+    not asked for a page."""
 
     def __init__(
         self,
@@ -167,14 +168,26 @@ class AuditTrail:
     def __getitem__(self, key: slice) -> list[AuditEntry]:
         start, stop = key.start or 0, key.stop
         counts = self._model_counts()
+        total = sum(counts.values())
+        stop = total if stop is None else min(stop, total)
+        # A page nearer the end than the start is merged from the oldest rows (the same order
+        # reversed), so the last page reads what the first does, not the whole trail.
+        from_end = start > total - stop
+        wanted = total - start if from_end else stop
+        order = ("history_date", "history_id") if from_end else ("-history_date", "-history_id")
         rows = []
-        for model, qs in self.querysets:
+        for index, (model, qs) in enumerate(self.querysets):
             if not counts[model]:
                 continue
-            newest = qs.select_related("history_user").order_by("-history_date", "-history_id")
-            rows.extend((model, h) for h in newest[:stop])
-        rows.sort(key=lambda pair: (pair[1].history_date, pair[1].history_id), reverse=True)
-        return describe(rows[start:stop])
+            first = qs.select_related("history_user").order_by(*order)[:wanted]
+            rows.extend((index, model, h) for h in first)
+        rows.sort(key=lambda row: (row[2].history_date, row[2].history_id, row[0]))
+        if not from_end:
+            rows.reverse()
+            page = rows[start:stop]
+        else:
+            page = rows[max(total - stop, 0) : total - start][::-1]
+        return describe([(model, h) for _index, model, h in page])
 
 
 def describe(rows: list[tuple[type[Model], Any]]) -> list[AuditEntry]:

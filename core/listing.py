@@ -7,21 +7,63 @@ header `{% querystring sort=header.next_sort page=None %}`.
 
 A page of a queryset is picked "ids first" (`IdsFirstPaginator`): the page's primary keys are
 chosen by a narrow query (the filters and the ORDER BY, no joined rows, no per-row counts), and
-the page's rows, with every annotation, are read for those keys only. With plain OFFSET paging
+the page's rows, with every annotation, are read for those keys only; a page in the second half
+of the list is picked from the end (the order reversed), so the last page costs the first's.
+With plain OFFSET paging
 the database computes each row's annotations (a per-row count subquery) for every skipped row
-too, so the last page of 200,000 people cost 200,000 subqueries."""
+too, so the last page of 200,000 people cost 200,000 subqueries.
+
+A list whose exact count is slow may pass an estimate instead (`paginate(count=Estimate(n))`,
+only above `ESTIMATE_ABOVE` rows): a page in the first half then says "about N" and finds out
+whether a next page exists by reading one row more than it shows, so a low estimate never hides
+rows; a page in the second half, or past the end, is counted exactly (`Estimate.exact`) and read
+from the end, so a high estimate never shows an empty page."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connection
+from django.db.models import F, Model, OrderBy, Q, QuerySet
 from django.http import HttpRequest
+
+# Counts above this many rows may be estimated where counting exactly is slow (and say so).
+ESTIMATE_ABOVE = 10_000
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A row count that is not exact (a table's size from PostgreSQL's statistics, a recent
+    count kept in the cache): the list says "about N". `exact` counts exactly (the cheapest
+    way the list knows; the rows' own COUNT when None), for the pages that need it."""
+
+    n: int
+    exact: Callable[[], int] | None = None
+
+
+def table_size_estimate(model: type[Model]) -> int | None:
+    """PostgreSQL's estimate of the rows in `model`'s table (pg_class.reltuples, kept by
+    VACUUM/ANALYZE and autovacuum, scaled to the table's current size in pages as the planner
+    does); None when there is none (never analysed, or not PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples, relpages, "
+            "pg_relation_size(oid) / current_setting('block_size')::int "
+            "FROM pg_class WHERE oid = %s::regclass",
+            [model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    if not row or row[0] < 0 or not row[1]:
+        return None
+    reltuples, relpages, pages_now = row
+    return round(reltuples / relpages * max(pages_now, 1))
 
 
 def with_total_order(rows: QuerySet) -> QuerySet:
@@ -52,6 +94,16 @@ def _field_name(expression: Any) -> str:
     return expression.name if isinstance(expression, F) else ""
 
 
+class EstimatedPage(Page):
+    """A page of a list whose count is estimated: whether a next page exists is known from
+    the rows read, not from the count."""
+
+    more: bool = False
+
+    def has_next(self) -> bool:
+        return self.more
+
+
 class IdsFirstPaginator(Paginator):
     """A paginator whose pages of a queryset are read "ids first": one query whose WHERE is
     `pk IN (the page's primary keys in the list's order, OFFSET/LIMIT)`, ordered as the list.
@@ -60,13 +112,46 @@ class IdsFirstPaginator(Paginator):
     Lists that are not querysets (already a list, the audit trail) or DISTINCT querysets are
     sliced as usual."""
 
+    estimated = False  # the count is an `Estimate` (set by `paginate`)
+    _exact: Callable[[], int] | None = None
+
     def __init__(self, object_list: Any, per_page: int, **kwargs: Any) -> None:
         if isinstance(object_list, QuerySet):
             object_list = with_total_order(object_list)
         super().__init__(object_list, per_page, **kwargs)
 
+    def set_count(self, count: int | Estimate) -> None:
+        """Use `count` instead of counting the rows (an `Estimate`: say "about")."""
+        self.estimated = isinstance(count, Estimate)
+        self._exact = count.exact if isinstance(count, Estimate) else None
+        # Paginator.count and num_pages are cached properties: these are their values.
+        self.__dict__["count"] = count.n if isinstance(count, Estimate) else count
+        self.__dict__.pop("num_pages", None)
+
+    def validate_number(self, number: Any) -> int:
+        if not self.estimated:
+            return super().validate_number(number)
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            # Past the estimated end: the rows decide (page() answers the real last page).
+            if int(number) < 1:
+                raise
+            return int(number)
+
     def page(self, number: Any) -> Page:
         rows = self.object_list
+        if (
+            self.estimated
+            and isinstance(rows, QuerySet)
+            and not (rows.query.distinct or rows.query.combinator)
+        ):
+            number = self.validate_number(number)
+            if number * 2 > self.num_pages:
+                # The second half (or past the end): count exactly, then read the page from
+                # the end like any exactly counted list, instead of walking to its offset.
+                return self._exact_page(number)
+            return self._estimated_page(number)
         # DISTINCT puts the ORDER BY columns into the inner SELECT (not a key list any more);
         # such lists (report runs, a partner's events) are small and sliced as usual.
         if not isinstance(rows, QuerySet) or rows.query.distinct or rows.query.combinator:
@@ -78,8 +163,35 @@ class IdsFirstPaginator(Paginator):
             top = self.count
         # The inner query keeps the filters and the ORDER BY (with what it orders by, a count
         # included) but selects the key only; Django keeps the ordering of a sliced subquery.
-        page_keys = rows.values("pk")[bottom:top]
+        if bottom > self.count - top and rows.ordered:
+            # Nearer the end than the start: the same rows read from the end, in the reversed
+            # order (exact, because the order is total: with_total_order), so the last page
+            # costs what the first does instead of walking the whole list to its offset.
+            page_keys = rows.reverse().values("pk")[self.count - top : self.count - bottom]
+        else:
+            page_keys = rows.values("pk")[bottom:top]
         return self._get_page(rows.filter(pk__in=page_keys), number, self)
+
+    def _exact_page(self, number: int) -> Page:
+        exact = self._exact() if self._exact else self.object_list.count()
+        self.set_count(exact)
+        return self.page(min(number, self.num_pages))
+
+    def _estimated_page(self, number: int) -> Page:
+        """The page's rows and one more (is there a next page?), in the one page query."""
+        rows = self.object_list
+        bottom = (number - 1) * self.per_page
+        page_keys = rows.values("pk")[bottom : bottom + self.per_page + 1]
+        found = list(rows.filter(pk__in=page_keys))
+        if not found and number > 1:  # the estimate was high: the real last page
+            return self._exact_page(number)
+        page = EstimatedPage(found[: self.per_page], number, self)
+        page.more = len(found) > self.per_page
+        if page.more and number >= self.num_pages:
+            self.__dict__["num_pages"] = number + 1  # the estimate was low: at least one more
+        elif not page.more and number != self.num_pages:
+            self.__dict__["num_pages"] = number  # this is the last page, whatever was guessed
+        return page
 
 
 def paginate(
@@ -88,14 +200,15 @@ def paginate(
     per_page: int,
     *,
     param: str = "page",
-    count: int | None = None,
+    count: int | Estimate | None = None,
 ) -> Page:
     """The page of `rows` that `?page=` asks for (not a number: the first; past the end: the
     last), read ids first when `rows` is a queryset (`IdsFirstPaginator`). `count`: how many
-    rows there are when the caller has a cheaper way to know it than counting `rows`."""
+    rows there are when the caller has a cheaper way to know it than counting `rows`; an
+    `Estimate` when that is not exact (the page then says "about": `paginator.estimated`)."""
     paginator = IdsFirstPaginator(rows, per_page)
     if count is not None:
-        paginator.count = count  # Paginator.count is a cached_property: this is its value
+        paginator.set_count(count)
     return paginator.get_page(request.GET.get(param))
 
 

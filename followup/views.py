@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.scope import scope_for
 from core.access import require, visible_or_404
+from core.listing import paginate
 
 from . import services
 from .forms import AnswersForm, QuestionSetForm, RoundForm
@@ -21,6 +22,7 @@ from .selectors import call_list
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+CALLS_PER_PAGE = 50
 
 
 def _language_redirect(request):
@@ -100,7 +102,10 @@ def refuse(request, token: str):
 def calls(request):
     scope = scope_for(request.user)
     require(scope.can_see_contacts and scope.can_edit)
-    return render(request, "followup/calls.html", {"calls": call_list(scope)})
+    # Paged like every list (issue 23): a round sent to a large region's events lists
+    # thousands of people to call, and the page must not grow with them.
+    page = paginate(request, call_list(scope), CALLS_PER_PAGE)
+    return render(request, "followup/calls.html", {"calls": page.object_list, "page": page})
 
 
 @login_required

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from core.listing import ESTIMATE_ABOVE, Estimate, table_size_estimate
 from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
@@ -49,6 +51,34 @@ def count_people_visible(scope: Scope) -> int:
         .values("participant_id")
     )
     return living_here.union(came_here).count()
+
+
+# How long a large region's count of people is shown as "about N" before it is counted again.
+PEOPLE_COUNT_SECONDS = 10 * 60
+
+
+def people_visible_count(scope: Scope) -> int | Estimate:
+    """The people list's "N people" with no search or filter (issue 23). Exact up to
+    `ESTIMATE_ABOVE`; above, an estimate said as such: for every region the table's size from
+    PostgreSQL's statistics (no count at all), for some regions their exact count
+    (`count_people_visible`, 60-90 ms for the largest region at 200,000 people) kept in the
+    cache for ten minutes, so at most one request in ten minutes per set of regions pays it.
+    Pages in the second half of the list count exactly (core.listing.IdsFirstPaginator)."""
+    if not scope.can_see_people:
+        return 0
+    if scope.all_regions:
+        size = table_size_estimate(Participant)
+        if size and size > ESTIMATE_ABOVE:
+            return Estimate(size, exact=Participant.objects.count)
+        return Participant.objects.count()
+    key = "people-visible-count:" + ",".join(str(pk) for pk in sorted(scope.region_ids))
+    recent = cache.get(key)
+    if recent is not None and recent > ESTIMATE_ABOVE:
+        return Estimate(recent, exact=lambda: count_people_visible(scope))
+    n = count_people_visible(scope)
+    if n > ESTIMATE_ABOVE:
+        cache.set(key, n, PEOPLE_COUNT_SECONDS)
+    return n
 
 
 def enrolments_visible(scope: Scope) -> QuerySet[Enrolment]:

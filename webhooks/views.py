@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.scope import admin_required
+from core.listing import paginate
 
 from . import outbox
 from .forms import DeliveryFilterForm, EndpointForm
@@ -67,7 +67,7 @@ def delivery_list(request):
             deliveries = deliveries.filter(endpoint=filters.cleaned_data["endpoint"])
         if filters.cleaned_data["status"]:
             deliveries = deliveries.filter(status=filters.cleaned_data["status"])
-    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, deliveries, PAGE_SIZE)
     return render(request, "webhooks/delivery_list.html", {"filters": filters, "page": page})
 
 
