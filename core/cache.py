@@ -66,6 +66,29 @@ def set(key: str, value: Any, timeout: float | None) -> bool:
     return True
 
 
+def get_many(keys: list[str]) -> dict[str, Any]:
+    """The cached values of `keys` that are there ({} when the cache is down)."""
+    if is_down():
+        return {}
+    try:
+        return cache.get_many(keys)
+    except CACHE_ERRORS as error:
+        _failed("get_many", ",".join(keys), error)
+        return {}
+
+
+def set_many(values: dict[str, Any], timeout: float | None) -> bool:
+    """Store several values; False (nothing stored) when the cache is down."""
+    if is_down():
+        return False
+    try:
+        cache.set_many(values, timeout)
+    except CACHE_ERRORS as error:
+        _failed("set_many", ",".join(values), error)
+        return False
+    return True
+
+
 def count_hits(key: str, *, window: int) -> int:
     """Add one to a counter that lives `window` seconds from its first hit and return it.
     Raises CacheUnavailable when the cache is down (the caller decides what is safe)."""

@@ -14,7 +14,14 @@ may see its own uncommitted rows, which must not be shared.
 
 The tables are named by the app that reads them (`track(...)` in its AppConfig.ready()), so
 this module, at the bottom of the layers, imports no app of the project. With Redis down the
-cache misses and `compute()` runs (core/cache.py); the bump after a commit never raises."""
+cache misses and `compute()` runs (core/cache.py); the bump after a commit never raises.
+
+Per-region versions (`region_cached`, issue 23): figures that are counted from summaries kept
+per region (participants/summaries.py) are cached under a key holding the version of each
+region of the scope (or the national version), bumped by `bump_regions` after a refresh of
+the summaries of those regions: a write in one region leaves the other regions' cached
+figures alone. `forget_everything()` (tests, a rebuild of the summaries) makes them all
+stale."""
 
 from __future__ import annotations
 
@@ -31,6 +38,9 @@ from core import cache as safe_cache
 
 CACHE_PREFIX = "qadam:dashboard:"
 VERSION_KEY = CACHE_PREFIX + "version"
+REGION_VERSION_KEY = CACHE_PREFIX + "region:{}"
+NATIONAL_VERSION_KEY = CACHE_PREFIX + "regions"  # moves with every region's
+GENERATION_KEY = CACHE_PREFIX + "generation"  # moves when everything is recounted
 T = TypeVar("T")
 
 # The tracked models, in the order they were tracked (the same in every process: app order).
@@ -94,3 +104,42 @@ def data_changed(**kwargs) -> None:
     if any(entry[1] is new_version for entry in connection.run_on_commit):
         return
     transaction.on_commit(new_version, robust=True)
+
+
+def region_versions(region_ids: list[int] | None) -> str:
+    """The versions of these regions (None: of the whole country), in one cache read."""
+    if region_ids is None:
+        keys = [NATIONAL_VERSION_KEY]
+    else:
+        keys = [REGION_VERSION_KEY.format(pk) for pk in sorted(set(region_ids))]
+    keys.append(GENERATION_KEY)
+    found = safe_cache.get_many(keys)
+    return "-".join(str(found.get(key, 0)) for key in keys)
+
+
+def region_cached(name: str, region_ids: list[int] | None, compute: Callable[[], T]) -> T:
+    """`compute()` (aggregates of the regions `region_ids`, None for the whole country), from
+    the cache when none of those regions changed since it was stored under `name`."""
+    if connection.in_atomic_block:
+        return compute()
+    key = f"{CACHE_PREFIX}{name}:{region_versions(region_ids)}"
+    found = safe_cache.get(key)
+    if found is None:
+        found = compute()
+        safe_cache.set(key, found, settings.DASHBOARD_CACHE_SECONDS)
+    return found
+
+
+def bump_regions(region_ids) -> None:
+    """The figures of these regions (and so the national ones) changed: after the commit of
+    the summaries' refresh. Never raises (with Redis down, the bump is lost, logged)."""
+    now = time.time_ns()
+    values = {REGION_VERSION_KEY.format(pk): now for pk in region_ids if pk is not None}
+    values[NATIONAL_VERSION_KEY] = now
+    safe_cache.set_many(values, None)
+
+
+def forget_everything() -> None:
+    """Make every cached value stale, per-region ones included."""
+    safe_cache.set(GENERATION_KEY, time.time_ns(), None)
+    new_version()

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
 from core import periods
-from core.dataversion import data_cached, track
+from core.dataversion import region_cached, track
 from core.periods import Period
-from participants import disability
+from participants import disability, summaries
 from participants.aggregates import LIKERT, feedback_summary, knowledge_gain, people_reached_qs
 from participants.models import (
     Assessment,
@@ -28,9 +28,10 @@ from participants.models import (
     Enrolment,
     Feedback,
     Participant,
+    ParticipantCategory,
     Sex,
 )
-from participants.selectors import people_visible
+from participants.selectors import count_people_visible
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import events_visible
 
@@ -139,15 +140,19 @@ def reach(scope: Scope, period: Period) -> dict[str, Any]:
     by sex, by category and by disability (WG-SS, participants.disability), in ONE query: the
     people (a semi-join, each counted once) grouped by (sex, category, disability status); each
     person is in exactly one group, so the groups add up to the totals."""
-    category = "category"
-    fields = ("code", "name_kk", "name_ru", "name_en", "order")
-    rows = list(
+    rows = (
         people_reached_qs(scope, period.start, period.end)
         .order_by()
         .annotate(wgss=disability.status_expression())
-        .values("sex", "wgss", *(f"{category}__{f}" for f in fields))
+        .values("sex", "wgss", "category_id")
         .annotate(n=Count("pk"))
     )
+    return _reach_of_groups(list(rows))
+
+
+def _reach_of_groups(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals by sex, category and disability from groups of people ("sex", "wgss",
+    "category_id", "n"), each person in exactly one group."""
     totals: dict[str, Any] = {
         "total": sum(row["n"] for row in rows),
         "female": sum(row["n"] for row in rows if row["sex"] == Sex.FEMALE),
@@ -157,16 +162,17 @@ def reach(scope: Scope, period: Period) -> dict[str, Any]:
             for status in disability.Status.values
         },
     }
+    categories = ParticipantCategory.objects.in_bulk({row["category_id"] for row in rows})
     by_category: dict[str, dict[str, Any]] = {}
     for row in rows:
-        code = row[f"{category}__code"]
+        category = categories[row["category_id"]]
         entry = by_category.setdefault(
-            code,
+            category.code,
             {
-                "code": code,
-                "names": {lang: row[f"{category}__name_{lang}"] for lang in ("kk", "ru", "en")},
+                "code": category.code,
+                "names": {lang: getattr(category, f"name_{lang}") for lang in ("kk", "ru", "en")},
                 "n": 0,
-                "order": row[f"{category}__order"],
+                "order": category.order,
             },
         )
         entry["n"] += row["n"]
@@ -177,20 +183,62 @@ def reach(scope: Scope, period: Period) -> dict[str, Any]:
     return totals
 
 
-def figures(scope: Scope, period: Period) -> dict[str, Any]:
-    """The aggregates of the dashboard (plain numbers, cacheable): a fixed number of queries."""
+def live_figures(scope: Scope, period: Period) -> dict[str, Any]:
+    """The aggregates of the dashboard counted from the records (plain numbers, cacheable): a
+    fixed number of queries, but over every attendance row of the period (custom periods; the
+    reference the summaries are tested against)."""
     held = events_held_in(scope, period)
     numbers = attendance_numbers(held)
-    people = people_visible(replace(scope, can_see_people=True))
     return {
         "events_held": numbers["events"],
         "attendance": numbers,
         "reach": reach(scope, period),
         "feedback": feedback_summary(Feedback.objects.filter(event__in=held)),
         "scores": knowledge_gain(Assessment.objects.filter(enrolment__event__in=held)),
-        "events_total": events_visible(scope).count(),
-        "people_registered": people.count(),
+        **_totals(scope),
     }
+
+
+def _totals(scope: Scope) -> dict[str, int]:
+    people = replace(scope, can_see_people=True)
+    return {
+        "events_total": events_visible(scope).count(),
+        "people_registered": count_people_visible(people),
+    }
+
+
+def summary_figures(scope: Scope, period: Period) -> dict[str, Any]:
+    """The same aggregates as `live_figures` for a quarter or a year, read from the summaries
+    (participants/summaries.py): sums over one row per event held, and people reached counted
+    once per place and period beforehand. A handful of small queries."""
+    totals = summaries.event_totals(events_held_in(scope, period))
+    possible = totals["possible"]
+    numbers = {
+        "events": totals["events"],
+        "possible": possible,
+        "present": totals["present"],
+        "rate": round(100 * totals["present"] / possible, 1) if possible else None,
+    }
+    region_ids = None if scope.all_regions else list(scope.region_ids or ())
+    groups = summaries.reach_groups(region_ids, period.key)
+    return {
+        "events_held": numbers["events"],
+        "attendance": numbers,
+        "reach": _reach_of_groups(groups),
+        "feedback": totals["feedback"],
+        "scores": totals["scores"],
+        "events_total": events_visible(scope).count(),
+        "people_registered": summaries.people_seen(region_ids),
+    }
+
+
+def figures(scope: Scope, period: Period) -> dict[str, Any]:
+    """The aggregates of the dashboard: from the summaries for quarters and years, counted
+    from the records for dates of one's own and inside a transaction that changed what they
+    count (its writes reach the summaries after its commit)."""
+    if period.kind in ("quarter", "year") and not summaries.has_pending():
+        return summary_figures(scope, period)
+    return live_figures(scope, period)
 
 
 def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[str, Any]:
@@ -214,10 +262,25 @@ def dashboard(scope: Scope, period: Period, today: date | None = None) -> dict[s
 
 
 # Cache of the aggregates --------------------------------------------------------------------
-# The national figures of a quarter take 1-3 s to count over a million attendance rows, so they
-# are kept in the cache (Redis in production) for each set of regions and period, under a key
-# that changes whenever the data may have changed (core/dataversion.py): the tables below are
-# the ones tracked for that.
+# Kept in the cache (Redis in production) for each set of regions and period, under a key that
+# holds the data version of each region of the scope (core/dataversion.py): the summaries'
+# refresh after a write bumps the versions of the regions it touched (and the national one),
+# so a write in one region leaves every other region's cached figures alone. A miss costs a
+# handful of small queries over the summaries (docs/performance.md, "Dashboard cache misses").
+def _scope_key(scope: Scope) -> str:
+    if scope.all_regions:
+        return "all"
+    return ",".join(str(pk) for pk in sorted(scope.region_ids)) or "none"
+
+
+def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
+    name = f"figures:{_scope_key(scope)}:{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    regions = None if scope.all_regions else list(scope.region_ids or ())
+    return region_cached(name, regions, lambda: figures(scope, period))
+
+
+# "Are we on track?" (progress.py) and the report's IATI file are still cached under the
+# global data version and stamp of these tables (core/dataversion.py, data_cached).
 STAMPED = (
     TrainingEvent,
     Session,
@@ -228,17 +291,6 @@ STAMPED = (
     Participant,
     DisabilityAnswers,
 )
-
-
-def _scope_key(scope: Scope) -> str:
-    if scope.all_regions:
-        return "all"
-    return ",".join(str(pk) for pk in sorted(scope.region_ids)) or "none"
-
-
-def cached_figures(scope: Scope, period: Period) -> dict[str, Any]:
-    name = f"{_scope_key(scope)}:{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    return data_cached(name, lambda: figures(scope, period))
 
 
 def connect_signals() -> None:

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from core import periods
+from participants import summaries
 from participants.disability import DOMAINS, Answer
 from participants.models import Participant, ParticipantCategory, Sex
 from participants.reference import load_reference as load_categories
@@ -628,6 +629,7 @@ def seed_demo(password: str | None = None) -> DemoResult:
 
     _disability_answers(roster)
     _indicators(programme)
+    summaries.rebuild()  # whatever was written around the signals is counted too
     return DemoResult(created=True, usernames=usernames)
 
 

@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from participants import summaries
 from participants.identity import normalise_name
 from participants.models import (
     Assessment,
@@ -369,5 +370,6 @@ def generate(
         res.assessments += len(tests)
         done += n
         progress("people", done, participants)
+    summaries.rebuild()  # bulk_create sends no signals: the dashboard's summaries
     logger.info("synthetic data: %s", res)
     return res

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_update_with_history
 
 from core.change_time import stamp_changed
 from core.dataversion import data_changed
+from participants import summaries
 from participants.models import Participant
 from regions.models import District
 from trainings.models import TrainingEvent
@@ -129,6 +130,11 @@ def merge_districts(*, source: District, target: District, by=None) -> MergeResu
                 )
         # Bulk updates send no signals: the cached per-district counts must be recomputed.
         data_changed()
+        summaries.touch(
+            event_people=[event.pk for event in events],
+            participants=[person.pk for person in people],
+            regions=[target.region_id],
+        )
         source.refresh_from_db()
         if references(source):
             set_active(source, active=False, by=by)

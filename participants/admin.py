@@ -12,12 +12,15 @@ from .models import (
     Consent,
     DisabilityAnswers,
     Enrolment,
+    EventFigures,
     ExportJob,
     Feedback,
     ImportBatch,
     Participant,
     ParticipantCategory,
     PossibleDuplicate,
+    Reach,
+    ReachCount,
     SyncedChange,
     Tombstone,
 )
@@ -276,3 +279,37 @@ class ExportJobAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class SummaryAdmin(ScopedAdmin):
+    """The dashboard's summaries (participants/summaries.py), read-only and for administrators:
+    aggregates kept by the code, shown to check them against the records."""
+
+    def scoped_queryset(self, scope):
+        return self.model.objects.all() if scope.can_manage else self.model.objects.none()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventFigures)
+class EventFiguresAdmin(SummaryAdmin):
+    list_display = ("event_id", "roster", "sessions", "present", "fb_n", "sc_n")
+
+
+@admin.register(Reach)
+class ReachAdmin(SummaryAdmin):
+    list_display = ("participant_id", "place", "period", "sex", "category_id", "wgss")
+    list_filter = ("period",)
+
+
+@admin.register(ReachCount)
+class ReachCountAdmin(SummaryAdmin):
+    list_display = ("place", "period", "sex", "category_id", "wgss", "n")
+    list_filter = ("period",)

@@ -21,3 +21,8 @@ class ParticipantsConfig(AppConfig):
         from . import tombstones
 
         tombstones.connect()
+
+        # The dashboard's and regions overview's summaries follow every write they count.
+        from . import summaries
+
+        summaries.connect()

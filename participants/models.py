@@ -879,3 +879,109 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(100, int(100 * self.rows_done / self.rows_total))
+
+
+# Summaries (participants/summaries.py) ---------------------------------------------------------
+# Kept by participants/summaries.py after every commit that changes what they count, so the
+# dashboard and the regions overview read a few hundred rows instead of a million attendance
+# rows. Never edited by hand: `manage.py rebuild_summaries` recounts them from the records.
+class EventFigures(models.Model):
+    """The countable figures of one event: its roster, sessions and attendance, and the sums
+    its feedback and test averages are made of (an average of several events is the sum of
+    their sums over the sum of their counts, which is exactly the average over their rows)."""
+
+    event = models.OneToOneField(
+        "trainings.TrainingEvent",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="figures",
+        verbose_name=_("event"),
+    )
+    # The event's region when last counted: a move to another region changes both regions.
+    region_id_counted = models.BigIntegerField(null=True)
+    roster = models.IntegerField(default=0)
+    sessions = models.IntegerField(default=0)
+    present = models.IntegerField(default=0)
+    fb_n = models.IntegerField(default=0)
+    fb_online = models.IntegerField(default=0)
+    fb_paper = models.IntegerField(default=0)
+    fb_quotable = models.IntegerField(default=0)
+    fb_satisfied = models.IntegerField(default=0)
+    fb_sum_satisfaction = models.BigIntegerField(default=0)
+    fb_cnt_satisfaction = models.BigIntegerField(default=0)
+    fb_sum_relevance = models.BigIntegerField(default=0)
+    fb_cnt_relevance = models.BigIntegerField(default=0)
+    fb_sum_usefulness = models.BigIntegerField(default=0)
+    fb_cnt_usefulness = models.BigIntegerField(default=0)
+    fb_sum_intent_to_apply = models.BigIntegerField(default=0)
+    fb_cnt_intent_to_apply = models.BigIntegerField(default=0)
+    sc_n = models.IntegerField(default=0)
+    sc_pre = models.IntegerField(default=0)
+    sc_post = models.IntegerField(default=0)
+    sc_improved = models.IntegerField(default=0)
+    sc_sum_pre = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    sc_sum_post = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    sc_sum_gain = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("event figures")
+        verbose_name_plural = _("event figures")
+
+    def __str__(self) -> str:
+        return f"figures of event {self.event_id}"
+
+
+class Reach(models.Model):
+    """One person reached in one place and period (each once): `place` is "r:<region id>",
+    "d:<district id>" or "all" (the whole country), `period` a quarter ("2024Q3"), a year
+    ("2024"), "ever" (reached at any time) or "seen" (not a reach: where the person lives or
+    was enrolled, the dashboard's "people registered"); the person's sex, category and
+    disability status are copied so the counts group without joining the people. Plain ids,
+    not foreign keys: a deletion is counted out by the refresh after its commit, never by a
+    cascade behind its back."""
+
+    participant_id = models.BigIntegerField()
+    place = models.CharField(max_length=24)
+    period = models.CharField(max_length=8)
+    sex = models.CharField(max_length=1)
+    category_id = models.BigIntegerField()
+    wgss = models.CharField(max_length=8)
+
+    class Meta:
+        verbose_name = _("person reached")
+        verbose_name_plural = _("people reached")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "period", "participant_id"],
+                include=["sex", "category_id", "wgss"],
+                name="reach_once",
+            )
+        ]
+        indexes = [models.Index(fields=["participant_id"], name="reach_participant")]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} reached in {self.place} {self.period}"
+
+
+class ReachCount(models.Model):
+    """How many people (Reach rows) a place and period has per sex, category and disability
+    status: the dashboard reads these few rows."""
+
+    place = models.CharField(max_length=24)
+    period = models.CharField(max_length=8)
+    sex = models.CharField(max_length=1)
+    category_id = models.BigIntegerField()
+    wgss = models.CharField(max_length=8)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("people reached count")
+        verbose_name_plural = _("people reached counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "period", "sex", "category_id", "wgss"], name="reach_count_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place} {self.period}: {self.n}"

@@ -30,6 +30,7 @@ from accounts.audit import record_event
 from accounts.models import SecurityEvent
 from core.change_time import with_change_time
 
+from . import summaries
 from .disability import DOMAINS, classify_record
 from .models import (
     AGE_BANDS,
@@ -302,6 +303,11 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
     )
     blank_text = dict.fromkeys(FEEDBACK_TEXT_FIELDS, "")
     Feedback.objects.filter(pk__in=feedback_ids).update(**with_change_time(Feedback, blank_text))
+    # A blanked comment is no longer quotable: the events' summaries are recounted (an update
+    # sends no signals).
+    summaries.touch(
+        events=Feedback.objects.filter(pk__in=feedback_ids).values_list("event_id", flat=True)
+    )
     Feedback.history.filter(id__in=feedback_ids).update(**blank_text)
     record_event(
         SecurityEvent.Kind.PERSON_ERASED,

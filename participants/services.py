@@ -18,6 +18,7 @@ from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
 from trainings.services import hold_attended_event
 
+from . import summaries
 from .disability import CONSENT_VERSION as DISABILITY_CONSENT_VERSION
 from .disability import DOMAINS
 from .duplicates import hidden_matches, record_possible_duplicates, resolve_merged
@@ -347,6 +348,7 @@ def set_attendance(
     }
     new = [Attendance(enrolment_id=e, session_id=s) for e, s in wanted if (e, s) not in current]
     bulk_create_with_history(new, Attendance, default_user=by)
+    summaries.touch(enrolments={a.enrolment_id for a in new})  # bulk: no signals
     gone = [a for key, a in current.items() if key not in wanted]
     for attendance in gone:
         _by(attendance, by).delete()
@@ -370,6 +372,7 @@ def mark_all_present(*, session: Session, by=None) -> int:
         if e.pk not in there
     ]
     bulk_create_with_history(new, Attendance, default_user=by)
+    summaries.touch(enrolments={a.enrolment_id for a in new})  # bulk: no signals
     attendance_changed(session.event, present=[(a.enrolment_id, session.pk) for a in new])
     if new:
         _hold_if_attended(session.event, by=by)

@@ -90,7 +90,7 @@ def django_db_setup(django_db_setup, django_db_blocker, _fast_password_hasher):
     worker) the database is flushed by pytest-django and the snapshot is put back, so every
     test starts from the same seeded data (docs/decisions/0008)."""
     global _put_back_seeded_database
-    from core.dataversion import new_version as _new_version
+    from core.dataversion import forget_everything as _new_version
     from demo.seed import seed_demo
 
     from .snapshot import DatabaseSnapshot

@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.scope import Scope
 from core import dataversion
 from core.change_time import stamp_changed
+from participants import summaries
 from participants.duplicates import outside_scope, record_possible_duplicates
 from participants.identity import normalise_name
 from participants.models import (
@@ -81,6 +82,7 @@ def apply_plan(
         "consents": 0,
     }
     person_of_row: dict[int, int] = {}
+    touched_regions: set[int] = set()
 
     new_rows = [r for r in plan.rows if r.action == "create"]
     people = []
@@ -107,6 +109,7 @@ def apply_plan(
         changed = []
         for row in updates:
             person = current[row.person_id]
+            touched_regions.add(person.region_id)  # where they lived: "people registered"
             for name, value in row.fields.items():
                 setattr(person, name, value)
             changed.append(person)
@@ -115,6 +118,14 @@ def apply_plan(
     for row in plan.rows:
         if row.person_id:
             person_of_row[row.number] = row.person_id
+    # Bulk writes send no signals: the dashboard's summaries are told what to recount (after
+    # the commit): this event, everyone it names, the regions they live(d) in.
+    touched_regions.update(p.region_id for p in created)
+    people_named = Participant.objects.filter(pk__in=person_of_row.values())
+    touched_regions.update(people_named.values_list("region_id", flat=True))
+    summaries.touch(
+        event_people=[event.pk], participants=person_of_row.values(), regions=touched_regions
+    )
     for row in plan.rows:
         if row.same_as:
             person_of_row[row.number] = person_of_row[row.same_as]
