@@ -541,6 +541,19 @@ def _protected_rows(
     return {d: _rows(d, protected[d], labels) for d in chosen}
 
 
+def response_figures(result) -> dict[str, Any] | None:
+    """The response of a follow-up survey rule (people asked, who answered, the rate in %),
+    None for every other rule."""
+    if result is None or result.response is None:
+        return None
+    invited, respondents = result.response["invited"], result.response["respondents"]
+    return {
+        "invited": invited,
+        "respondents": respondents,
+        "rate": numbers.rate(respondents, invited),
+    }
+
+
 def _targets(programme: Programme) -> dict[int, list[IndicatorTarget]]:
     out: dict[int, list[IndicatorTarget]] = {}
     for target in IndicatorTarget.objects.filter(indicator__programme=programme).order_by(
@@ -734,6 +747,8 @@ def _indicator_rows(
                 "actual": actual,
                 "reached": reached,
                 "base": result.base if result else None,
+                # Follow-up outcome rules: people asked, who answered, the response rate.
+                "response": response_figures(result),
                 "percent_of_target": pct,
                 "status": progress["status"],
                 "ytd": _figures(progress["ytd"]["actual"], annual),

@@ -268,6 +268,17 @@ def _period_figures(indicator: dict[str, Any], key: str) -> list[Any]:
     ]
 
 
+def _response_figures(indicator: dict[str, Any]) -> list:
+    """People asked, who answered and the response rate of a follow-up survey indicator
+    (empty cells for every other indicator and for older snapshots)."""
+    figures = indicator.get("response") or {}
+    return [
+        figure(figures.get("invited"), PLACES[COUNT]),
+        figure(figures.get("respondents"), PLACES[COUNT]),
+        figure(figures.get("rate"), PLACES[PERCENT]),
+    ]
+
+
 def report_tables(data: ReportData) -> list[Table]:
     """Every table of the report, in reading order (the IPTT first, when there is one)."""
     iptt = iptt_table(data)
@@ -286,6 +297,10 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Status"),
         _("Method"),
         _("People reached"),
+        _("Follow-up: people asked"),
+        _("Follow-up: people who answered"),
+        # xgettext:no-python-format
+        _("Follow-up: response rate (%)"),
         _("Year to date: target"),
         _("Year to date: actual"),
         # xgettext:no-python-format
@@ -314,6 +329,7 @@ def report_tables(data: ReportData) -> list[Table]:
                     status_label(i["status"]),
                     method_text(i),
                     figure(i.get("reached"), PLACES[COUNT]),
+                    *_response_figures(i),
                     *_period_figures(i, "ytd"),
                     *_period_figures(i, "lop"),
                     i.get("comment", ""),
