@@ -79,33 +79,48 @@ def invitations_in(
 
 
 def _share(invitations: QuerySet[Invitation], end: date, asks: str, yes: Q) -> RuleResult:
+    """The share and its breakdowns in ONE query: the invitations grouped by (sex, age band,
+    region, category, disability), each cell with the people asked, who answered, who answered
+    the question and who said yes. Each invitation falls in exactly one cell, so the total and
+    every breakdown are exact sums of cells (as reports.indicators.people_cube does)."""
     answered = Q(answered_at__isnull=False)
-    measures = {
-        "n": Count("pk", filter=answered & Q(answers__has_key=asks)),
-        "ok": Count("pk", filter=answered & Q(answers__has_key=asks) & yes),
-    }
-    totals = invitations.aggregate(
-        invited=Count("pk"), respondents=Count("pk", filter=answered), **measures
+    question = answered & Q(answers__has_key=asks)
+    keys = list(DIMENSIONS.values())
+    cells = list(
+        invitations.annotate(
+            band=age_band_expression(end.year, "participant__birth_year"),
+            wgss=disability.status_expression("participant__disability_answers__"),
+        )
+        .order_by()
+        .values(*keys)
+        .annotate(
+            invited=Count("pk"),
+            respondents=Count("pk", filter=answered),
+            n=Count("pk", filter=question),
+            ok=Count("pk", filter=question & yes),
+        )
+        .values_list(*keys, "invited", "respondents", "n", "ok")
     )
-    annotated = invitations.annotate(
-        band=age_band_expression(end.year, "participant__birth_year"),
-        wgss=disability.status_expression("participant__disability_answers__"),
-    )
+    width = len(keys)
+    sums = [sum(cell[width + i] for cell in cells) for i in range(4)]
     disaggregations, bases = {}, {}
-    for dim, key in DIMENSIONS.items():
-        rows = annotated.order_by().values(key).annotate(**measures).filter(n__gt=0)
-        disaggregations[dim] = {
-            ("unknown" if r[key] is None else str(r[key])): numbers.rate(r["ok"], r["n"])
-            for r in rows
-        }
-        bases[dim] = {("unknown" if r[key] is None else str(r[key])): r["n"] for r in rows}
+    for index, dim in enumerate(DIMENSIONS):
+        n_of: dict[str, int] = {}
+        ok_of: dict[str, int] = {}
+        for cell in cells:
+            key = "unknown" if cell[index] is None else str(cell[index])
+            n_of[key] = n_of.get(key, 0) + cell[width + 2]
+            ok_of[key] = ok_of.get(key, 0) + cell[width + 3]
+        bases[dim] = {key: n for key, n in n_of.items() if n}
+        disaggregations[dim] = {key: numbers.rate(ok_of[key], n) for key, n in bases[dim].items()}
+    invited, respondents, n, ok = sums
     return RuleResult(
-        total=numbers.rate(totals["ok"], totals["n"]),
+        total=numbers.rate(ok, n),
         disaggregations=disaggregations,
         is_count=False,
-        base=totals["n"],
+        base=n,
         bases=bases,
-        response={"invited": totals["invited"], "respondents": totals["respondents"]},
+        response={"invited": invited, "respondents": respondents},
     )
 
 

@@ -501,6 +501,13 @@ def methodology(programme: Programme | None, start: date, end: date) -> list[str
             "preferred not to answer any."
         ),
         _(
+            "Follow-up surveys (outcome indicators): people trained are asked again some months "
+            "after their event. A follow-up belongs to the period in which it was due (the "
+            "event's last session plus the months of the round), with its answer whenever it "
+            "came. A share is over the people who answered the question; the response rate "
+            "(people who answered over people asked) is given next to it."
+        ),
+        _(
             "Rates are computed from their numerator and denominator (never as an average of "
             "rates); means are over the people or pairs of tests behind them. Numbers are "
             "rounded half up. A breakdown cell of fewer than 5 is shown as “<5”."

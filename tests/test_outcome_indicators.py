@@ -406,3 +406,10 @@ def test_neet_categories_default_and_can_be_narrowed(demo):
     named = RULES["neet_in_eet_3m_pct"].compute(None, Q4.start, Q4.end, {"categories": ["neet"]})
     assert everyone == named
     assert set(everyone.disaggregations["category"]) == {neet.code}
+
+
+def test_each_figure_is_one_query_whatever_the_breakdowns(demo, django_assert_num_queries):
+    programme = _demo().pk
+    for code in OUTCOME_RULES:
+        with django_assert_num_queries(1):
+            RULES[code].compute(None, Q4.start, Q4.end, {"programme": programme})
