@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
@@ -40,6 +40,7 @@ from reports.indicators import (
     params_event_filter,
     person_filter,
     register,
+    register_fingerprint,
 )
 
 from .models import Invitation
@@ -174,8 +175,22 @@ class _Text:
         return str(self.text) % {"months": self.months}
 
 
+def fingerprint(scope: Scope, start: date, end: date) -> dict:
+    """What the outcome rules read, for a report's fingerprint: the invitations due up to the
+    report's end at events of its scope, how many were answered or refused and when (one
+    query), so an answer that comes in after a report was built makes it be built again."""
+    return Invitation.objects.filter(scope.region_q("event__region"), due_on__lte=end).aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        answered_at=Max("answered_at"),
+        refused=Count("pk", filter=Q(refused_at__isnull=False)),
+    )
+
+
 def register_rules() -> None:
     """Put the outcome rules into the results framework's catalogue (AppConfig.ready)."""
+    register_fingerprint("followup", fingerprint)
     labels = {
         ("applied", 3): _("Trained people who applied the skills at 3 months (%)"),
         ("applied", 6): _("Trained people who applied the skills at 6 months (%)"),

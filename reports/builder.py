@@ -49,6 +49,7 @@ from .approval import approval_fingerprint, report_approval
 from .indicators import (
     COMPLETED,
     DISAGGREGATIONS,
+    FINGERPRINTS,
     REACHED,
     RULES,
     attendance_in,
@@ -268,6 +269,8 @@ def data_fingerprint(
         "pictures": branding.pictures_fingerprint(
             scope, start, end, {"programme": programme_id} if programme_id else {}
         ),
+        # The data the rules of feature apps read (e.g. the follow-up surveys' answers).
+        "registered": {name: f(scope, start, end) for name, f in sorted(FINGERPRINTS.items())},
     }
     return json.loads(json.dumps(fp, sort_keys=True, default=_jsonable))
 
@@ -548,10 +551,21 @@ def _protected_rows(
     return {d: _rows(d, protected[d], labels) for d in chosen}
 
 
+def indicator_level(indicator: Indicator) -> str:
+    """The indicator's level (IATI result type): the one its rule gives, when the rule says
+    (the follow-up outcome rules are outcomes whatever was stored), else the stored one."""
+    rule = RULES.get(indicator.rule)
+    return rule.level if rule and rule.level else indicator.level
+
+
+def level_label(level: str) -> str:
+    return str(dict(Indicator.Level.choices).get(level, level))
+
+
 def response_figures(result) -> dict[str, Any] | None:
     """The response of a follow-up survey rule (people asked, who answered, the rate in %),
-    None for every other rule."""
-    if result is None or result.response is None:
+    None for every other rule and when nobody was asked in the period."""
+    if result is None or not result.response or not result.response["invited"]:
         return None
     invited, respondents = result.response["invited"], result.response["respondents"]
     return {
@@ -741,8 +755,8 @@ def _indicator_rows(
             {
                 "code": ind.code,
                 "name": ind.display_name,
-                "level": ind.level,
-                "level_label": str(ind.get_level_display()),
+                "level": indicator_level(ind),
+                "level_label": level_label(indicator_level(ind)),
                 "unit": ind.unit,
                 "unit_label": str(ind.get_unit_display()),
                 "method": ind.method,
@@ -815,7 +829,7 @@ def _indicator_rows(
             {
                 "code": ind.code,
                 "name": ind.display_name,
-                "level_label": str(ind.get_level_display()),
+                "level_label": level_label(indicator_level(ind)),
                 "unit": ind.unit,
                 "unit_label": str(ind.get_unit_display()),
                 "method": ind.method,

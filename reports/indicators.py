@@ -678,6 +678,16 @@ def register(
     return rule
 
 
+# What a feature app's rules read, as a fingerprint of the data (reports.builder's
+# `data_fingerprint`): name -> f(scope, start, end) -> JSON-able counts and latest times, so a
+# new answer makes a report be built again instead of reused.
+FINGERPRINTS: dict[str, Callable[[Scope, date, date], Any]] = {}
+
+
+def register_fingerprint(name: str, function: Callable[[Scope, date, date], Any]) -> None:
+    FINGERPRINTS[name] = function
+
+
 def rule_choices() -> list[tuple[str, Any]]:
     return [(code, rule.label) for code, rule in RULES.items()]
 
@@ -699,6 +709,7 @@ __all__ = [
     "RuleResult",
     "compute",
     "register",
+    "register_fingerprint",
     "age_band_expression",
     "params_event_filter",
     "person_filter",

@@ -10,6 +10,7 @@ through the rules (their SQL twin is checked in test_indicator_definitions.py)."
 from __future__ import annotations
 
 import io
+import subprocess
 import zipfile
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
@@ -27,7 +28,7 @@ from followup.selectors import IN_EET
 from participants import disability
 from participants.models import AGE_BANDS, Attendance, DisabilityAnswers, ParticipantCategory
 from reports import numbers
-from reports.builder import build_report_data
+from reports.builder import build_report_data, inputs_hash
 from reports.disclosure import SUPPRESSED
 from reports.forms import IndicatorForm
 from reports.indicators import RULES
@@ -349,6 +350,18 @@ def test_outcomes_are_in_the_xlsx_csv_pdf_and_docx(demo):
     texts = [c.text for t in doc.tables for r in t.rows for c in r.cells]
     assert any(sentence in t.replace("\u00a0", " ") for t in texts)
 
+    pdf = subprocess.run(
+        ["pdftotext", "-", "-"],
+        input=render(data, "pdf").content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert sentence in " ".join(pdf.replace("\u00a0", " ").split())
+
+    # A quarter in which nobody was asked: no response to show (empty cells, no sentence).
+    q3 = _report(*periods.quarter(2024, 3)[1:], "2024Q3")
+    assert next(r for r in q3.indicators if r["code"] == "OC3")["response"] is None
+
 
 def test_outcomes_are_published_in_iati_as_outcome_results(demo):
     data = _report(Q4.start, Q4.end, "2024Q4")
@@ -413,3 +426,44 @@ def test_each_figure_is_one_query_whatever_the_breakdowns(demo, django_assert_nu
     for code in OUTCOME_RULES:
         with django_assert_num_queries(1):
             RULES[code].compute(None, Q4.start, Q4.end, {"programme": programme})
+
+
+def test_an_outcome_rule_is_published_as_an_outcome_whatever_level_was_stored(followed_up):
+    """The form refuses another level; an indicator stored otherwise (admin, an import) is still
+    reported and published at the level its rule gives."""
+    programme, _event, _people = followed_up
+    Indicator.objects.create(
+        programme=programme,
+        code="OP9",
+        name="Applied the skills, stored as an output",
+        level="output",
+        unit="percent",
+        method="ratio",
+        rule="applied_3m_pct",
+    )
+    data = build_report_data(
+        start=Q4.start, end=Q4.end, language="en", period_label="2024Q4", programme=programme
+    )
+    row = next(r for r in data.indicators if r["code"] == "OP9")
+    assert (row["level"], row["level_label"]) == ("outcome", "Outcome")
+    xml = etree.fromstring(render(data, "iati").content)
+    (result,) = [r for r in xml.iter("result") if r.find("indicator") is not None]
+    assert result.get("type") == "2"
+    assert result.find("indicator/title/narrative").text.startswith("OP9")
+
+
+def test_an_answer_coming_in_makes_the_report_be_built_again(followed_up):
+    """A report run is reused while its inputs hash is the same: a follow-up answer given
+    after a report was built changes it (reports.indicators.register_fingerprint)."""
+    programme, event, people = followed_up
+    before = inputs_hash(
+        start=Q4.start, end=Q4.end, region_ids=None, language="en", programme=programme
+    )
+    unanswered = Invitation.objects.filter(event=event, answered_at__isnull=True).first()
+    Invitation.objects.filter(pk=unanswered.pk).update(
+        answers={"applied": "yes"}, answered_at=timezone.now()
+    )
+    after = inputs_hash(
+        start=Q4.start, end=Q4.end, region_ids=None, language="en", programme=programme
+    )
+    assert before != after

@@ -297,10 +297,6 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Status"),
         _("Method"),
         _("People reached"),
-        _("Follow-up: people asked"),
-        _("Follow-up: people who answered"),
-        # xgettext:no-python-format
-        _("Follow-up: response rate (%)"),
         _("Year to date: target"),
         _("Year to date: actual"),
         # xgettext:no-python-format
@@ -309,6 +305,10 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Life of programme: actual"),
         # xgettext:no-python-format
         _("Life of programme: % of target"),
+        _("Follow-up: people asked"),
+        _("Follow-up: people who answered"),
+        # xgettext:no-python-format
+        _("Follow-up: response rate (%)"),
         _("Explanation of variance"),
     ]
     tables.append(
@@ -329,9 +329,9 @@ def report_tables(data: ReportData) -> list[Table]:
                     status_label(i["status"]),
                     method_text(i),
                     figure(i.get("reached"), PLACES[COUNT]),
-                    *_response_figures(i),
                     *_period_figures(i, "ytd"),
                     *_period_figures(i, "lop"),
+                    *_response_figures(i),
                     i.get("comment", ""),
                 ]
                 for i in data.indicators
