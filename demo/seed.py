@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from core import periods
@@ -193,6 +197,20 @@ INDICATOR_NAMES = {
     "OC2": (
         "Алдын ала және қорытынды тест арасындағы білімнің орташа өсімі",
         "Средний прирост знаний между входным и итоговым тестом",
+    ),
+    "OC3": (
+        "Оқудан 3 ай өткен соң үйренгенін қолданған оқытылған адамдардың үлесі",
+        "Доля обученных, применивших полученные знания через 3 месяца",
+    ),
+    "OC4": (
+        "3 айдан кейін жұмыс істейтін, оқитын немесе тағылымдамадан өтіп жүрген NEET жастардың "
+        "үлесі",
+        "Доля молодёжи NEET, которая через 3 месяца работает, учится или проходит стажировку",
+    ),
+    "OC5": (
+        "6 айдан кейін жұмыс істейтін, оқитын немесе тағылымдамадан өтіп жүрген NEET жастардың "
+        "үлесі",
+        "Доля молодёжи NEET, которая через 6 месяцев работает, учится или проходит стажировку",
     ),
     "OP1": (
         "Жастардың радикалдануының алдын алуға оқытылған әкімдік пен ЖРО қызметкерлері және "
@@ -628,6 +646,7 @@ def seed_demo(password: str | None = None) -> DemoResult:
             fb.save(update_fields=["comments", "quote_text_reviewed", "quote_status"])
 
     _disability_answers(roster)
+    _followup(events, roster)
     _indicators(programme)
     summaries.rebuild()  # whatever was written around the signals is counted too
     return DemoResult(created=True, usernames=usernames)
@@ -665,9 +684,103 @@ def _pk(person: Participant) -> int:
     return person.pk
 
 
+# The 3-month follow-up of the August trainings and camp (followup/, issue 22): the rounds are
+# the shipped ones (followup/defaults.py, installed by its data migration). The demo is a feature
+# app like followup and never imports it: the models are looked up by name.
+FOLLOWUP_EVENTS = ("prev_M", "police_M", "camp", "prev_K", "police_K")
+EXAMPLES = [
+    "Провёл встречу с молодёжью по методике из тренинга.",
+    "Жастармен кездесуде рөлдік ойынды қолдандым.",
+    "Использовал техники деэскалации при разговоре с подростком.",
+    "Подготовила информационную работу в школе по итогам тренинга.",
+    "Мешітте жастарға арналған әңгімеде үйренгенімді пайдаландым.",
+]
+STATUS_WEIGHTS = {"employed": 24, "studying": 20, "internship": 9, "own_business": 5, "none": 42}
+
+
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def _followup(events: dict[str, TrainingEvent], roster: dict[str, list[Participant]]) -> None:
+    """Who agreed to be contacted (most, not all), one Invitation each in the 3-month round of
+    their event, due three months after its last session (November 2024): most answered by
+    phone with their coordinator, some never reached (the link expired), one refused further
+    contact. Links expired long ago: nothing here is on a call list today."""
+    Round = apps.get_model("followup", "Round")
+    Invitation = apps.get_model("followup", "Invitation")
+    rng = random.Random(SEED + 22)
+    coordinators = {
+        u.regions.first().code: u
+        for u in User.objects.filter(role=Role.COORDINATOR).prefetch_related("regions")
+        if u.regions.exists()
+    }
+    staff = User.objects.filter(username="undp.staff").first()
+    refused = False
+    for key in FOLLOWUP_EVENTS:
+        event = events[key]
+        round_ = Round.objects.filter(
+            event_type=event.event_type, activity_line=None, months=3
+        ).first()
+        if round_ is None:
+            continue  # the shipped rounds were removed: no follow-up to show
+        last = max((s.date for s in event.sessions.all()), default=event.end_date)
+        due_on = last + relativedelta(months=3)
+        asked = [p for p in roster[key] if rng.random() < 0.85]
+        Participant.objects.filter(pk__in=[p.pk for p in asked]).update(
+            followup_consent=True, followup_consent_on=date(2024, 8, 1)
+        )
+        for person in asked:
+            invitation = Invitation(
+                key=f"{round_.pk}:{event.pk}:{person.pk}",
+                round=round_,
+                event=event,
+                participant=person,
+                channel="email" if person.email else "call",
+                nonce=f"demo-{rng.getrandbits(128):032x}",
+                due_on=due_on,
+                expires_at=_at(due_on + timedelta(days=settings.FOLLOWUP_LINK_DAYS), 9),
+                language="ru",
+                sent_at=_at(due_on, 9),
+            )
+            invitation.token_hash = hashlib.sha256(invitation.token.encode()).hexdigest()
+            roll = rng.random()
+            if roll < 0.3:
+                pass  # not reached: the link expired unanswered
+            elif not refused and key == "police_K":
+                refused = True  # "please do not call me again"
+                invitation.refused_at = _at(due_on + timedelta(days=3), 11)
+                Participant.objects.filter(pk=person.pk).update(
+                    followup_consent=False, followup_withdrawn_on=due_on + timedelta(days=3)
+                )
+            else:
+                invitation.answers = _followup_answers(rng, with_status=key == "camp")
+                invitation.answered_at = _at(due_on + timedelta(days=rng.randint(1, 20)), 15)
+                invitation.entered_by = coordinators.get(event.region.code, staff)
+            invitation.save()
+
+
+def _followup_answers(rng: random.Random, *, with_status: bool) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    if with_status:
+        statuses = list(STATUS_WEIGHTS)
+        answers["status"] = rng.choices(statuses, weights=list(STATUS_WEIGHTS.values()))[0]
+    if with_status and rng.random() < 0.08:
+        return answers  # answered the status, skipped the rest
+    applied = rng.random() < (0.55 if with_status else 0.72)
+    answers["applied"] = "yes" if applied else "no"
+    if applied:
+        answers["how_often"] = rng.choice(["weekly", "monthly", "monthly", "once"])
+        if rng.random() < 0.4:
+            answers["example"] = rng.choice(EXAMPLES)
+    else:
+        answers["how_often"] = "never"
+    return answers
+
+
 def _indicators(programme: Programme) -> None:
-    q3 = periods.quarter(2024, 3)
-    year = periods.year(2024)
+    q3, q4 = periods.quarter(2024, 3), periods.quarter(2024, 4)
+    year, next_year = periods.year(2024), periods.year(2025)
     specs = [
         (
             "OC1",
@@ -677,7 +790,7 @@ def _indicators(programme: Programme) -> None:
             "feedback_satisfied_pct",
             {},
             [],
-            (80, 80),
+            [(q3, 80), (year, 80)],
         ),
         (
             "OC2",
@@ -687,7 +800,39 @@ def _indicators(programme: Programme) -> None:
             "knowledge_gain_mean",
             {},
             [],
-            (15, 15),
+            [(q3, 15), (year, 15)],
+        ),
+        # Outcomes from the follow-up surveys (followup/outcomes.py): the 3-month round of the
+        # August trainings and camp fell due in November 2024, the 6-month one in 2025.
+        (
+            "OC3",
+            "outcome",
+            "percent",
+            "Share of trained people who applied what they learned, 3 months after the training",
+            "applied_3m_pct",
+            {},
+            ["sex", "age_band", "region", "category", "disability"],
+            [(q4, 60), (year, 60)],
+        ),
+        (
+            "OC4",
+            "outcome",
+            "percent",
+            "Share of NEET young people in employment, education or training after 3 months",
+            "neet_in_eet_3m_pct",
+            {"event_types": ["camp"]},
+            ["sex", "age_band", "region", "disability"],
+            [(q4, 40), (year, 40)],
+        ),
+        (
+            "OC5",
+            "outcome",
+            "percent",
+            "Share of NEET young people in employment, education or training after 6 months",
+            "neet_in_eet_6m_pct",
+            {"event_types": ["camp"]},
+            ["sex", "age_band", "region", "disability"],
+            [(next_year, 50)],
         ),
         (
             "OP1",
@@ -697,7 +842,7 @@ def _indicators(programme: Programme) -> None:
             "people_trained",
             {"categories": ["akimat", "yrc", "theologian"], "activity_lines": ["1.1"]},
             ["sex", "age_band", "region", "category", "disability"],
-            (60, 120),
+            [(q3, 60), (year, 120)],
         ),
         (
             "OP2",
@@ -707,7 +852,7 @@ def _indicators(programme: Programme) -> None:
             "people_trained",
             {"category_group": "police", "activity_lines": ["1.2"]},
             ["sex", "age_band", "region", "category", "disability"],
-            (40, 80),
+            [(q3, 40), (year, 80)],
         ),
         (
             "OP3",
@@ -717,15 +862,27 @@ def _indicators(programme: Programme) -> None:
             "neet_reached",
             {"event_types": ["camp"], "activity_lines": ["2.1"]},
             ["sex", "age_band", "region", "disability"],
-            (100, 150),
+            [(q3, 100), (year, 150)],
         ),
-        ("OP4", "output", "events", "Training events held", "events_held", {}, ["region"], (5, 10)),
+        (
+            "OP4",
+            "output",
+            "events",
+            "Training events held",
+            "events_held",
+            {},
+            ["region"],
+            [(q3, 5), (year, 10)],
+        ),
     ]
     # Who counts as trained: the two training lines count people who completed a training
     # (80 % of its sessions); the camps count the young people they reached.
     completed = {"OP1", "OP2"}
-    life_of_programme = {"OC1": 80, "OC2": 15, "OP1": 300, "OP2": 200, "OP3": 400, "OP4": 30}
-    for order, (code, level, unit, name, rule, params, disagg, (t_q3, t_year)) in enumerate(specs):
+    life_of_programme = {
+        **{"OC1": 80, "OC2": 15, "OC3": 65, "OC4": 45, "OC5": 50},
+        **{"OP1": 300, "OP2": 200, "OP3": 400, "OP4": 30},
+    }
+    for order, (code, level, unit, name, rule, params, disagg, targets) in enumerate(specs):
         ind = Indicator.objects.create(
             programme=programme,
             code=code,
@@ -744,7 +901,7 @@ def _indicators(programme: Programme) -> None:
             completion="completed" if code in completed else "reached",
             lop_target=life_of_programme[code],
         )
-        for (label, start, end), value in ((q3, t_q3), (year, t_year)):
+        for (label, start, end), value in targets:
             IndicatorTarget.objects.create(
                 indicator=ind, period=label, period_start=start, period_end=end, value=value
             )

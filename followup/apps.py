@@ -11,4 +11,6 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up surveys")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 (erasure forgets free-text answers)
+        from . import outcomes, receivers  # noqa: F401 (erasure forgets free-text answers)
+
+        outcomes.register_rules()  # the outcome indicators of the results framework

@@ -51,6 +51,7 @@ from .approval import approval_fingerprint, report_approval
 from .indicators import (
     COMPLETED,
     DISAGGREGATIONS,
+    FINGERPRINTS,
     REACHED,
     RULES,
     attendance_in,
@@ -279,6 +280,8 @@ def data_fingerprint(
         "pictures": branding.pictures_fingerprint(
             scope, start, end, {"programme": programme_id} if programme_id else {}
         ),
+        # The data the rules of feature apps read (e.g. the follow-up surveys' answers).
+        "registered": {name: f(scope, start, end) for name, f in sorted(FINGERPRINTS.items())},
     }
     return json.loads(json.dumps(fp, sort_keys=True, default=_jsonable))
 
@@ -512,6 +515,13 @@ def methodology(programme: Programme | None, start: date, end: date) -> list[str
             "preferred not to answer any."
         ),
         _(
+            "Follow-up surveys (outcome indicators): people trained are asked again some months "
+            "after their event. A follow-up belongs to the period in which it was due (the "
+            "event's last session plus the months of the round), with its answer whenever it "
+            "came. A share is over the people who answered the question; the response rate "
+            "(people who answered over people asked) is given next to it."
+        ),
+        _(
             "Rates are computed from their numerator and denominator (never as an average of "
             "rates); means are over the people or pairs of tests behind them. Numbers are "
             "rounded half up. A breakdown cell of fewer than 5 is shown as “<5”."
@@ -550,6 +560,30 @@ def _protected_rows(
     else:
         protected = disclosure.protect_disaggregations(cells, is_count=False, bases=result.bases)
     return {d: _rows(d, protected[d], labels) for d in chosen}
+
+
+def indicator_level(indicator: Indicator) -> str:
+    """The indicator's level (IATI result type): the one its rule gives, when the rule says
+    (the follow-up outcome rules are outcomes whatever was stored), else the stored one."""
+    rule = RULES.get(indicator.rule)
+    return rule.level if rule and rule.level else indicator.level
+
+
+def level_label(level: str) -> str:
+    return str(dict(Indicator.Level.choices).get(level, level))
+
+
+def response_figures(result) -> dict[str, Any] | None:
+    """The response of a follow-up survey rule (people asked, who answered, the rate in %),
+    None for every other rule and when nobody was asked in the period."""
+    if result is None or not result.response or not result.response["invited"]:
+        return None
+    invited, respondents = result.response["invited"], result.response["respondents"]
+    return {
+        "invited": invited,
+        "respondents": respondents,
+        "rate": numbers.rate(respondents, invited),
+    }
 
 
 def _targets(programme: Programme) -> dict[int, list[IndicatorTarget]]:
@@ -732,8 +766,8 @@ def _indicator_rows(
             {
                 "code": ind.code,
                 "name": ind.display_name,
-                "level": ind.level,
-                "level_label": str(ind.get_level_display()),
+                "level": indicator_level(ind),
+                "level_label": level_label(indicator_level(ind)),
                 "unit": ind.unit,
                 "unit_label": str(ind.get_unit_display()),
                 "method": ind.method,
@@ -745,6 +779,8 @@ def _indicator_rows(
                 "actual": actual,
                 "reached": reached,
                 "base": result.base if result else None,
+                # Follow-up outcome rules: people asked, who answered, the response rate.
+                "response": response_figures(result),
                 "percent_of_target": pct,
                 "status": progress["status"],
                 "ytd": _figures(progress["ytd"]["actual"], annual),
@@ -804,7 +840,7 @@ def _indicator_rows(
             {
                 "code": ind.code,
                 "name": ind.display_name,
-                "level_label": str(ind.get_level_display()),
+                "level_label": level_label(indicator_level(ind)),
                 "unit": ind.unit,
                 "unit_label": str(ind.get_unit_display()),
                 "method": ind.method,

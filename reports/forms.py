@@ -157,6 +157,12 @@ class IndicatorForm(ChooseLabels, forms.ModelForm):
                 _("“%(rule)s” gives a value in %(unit)s: choose that unit.")
                 % {"rule": rule.label, "unit": Indicator.Unit(rule.unit).label},
             )
+        if rule.level and data.get("level") and data["level"] != rule.level:
+            self.add_error(
+                "level",
+                _("“%(rule)s” gives an indicator of level %(level)s: choose that level.")
+                % {"rule": rule.label, "level": Indicator.Level(rule.level).label},
+            )
         data["completion"] = data.get("completion") or Indicator.Completion.REACHED
         if data.get("completion_percent") in (None, ""):
             data["completion_percent"] = 80
@@ -204,6 +210,7 @@ class IndicatorForm(ChooseLabels, forms.ModelForm):
         if (
             person_filters
             and rule_code not in PEOPLE_RULES
+            and not rule.filters_people
             and rule_code not in ("feedback_satisfied_pct",)
         ):
             self.add_error(

@@ -34,7 +34,14 @@ from regions.models import PartnerOrganisation, Region
 from trainings.models import Programme
 
 from . import disclosure
-from .builder import ReportData, _target_for, _targets, programme_start, resolve_programme
+from .builder import (
+    ReportData,
+    _target_for,
+    _targets,
+    indicator_level,
+    programme_start,
+    resolve_programme,
+)
 from .builder import completion_text as indicator_completion_text
 from .builder import rule_params as indicator_params
 from .indicators import RULES, held_events
@@ -276,7 +283,7 @@ def build_activity(
                 {
                     "code": ind.code,
                     "name": ind.display_name,
-                    "level": ind.level,
+                    "level": indicator_level(ind),
                     "unit": ind.unit,
                     "unit_label": str(ind.get_unit_display()),
                     "method": ind.method,

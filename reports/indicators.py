@@ -86,6 +86,9 @@ class RuleResult:
     is_count: bool = True
     base: int | None = None
     bases: dict[str, dict[str, int]] = field(default_factory=dict)
+    # For follow-up survey rules: the people asked and those who answered, so the response
+    # rate is shown next to the figure ({"invited": n, "respondents": m}); None otherwise.
+    response: dict[str, int] | None = None
 
 
 UNIQUE, SUM, RATIO, MEAN = "unique", "sum", "ratio", "mean"  # Indicator.Method's values
@@ -109,6 +112,11 @@ class Rule:
     method: str = UNIQUE
     higher_is_better: bool = True
     counts_people: bool = False
+    # The level (IATI result type) an indicator computed by this rule must have, "" for any;
+    # registered outcome rules say "outcome".
+    level: str = ""
+    # Whether the rule can be limited to categories of people (rules of feature apps).
+    filters_people: bool = False
 
     def compute(self, scope, start: date, end: date, params: dict | None = None) -> RuleResult:
         return self.function(as_scope(scope), start, end, params or {})
@@ -636,6 +644,50 @@ RULES: dict[str, Rule] = {
 }
 
 
+def register(
+    code: str,
+    label: Any,
+    function: Callable[..., RuleResult],
+    *,
+    explanation: Any,
+    unit: str = "percent",
+    offers: tuple[str, ...] = PEOPLE_OFFERS,
+    params_help: Any = "",
+    method: str = RATIO,
+    higher_is_better: bool = True,
+    result_type: str = "outcome",
+    filters_people: bool = True,
+) -> Rule:
+    """Add a rule of a feature app to the catalogue (reports never imports those apps: they
+    call this from their AppConfig.ready(), e.g. followup/outcomes.py). Registering the same
+    code again replaces the rule, so a reloaded app does not fail."""
+    rule = Rule(
+        code,
+        label,
+        unit,
+        function,
+        explanation,
+        offers,
+        params_help,
+        method=method,
+        higher_is_better=higher_is_better,
+        level=result_type,
+        filters_people=filters_people,
+    )
+    RULES[code] = rule
+    return rule
+
+
+# What a feature app's rules read, as a fingerprint of the data (reports.builder's
+# `data_fingerprint`): name -> f(scope, start, end) -> JSON-able counts and latest times, so a
+# new answer makes a report be built again instead of reused.
+FINGERPRINTS: dict[str, Callable[[Scope, date, date], Any]] = {}
+
+
+def register_fingerprint(name: str, function: Callable[[Scope, date, date], Any]) -> None:
+    FINGERPRINTS[name] = function
+
+
 def rule_choices() -> list[tuple[str, Any]]:
     return [(code, rule.label) for code, rule in RULES.items()]
 
@@ -656,6 +708,11 @@ __all__ = [
     "Rule",
     "RuleResult",
     "compute",
+    "register",
+    "register_fingerprint",
+    "age_band_expression",
+    "params_event_filter",
+    "person_filter",
     "people_reached_qs",
     "people_qs",
     "counted_events_q",

@@ -398,7 +398,9 @@ def _question_set():
 
 
 def _followup_call():
-    """A follow-up invitation of a Mangystau participant to be called (no e-mail, open)."""
+    """A follow-up invitation of a Mangystau participant to be called (no e-mail, open): its
+    own row, whatever the demo's follow-up holds (the demo's invitation of the same person,
+    event and round, answered or expired, is made open again for the call)."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -410,23 +412,25 @@ def _followup_call():
     person.followup_consent = True
     person.save()
     round = _followup_round()
-    key = f"{round.pk}:{enrolment.event_id}:{person.pk}"
-    existing = Invitation.objects.filter(key=key).first()
-    if existing is not None:
-        return existing
-    invitation = Invitation(
-        key=key,
-        round=round,
-        event=enrolment.event,
-        participant=person,
-        channel=Invitation.Channel.CALL,
-        nonce="permission-matrix",
-        due_on=timezone.localdate(),
-        expires_at=timezone.now() + timedelta(days=30),
-        language="en",
+    nonce = "permission-matrix"
+    invitation, _created = Invitation.objects.update_or_create(
+        key=f"{round.pk}:{enrolment.event_id}:{person.pk}",
+        defaults={
+            "round": round,
+            "event": enrolment.event,
+            "participant": person,
+            "channel": Invitation.Channel.CALL,
+            "nonce": nonce,
+            "token_hash": hash_token(Invitation(nonce=nonce).token),
+            "due_on": timezone.localdate(),
+            "expires_at": timezone.now() + timedelta(days=30),
+            "language": "en",
+            "answered_at": None,
+            "answers": {},
+            "refused_at": None,
+            "entered_by": None,
+        },
     )
-    invitation.token_hash = hash_token(invitation.token)
-    invitation.save()
     return invitation
 
 

@@ -422,9 +422,14 @@ def test_round_outcomes_match_the_answers_counted_one_by_one(trained):
         services.record_answers(invitation=_invitation(person), answers=answers)
     services.record_answers(invitation=_invitation(people["aigerim"]), answers={"applied": "yes"})
 
-    outcomes = {o.round_id: o for o in round_outcomes()}
+    # The demo's November 2024 follow-up is in the same rounds: count these two events only.
+    outcomes = {o.round_id: o for o in round_outcomes(events=[event, camp])}
     for round_id, outcome in outcomes.items():
-        rows = list(Invitation.objects.filter(round_id=round_id).values("answers", "answered_at"))
+        rows = list(
+            Invitation.objects.filter(round_id=round_id, event__in=[event, camp]).values(
+                "answers", "answered_at"
+            )
+        )
         answered = [r["answers"] for r in rows if r["answered_at"]]
         assert outcome.invited == len(rows)
         assert outcome.respondents == len(answered)

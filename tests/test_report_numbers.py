@@ -157,10 +157,14 @@ def test_satisfaction_and_knowledge_gain_equal_the_registry(demo):
 
 
 def test_every_rule_of_the_catalogue_runs_in_a_few_queries(demo, django_assert_max_num_queries):
+    # Over the demo's year: the follow-up outcome rules (followup/outcomes.py) count the
+    # 3-month round of the August events, due in November; the 6-month round falls due in
+    # 2025, beyond the demo's data.
+    beyond_the_demo = {"applied_6m_pct", "neet_in_eet_6m_pct"}
     for code, rule in RULES.items():
         with django_assert_max_num_queries(8):
-            result = rule.compute(None, Q3["start"], Q3["end"], {})
-        assert result.total is not None, code
+            result = rule.compute(None, Q3["start"], date(2024, 12, 31), {})
+        assert (result.total is None) == (code in beyond_the_demo), code
     # The catalogue's contract: code -> a Rule with its label, unit and function.
     rule = RULES["people_trained"]
     assert rule.unit == "people" and callable(rule.function)
@@ -174,7 +178,7 @@ def test_building_a_report_takes_a_fixed_number_of_queries(demo, django_assert_n
 
     with CaptureQueriesContext(connection) as first:
         build()
-    assert len(first) <= 130
+    assert len(first) <= 140  # the demo's 9 indicators, the IPTT's columns, the tables
     event = TrainingEvent.objects.filter(status="held").order_by("pk").first()
     for n in range(3):
         person = ParticipantFactory(region=event.region)

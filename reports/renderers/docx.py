@@ -446,6 +446,7 @@ def render(data: ReportData) -> bytes:
     for ind in data.indicators:
         dec = numbers.places_for_unit(ind["unit"])
         notes = [method_text(ind), sentences.reach(ind, group=NBSP)]
+        notes.append(sentences.response(ind, group=NBSP))
         notes.append(sentences.progress(ind, group=NBSP, keys=("ytd",)))
         if ind.get("comment"):  # staff's explanation of variance (older snapshots have none)
             notes.append(f"{_('Explanation:')} {ind['comment']}")

@@ -485,7 +485,8 @@ def indicator_notes(ind: dict) -> list[str]:
     programme has its own column)."""
     first = " · ".join(x for x in (ind["level_label"], ind["unit_label"], method_text(ind)) if x)
     year = sentences.progress(ind, keys=("ytd",))
-    return [line for line in (first, sentences.reach(ind), year) if line]
+    lines = (first, sentences.reach(ind), sentences.response(ind), year)
+    return [line for line in lines if line]
 
 
 def comment_markup(ind: dict) -> str:

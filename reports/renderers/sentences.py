@@ -128,6 +128,19 @@ def reach(indicator: dict, *, group: str = numbers.THIN_SPACE) -> str:
     }
 
 
+def response(indicator: dict, *, group: str = numbers.THIN_SPACE) -> str:
+    """'31 of 50 people asked answered (response rate 62.0%)' for an indicator from a
+    follow-up survey, '' otherwise (and for a snapshot from before it existed)."""
+    figures = indicator.get("response")
+    if not figures:
+        return ""
+    return _("%(respondents)s of %(invited)s people asked answered (response rate %(rate)s)") % {
+        "respondents": numbers.show(figures["respondents"], 0, group=group),
+        "invited": numbers.show(figures["invited"], 0, group=group),
+        "rate": percent(figures.get("rate"), group=group),
+    }
+
+
 def _against(values: dict, places: int, group: str) -> str:
     actual = numbers.show(values.get("actual"), places, group=group)
     if values.get("target") is None:

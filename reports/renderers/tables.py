@@ -326,6 +326,17 @@ def _period_figures(indicator: dict[str, Any], key: str) -> list[Any]:
     ]
 
 
+def _response_figures(indicator: dict[str, Any]) -> list:
+    """People asked, who answered and the response rate of a follow-up survey indicator
+    (empty cells for every other indicator and for older snapshots)."""
+    figures = indicator.get("response") or {}
+    return [
+        figure(figures.get("invited"), PLACES[COUNT]),
+        figure(figures.get("respondents"), PLACES[COUNT]),
+        figure(figures.get("rate"), PLACES[PERCENT]),
+    ]
+
+
 def report_tables(data: ReportData) -> list[Table]:
     """Every table of the report, in reading order (the IPTT first, when there is one)."""
     iptt = iptt_table(data)
@@ -352,6 +363,10 @@ def report_tables(data: ReportData) -> list[Table]:
         _("Life of programme: actual"),
         # xgettext:no-python-format
         _("Life of programme: % of target"),
+        _("Follow-up: people asked"),
+        _("Follow-up: people who answered"),
+        # xgettext:no-python-format
+        _("Follow-up: response rate (%)"),
         _("Explanation of variance"),
     ]
     tables.append(
@@ -374,6 +389,7 @@ def report_tables(data: ReportData) -> list[Table]:
                     figure(i.get("reached"), PLACES[COUNT]),
                     *_period_figures(i, "ytd"),
                     *_period_figures(i, "lop"),
+                    *_response_figures(i),
                     i.get("comment", ""),
                 ]
                 for i in data.indicators
