@@ -136,6 +136,8 @@ class Result:
 
 def _copy_text(value) -> str:
     """One value in COPY's text format (NULL is \\N; backslash, tab and newlines escaped)."""
+    if type(value) is int:  # most values: ids
+        return str(value)
     if value is None:
         return "\\N"
     if value is True:
@@ -175,14 +177,20 @@ class _Rows:
         # The other columns, as bulk_create would fill them from a fresh instance.
         proto = model()
         rest = [f for f in opts.concrete_fields if not f.primary_key and f.attname not in columns]
-        tail = "".join(
-            "\t" + _copy_text(f.get_db_prep_save(f.pre_save(proto, True), connection)) for f in rest
-        )
+        values = [f.get_db_prep_save(f.pre_save(proto, True), connection) for f in rest]
+        # One value for every row: a unique column's default (a token...) would collide.
+        clash = [f.name for f, v in zip(rest, values, strict=True) if f.unique and v is not None]
+        if clash:
+            raise ValueError(f"{model.__name__}: give the unique {clash} per row")
+        tail = "".join("\t" + _copy_text(v) for v in values)
         names = list(columns) + [f.column for f in rest]
         col_of = {f.attname: f.column for f in opts.concrete_fields}
         names[: len(columns)] = [col_of[c] for c in columns]
         new_ids: list[int] = []
         with connection.cursor() as cur:
+            # Regenerable data: no need to wait for the disk at each batch's commit.
+            if not connection.get_autocommit():
+                cur.execute("SET LOCAL synchronous_commit TO off")
             if ids:
                 pk = opts.pk.column
                 cur.execute(
@@ -225,6 +233,11 @@ def _weighted(rng: random.Random, items: list, weights: list[float]):
 
 def ensure_districts(per_region: int = DISTRICTS_PER_REGION) -> int:
     """Give every region at least `per_region` districts, creating clearly named synthetic ones."""
+    with transaction.atomic():  # one commit, not one per district
+        return _ensure_districts(per_region)
+
+
+def _ensure_districts(per_region: int) -> int:
     created = 0
     for region in Region.objects.order_by("code"):
         have = region.districts.count()
@@ -332,25 +345,24 @@ def generate(
         progress("events", min(k + batch_size, len(ev_objs)), len(ev_objs))
     res.events = len(saved_events)
 
-    sess_objs = []
-    for ev, days in zip(saved_events, ev_days, strict=True):
-        for d in range(days):
-            sess_objs.append(
-                Session(
-                    event=ev,
-                    date=ev.start_date + dt.timedelta(days=d),
-                    # Untitled: shown as "Day N" in the reader's language (Session.display_title).
-                    title="",
-                    start_time=dt.time(10, 0),
-                    end_time=dt.time(17, 0),
-                )
-            )
+    writer = _Rows(batch_size, copy)
+    # Untitled: shown as "Day N" in the reader's language (Session.display_title).
+    sess_rows = [
+        (ev.pk, ev.start_date + dt.timedelta(days=d), "", dt.time(10, 0), dt.time(17, 0))
+        for ev, days in zip(saved_events, ev_days, strict=True)
+        for d in range(days)
+    ]
     sessions_by_event: dict[int, list[int]] = {}
-    for k in range(0, len(sess_objs), batch_size):
-        for s in Session.objects.bulk_create(sess_objs[k : k + batch_size]):
-            sessions_by_event.setdefault(s.event_id, []).append(s.pk)
-        progress("sessions", min(k + batch_size, len(sess_objs)), len(sess_objs))
-    res.sessions = len(sess_objs)
+    for k in range(0, len(sess_rows), batch_size):
+        batch = sess_rows[k : k + batch_size]
+        with transaction.atomic():
+            sess_ids = writer.insert(
+                Session, ("event_id", "date", "title", "start_time", "end_time"), batch, ids=True
+            )
+        for row, pk in zip(batch, sess_ids, strict=True):
+            sessions_by_event.setdefault(row[0], []).append(pk)
+        progress("sessions", min(k + batch_size, len(sess_rows)), len(sess_rows))
+    res.sessions = len(sess_rows)
 
     # Events a person can attend (held or reported), by region, as list positions.
     open_idx = [i for i, e in enumerate(saved_events) if e.status != TrainingEvent.Status.PLANNED]
@@ -361,7 +373,6 @@ def generate(
 
     # --- people, rosters, attendance, feedback, tests (streamed in batches) -----------------
     tz = timezone.get_current_timezone()
-    writer = _Rows(batch_size, copy)
     session_ids = [sessions_by_event[e.pk] for e in saved_events]
     rates = [rate[e.pk] for e in saved_events]
     submitted = [dt.datetime.combine(e.end_date, dt.time(17, 30), tz) for e in saved_events]
