@@ -5,16 +5,19 @@ rows, feedback and pre/post tests.
 Deterministic for a seed: every random choice comes from one `random.Random(seed)` and depends
 on list positions, never on database ids, so the same seed gives the same counts and aggregates.
 
-Rows are written with `bulk_create` in batches: no model `save()`, no signals, so SYNTHETIC DATA
-HAS NO AUDIT HISTORY (django-simple-history rows are created by save signals only). Everything
-is marked so it can be found and removed: the events belong to the programme `SYNTHETIC`, the
-people have `organisation_name == SYNTHETIC_MARK`, created districts are named
-"Synthetic district N".
+Rows are written in batches without model `save()` or signals, so SYNTHETIC DATA HAS NO AUDIT
+HISTORY (django-simple-history rows are created by save signals only). On PostgreSQL the people
+and everything below them go through `COPY ... FROM STDIN` (ids reserved from the tables'
+sequences first; issue 23, docs/performance.md), elsewhere through `bulk_create`; both write the
+same rows. Everything is marked so it can be found and removed: the events belong to the
+programme `SYNTHETIC`, the people have `organisation_name == SYNTHETIC_MARK`, created districts
+are named "Synthetic district N".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import random
 import sys
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from participants import summaries
@@ -129,6 +132,92 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
+# --- writing rows: COPY on PostgreSQL, bulk_create elsewhere -------------------------------------
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format (NULL is \\N; backslash, tab and newlines escaped)."""
+    if type(value) is int:  # most values: ids
+        return str(value)
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    if isinstance(value, int | Decimal | dt.date | dt.time):  # datetime is a date
+        return str(value)
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+class _Rows:
+    """Inserts rows given as tuples of `columns` (attnames) into `model`; every other column gets
+    what `bulk_create` would give it (field defaults, `auto_now` times; computed once per call).
+
+    `insert(..., ids=True)` returns the new rows' primary keys in order."""
+
+    def __init__(self, batch_size: int, copy: bool | None = None):
+        self.batch_size = batch_size
+        self.copy = connection.vendor == "postgresql" if copy is None else copy
+
+    def insert(self, model, columns: tuple[str, ...], rows: list[tuple], ids: bool = False):
+        if not rows:
+            return []
+        if not self.copy:
+            objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+            model.objects.bulk_create(objs, batch_size=self.batch_size)
+            return [o.pk for o in objs]
+        opts = model._meta
+        # The other columns, as bulk_create would fill them from a fresh instance.
+        proto = model()
+        rest = [f for f in opts.concrete_fields if not f.primary_key and f.attname not in columns]
+        values = [f.get_db_prep_save(f.pre_save(proto, True), connection) for f in rest]
+        # One value for every row: a unique column's default (a token...) would collide.
+        clash = [f.name for f, v in zip(rest, values, strict=True) if f.unique and v is not None]
+        if clash:
+            raise ValueError(f"{model.__name__}: give the unique {clash} per row")
+        tail = "".join("\t" + _copy_text(v) for v in values)
+        names = list(columns) + [f.column for f in rest]
+        col_of = {f.attname: f.column for f in opts.concrete_fields}
+        names[: len(columns)] = [col_of[c] for c in columns]
+        new_ids: list[int] = []
+        with connection.cursor() as cur:
+            # Regenerable data: no need to wait for the disk at each batch's commit.
+            if not connection.get_autocommit():
+                cur.execute("SET LOCAL synchronous_commit TO off")
+            if ids:
+                pk = opts.pk.column
+                cur.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [opts.db_table, pk, len(rows)],
+                )
+                new_ids = sorted(r[0] for r in cur.fetchall())
+                names.insert(0, pk)
+                lines = [
+                    f"{i}\t" + "\t".join(map(_copy_text, row)) + tail + "\n"
+                    for i, row in zip(new_ids, rows, strict=True)
+                ]
+            else:
+                lines = ["\t".join(map(_copy_text, row)) + tail + "\n" for row in rows]
+            quote = connection.ops.quote_name
+            sql = f"COPY {quote(opts.db_table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+            data = "".join(lines)
+            raw = cur.cursor
+            if hasattr(raw, "copy_expert"):  # psycopg2
+                raw.copy_expert(sql, io.StringIO(data))
+            else:  # psycopg 3
+                with raw.copy(sql) as copy:
+                    copy.write(data)
+        return new_ids
+
+
 def _progress(label: str, done: int, total: int, out=None) -> None:
     out = out or sys.stderr
     pct = 100 * done // max(total, 1)
@@ -145,6 +234,11 @@ def _weighted(rng: random.Random, items: list, weights: list[float]):
 
 def ensure_districts(per_region: int = DISTRICTS_PER_REGION) -> int:
     """Give every region at least `per_region` districts, creating clearly named synthetic ones."""
+    with transaction.atomic():  # one commit, not one per district
+        return _ensure_districts(per_region)
+
+
+def _ensure_districts(per_region: int) -> int:
     created = 0
     for region in Region.objects.order_by("code"):
         have = region.districts.count()
@@ -179,8 +273,14 @@ def generate(
     seed: int = 42,
     batch_size: int = 10_000,
     progress: Callable[[str, int, int], None] | None = _progress,
+    copy: bool | None = None,
 ) -> Result:
-    """Fill the database. Sizes are totals added by this run; see the module docstring."""
+    """Fill the database. Sizes are totals added by this run; see the module docstring.
+
+    `copy`: write people and below with COPY (PostgreSQL only); None: whenever on PostgreSQL,
+    False: with `bulk_create` as before issue 23 (the same rows, for comparisons)."""
+    if copy and connection.vendor != "postgresql":
+        raise ValueError("COPY needs PostgreSQL")
     rng = random.Random(seed)
     progress = progress or (lambda *a: None)
     res = Result()
@@ -246,25 +346,24 @@ def generate(
         progress("events", min(k + batch_size, len(ev_objs)), len(ev_objs))
     res.events = len(saved_events)
 
-    sess_objs = []
-    for ev, days in zip(saved_events, ev_days, strict=True):
-        for d in range(days):
-            sess_objs.append(
-                Session(
-                    event=ev,
-                    date=ev.start_date + dt.timedelta(days=d),
-                    # Untitled: shown as "Day N" in the reader's language (Session.display_title).
-                    title="",
-                    start_time=dt.time(10, 0),
-                    end_time=dt.time(17, 0),
-                )
-            )
+    writer = _Rows(batch_size, copy)
+    # Untitled: shown as "Day N" in the reader's language (Session.display_title).
+    sess_rows = [
+        (ev.pk, ev.start_date + dt.timedelta(days=d), "", dt.time(10, 0), dt.time(17, 0))
+        for ev, days in zip(saved_events, ev_days, strict=True)
+        for d in range(days)
+    ]
     sessions_by_event: dict[int, list[int]] = {}
-    for k in range(0, len(sess_objs), batch_size):
-        for s in Session.objects.bulk_create(sess_objs[k : k + batch_size]):
-            sessions_by_event.setdefault(s.event_id, []).append(s.pk)
-        progress("sessions", min(k + batch_size, len(sess_objs)), len(sess_objs))
-    res.sessions = len(sess_objs)
+    for k in range(0, len(sess_rows), batch_size):
+        batch = sess_rows[k : k + batch_size]
+        with transaction.atomic():
+            sess_ids = writer.insert(
+                Session, ("event_id", "date", "title", "start_time", "end_time"), batch, ids=True
+            )
+        for row, pk in zip(batch, sess_ids, strict=True):
+            sessions_by_event.setdefault(row[0], []).append(pk)
+        progress("sessions", min(k + batch_size, len(sess_rows)), len(sess_rows))
+    res.sessions = len(sess_rows)
 
     # Events a person can attend (held or reported), by region, as list positions.
     open_idx = [i for i, e in enumerate(saved_events) if e.status != TrainingEvent.Status.PLANNED]
@@ -275,6 +374,9 @@ def generate(
 
     # --- people, rosters, attendance, feedback, tests (streamed in batches) -----------------
     tz = timezone.get_current_timezone()
+    session_ids = [sessions_by_event[e.pk] for e in saved_events]
+    rates = [rate[e.pk] for e in saved_events]
+    submitted = [dt.datetime.combine(e.end_date, dt.time(17, 30), tz) for e in saved_events]
     done = 0
     while done < participants and open_idx:
         n = min(batch_size, participants - done)
@@ -291,16 +393,18 @@ def generate(
                 last += "a"
             name = f"{last} {first} {done + j + 1}"
             dists = districts[region.pk]
+            birth_year = AS_OF.year - rng.randint(low, high) if rng.random() < 0.95 else None
+            district = rng.choice(dists) if dists and rng.random() < 0.85 else None
             people.append(
-                Participant(
-                    full_name=name,
-                    name_normalised=normalise_name(name),
-                    sex=sex,
-                    birth_year=AS_OF.year - rng.randint(low, high) if rng.random() < 0.95 else None,
-                    region=region,
-                    district=rng.choice(dists) if dists and rng.random() < 0.85 else None,
-                    organisation_name=SYNTHETIC_MARK,
-                    category=cat,
+                (
+                    name,
+                    normalise_name(name),
+                    str(sex),
+                    birth_year,
+                    region.pk,
+                    district.pk if district else None,
+                    SYNTHETIC_MARK,
+                    cat.pk,
                 )
             )
             # ~30% come to 2+ events; most events are in their own region.
@@ -318,53 +422,80 @@ def generate(
                     chosen.append(pick)
             plans.append(chosen)
         with transaction.atomic():
-            people = Participant.objects.bulk_create(people)
-            Consent.objects.bulk_create(
-                [
-                    Consent(participant=p, given=True, given_on=YEAR_START, version="synthetic")
-                    for p in people
-                ]
+            person_ids = writer.insert(
+                Participant,
+                (
+                    "full_name",
+                    "name_normalised",
+                    "sex",
+                    "birth_year",
+                    "region_id",
+                    "district_id",
+                    "organisation_name",
+                    "category_id",
+                ),
+                people,
+                ids=True,
             )
-            enrols = [
-                Enrolment(participant=p, event=saved_events[i])
-                for p, chosen in zip(people, plans, strict=True)
-                for i in chosen
-            ]
-            enrols = Enrolment.objects.bulk_create(enrols)
+            writer.insert(
+                Consent,
+                ("participant_id", "given", "given_on", "version"),
+                [(p, True, YEAR_START, "synthetic") for p in person_ids],
+            )
+            enrol_events = [i for chosen in plans for i in chosen]
+            enrol_ids = writer.insert(
+                Enrolment,
+                ("participant_id", "event_id"),
+                [
+                    (p, saved_events[i].pk)
+                    for p, chosen in zip(person_ids, plans, strict=True)
+                    for i in chosen
+                ],
+                ids=True,
+            )
             att, fb, tests = [], [], []
-            for en in enrols:
-                ev = en.event
-                r = rate[ev.pk]
-                for sid in sessions_by_event[ev.pk]:
+            for en, i in zip(enrol_ids, enrol_events, strict=True):
+                r = rates[i]
+                for sid in session_ids[i]:
                     if rng.random() < r:
-                        att.append(Attendance(enrolment=en, session_id=sid))
+                        att.append((en, sid))
                 if rng.random() < 0.70:
                     base = rng.choice([3, 4, 4, 5, 5])
                     fb.append(
-                        Feedback(
-                            event=ev,
-                            enrolment=en,
-                            satisfaction=base,
-                            relevance=max(1, min(5, base + rng.choice([-1, 0, 0, 1]))),
-                            usefulness=max(1, min(5, base + rng.choice([-1, 0, 0, 0]))),
-                            intent_to_apply=max(1, min(5, base + rng.choice([-2, -1, 0, 0]))),
-                            source=Feedback.Source.PAPER,
-                            submitted_at=dt.datetime.combine(ev.end_date, dt.time(17, 30), tz),
+                        (
+                            saved_events[i].pk,
+                            en,
+                            base,
+                            max(1, min(5, base + rng.choice([-1, 0, 0, 1]))),
+                            max(1, min(5, base + rng.choice([-1, 0, 0, 0]))),
+                            max(1, min(5, base + rng.choice([-2, -1, 0, 0]))),
+                            str(Feedback.Source.PAPER),
+                            submitted[i],
                         )
                     )
                 if rng.random() < 0.60:
                     pre = rng.randint(20, 75)
                     post = min(100, pre + rng.randint(-5, 35))
-                    tests.append(
-                        Assessment(enrolment=en, pre_score=Decimal(pre), post_score=Decimal(post))
-                    )
-            for k in range(0, len(att), batch_size):
-                Attendance.objects.bulk_create(att[k : k + batch_size])
-            Feedback.objects.bulk_create(fb, batch_size=batch_size)
-            Assessment.objects.bulk_create(tests, batch_size=batch_size)
-        res.participants += len(people)
-        res.consents += len(people)
-        res.enrolments += len(enrols)
+                    tests.append((en, Decimal(pre), Decimal(post)))
+            writer.insert(Attendance, ("enrolment_id", "session_id"), att)
+            writer.insert(
+                Feedback,
+                (
+                    "event_id",
+                    "enrolment_id",
+                    "satisfaction",
+                    "relevance",
+                    "usefulness",
+                    "intent_to_apply",
+                    "source",
+                    "submitted_at",
+                ),
+                fb,
+            )
+            writer.insert(Assessment, ("enrolment_id", "pre_score", "post_score"), tests)
+        res.participants += len(person_ids)
+        res.consents += len(person_ids)
+        res.enrolments += len(enrol_ids)
         res.attendance += len(att)
         res.feedback += len(fb)
         res.assessments += len(tests)

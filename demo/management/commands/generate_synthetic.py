@@ -2,7 +2,8 @@
 
     python manage.py generate_synthetic --participants 200000 --events 5000 --seed 42
 
-Bulk inserts without audit history; progress on stderr. --purge removes a previous run first.
+Bulk inserts without audit history (COPY on PostgreSQL, --bulk-create for the old INSERTs);
+progress on stderr. --purge removes a previous run first.
 """
 
 import time
@@ -26,6 +27,11 @@ class Command(BaseCommand):
             help="All 20 regions are always used (each gets >= 10 districts).",
         )
         parser.add_argument(
+            "--bulk-create",
+            action="store_true",
+            help="Insert with bulk_create even on PostgreSQL (the slower way before issue 23).",
+        )
+        parser.add_argument(
             "--purge", action="store_true", help="Delete earlier synthetic data before generating."
         )
 
@@ -38,6 +44,7 @@ class Command(BaseCommand):
             events=opts["events"],
             seed=opts["seed"],
             batch_size=opts["batch_size"],
+            copy=False if opts["bulk_create"] else None,
         )
         self.stdout.write(
             f"Created {res.events} events, {res.sessions} sessions, {res.participants} people, "
