@@ -2,8 +2,8 @@ import os
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
-from django.test import override_settings
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.test import TransactionTestCase, override_settings
 from django.utils import translation
 
 from config.celery import app as celery_app
@@ -72,6 +72,7 @@ def celery_worker(django_db_setup, django_db_blocker):
 DEMO_PASSWORD = "demo-pass-123"
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 _put_back_seeded_database = None  # set by django_db_setup for the session
+_django_flush = TransactionTestCase._fixture_teardown
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -86,9 +87,9 @@ def _fast_password_hasher():
 def django_db_setup(django_db_setup, django_db_blocker, _fast_password_hasher):
     """The test database holds the demo data set (August 2024) from the start: it is the
     common fixture of the suite, seeded once and then snapshotted (tests/snapshot.py).
-    Ordinary tests roll back their writes; after a transactional one (live server, real
-    worker) the database is flushed by pytest-django and the snapshot is put back, so every
-    test starts from the same seeded data (docs/decisions/0008)."""
+    Ordinary tests roll back their writes; a transactional one (live server, real worker)
+    ends with the snapshot put back in place of pytest-django's flush, so every test starts
+    from the same seeded data (docs/decisions/0008)."""
     global _put_back_seeded_database
     from core.dataversion import forget_everything as _new_version
     from demo.seed import seed_demo
@@ -109,29 +110,27 @@ def django_db_setup(django_db_setup, django_db_blocker, _fast_password_hasher):
         _new_version()
 
     _put_back_seeded_database = put_back
+    TransactionTestCase._fixture_teardown = _put_back_instead_of_flush
     yield
+    TransactionTestCase._fixture_teardown = _django_flush
     _put_back_seeded_database = None
 
 
-def _transactional(item) -> bool:
-    """Whether pytest-django runs `item` as a TransactionTestCase (it flushes at the end)."""
-    marker = item.get_closest_marker("django_db")
-    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
-        return True
-    return bool(
-        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(item.fixturenames)
-    )
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """After a transactional test's flush, put the seeded database back (not for the last
-    test: the session's fixtures, the database among them, are gone by then)."""
-    try:
-        return (yield)
-    finally:
-        if _put_back_seeded_database and nextitem is not None and _transactional(item):
-            _put_back_seeded_database()
+def _put_back_instead_of_flush(test_case: TransactionTestCase) -> None:
+    """A transactional test (a TransactionTestCase to pytest-django) ends with the seeded data
+    put back instead of Django's flush: the flush (a TRUNCATE of every table, then the content
+    types and permissions made again by post_migrate) was followed by the put-back, which
+    empties every table itself, so it only cost time (docs/decisions/0008). Django's flush
+    stays for the cases the snapshot does not cover."""
+    if (
+        _put_back_seeded_database is None
+        or test_case.available_apps is not None
+        or test_case.serialized_rollback
+        or set(test_case._databases_names(include_mirrors=False)) != {DEFAULT_DB_ALIAS}
+    ):
+        _django_flush(test_case)
+        return
+    _put_back_seeded_database()
 
 
 @pytest.fixture

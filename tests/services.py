@@ -14,6 +14,10 @@ import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# QADAM_DEEP_TESTS=1: the deeper profile, for a run before a release or after a change to what
+# the trimmed cases cover (docs/performance.md, "Test suite time"): cases that repeat a code
+# path another case already takes, left out of the ordinary run (and CI) to keep it short.
+DEEP = os.environ.get("QADAM_DEEP_TESTS", "").lower() in {"1", "true", "yes"}
 
 
 def unavailable(reason: str) -> None:

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from .i18n_scan import scan
+from .services import DEEP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -153,10 +154,16 @@ def _starts(username: str, lang: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    "username,lang",
-    [("admin", "kk"), ("undp.staff", "ru"), ("coord.mangystau", "kk"), ("coord.mangystau", "ru")],
-)
+# Each role once and each language at least once: the pages are the same views and templates in
+# either language, so a coordinator's pages are walked in Kazakh only (their Russian strings
+# are those staff's Russian walk meets, and tests/test_translations.py fails on any string
+# without a Russian translation). QADAM_DEEP_TESTS=1 walks the coordinator in Russian too.
+WALKS = [("admin", "kk"), ("undp.staff", "ru"), ("coord.mangystau", "kk")]
+if DEEP:
+    WALKS.append(("coord.mangystau", "ru"))
+
+
+@pytest.mark.parametrize("username,lang", WALKS)
 def test_no_english_and_day_first_dates_on_every_page(desktop_in, demo, username, lang):
     page = desktop_in({"kk": "kk-KZ", "ru": "ru-RU"}[lang])
     _log_in(page, username)
