@@ -51,7 +51,8 @@ def test_the_call_list_is_paged_and_its_last_page_costs_what_the_first_does(
         EnrolmentFactory(event=event, participant=person)
     with django_capture_on_commit_callbacks(execute=True):
         followup_services.open_due_rounds()
-    assert Invitation.objects.filter(channel="call").count() == 55
+    # (the demo's follow-up of 2024 holds call invitations too, long expired: not listed)
+    assert Invitation.objects.filter(channel="call", event=event).count() == 55
 
     login_as("coord.mangystau")
     url = reverse("followup:calls")
