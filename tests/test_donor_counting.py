@@ -306,6 +306,10 @@ def test_each_indicator_declares_its_method_and_direction(demo):
     assert methods == {
         "OC1": "ratio",
         "OC2": "mean",
+        # the follow-up outcomes: a share of those who answered (followup/outcomes.py)
+        "OC3": "ratio",
+        "OC4": "ratio",
+        "OC5": "ratio",
         "OP1": "unique",
         "OP2": "unique",
         "OP3": "unique",

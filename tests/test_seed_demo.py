@@ -85,4 +85,12 @@ def test_demo_programme_is_funded_by_japan_with_indicators_and_targets(demo):
     assert event.programme.donor.name == "Government of Japan"
     indicators = event.programme.indicators.all()
     assert indicators.count() >= 5
-    assert all(i.targets.filter(period="2024Q3").exists() for i in indicators)
+    # Every indicator has a target for a period with data: the outputs and the reaction and
+    # learning outcomes for 2024Q3 (the August trainings), the 3-month follow-up outcomes for
+    # 2024Q4 (when it fell due) and the 6-month one for 2025.
+    follow_up = {"applied_3m_pct": "2024Q4", "neet_in_eet_3m_pct": "2024Q4"}
+    follow_up["neet_in_eet_6m_pct"] = "2025"
+    for indicator in indicators:
+        period = follow_up.get(indicator.rule, "2024Q3")
+        assert indicator.targets.filter(period=period).exists(), (indicator.code, period)
+    assert {i.rule for i in indicators} >= set(follow_up)
