@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from api.models import ApiToken
 
@@ -18,6 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_viewer_makes_uses_and_revokes_a_token_on_a_phone(phone, demo):
     login(phone, "viewer")
     phone.get_by_role("button", name="Show menu").click()
+    # A click on the account menu while the collapsed menu is still sliding open can be lost:
+    # wait until it has finished opening (as tests/test_journey_offline.py does).
+    expect(phone.locator("#main-nav.show")).to_be_visible()
     phone.locator("#nav-account").click()
     phone.get_by_role("link", name="API tokens").click()
     assert_accessible(phone)
