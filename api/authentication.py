@@ -3,6 +3,7 @@ questions and no browser riding on a logged-in user)."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
@@ -29,7 +30,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token.is_expired:
             raise exceptions.AuthenticationFailed(
                 _("This token expired on %(date)s. Create a new one on your API tokens page.")
-                % {"date": token.expires_at.date().isoformat()}
+                % {"date": timezone.localdate(token.expires_at).isoformat()}
             )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This token's user is deactivated."))

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.scope import Scope
 from core import periods
 from trainings.models import Programme, RegionQuarter, RegionQuarterTransition, TrainingEvent
@@ -67,7 +69,7 @@ def report_approval(
                 "region": rq.region.name,
                 "quarter": periods.parse(quarter).label,
                 "by": (by.get_full_name() or by.get_username()) if by else "",
-                "at": step.at.date().isoformat() if step else "",
+                "at": timezone.localdate(step.at).isoformat() if step else "",
             }
         )
     return {"final": not pending, "approvals": approvals, "pending": pending}

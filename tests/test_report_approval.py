@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
@@ -18,7 +19,7 @@ from closing.services import approve_quarter, submit_quarter
 from core import periods
 from reports.builder import ReportData, build_report_data, inputs_hash
 from reports.renderers import render
-from trainings.models import Programme, TrainingEvent
+from trainings.models import Programme, RegionQuarterTransition, TrainingEvent
 
 from .test_report_formats import pdf_text
 
@@ -88,11 +89,23 @@ def test_a_fully_approved_quarter_gives_a_final_report_naming_its_approvals():
     data = _build(programme)
     assert data.approval["final"] is True and not data.is_draft
     assert {a["region"] for a in data.approval["approvals"]}
-    assert all(a["at"] == date.today().isoformat() for a in data.approval["approvals"])
+    assert all(a["at"] == timezone.localdate().isoformat() for a in data.approval["approvals"])
     assert "-draft" not in render(data, "pdf").filename
     text = pdf_text(render(data, "pdf").content)
     assert DRAFT not in text and "approved by" in text
     assert "approved by" in _docx_header(render(data, "docx").content)
+
+
+def test_an_approval_late_in_the_evening_is_dated_by_the_programme_s_own_day():
+    # 20:30 UTC is already the next day in Almaty: the report names the day people saw.
+    programme = Programme.objects.filter(is_active=True).order_by("code").first()
+    _approve_all(programme)
+    RegionQuarterTransition.objects.filter(region_quarter__programme=programme).update(
+        at=datetime(2024, 10, 7, 20, 30, tzinfo=UTC)
+    )
+    data = _build(programme)
+    assert data.approval["approvals"]
+    assert {a["at"] for a in data.approval["approvals"]} == {"2024-10-08"}
 
 
 def test_an_old_snapshot_without_approval_loads_and_is_not_marked():
