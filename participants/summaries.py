@@ -176,8 +176,14 @@ def refresh(
 
 
 def _lock() -> None:
+    """One refresh at a time. SQLite (the embedded default) has one writer at a time anyway: a
+    write that changes nothing makes this transaction that writer before it reads anything."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        else:
+            table = connection.ops.quote_name(ReachCount._meta.db_table)
+            cursor.execute(f"UPDATE {table} SET n = n WHERE 1 = 0")  # noqa: S608 # nosec B608
 
 
 # Events -------------------------------------------------------------------------------------
@@ -289,6 +295,11 @@ def _reach_source(participant_ids: list[int]) -> tuple[str, tuple]:
 def _seen_source(participant_ids: list[int]) -> tuple[str, tuple]:
     """SQL of the regions each person is visible in (participants.selectors.people_visible):
     where they live and where the events they were enrolled in were held."""
+    lives, came = _seen_source_querysets(participant_ids)
+    return lives.union(came).query.sql_with_params()
+
+
+def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QuerySet]:
     person = "participant__"
     lives = (
         Participant.objects.filter(pk__in=participant_ids)
@@ -314,7 +325,7 @@ def _seen_source(participant_ids: list[int]) -> tuple[str, tuple]:
         .order_by()
         .values("pid", "rg", "sx", "ct", "wg")
     )
-    return lives.union(came).query.sql_with_params()
+    return lives, came
 
 
 def refresh_people(participant_ids: Iterable[int], *, fresh: bool = False) -> set[int]:
@@ -376,6 +387,8 @@ _INSERT_SEEN = """
 
 
 def _refresh_people(ids: list[int], *, fresh: bool) -> set[int]:
+    if connection.vendor != "postgresql":
+        return _refresh_people_portable(ids, fresh=fresh)
     quote = connection.ops.quote_name
     tables = {"reach": quote(Reach._meta.db_table), "counts": quote(ReachCount._meta.db_table)}
     source, params = _reach_source(ids)
@@ -395,6 +408,96 @@ def _refresh_people(ids: list[int], *, fresh: bool) -> set[int]:
     return {int(p[2:]) for p in places if p.startswith("r:")}
 
 
+# The same through the ORM, for databases without PostgreSQL's data-modifying CTEs, LATERAL and
+# ON CONFLICT on these constraints (SQLite, the embedded default of a fresh clone). A test
+# checks that both count the same rows (tests/test_dashboard_summaries.py).
+def _quarter(day) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def _reach_rows(ids: list[int]) -> set[tuple]:
+    """(person, place, period, sex, category, disability status) of these people: what
+    _INSERT_REACH and _INSERT_SEEN insert."""
+    person = "enrolment__participant__"
+    attended = (
+        Attendance.objects.filter(enrolment__participant_id__in=ids)
+        .annotate(wg=disability.status_expression(f"{person}disability_answers__"))
+        .order_by()
+        .values_list(
+            "enrolment__participant_id",
+            "session__event__region_id",
+            "session__event__district_id",
+            "session__date",
+            f"{person}sex",
+            f"{person}category_id",
+            "wg",
+        )
+        .distinct()
+    )
+    rows: set[tuple] = set()
+    for pid, region, district, day, *who in attended:
+        quarter, year = _quarter(day), str(day.year)
+        places = [(NATIONAL, quarter), (NATIONAL, year)]
+        if region is not None:
+            r = region_place(region)
+            places += [(r, quarter), (r, year), (r, EVER)]
+        if district is not None:
+            places.append((district_place(district), EVER))
+        rows.update((pid, place, period, *who) for place, period in places)
+    seen_source = _seen_source_querysets(ids)
+    for query in seen_source:
+        for pid, region, *who in query.values_list("pid", "rg", "sx", "ct", "wg"):
+            rows.add((pid, NATIONAL, SEEN, *who))
+            if region is not None:
+                rows.add((pid, region_place(region), SEEN, *who))
+    return rows
+
+
+def _refresh_people_portable(ids: list[int], *, fresh: bool) -> set[int]:
+    delta: dict[tuple, int] = {}
+    key_fields = ("place", "period", "sex", "category_id", "wgss")
+    if not fresh:
+        old = Reach.objects.filter(participant_id__in=ids).order_by()
+        for *key, n in old.values_list(*key_fields).annotate(n=Count("pk")):
+            delta[tuple(key)] = delta.get(tuple(key), 0) - n
+        old.delete()
+    new = _reach_rows(ids)
+    Reach.objects.bulk_create(
+        (
+            Reach(participant_id=pid, place=place, period=period, sex=sx, category_id=ct, wgss=wg)
+            for pid, place, period, sx, ct, wg in new
+        ),
+        batch_size=CHUNK,
+    )
+    for _pid, *key in new:
+        delta[tuple(key)] = delta.get(tuple(key), 0) + 1
+    _move_counts(delta)
+    return {int(key[0][2:]) for key in delta if key[0].startswith("r:")}
+
+
+def _move_counts(delta: dict[tuple, int]) -> None:
+    """ReachCount += delta, per (place, period, sex, category, disability status)."""
+    if not delta:
+        return
+    fields = ("place", "period", "sex", "category_id", "wgss")
+    existing = {
+        tuple(getattr(row, f) for f in fields): row
+        for row in ReachCount.objects.filter(
+            place__in={k[0] for k in delta}, period__in={k[1] for k in delta}
+        )
+    }
+    changed, created = [], []
+    for key, n in delta.items():
+        row = existing.get(key)
+        if row is None:
+            created.append(ReachCount(n=n, **dict(zip(fields, key, strict=True))))
+        elif n:
+            row.n += n
+            changed.append(row)
+    ReachCount.objects.bulk_update(changed, ["n"], batch_size=CHUNK)
+    ReachCount.objects.bulk_create(created, batch_size=CHUNK)
+
+
 def rebuild() -> None:
     """Count every summary again from the records (a migration, generate_synthetic, a repair
     after writes that bypassed the signals), then make every cached figure stale."""
@@ -402,9 +505,13 @@ def rebuild() -> None:
         _lock()
         EventFigures.objects.all().delete()  # a few thousand rows (its FK's checks are deferred)
         tables = (Reach, ReachCount)
-        names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {names}")  # noqa: S608 # nosec B608 (model tables)
+        if connection.vendor == "postgresql":
+            names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {names}")  # noqa: S608 # nosec B608 (model tables)
+        else:
+            for model in tables:
+                model.objects.all().delete()
         refresh_events(TrainingEvent.objects.values_list("pk", flat=True))
         refresh_people(Participant.objects.values_list("pk", flat=True), fresh=True)
         ReachCount.objects.filter(n=0).delete()
@@ -413,8 +520,15 @@ def rebuild() -> None:
 
 # Reading ------------------------------------------------------------------------------------
 class _Numeric(Func):
+    """A sum as an exact number before dividing (an integer division would truncate)."""
+
     template = "(%(expressions)s)::numeric"
     output_field = DecimalField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="CAST((%(expressions)s) AS REAL)", **extra_context
+        )
 
 
 def _ratio(total: str, count: str, output_field) -> ExpressionWrapper:
