@@ -18,13 +18,15 @@ WINDOW = 60  # seconds
 class TokenRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         token = request.auth
-        if token is None or not hasattr(token, "pk"):
+        if token is None or not hasattr(token, "key_hash"):
             return True  # unauthenticated requests are refused before anything is read
         now = time.time()
         window = int(now // WINDOW)
         self._retry_after = WINDOW - (now % WINDOW)
         try:
-            hits = count_hits(f"api-rate:{token.pk}:{window}", window=WINDOW + 1)
+            # By the secret's hash, not the row's id: an id can be given again to a new token
+            # (SQLite reuses the ids of deleted rows), which must not inherit the old count.
+            hits = count_hits(f"api-rate:{token.key_hash}:{window}", window=WINDOW + 1)
         except CacheUnavailable:
             # The limit protects the server, not data: without the cache, let the call through.
             logger.warning("API rate limit skipped: the cache is unavailable")

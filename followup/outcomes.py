@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +44,7 @@ from reports.indicators import (
     register_fingerprint,
 )
 
-from .models import Invitation
+from .models import Invitation, QuestionSet
 from .selectors import IN_EET
 
 # A breakdown: the dimension's key on an Invitation (age band and disability are annotated).
@@ -71,12 +72,25 @@ def invitations_in(
         params_event_filter(params, "event__"),
         person_filter(params, "participant__"),
         Exists(trained),
+        _asking(asks),
         event__status__in=HELD,
         round__months=months,
-        round__question_set__questions__contains=[{"key": asks}],
         due_on__gte=start,
         due_on__lte=end,
     )
+
+
+def _asking(asks: str) -> Q:
+    """Rounds whose question set asks `asks`: in the database where it can look inside JSON
+    lists (PostgreSQL), else by reading the few question sets (SQLite, a fresh clone's)."""
+    if connection.features.supports_json_field_contains:
+        return Q(round__question_set__questions__contains=[{"key": asks}])
+    ids = [
+        pk
+        for pk, questions in QuestionSet.objects.values_list("pk", "questions")
+        if any(isinstance(q, dict) and q.get("key") == asks for q in questions or ())
+    ]
+    return Q(round__question_set__in=ids)
 
 
 def _share(invitations: QuerySet[Invitation], end: date, asks: str, yes: Q) -> RuleResult:
