@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.listing import paginate
+from core.params import int_param
 
 from . import services
 from .forms import AuditFilterForm, DeactivateForm, UserCreateForm, UserForm
@@ -162,7 +163,7 @@ def security_log(request):
     if kind not in SecurityEvent.Kind.values:
         kind = ""
     user_id = request.GET.get("user", "")
-    user_id = int(user_id) if user_id.isdigit() else None
+    user_id = int_param(user_id)
     events = security_events(user_id=user_id, kind=kind)
     page = paginate(request, events, 50)
     return render(

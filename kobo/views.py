@@ -75,8 +75,10 @@ def intake(request, slug: str):
     if connection is None or not services.secret_matches(connection, _sent_secret(request)):
         return _answer(401, _("Unknown form or wrong secret."))
     try:
+        # By the form's random address, not its row id (SQLite gives a deleted row's id
+        # to the next one, which must not inherit the old count).
         hits = safe_cache.count_hits(
-            f"qadam:kobo:{connection.pk}", window=settings.KOBO_RATE_WINDOW
+            f"qadam:kobo:{connection.slug}", window=settings.KOBO_RATE_WINDOW
         )
     except safe_cache.CacheUnavailable:
         hits = 0  # the secret still guards the door; a cache outage must not lose submissions

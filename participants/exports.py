@@ -128,8 +128,8 @@ def participants_export(params, scope: Scope, requester, lang: str) -> Export:
     require(scope.can_see_people)  # viewers: aggregates only, no people exports
     contacts = scope.can_see_contacts
     qs = _filtered(requester, params, people_visible(scope), PeopleFilter)
-    if params.get("event", "").isdigit():
-        qs = qs.filter(enrolments__event_id=int(params["event"]))
+    if event_id := int_param(params.get("event")):
+        qs = qs.filter(enrolments__event_id=event_id)
     qs = qs.order_by("pk")
     if params.get("event"):  # not a number: no such event, 404
         visible_or_404(events_visible(scope), pk=int_param(params["event"]))
@@ -317,7 +317,7 @@ def _region_filter(qs: QuerySet, field: str, value: str | None) -> QuerySet:
     if not value:
         return qs
     if value.isdigit():
-        return qs.filter(**{f"{field}_id": int(value)})
+        return qs.filter(**{f"{field}_id": int_param(value)})
     return qs.filter(**{f"{field}__code": value})
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_for
 from core.choices import FilterForm
+from core.params import MAX_ID
 from regions.models import Region
 
 from .models import AGE_BANDS, Enrolment, Participant, ParticipantCategory, Sex
@@ -45,7 +46,11 @@ class PeopleFilter(django_filters.FilterSet):
     )
     # An event id (links from event pages): a select of thousands of events would not help.
     event = django_filters.NumberFilter(
-        label=_("Event"), method="filter_event", widget=forms.HiddenInput
+        label=_("Event"),
+        method="filter_event",
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=MAX_ID,  # a larger number is no id: an error, not a query that fails
     )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
+from core.params import MAX_ID, int_param
 from trainings.models import Session
 from trainings.selectors import edit_refusal, events_visible
 
@@ -42,8 +43,8 @@ def _int(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+        return value if 0 < value <= MAX_ID else None
+    return int_param(value) if isinstance(value, str) else None
 
 
 def _result(key, status, message="") -> dict[str, str]:

@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
 from core.listing import has_filters, paginate
+from core.params import int_param
 from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
 from .filters import PeopleFilter
@@ -82,7 +83,7 @@ def _require_editable(scope: Scope, event) -> None:
 
 
 def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    return int_param(str(value)) if value is not None else None
 
 
 def _error_to_form(form, error: ValidationError) -> None:
@@ -110,8 +111,8 @@ def person_list(request):
     count = None if has_filters(request) else people_visible_count(scope)
     page = paginate(request, filterset.qs, 25, count=count)
     event = None
-    if _int(request.GET.get("event")):
-        event = events_visible(scope).filter(pk=int(request.GET["event"])).first()
+    if event_id := _int(request.GET.get("event")):
+        event = events_visible(scope).filter(pk=event_id).first()
     return render(
         request,
         "participants/person_list.html",
@@ -478,8 +479,8 @@ def _shown_cells(request) -> tuple[set[int], set[int]]:
     """The rows and columns the grid form showed (its hidden `shown_enrolment` and
     `shown_session` fields): a missing box means "absent" only inside them."""
     return (
-        {int(v) for v in request.POST.getlist("shown_enrolment") if v.isdigit()},
-        {int(v) for v in request.POST.getlist("shown_session") if v.isdigit()},
+        {n for v in request.POST.getlist("shown_enrolment") if (n := int_param(v))},
+        {n for v in request.POST.getlist("shown_session") if (n := int_param(v))},
     )
 
 
@@ -513,7 +514,7 @@ def attendance_grid(request, event_pk: int):
         pairs = set()
         for value in request.POST.getlist("p"):
             enrolment_id, _sep, session_id = value.partition("-")
-            if enrolment_id.isdigit() and session_id.isdigit():
+            if int_param(enrolment_id) and int_param(session_id):
                 pairs.add((int(enrolment_id), int(session_id)))
         added, removed = set_attendance(
             event=event,

@@ -15,6 +15,7 @@ from accounts.scope import scope_for
 from core.access import capability_required, visible_or_404
 from core.listing import paginate, read_sort, search, search_term
 from core.names import localised_fields, localised_order
+from core.params import int_param
 from regions.selectors import regions_visible
 from trainings.models import Programme
 
@@ -44,8 +45,8 @@ def indicator_list(request):
     indicators = framework.indicators_visible(scope)
     programmes = list(Programme.objects.order_by("code"))
     programme_id = request.GET.get("programme", "")
-    if programme_id.isdigit():
-        indicators = indicators.filter(programme_id=int(programme_id))
+    if int_param(programme_id):
+        indicators = indicators.filter(programme_id=int_param(programme_id))
     q = search_term(request)
     indicators = search(indicators, q, ("code", *localised_fields("name")))
     sort = read_sort(request, INDICATOR_SORTS, "order", reversible=False)

@@ -123,6 +123,7 @@ def test_an_estimated_count_never_hides_rows_nor_shows_an_empty_page(rf, sixty_p
     assert beyond.paginator.count == 60 and not beyond.has_next()
 
 
+@pytest.mark.postgres  # the estimate is PostgreSQL's statistics; SQLite counts exactly
 def test_the_people_list_says_about_above_the_threshold_and_its_last_page_costs_the_same(
     client, login_as, sixty_people, monkeypatch
 ):
