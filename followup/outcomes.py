@@ -27,7 +27,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, F, Func, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
@@ -44,7 +44,7 @@ from reports.indicators import (
     register_fingerprint,
 )
 
-from .models import Invitation, QuestionSet
+from .models import Invitation
 from .selectors import IN_EET
 
 # A breakdown: the dimension's key on an Invitation (age band and disability are annotated).
@@ -80,17 +80,31 @@ def invitations_in(
     )
 
 
-def _asking(asks: str) -> Q:
-    """Rounds whose question set asks `asks`: in the database where it can look inside JSON
-    lists (PostgreSQL), else by reading the few question sets (SQLite, a fresh clone's)."""
+class _ListHasKey(Func):
+    """SQLite: does a JSON list of objects hold one whose "key" is `key`? (json_each)"""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, *, key: str) -> None:
+        super().__init__(expression)
+        self.key = key
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = (  # `column` is the compiled column; the key is a parameter
+            f"EXISTS (SELECT 1 FROM json_each({column}) AS item "  # noqa: S608 # nosec B608
+            "WHERE json_extract(item.value, '$.key') = %s)"
+        )
+        return sql, (*params, self.key)
+
+
+def _asking(asks: str) -> Q | _ListHasKey:
+    """Rounds whose question set asks `asks`, inside the one query: PostgreSQL looks into the
+    JSON list (containment); SQLite, a fresh clone's database, has no containment and walks
+    the list with json_each."""
     if connection.features.supports_json_field_contains:
         return Q(round__question_set__questions__contains=[{"key": asks}])
-    ids = [
-        pk
-        for pk, questions in QuestionSet.objects.values_list("pk", "questions")
-        if any(isinstance(q, dict) and q.get("key") == asks for q in questions or ())
-    ]
-    return Q(round__question_set__in=ids)
+    return _ListHasKey(F("round__question_set__questions"), key=asks)
 
 
 def _share(invitations: QuerySet[Invitation], end: date, asks: str, yes: Q) -> RuleResult:
