@@ -227,6 +227,9 @@ EXPORT_PROGRESS_ROWS = env.int("EXPORT_PROGRESS_ROWS", default=5000)
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 # Tests only: seconds a report build pauses at each stage (time to kill its worker).
 REPORT_STAGE_DELAY = env.float("REPORT_STAGE_DELAY", default=0)
+# PostgreSQL memory for each sort or hash while a report is built (core/dbsession.py): the
+# server's default 4 MB made the quarter's attendance sorts spill to disk. "" keeps the default.
+REPORT_WORK_MEM = env("REPORT_WORK_MEM", default="64MB")
 
 # Periodic tasks (`make beat`): the quarterly report draft is checked daily (it is created once
 # per quarter), and so are planned events people attended; report runs and imports whose

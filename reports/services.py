@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.scope import PROGRAMME_ROLES, Scope, scope_for
-from core import domain_events, periods, taskqueue
+from core import dbsession, domain_events, periods, taskqueue
 from regions.models import Region
 from trainings.models import Programme
 
@@ -320,7 +320,11 @@ def run_report(run_id: int, *, heartbeat: bool = False) -> ReportRun | None:
 
     try:
         every = settings.TASK_HEARTBEAT_SECONDS if heartbeat else 0
-        with translation.override(run.language), taskqueue.Heartbeat(beat, every=every):
+        with (
+            translation.override(run.language),
+            taskqueue.Heartbeat(beat, every=every),
+            dbsession.work_mem(settings.REPORT_WORK_MEM),
+        ):
             _build(run, progress)
     except RunSuperseded:
         logger.info("report run %s attempt %s superseded by a newer attempt", run_id, attempt)

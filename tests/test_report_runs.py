@@ -447,3 +447,34 @@ def test_the_beat_schedule_runs_the_draft_and_the_recovery(settings):
 
     app.loader.import_default_modules()
     assert {"reports.draft_quarterly_report", "reports.recover_stale_runs"} <= set(app.tasks)
+
+
+def _work_mem() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_report_is_built_with_more_sort_memory_and_the_connection_gets_its_default_back(
+    on_commit, monkeypatch, settings
+):
+    """The quarter's sorts spill to disk with PostgreSQL's default 4 MB (docs/performance.md):
+    a run is built with REPORT_WORK_MEM, and the worker's connection is given back as it was."""
+    settings.REPORT_WORK_MEM = "48MB"
+    default = _work_mem()
+    assert default != "48MB"
+    seen = []
+    real_build = services._build
+
+    def build(run, progress):
+        seen.append(_work_mem())
+        return real_build(run, progress)
+
+    monkeypatch.setattr(services, "_build", build)
+    run = request(on_commit)
+    assert run.status == ReportRun.Status.DONE, run.error
+    assert seen == ["48MB"]
+    assert _work_mem() == default
