@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -93,6 +94,10 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out login into the "locked out" page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Widgets render through the project's template engine, so templates/django/forms/ can
+# replace one of Django's widget templates (the select: docs/performance.md).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

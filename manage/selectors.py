@@ -10,7 +10,7 @@ from core.dataversion import region_cached
 from participants.aggregates import people_reached_by_place
 from participants.models import Participant, ParticipantCategory
 from participants.selectors import people_visible
-from participants.summaries import has_pending, people_ever_reached
+from participants.summaries import has_pending, people_ever_reached, people_per_category
 from regions.models import District, PartnerOrganisation, Region
 from trainings.models import ActivityLine, Facilitator, Programme, Topic, TrainingEvent
 from trainings.selectors import events_visible
@@ -137,11 +137,15 @@ def activity_lines_with_counts():
 
 
 def categories_with_counts():
-    return ParticipantCategory.objects.annotate(
-        n_people=CountOf(
+    """Categories with the people registered in each: from the summaries (a few rows per
+    category) unless this transaction has written what they do not show yet."""
+    if has_pending():
+        n_people = CountOf(
             Participant.objects.filter(category=OuterRef("pk")).order_by().values("id")
         )
-    )
+    else:
+        n_people = people_per_category()
+    return ParticipantCategory.objects.annotate(n_people=n_people)
 
 
 def topics_with_counts():

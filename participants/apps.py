@@ -26,3 +26,7 @@ class ParticipantsConfig(AppConfig):
         from . import summaries
 
         summaries.connect()
+        # The event list sorted by people reads the stored roster sizes while they are current.
+        from trainings.selectors import register_stored_roster_sizes
+
+        register_stored_roster_sizes(summaries.rosters_current)

@@ -37,7 +37,9 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -104,6 +106,12 @@ def has_pending() -> bool:
     """Has this connection written, in its open transaction, what the summaries count? Then
     they do not show its writes yet (they will after its commit): count from the records."""
     return _state() is not None
+
+
+def rosters_current() -> bool:
+    """May a reader use EventFigures.roster now? Not while this connection's open transaction
+    has writes the summaries do not show yet (has_pending)."""
+    return not has_pending()
 
 
 def touch(
@@ -611,6 +619,19 @@ def people_seen(region_ids: Iterable[int] | None) -> int:
         return rows.aggregate(n=Coalesce(Sum("n"), 0))["n"]
     rows = Reach.objects.filter(place__in=places, period=SEEN)
     return rows.aggregate(n=Count("participant_id", distinct=True))["n"]
+
+
+def people_per_category() -> Coalesce:
+    """An annotation of ParticipantCategory: how many people are registered in each (every
+    person has one "seen" row in the country), without counting 200,000 people per view."""
+    rows = (
+        ReachCount.objects.filter(place=NATIONAL, period=SEEN, category_id=OuterRef("pk"))
+        .order_by()
+        .values("category_id")
+        .annotate(n=Sum("n"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def people_ever_reached() -> tuple[dict[int, int], dict[int, int]]:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from accounts.scope import Scope
@@ -65,6 +66,10 @@ def assert_summaries_right():
     by_region, by_district = summaries.people_ever_reached()
     assert by_region == people_reached_by_place("region")
     assert by_district == people_reached_by_place("district")
+    # The categories list (manage) counts the people registered in each from the summaries.
+    live = dict(Participant.objects.order_by().values_list("category").annotate(n=Count("pk")))
+    stored = ParticipantCategory.objects.annotate(n=summaries.people_per_category())
+    assert {c.pk: c.n for c in stored} == {c.pk: live.get(c.pk, 0) for c in stored}
     kept = _counts()
     summaries.rebuild()
     assert _counts() == kept

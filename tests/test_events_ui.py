@@ -527,3 +527,30 @@ def test_can_edit_event_rule_for_every_role():
     event.status = TrainingEvent.Status.REPORTED
     expected["coord.mangystau"] = False  # locked once reported
     assert {n: can_edit_event(s, event) for n, s in scopes.items()} == expected
+
+
+def test_sorting_by_people_reads_the_stored_roster_sizes_kept_current_by_each_commit(
+    client, login_as, django_capture_on_commit_callbacks
+):
+    """Sorted by people, the list orders by the roster sizes the summaries keep (one row per
+    event) instead of counting every event's roster, and a committed enrolment moves it."""
+    login_as("undp.staff")
+
+    def listed() -> list[tuple[int, int]]:
+        page = client.get(LIST, {"sort": "-people"}).context["page"]
+        return [(event.pk, event.n_enrolled) for event in page]
+
+    with CaptureQueriesContext(connection) as ctx:
+        rows = listed()
+    assert rows == [(pk, Enrolment.objects.filter(event_id=pk).count()) for pk, _n in rows]
+    assert [n for _pk, n in rows] == sorted((n for _pk, n in rows), reverse=True)
+    listing = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"]]
+    assert any("participants_eventfigures" in sql for sql in listing)
+    assert not any("participants_enrolment" in sql for sql in listing)
+
+    smallest = TrainingEvent.objects.filter(status="held").order_by("pk").first()
+    target = rows[0][1] + 1 - Enrolment.objects.filter(event=smallest).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(target):
+            EnrolmentFactory(event=smallest, participant=ParticipantFactory())
+    assert listed()[0] == (smallest.pk, rows[0][1] + 1)

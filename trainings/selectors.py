@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -152,7 +153,24 @@ EVENT_SORTS: dict[str, tuple[str, ...]] = {
 DEFAULT_EVENT_SORT = "-date"
 
 
+# Where roster sizes are stored and up to date, the sort reads them instead of counting every
+# event's roster: participants keeps them (EventFigures, participants/summaries.py) and
+# registers here a function telling whether they hold this connection's writes yet.
+_stored_rosters_current: list[Callable[[], bool]] = []
+
+
+def register_stored_roster_sizes(is_current: Callable[[], bool]) -> None:
+    """`is_current()`: may the sort read `figures__roster` now? (trainings imports nothing of
+    participants; participants registers this from ready().)"""
+    if is_current not in _stored_rosters_current:
+        _stored_rosters_current.append(is_current)
+
+
 def _roster_size() -> Coalesce:
+    if _stored_rosters_current and all(fn() for fn in _stored_rosters_current):
+        # One row per event, joined: 5,000 events sort in a few ms instead of counting
+        # 425,000 enrolments for every listing sorted by people.
+        return Coalesce(F("figures__roster"), 0)
     # participants' Enrolment, reached through the reverse relation (trainings imports nothing
     # of participants: trainings/event_page.py).
     enrolment = TrainingEvent._meta.get_field("enrolments").related_model
