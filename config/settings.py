@@ -130,6 +130,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # index-only scans (INCLUDE), which SQLite cannot: they go without them there, and the
     # summaries' SQLite path keeps each person once itself (participants/summaries.py).
     SILENCED_SYSTEM_CHECKS = ["models.W039", "models.W040"]
+    # Django's backend, but numbers beyond SQLite's integers compare instead of failing.
+    DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -243,8 +243,14 @@ FROM worst GROUP BY 1
 
 
 def _independent_counts(programme: Programme, start, end) -> dict[str, int]:
+    # SQLite's GREATEST is MAX with several arguments.
+    sql = (
+        INDEPENDENT_SQL
+        if connection.vendor == "postgresql"
+        else INDEPENDENT_SQL.replace("GREATEST(", "MAX(")
+    )
     with connection.cursor() as cursor:
-        cursor.execute(INDEPENDENT_SQL, {"programme": programme.pk, "start": start, "end": end})
+        cursor.execute(sql, {"programme": programme.pk, "start": start, "end": end})
         return dict(cursor.fetchall())
 
 
