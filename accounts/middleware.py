@@ -1,4 +1,6 @@
-"""Response headers Django does not set itself."""
+"""Response headers Django does not set itself, and the sliding session expiry."""
+
+import time
 
 from django.conf import settings
 
@@ -15,4 +17,29 @@ class PermissionsPolicyMiddleware:
         policy = settings.PERMISSIONS_POLICY
         if policy:
             response.headers.setdefault("Permissions-Policy", policy)
+        return response
+
+
+REFRESHED = "_refreshed"
+
+
+class SlidingSessionMiddleware:
+    """Logout after inactivity without a database write on every request: a session's expiry
+    is pushed forward (the session saved, its cookie sent again) at most once every
+    settings.SESSION_REFRESH_SECONDS, so it ends between SESSION_COOKIE_AGE minus that and
+    SESSION_COOKIE_AGE after the last request. Saving on every request (Django's
+    SESSION_SAVE_EVERY_REQUEST) cost each page an UPDATE and a COMMIT. Sits right after
+    SessionMiddleware, so that the save it asks for happens in the same response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or response.status_code >= 500:
+            return response
+        now = int(time.time())
+        if now - int(session.get(REFRESHED, 0) or 0) >= settings.SESSION_REFRESH_SECONDS:
+            session[REFRESHED] = now  # modified: SessionMiddleware saves it and resends it
         return response

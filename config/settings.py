@@ -79,6 +79,7 @@ MIDDLEWARE = [
     # overrides from query strings, forms, cookies and headers (core/text_middleware.py).
     "core.text_middleware.CleanInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SlidingSessionMiddleware",  # logout after inactivity
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -409,7 +410,10 @@ TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="X-Forwarded-For")
 
 # Security. Production turns everything on; `check --deploy` is clean with DJANGO_ENV=production.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
-SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request: logout after inactivity
+# Expiry counts from the last request (logout after inactivity), pushed forward at most once a
+# minute instead of a database write on every request (accounts.middleware.SlidingSession...).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
