@@ -14,3 +14,9 @@ class AccountsConfig(AppConfig):
         from . import audit, two_factor  # noqa: F401  (connect the login signal receivers)
 
         connection_created.connect(install_unicode_functions, dispatch_uid="qadam-sqlite-unicode")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import mark_refreshed_at_login
+
+        user_logged_in.connect(mark_refreshed_at_login, dispatch_uid="qadam-session-refreshed")

@@ -43,3 +43,10 @@ class SlidingSessionMiddleware:
         if now - int(session.get(REFRESHED, 0) or 0) >= settings.SESSION_REFRESH_SECONDS:
             session[REFRESHED] = now  # modified: SessionMiddleware saves it and resends it
         return response
+
+
+def mark_refreshed_at_login(sender, request, user, **kwargs) -> None:
+    """A login saves the session anyway: it counts as its first refresh (user_logged_in)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[REFRESHED] = int(time.time())
