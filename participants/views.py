@@ -82,10 +82,6 @@ def _require_editable(scope: Scope, event) -> None:
     require(not refusal, refusal)
 
 
-def _int(value) -> int | None:
-    return int_param(str(value)) if value is not None else None
-
-
 def _error_to_form(form, error: ValidationError) -> None:
     """Put a model ValidationError from a service on the form fields it concerns."""
     rename = {"iin_hash": "iin"}
@@ -111,7 +107,7 @@ def person_list(request):
     count = None if has_filters(request) else people_visible_count(scope)
     page = paginate(request, filterset.qs, 25, count=count)
     event = None
-    if event_id := _int(request.GET.get("event")):
+    if event_id := int_param(request.GET.get("event")):
         event = events_visible(scope).filter(pk=event_id).first()
     return render(
         request,
@@ -216,7 +212,7 @@ def person_merge(request, pk: int):
     if person.is_anonymised:
         messages.error(request, _("This person's data was erased: the record cannot be merged."))
         return redirect(person)
-    other_pk = _int(request.POST.get("other") or request.GET.get("other"))
+    other_pk = int_param(request.POST.get("other") or request.GET.get("other"))
     if other_pk is None:
         form = SearchForm(request.GET or None)
         found = []
@@ -242,7 +238,7 @@ def person_merge(request, pk: int):
     if other.is_anonymised:
         messages.error(request, _("This person's data was erased: the record cannot be merged."))
         return redirect("participants:person_merge", pk=person.pk)
-    keep_pk = _int(request.POST.get("keep") or request.GET.get("keep")) or person.pk
+    keep_pk = int_param(request.POST.get("keep") or request.GET.get("keep")) or person.pk
     keep, remove = (other, person) if keep_pk == other.pk else (person, other)
     blocked = has_events_outside(scope, keep, remove)
     locked = "" if blocked else merge_refusal(scope, keep, remove)
@@ -301,7 +297,7 @@ def roster_add(request, event_pk: int):
     require(scope.can_see_people and scope.can_edit)
     _require_editable(scope, event)
     if request.method == "POST":
-        person = visible_or_404(people_visible(scope), pk=_int(request.POST.get("person")))
+        person = visible_or_404(people_visible(scope), pk=int_param(request.POST.get("person")))
         try:
             enrol(person=person, event=event)
             added = True
@@ -533,7 +529,7 @@ def attendance_grid(request, event_pk: int):
         scope,
         event,
         query=request.GET.get("q", "").strip()[:100],
-        session_id=_int(request.GET.get("session")),
+        session_id=int_param(request.GET.get("session")),
     )
     context["outbox"] = outbox_strings()
     return render(request, "participants/attendance_grid.html", context)
@@ -550,9 +546,9 @@ def attendance_toggle(request, event_pk: int):
     _require_editable(scope, event)
     enrolment = visible_or_404(
         enrolments_visible(scope).filter(event=event).select_related("participant"),
-        pk=_int(request.POST.get("enrolment")),
+        pk=int_param(request.POST.get("enrolment")),
     )
-    session = visible_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
+    session = visible_or_404(event.sessions.all(), pk=int_param(request.POST.get("session")))
     key = f"{enrolment.pk}-{session.pk}"
     if request.POST.get("present") in ("0", "1"):
         present = request.POST["present"] == "1"
@@ -594,7 +590,7 @@ def attendance_all_present(request, event_pk: int):
     event = visible_or_404(events_visible(scope).select_related("region"), pk=event_pk)
     require(scope.can_see_people and scope.can_edit)
     _require_editable(scope, event)
-    session = visible_or_404(event.sessions.all(), pk=_int(request.POST.get("session")))
+    session = visible_or_404(event.sessions.all(), pk=int_param(request.POST.get("session")))
     added = mark_all_present(session=session, by=request.user)
     if request.htmx:
         # The whole roster comes back; the page's script filters it again by the search box.

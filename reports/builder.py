@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.scope import Scope
 from core import periods
 from core.names import localised_fields, localised_value
-from core.params import MAX_ID, int_param
+from core.params import int_param
 from participants import disability
 from participants.aggregates import (
     LIKERT,
@@ -156,8 +156,8 @@ def resolve_programme(programme=None) -> Programme | None:
     if programme not in (None, ""):
         qs = Programme.objects.all()
         if isinstance(programme, int) or str(programme).isdigit():
-            pk = programme if isinstance(programme, int) else int_param(str(programme))
-            return qs.filter(pk=pk).first() if pk and 0 < pk <= MAX_ID else None
+            pk = int_param(str(programme))
+            return qs.filter(pk=pk).first() if pk else None
         return qs.filter(code=programme).first()
     return Programme.objects.filter(is_active=True).order_by("code").first()
 
