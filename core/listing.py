@@ -29,11 +29,26 @@ from typing import Any
 
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connection
-from django.db.models import F, Model, OrderBy, Q, QuerySet
+from django.db.models import (
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    Model,
+    OrderBy,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Collate
 from django.http import HttpRequest
 
 # Counts above this many rows may be estimated where counting exactly is slow (and say so).
 ESTIMATE_ABOVE = 10_000
+# A searched list with at most this many matches sorts its matches instead of walking the sort
+# key's index (`IdsFirstPaginator.sort_matches`).
+SORT_MATCHES_BELOW = 20_000
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,35 @@ def with_total_order(rows: QuerySet) -> QuerySet:
     return rows.order_by(*ordering, "-pk" if descending else "pk")
 
 
+def unindexed_order(rows: QuerySet) -> QuerySet:
+    """`rows` in the same order, with each text or integer column of the ORDER BY written as
+    an expression of equal value (`name || ''` in the column's collation, `year + 0`) that no
+    index can serve: the database then finds the rows through the WHERE's indexes and sorts
+    them. Other sort keys (dates, joined columns, expressions) are kept as they are."""
+    ordering = []
+    for item in rows.query.order_by:
+        if not isinstance(item, str) or "__" in item:
+            ordering.append(item)
+            continue
+        descending, name = item.startswith("-"), item.lstrip("-")
+        field = rows.model._meta.pk if name == "pk" else rows.model._meta.get_field(name)
+        if field.primary_key or not getattr(field, "concrete", False):
+            ordering.append(item)
+            continue
+        if isinstance(field, CharField | TextField):
+            key = Func(F(name), Value(""), template="(%(expressions)s)", arg_joiner=" || ")
+            key.output_field = TextField()
+            if field.db_collation:
+                key = Collate(key, field.db_collation)
+        elif isinstance(field, IntegerField):
+            key = F(name) + 0
+        else:
+            ordering.append(item)
+            continue
+        ordering.append(OrderBy(key, descending=descending))
+    return rows.order_by(*ordering)
+
+
 def _field_name(expression: Any) -> str:
     if isinstance(expression, OrderBy):
         expression = expression.expression
@@ -113,6 +157,14 @@ class IdsFirstPaginator(Paginator):
     sliced as usual."""
 
     estimated = False  # the count is an `Estimate` (set by `paginate`)
+    # A searched list (set by `paginate`): with few matches, the page's keys are picked by
+    # sorting the matches (found through the search's own indexes) rather than by walking the
+    # sort key's index and testing every row on the way. Names sort by surname, so a surname's
+    # matches sit together in the name index: "Omarov" (11,060 of 200,204 people) walked
+    # 122,000 rows before the first match (176 ms); found by the trigram index and sorted,
+    # 24 ms. A search that matches more than SORT_MATCHES_BELOW rows walks the index, which
+    # then meets a match every few rows.
+    sort_matches = False
     _exact: Callable[[], int] | None = None
 
     def __init__(self, object_list: Any, per_page: int, **kwargs: Any) -> None:
@@ -163,13 +215,16 @@ class IdsFirstPaginator(Paginator):
             top = self.count
         # The inner query keeps the filters and the ORDER BY (with what it orders by, a count
         # included) but selects the key only; Django keeps the ordering of a sliced subquery.
+        keys = rows
+        if self.sort_matches and self.count <= SORT_MATCHES_BELOW:
+            keys = unindexed_order(rows)
         if bottom > self.count - top and rows.ordered:
             # Nearer the end than the start: the same rows read from the end, in the reversed
             # order (exact, because the order is total: with_total_order), so the last page
             # costs what the first does instead of walking the whole list to its offset.
-            page_keys = rows.reverse().values("pk")[self.count - top : self.count - bottom]
+            page_keys = keys.reverse().values("pk")[self.count - top : self.count - bottom]
         else:
-            page_keys = rows.values("pk")[bottom:top]
+            page_keys = keys.values("pk")[bottom:top]
         return self._get_page(rows.filter(pk__in=page_keys), number, self)
 
     def _exact_page(self, number: int) -> Page:
@@ -205,8 +260,10 @@ def paginate(
     """The page of `rows` that `?page=` asks for (not a number: the first; past the end: the
     last), read ids first when `rows` is a queryset (`IdsFirstPaginator`). `count`: how many
     rows there are when the caller has a cheaper way to know it than counting `rows`; an
-    `Estimate` when that is not exact (the page then says "about": `paginator.estimated`)."""
+    `Estimate` when that is not exact (the page then says "about": `paginator.estimated`).
+    A list searched with `?q=` sorts its matches when they are few (`sort_matches`)."""
     paginator = IdsFirstPaginator(rows, per_page)
+    paginator.sort_matches = bool(search_term(request))
     if count is not None:
         paginator.set_count(count)
     return paginator.get_page(request.GET.get(param))

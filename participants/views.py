@@ -38,6 +38,7 @@ from .selectors import (
     attendance_grid as grid_of,
 )
 from .selectors import (
+    count_people_passing,
     enrolments_visible,
     event_roster,
     has_events_outside,
@@ -103,8 +104,17 @@ def person_list(request):
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
     # The whole list (no search, no filter) is counted from the indexes, or estimated above
-    # ESTIMATE_ABOVE people (issue 23: the page says "about").
-    count = None if has_filters(request) else people_visible_count(scope)
+    # ESTIMATE_ABOVE people (issue 23: the page says "about"); a searched or filtered one per
+    # set of people the scope joins (its residents, its events' visitors), each by its index.
+    if not has_filters(request):
+        count = people_visible_count(scope)
+    elif scope.all_regions or not filterset.is_valid():
+        count = None
+    else:
+        count = count_people_passing(
+            scope,
+            lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
+        )
     page = paginate(request, filterset.qs, 25, count=count)
     event = None
     if event_id := int_param(request.GET.get("event")):
