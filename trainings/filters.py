@@ -29,7 +29,13 @@ def _regions(request):
 
 
 def _districts(request):
-    return districts_visible(_scope(request)).order_by("region__code", "name_en")
+    # Only what an option shows (its name): up to 200 districts are read for every list page.
+    return (
+        districts_visible(_scope(request))
+        .select_related(None)
+        .only("pk", "name_kk", "name_ru", "name_en")
+        .order_by("region__code", "name_en")
+    )
 
 
 class EventFilter(django_filters.FilterSet):
