@@ -10,7 +10,7 @@ from config.celery import app as celery_app
 
 from .browser_fixtures import *  # noqa: F403
 from .redis_server import redis_of_our_own
-from .services import browser_missing_reason, redis_missing_reason, unavailable
+from .services import DEEP, browser_missing_reason, redis_missing_reason, unavailable
 from .smtp import smtp_server  # noqa: F401 (a fixture: a real SMTP server, tests/smtp.py)
 
 
@@ -37,6 +37,17 @@ def _default_language():
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Cases marked `deep` belong to the deeper profile (QADAM_DEEP_TESTS=1, tests/services.py):
+    left out of the ordinary run, said as "deselected" in its summary, never skipped."""
+    if DEEP:
+        return
+    deep = [item for item in items if item.get_closest_marker("deep")]
+    if deep:
+        config.hook.pytest_deselected(items=deep)
+        items[:] = [item for item in items if not item.get_closest_marker("deep")]
 
 
 def pytest_runtest_setup(item):

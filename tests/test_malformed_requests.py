@@ -111,6 +111,9 @@ def _roles_reaching(name: str) -> list[str]:
     """The roles for whom the page answers (200 in the matrix): a refused request never gets
     to read its parameters. An administrator only where programme staff are refused."""
     expected = MATRIX[name].expect
+    if expected["anonymous"] == 200:
+        # A public page (the IATI file, feedback forms): the same for everyone, read once.
+        return ["staff"]
     roles = [
         r
         for r, key in (("staff", "staff"), ("coordinator", "coordinator_own"))
