@@ -8,9 +8,10 @@
 Starts gunicorn (DEBUG off; sync workers, or gthread workers with --threads), runs locust for
 the given time (users think 0.5-2 s between requests, benchmarks/locustfile.py), prints
 requests/s, p95 and errors from locust's CSV summary and the load average before and after, then
-stops both processes it started. Statistics are reset once every user is spawned
-(--reset-stats), so they describe the steady state, not the ramp-up when 50 users log in at once
-(password hashing). Set REDIS_URL so the workers share one cache, as in production.
+stops both processes it started. Statistics are reset once every user has logged in and read
+its start pages (benchmarks/locustfile.py), so they describe the steady state, not the ramp-up
+when 50 users log in at once (password hashing). Set REDIS_URL so the workers share one cache,
+as in production.
 """
 
 import argparse
@@ -113,7 +114,6 @@ def main() -> None:
                 "--csv",
                 str(out),
                 "--only-summary",
-                "--reset-stats",  # figures of the steady state, once all users are spawned
             ],
             cwd=ROOT,
             check=False,

@@ -11,6 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.urls import id_url
+
 from .disability import DOMAINS, Answer, Status, classify_record
 from .identity import normalise_name
 
@@ -184,7 +186,7 @@ class Participant(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("participants:person_detail", args=[self.pk])
+        return id_url("participants:person_detail", self.pk)
 
     def clean(self) -> None:
         errors = {}

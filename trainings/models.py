@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.names import LocalisedName, name_in
+from core.urls import id_url
 
 
 class Programme(LocalisedName, models.Model):
@@ -244,7 +245,7 @@ class TrainingEvent(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("trainings:event_detail", args=[self.pk])
+        return id_url("trainings:event_detail", self.pk)
 
     def clean(self) -> None:
         errors = {}
