@@ -1,8 +1,8 @@
 """Bounded load test: gunicorn on 127.0.0.1 (random free port) + locust headless.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qadam_bench \
-        .venv/bin/python -m benchmarks.load --users 50 --minutes 2 --workers 4
-    # the production choice (docs/deployment.md): 3 gthread workers x 4 threads, 5 minutes
+        .venv/bin/python -m benchmarks.load --users 50 --minutes 5 --workers 4
+    # the production choice (docs/deployment.md) is 4 sync workers on 2 cores; threads:
     ... -m benchmarks.load --users 50 --minutes 5 --workers 3 --worker-class gthread --threads 4
 
 Starts gunicorn (DEBUG off; sync workers, or gthread workers with --threads), runs locust for
