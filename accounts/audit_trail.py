@@ -175,19 +175,30 @@ class AuditTrail:
         from_end = start > total - stop
         wanted = total - start if from_end else stop
         order = ("history_date", "history_id") if from_end else ("-history_date", "-history_id")
-        rows = []
+        # Keys first: the merge needs only each row's time and id; the page's few rows are then
+        # read whole (building every model's first `wanted` history records, ~500 objects for
+        # the first page, was most of the page's time).
+        keys = []
         for index, (model, qs) in enumerate(self.querysets):
             if not counts[model]:
                 continue
-            first = qs.select_related("history_user").order_by(*order)[:wanted]
-            rows.extend((index, model, h) for h in first)
-        rows.sort(key=lambda row: (row[2].history_date, row[2].history_id, row[0]))
+            first = qs.order_by(*order).values_list("history_date", "history_id")[:wanted]
+            keys.extend((at, history_id, index) for at, history_id in first)
+        keys.sort()
         if not from_end:
-            rows.reverse()
-            page = rows[start:stop]
+            keys.reverse()
+            page_keys = keys[start:stop]
         else:
-            page = rows[max(total - stop, 0) : total - start][::-1]
-        return describe([(model, h) for _index, model, h in page])
+            page_keys = keys[max(total - stop, 0) : total - start][::-1]
+        wanted_ids: dict[int, list[int]] = {}
+        for _at, history_id, index in page_keys:
+            wanted_ids.setdefault(index, []).append(history_id)
+        found = {}
+        for index, ids in wanted_ids.items():
+            model, qs = self.querysets[index]
+            for h in qs.select_related("history_user").filter(history_id__in=ids):
+                found[index, h.history_id] = (model, h)
+        return describe([found[index, history_id] for _at, history_id, index in page_keys])
 
 
 def describe(rows: list[tuple[type[Model], Any]]) -> list[AuditEntry]:
