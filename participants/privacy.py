@@ -21,6 +21,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
@@ -355,7 +356,10 @@ def scrub_name_from_free_text(full_names: list[str]) -> int:
         for target in targets:
             manager = target._base_manager
             for name in fields:
-                field = target._meta.get_field(name)
+                try:
+                    field = target._meta.get_field(name)
+                except FieldDoesNotExist:  # left out of the history: nothing kept there
+                    continue
                 if isinstance(field, models.JSONField):
                     rows = manager.exclude(**{f"{name}__isnull": True}).values_list("pk", name)
                     for row_pk, value in rows.iterator(chunk_size=50):
