@@ -27,6 +27,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -114,7 +115,11 @@ def unindexed_order(rows: QuerySet) -> QuerySet:
             ordering.append(item)
             continue
         descending, name = item.startswith("-"), item.lstrip("-")
-        field = rows.model._meta.pk if name == "pk" else rows.model._meta.get_field(name)
+        try:
+            field = rows.model._meta.pk if name == "pk" else rows.model._meta.get_field(name)
+        except FieldDoesNotExist:  # an annotation (a count, a latest date): kept as it is
+            ordering.append(item)
+            continue
         if field.primary_key or not getattr(field, "concrete", False):
             ordering.append(item)
             continue

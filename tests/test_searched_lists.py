@@ -113,3 +113,18 @@ def test_a_coordinators_filtered_count_is_the_count_of_the_rows_listed(client, l
     # A filter without a search: the count equals the list's rows, whatever the demo holds.
     names, _sql, total = _walk(client, url, sex="F")
     assert total == len(names) > 5
+
+
+def test_a_searched_list_sorted_by_a_count_keeps_that_sort(rf, omarovs):
+    """A sort key that is no column (an annotation: a count, a latest date) is kept as it is
+    (the retention review sorts by the last event; a search there answered 500)."""
+    from django.db.models import Count
+
+    rows = (
+        Participant.objects.filter(full_name__startswith="Омарова")
+        .annotate(n=Count("enrolments"))
+        .order_by("-n", "full_name")
+    )
+    page = listing.paginate(rf.get("/", {"q": "Омарова"}), rows, 25)
+    assert page.paginator.sort_matches and page.paginator.count == 60
+    assert [p.full_name for p in page.object_list] == omarovs[:25]
