@@ -198,7 +198,9 @@ class AuditTrail:
             model, qs = self.querysets[index]
             for h in qs.select_related("history_user").filter(history_id__in=ids):
                 found[index, h.history_id] = (model, h)
-        return describe([found[index, history_id] for _at, history_id, index in page_keys])
+        # (A row removed between the two reads, by an erasure, is left out, not an error.)
+        page = [found.get((index, history_id)) for _at, history_id, index in page_keys]
+        return describe([row for row in page if row is not None])
 
 
 def describe(rows: list[tuple[type[Model], Any]]) -> list[AuditEntry]:
