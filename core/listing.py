@@ -21,6 +21,7 @@ from the end, so a high estimate never shows an empty page."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import reduce
@@ -80,6 +81,33 @@ def table_size_estimate(model: type[Model]) -> int | None:
         return None
     reltuples, relpages, pages_now = row
     return round(reltuples / relpages * max(pages_now, 1))
+
+
+def planner_estimate(rows: QuerySet) -> int | None:
+    """PostgreSQL's estimate of how many rows `rows` holds: the planner's, from the tables'
+    statistics, without reading a row (EXPLAIN, about a millisecond); None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = rows.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count_or_estimate(rows: QuerySet, exact: Callable[[], int] | None = None) -> int | Estimate:
+    """How many rows a searched or filtered list holds: exact (`exact()`, or the rows' own
+    COUNT) when the planner expects at most `ESTIMATE_ABOVE`, else the planner's estimate, said
+    as "about" (counting 20,000 matches of a two-letter search reads them all). A page that
+    finds the list's end, and every page in its second half, counts exactly
+    (`IdsFirstPaginator`), so the estimate never hides a row nor shows an empty page."""
+    exact = exact or rows.count
+    guess = planner_estimate(rows)
+    if guess is not None and guess > ESTIMATE_ABOVE:
+        return Estimate(guess, exact=exact)
+    return exact()
 
 
 def with_total_order(rows: QuerySet) -> QuerySet:
@@ -245,12 +273,15 @@ class IdsFirstPaginator(Paginator):
         found = list(rows.filter(pk__in=page_keys))
         if not found and number > 1:  # the estimate was high: the real last page
             return self._exact_page(number)
+        more = len(found) > self.per_page
+        if not more:
+            # The end of the list: its count is known exactly, whatever was guessed.
+            self.set_count(bottom + len(found))
+            return self._get_page(found, number, self)
         page = EstimatedPage(found[: self.per_page], number, self)
-        page.more = len(found) > self.per_page
-        if page.more and number >= self.num_pages:
+        page.more = True
+        if number >= self.num_pages:
             self.__dict__["num_pages"] = number + 1  # the estimate was low: at least one more
-        elif not page.more and number != self.num_pages:
-            self.__dict__["num_pages"] = number  # this is the last page, whatever was guessed
         return page
 
 

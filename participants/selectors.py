@@ -3,11 +3,10 @@ without `can_see_people` (viewers) gets nothing here, only aggregates
 (participants/aggregates.py)."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -20,8 +19,9 @@ from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
 
+from . import summaries
 from .identity import name_spellings, normalise_name
-from .models import Attendance, Consent, Enrolment, Feedback, Participant, Tombstone
+from .models import Attendance, Consent, Enrolment, Feedback, Participant, Reach, Tombstone
 
 
 def people_visible(scope: Scope) -> QuerySet[Participant]:
@@ -36,15 +36,58 @@ def people_visible(scope: Scope) -> QuerySet[Participant]:
     return Participant.objects.filter(scope.region_q("region") | Exists(came_here))
 
 
+def _seen_here(scope: Scope) -> QuerySet | None:
+    """The ids of the people visible in the scope's regions, as the summaries keep them (one
+    "seen" Reach row per person and region they live in or came to an event in, one index
+    range per region), or None while this connection's transaction has writes the summaries
+    do not show yet (then the records are read). Only for scopes of some regions."""
+    if summaries.has_pending():
+        return None
+    places = [summaries.region_place(pk) for pk in sorted(scope.region_ids)]
+    return Reach.objects.filter(place__in=places, period=summaries.SEEN).values("participant_id")
+
+
+def people_listed(scope: Scope) -> QuerySet[Participant]:
+    """The people of `people_visible(scope)` for lists and counts: a coordinator's read
+    through the summaries' "seen" rows (`_seen_here`). The test "lives here OR came to an
+    event here" fits no index: every person in the country was tested for every page and
+    count (a two-letter search by the largest region's coordinator: 111 ms of count). The
+    summaries follow each write after its commit (participants/summaries.py), so a list may
+    lag a write by the milliseconds of that refresh: pages keep only the rows the records
+    still show (`keep_visible`); opening a person always asks the records."""
+    if not scope.can_see_people or scope.all_regions:
+        return people_visible(scope)
+    seen = _seen_here(scope)
+    if seen is None:
+        return people_visible(scope)
+    return Participant.objects.filter(pk__in=seen)
+
+
+def keep_visible(scope: Scope, people: Iterable[Participant]) -> list[Participant]:
+    """`people` (a page of `people_listed`) without anyone `people_visible(scope)` no longer
+    holds: a list read from the summaries never shows a person the records do not give this
+    scope, even while a refresh is still running or after one failed (it is logged)."""
+    people = list(people)
+    if not people or scope.all_regions:
+        return people
+    ids = {person.pk for person in people}
+    shown = set(people_visible(scope).filter(pk__in=ids).values_list("pk", flat=True))
+    return [person for person in people if person.pk in shown]
+
+
 def count_people_visible(scope: Scope) -> int:
-    """How many people `people_visible(scope)` holds, counted from the indexes: the people
-    living in the scope's regions (index on region) united with those enrolled in its events
-    (index on event and participant). The plain count of `people_visible` checks every person
-    in the country against both conditions (a sequential scan, twice as slow at 200,000)."""
+    """How many people `people_visible(scope)` holds: for some regions the summaries' count of
+    the people seen there (participants.summaries.people_seen: a few rows), or while this
+    transaction's writes are not in them, counted from the indexes: the people living in the
+    scope's regions (index on region) united with those enrolled in its events (index on event
+    and participant). The plain count of `people_visible` checks every person in the country
+    against both conditions (a sequential scan, twice as slow at 200,000)."""
     if not scope.can_see_people:
         return 0
     if scope.all_regions:
         return Participant.objects.count()
+    if not summaries.has_pending():
+        return summaries.people_seen(scope.region_ids)
     living_here = Participant.objects.filter(scope.region_q("region")).order_by().values("pk")
     came_here = (
         Enrolment.objects.filter(scope.region_q("event__region"))
@@ -55,17 +98,20 @@ def count_people_visible(scope: Scope) -> int:
 
 
 def count_people_passing(scope: Scope, narrow: Callable[[QuerySet], QuerySet]) -> int:
-    """How many of `people_visible(scope)` pass `narrow` (the list's search and filters),
-    counted apart for the two sets the scope joins, as `count_people_visible` does: the
-    residents of its regions that pass (found through the region index), and the people living
-    elsewhere who came to one of its events and pass (through the enrolments of its events).
-    The count of the list's own rows tests "lives here OR came here" on every person in the
-    country, which no index serves: a two-letter search by the largest region's coordinator
-    took 276 ms that way."""
+    """How many of `people_visible(scope)` pass `narrow` (the list's search and filters). For
+    some regions: those of the summaries' "seen" rows that pass (`_seen_here`), or while this
+    transaction's writes are not in the summaries, counted apart for the two sets the scope
+    joins, each through its index: the residents of its regions that pass, and the people
+    living elsewhere who came to one of its events and pass. The count of the list's own rows
+    tests "lives here OR came here" on every person in the country, which no index serves: a
+    two-letter search by the largest region's coordinator took 276 ms that way."""
     if not scope.can_see_people:
         return 0
     if scope.all_regions:
         return narrow(Participant.objects.all()).count()
+    seen = _seen_here(scope)
+    if seen is not None:
+        return narrow(Participant.objects.filter(pk__in=seen)).count()
     living_here = scope.region_q("region")
     residents = narrow(Participant.objects.filter(living_here))
     came_here = Enrolment.objects.filter(scope.region_q("event__region")).values("participant_id")
@@ -78,17 +124,12 @@ def count_people_passing(scope: Scope, narrow: Callable[[QuerySet], QuerySet]) -
     )
 
 
-# How long a large region's count of people is shown as "about N" before it is counted again.
-PEOPLE_COUNT_SECONDS = 10 * 60
-
-
 def people_visible_count(scope: Scope) -> int | Estimate:
-    """The people list's "N people" with no search or filter (issue 23). Exact up to
-    `ESTIMATE_ABOVE`; above, an estimate said as such: for every region the table's size from
-    PostgreSQL's statistics (no count at all), for some regions their exact count
-    (`count_people_visible`, 60-90 ms for the largest region at 200,000 people) kept in the
-    cache for ten minutes, so at most one request in ten minutes per set of regions pays it.
-    Pages in the second half of the list count exactly (core.listing.IdsFirstPaginator)."""
+    """The people list's "N people" with no search or filter (issue 23). For some regions the
+    summaries' exact count (`count_people_visible`); for every region exact up to
+    `ESTIMATE_ABOVE`, above an estimate said as such: the table's size from PostgreSQL's
+    statistics (no count at all). Pages in the second half of the list count exactly
+    (core.listing.IdsFirstPaginator)."""
     if not scope.can_see_people:
         return 0
     if scope.all_regions:
@@ -96,14 +137,7 @@ def people_visible_count(scope: Scope) -> int | Estimate:
         if size and size > ESTIMATE_ABOVE:
             return Estimate(size, exact=Participant.objects.count)
         return Participant.objects.count()
-    key = "people-visible-count:" + ",".join(str(pk) for pk in sorted(scope.region_ids))
-    recent = cache.get(key)
-    if recent is not None and recent > ESTIMATE_ABOVE:
-        return Estimate(recent, exact=lambda: count_people_visible(scope))
-    n = count_people_visible(scope)
-    if n > ESTIMATE_ABOVE:
-        cache.set(key, n, PEOPLE_COUNT_SECONDS)
-    return n
+    return count_people_visible(scope)
 
 
 def enrolments_visible(scope: Scope) -> QuerySet[Enrolment]:
@@ -267,7 +301,7 @@ def people_list(scope: Scope) -> QuerySet[Participant]:
         output_field=IntegerField(),
     )
     return (
-        people_visible(scope)
+        people_listed(scope)
         .select_related("region", "category", "organisation")
         .annotate(n_events=Coalesce(n_events, 0))
         .order_by("full_name", "pk")

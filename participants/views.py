@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
-from core.listing import has_filters, paginate
+from core.listing import count_or_estimate, has_filters, paginate
 from core.params import int_param
 from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
@@ -42,6 +42,7 @@ from .selectors import (
     enrolments_visible,
     event_roster,
     has_events_outside,
+    keep_visible,
     likely_duplicates,
     merge_plan,
     merge_refusal,
@@ -103,19 +104,27 @@ def person_list(request):
     require(scope.can_see_people)
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
-    # The whole list (no search, no filter) is counted from the indexes, or estimated above
-    # ESTIMATE_ABOVE people (issue 23: the page says "about"); a searched or filtered one per
-    # set of people the scope joins (its residents, its events' visitors), each by its index.
+    # The whole list (no search, no filter) is counted from the summaries or the indexes, or
+    # estimated above ESTIMATE_ABOVE people (issue 23: the page says "about"); a searched or
+    # filtered one is estimated by the planner when it expects more than ESTIMATE_ABOVE, else
+    # counted (a coordinator's among the people the summaries say the regions see).
     if not has_filters(request):
         count = people_visible_count(scope)
-    elif scope.all_regions or not filterset.is_valid():
+    elif not filterset.is_valid():
         count = None
+    elif scope.all_regions:
+        count = count_or_estimate(filterset.qs)
     else:
-        count = count_people_passing(
-            scope,
-            lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
+        count = count_or_estimate(
+            filterset.qs,
+            lambda: count_people_passing(
+                scope,
+                lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
+            ),
         )
     page = paginate(request, filterset.qs, 25, count=count)
+    # A coordinator's list is read from the summaries: only rows the records still show.
+    page.object_list = keep_visible(scope, page.object_list)
     event = None
     if event_id := int_param(request.GET.get("event")):
         event = events_visible(scope).filter(pk=event_id).first()

@@ -149,19 +149,72 @@ def test_the_people_list_says_about_above_the_threshold_and_its_last_page_costs_
     assert final.context["page"].paginator.count == total  # the second half: counted
     assert final_queries == first_queries + 1  # that count, then the page from the end
 
-    login_as("coord.mangystau")  # counted exactly once, then "about" from the cache
-    counted, _ = _get(client, url)
+    login_as("coord.mangystau")  # the region's people: counted exactly, never "about"
+    counted, counted_queries = _get(client, url)
     n = counted.context["page"].paginator.count
-    assert (
-        not counted.context["page"].paginator.estimated
-        and f"{n} people" in counted.content.decode()
-    )
-    again, again_queries = _get(client, url)
-    assert again.context["page"].paginator.estimated
-    assert f"about {n} people" in again.content.decode()
-    final, final_queries = _get(client, url, page=again.context["page"].paginator.num_pages)
-    assert final_queries == again_queries + 1
+    assert n == len(_walk_names(client, url))
+    assert not counted.context["page"].paginator.estimated
+    assert f"{n} people" in counted.content.decode()
+    final, final_queries = _get(client, url, page=counted.context["page"].paginator.num_pages)
+    assert final_queries == counted_queries
     assert not final.context["page"].has_next()
+
+
+def _walk_names(client, url: str, **params) -> list[str]:
+    """Every name a list shows, following "Next" as a user would."""
+    names, number = [], 1
+    while True:
+        response = client.get(url, {**params, "page": number})
+        page = response.context["page"]
+        names += _names(page)
+        if not page.has_next():
+            return names
+        number = page.next_page_number()
+
+
+@pytest.mark.postgres  # the planner's estimate; SQLite counts exactly
+@pytest.mark.parametrize("username", ["undp.staff", "coord.mangystau"])
+def test_a_broad_search_says_about_and_still_lists_every_match(
+    client, login_as, sixty_people, monkeypatch, username
+):
+    """A search the planner expects to match more than ESTIMATE_ABOVE people is not counted on
+    its first pages ("about N"); following "Next" still gives every match once, and the last
+    page says the exact number."""
+    from core import listing
+
+    monkeypatch.setattr(listing, "ESTIMATE_ABOVE", 20)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE participants_participant")
+    login_as(username)
+    url = reverse("participants:person_list")
+    with CaptureQueriesContext(connection) as ctx:
+        first = client.get(url, {"q": "Listed"})
+    paginator = first.context["page"].paginator
+    assert paginator.estimated
+    assert f"about {paginator.count} people" in first.content.decode()
+    assert not any(q["sql"].startswith("SELECT COUNT(") for q in ctx.captured_queries)
+    assert _walk_names(client, url, q="Listed") == [f"Listed {i:02d}" for i in range(60)]
+    final = client.get(url, {"q": "Listed", "page": 3})
+    assert final.context["page"].paginator.count == 60
+    assert "60 people" in final.content.decode() and "about" not in final.content.decode()
+    # A search the planner expects to match few is counted exactly.
+    monkeypatch.setattr(listing, "ESTIMATE_ABOVE", 10**6)
+    exact = client.get(url, {"q": "Listed"})
+    assert not exact.context["page"].paginator.estimated
+    assert "60 people" in exact.content.decode()
+
+
+def test_a_high_estimate_of_a_short_list_is_replaced_by_its_count(rf, sixty_people):
+    """The first page of a list estimated far too high finds the end: it says the real count
+    (and one page), not "about 500"."""
+    from core.listing import Estimate, paginate
+
+    few = sixty_people.filter(full_name__startswith="Listed 0")
+    page = paginate(rf.get("/"), few, 25, count=Estimate(500))
+    assert _names(page) == [f"Listed 0{i}" for i in range(10)]
+    assert not page.paginator.estimated
+    assert page.paginator.count == 10 and page.paginator.num_pages == 1
+    assert not page.has_next()
 
 
 def test_the_audit_log_pages_from_either_end_give_one_order_and_the_last_costs_the_first(

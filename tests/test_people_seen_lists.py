@@ -1,0 +1,155 @@
+"""A coordinator's people list and its counts are read from the summaries' "seen" rows (one per
+person and region they live in or came to an event in: participants.selectors `people_listed`)
+instead of testing "lives here OR came here" on every person in the country (issue 23,
+goal 1). A user must see exactly what the records give: the same people, order, pages and
+totals, after moves and enrolments, and never a person the records no longer show."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.scope import scope_for
+from participants import summaries
+from participants.models import Enrolment, Participant, Reach
+from participants.selectors import count_people_visible, people_visible
+
+from .factories import EnrolmentFactory, EventFactory, ParticipantFactory, region
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("participants:person_list")
+
+
+@pytest.fixture
+def seen(db, django_capture_on_commit_callbacks):
+    """Mangystau residents (women and men, some in its events), people from Almaty who came to
+    a Mangystau event (one of them twice), Almaty people who never did; the summaries refreshed
+    after the commit, as in production."""
+    mangystau, almaty = region("KZ-47"), region("KZ-75")
+    with django_capture_on_commit_callbacks(execute=True):
+        events = [EventFactory(region=mangystau) for _ in range(2)]
+        other = EventFactory(region=almaty)
+        for i in range(30):
+            person = ParticipantFactory(
+                full_name=f"Seen Resident {i % 6}",
+                sex="F" if i % 3 else "M",
+                birth_year=1980 + i % 5,
+                region=mangystau,
+            )
+            if i % 4 == 0:
+                EnrolmentFactory(participant=person, event=events[0])
+        for i in range(12):
+            visitor = ParticipantFactory(
+                full_name=f"Seen Visitor {i % 4}", sex="F" if i % 2 else "M", region=almaty
+            )
+            EnrolmentFactory(participant=visitor, event=events[i % 2])
+            if i == 0:
+                EnrolmentFactory(participant=visitor, event=events[1])
+        for i in range(9):
+            stranger = ParticipantFactory(full_name=f"Seen Stranger {i}", region=almaty)
+            EnrolmentFactory(participant=stranger, event=other)
+    assert not summaries.has_pending()
+    return events
+
+
+def _walk(client, params: dict) -> tuple[list[int], int, list[str]]:
+    """Every person's key the list shows, page by page; the total it says; its SQL."""
+    keys, sql, number = [], [], 1
+    while True:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(URL, {**params, "page": number})
+        assert response.status_code == 200
+        page = response.context["page"]
+        keys += [person.pk for person in page.object_list]
+        sql += [q["sql"] for q in ctx.captured_queries]
+        if not page.has_next():
+            return keys, page.paginator.count, sql
+        number += 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"q": "Seen"}, {"q": "Visitor"}, {"sex": "F"}, {"sort": "-birth_year"}, {"q": "nobody"}],
+)
+def test_the_list_from_the_summaries_is_the_list_from_the_records(
+    client, login_as, seen, monkeypatch, params
+):
+    login_as("coord.mangystau")
+    from_summaries, total, sql = _walk(client, params)
+    assert any("participants_reach" in q for q in sql)
+    # The same list read from the records (as while a transaction's writes are not yet in
+    # the summaries).
+    monkeypatch.setattr(summaries, "has_pending", lambda: True)
+    from_records, records_total, records_sql = _walk(client, params)
+    assert not any("participants_reach" in q for q in records_sql)
+
+    assert from_summaries == from_records  # the same people, order and pages
+    assert total == records_total == len(from_records)
+    assert len(set(from_summaries)) == len(from_summaries)  # the visitor who came twice: once
+    names = set(
+        Participant.objects.filter(pk__in=from_summaries).values_list("full_name", flat=True)
+    )
+    assert not any(name.startswith("Seen Stranger") for name in names)
+    if params == {"q": "Visitor"}:
+        assert total == 12
+
+
+def test_the_count_is_the_summaries_count_of_the_people_seen(seen):
+    scope = scope_for(User.objects.get(username="coord.mangystau"))
+    assert count_people_visible(scope) == people_visible(scope).count()
+    with CaptureQueriesContext(connection) as ctx:
+        count_people_visible(scope)
+    assert len(ctx.captured_queries) == 1
+    assert "participants_reachcount" in ctx.captured_queries[0]["sql"]
+
+
+def test_the_list_follows_a_move_and_an_enrolment_once_committed(
+    client, login_as, seen, django_capture_on_commit_callbacks
+):
+    login_as("coord.mangystau")
+    before, total_before, _ = _walk(client, {})
+    resident = Participant.objects.filter(full_name__startswith="Seen Resident").first()
+    # A resident in none of Mangystau's events moves to Almaty; a stranger comes to one.
+    mover = (
+        Participant.objects.filter(full_name__startswith="Seen Resident")
+        .exclude(pk__in=Enrolment.objects.values("participant_id"))
+        .first()
+    )
+    stranger = Participant.objects.filter(full_name__startswith="Seen Stranger").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        mover.region = region("KZ-75")
+        mover.save()
+        EnrolmentFactory(participant=stranger, event=seen[0])
+    after, total_after, _ = _walk(client, {})
+    assert mover.pk in before and mover.pk not in after
+    assert stranger.pk not in before and stranger.pk in after
+    assert resident.pk in after
+    assert total_after == total_before == len(after)
+    scope = scope_for(User.objects.get(username="coord.mangystau"))
+    assert sorted(after) == sorted(people_visible(scope).values_list("pk", flat=True))
+
+
+def test_a_person_the_records_no_longer_show_is_never_listed(client, login_as, seen):
+    """A "seen" row the refresh has not removed yet (still running, or failed): the page leaves
+    the person out, and their page stays closed."""
+    login_as("coord.mangystau")
+    stranger = Participant.objects.filter(full_name__startswith="Seen Stranger").first()
+    Reach.objects.create(
+        participant_id=stranger.pk,
+        place=summaries.region_place(region("KZ-47").pk),
+        period=summaries.SEEN,
+        sex=stranger.sex,
+        category_id=stranger.category_id,
+        wgss="",
+    )
+    assert not summaries.has_pending()  # a row written behind the signals' back
+    shown, _, _ = _walk(client, {"q": "Seen Stranger"})
+    assert shown == []
+    shown, _, _ = _walk(client, {})
+    assert stranger.pk not in shown
+    detail = client.get(reverse("participants:person_detail", args=[stranger.pk]))
+    assert detail.status_code == 404
