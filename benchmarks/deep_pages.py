@@ -8,10 +8,13 @@ admin, requests the first and the last page of every list page the user may open
 list also its middle page and sorted by birth year; the event list also sorted by people)
 through the full Django stack, and prints p50/p95 per page, the number of queries of each page
 and the time of the slowest query (the count or the page). The last page is asked for as
-the number of pages its first page shows ("Page 1 of N", or "of about N" where the count is
-estimated); a list that shows no number is asked for `?page=<beyond the end>`, which every list
-answers with its last page.
+the number of pages its first page shows ("Page 1 of N"); where the count is estimated ("of
+about N") and a list that shows no number, as `?page=<beyond the end>`, which every list
+answers with its real last page (the page at the estimate is timed too, "at the estimate").
 Lists a user may not open (403/404) are left out; lists with one page print it once.
+
+`--cold` empties the cache before every request: a searched list's kept count is counted again
+each time, as for the first user to ask after a write in the regions.
 
 `--only people,events` times the lists whose name starts with one of these words;
 `--users staff,admin` only those users (staff, coordinator, admin).
@@ -109,8 +112,10 @@ def _lists(region) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _time(client, url: str, repeat: int):
-    """Timings (ms), the last response, its query count and the median slowest query (ms)."""
+def _time(client, url: str, repeat: int, cold: bool = False):
+    """Timings (ms), the last response, its query count and the median slowest query (ms).
+    `cold`: the cache is emptied before every request (no kept count, no cached figure)."""
+    from django.core.cache import cache
     from django.db import connection
 
     timings, slowest = [], []
@@ -126,6 +131,8 @@ def _time(client, url: str, repeat: int):
             finally:
                 queries.append((time.perf_counter() - started) * 1000)
 
+        if cold:
+            cache.clear()
         t = time.perf_counter()
         with connection.execute_wrapper(timed):
             response = client.get(url)
@@ -140,6 +147,11 @@ def main() -> None:
     parser.add_argument("--paging", choices=["ids-first", "offset"], default="ids-first")
     parser.add_argument("--only", default="", help="comma-separated list name prefixes")
     parser.add_argument("--users", default="staff,coordinator,admin")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="empty the cache before every request (counts kept per data version are redone)",
+    )
     args = parser.parse_args()
     django_setup()
     import logging
@@ -176,13 +188,20 @@ def main() -> None:
             pages = [("first", url), ("last", None)]
             if name.startswith("people, by name"):
                 pages.insert(1, ("middle", None))
+            first_page = client.get(url).content.decode()
+            if _says_about(first_page):
+                # The real last page (as "Next" reaches it; the list answers it past the end)
+                # and the page at the estimate, which is a middle page when it is low.
+                pages.append(("at the estimate", None))
             for label, page_url in pages:
                 if page_url is None:  # the last page as the list numbers it ("of about N")
-                    number = _page_total(client.get(url).content.decode(), param)
+                    number = _page_total(first_page, param)
                     if label == "middle":
                         number = max(1, number // 2)
+                    elif label == "last" and _says_about(first_page):
+                        number = LAST
                     page_url = f"{url}{join}{param}={number}"
-                timings, response, n_queries, slow = _time(client, page_url, args.repeat)
+                timings, response, n_queries, slow = _time(client, page_url, args.repeat, args.cold)
                 if response.status_code != 200:
                     print(f"{name:<30} {response.status_code} (not for this user)", flush=True)
                     break
@@ -208,6 +227,11 @@ def _page_total(text: str, param: str) -> int:
         return LAST
     total = totals[0] if param == "events_page" else totals[-1]
     return int(re.sub(r"\D", "", total))
+
+
+def _says_about(text: str) -> bool:
+    """Does the list's first page say its count is estimated ("Page 1 of about N")?"""
+    return "Page 1 of about" in text
 
 
 def _last_number(text: str, param: str) -> int:

@@ -5,6 +5,7 @@ also a plain form post that redirects."""
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -43,6 +44,7 @@ from .selectors import (
     event_roster,
     has_events_outside,
     keep_visible,
+    kept_people_count,
     likely_duplicates,
     merge_plan,
     merge_refusal,
@@ -107,21 +109,24 @@ def person_list(request):
     # The whole list (no search, no filter) is counted from the summaries or the indexes, or
     # estimated above ESTIMATE_ABOVE people (issue 23: the page says "about"); a searched or
     # filtered one is estimated by the planner when it expects more than ESTIMATE_ABOVE, else
-    # counted (a coordinator's among the people the summaries say the regions see).
+    # counted (a coordinator's among the people the summaries say the regions see), the count
+    # kept until the data of the scope's regions changes.
     if not has_filters(request):
         count = people_visible_count(scope)
     elif not filterset.is_valid():
         count = None
-    elif scope.all_regions:
-        count = count_or_estimate(filterset.qs)
     else:
-        count = count_or_estimate(
-            filterset.qs,
-            lambda: count_people_passing(
+        filters = [
+            (k, v) for k, values in request.GET.lists() if k not in ("page", "sort") for v in values
+        ]
+        exact = filterset.qs.count
+        if not scope.all_regions:
+            exact = partial(
+                count_people_passing,
                 scope,
                 lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
-            ),
-        )
+            )
+        count = count_or_estimate(filterset.qs, lambda: kept_people_count(scope, filters, exact))
     page = paginate(request, filterset.qs, 25, count=count)
     # A coordinator's list is read from the summaries: only rows the records still show.
     page.object_list = keep_visible(scope, page.object_list)

@@ -153,3 +153,39 @@ def test_a_person_the_records_no_longer_show_is_never_listed(client, login_as, s
     assert stranger.pk not in shown
     detail = client.get(reverse("participants:person_detail", args=[stranger.pk]))
     assert detail.status_code == 404
+
+
+def _count_queries(client, params: dict) -> tuple[int, int]:
+    """The total the list says, and how many COUNT queries it ran to say it."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, params)
+    assert response.status_code == 200
+    counts = [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    return response.context["page"].paginator.count, len(counts)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_searched_count_is_kept_until_the_regions_data_changes(client, login_as, demo, seen):
+    """Committed writes, as on the site: the count of a search is read again only after a
+    write to the people the coordinator's regions see; a write elsewhere keeps it."""
+    login_as("coord.mangystau")
+    search = {"q": "Seen Resident"}
+    total, counted = _count_queries(client, search)
+    assert total == 30 and counted == 1
+    assert _count_queries(client, search) == (30, 0)  # kept
+    assert _count_queries(client, {"q": "Seen Visitor"}) == (12, 1)  # another search: its own
+
+    ParticipantFactory(full_name="Seen Resident Elsewhere", region=region("KZ-43"))
+    assert _count_queries(client, search) == (30, 0)  # Kyzylorda's data: still kept
+
+    ParticipantFactory(full_name="Seen Resident New", region=region("KZ-47"))
+    assert _count_queries(client, search) == (31, 1)  # counted again
+    assert _count_queries(client, search) == (31, 0)
+
+    login_as("coord.kyzylorda")  # the same search in other regions is counted for them
+    assert (
+        _count_queries(client, search)[0]
+        == people_visible(scope_for(User.objects.get(username="coord.kyzylorda")))
+        .filter(full_name__startswith="Seen Resident")
+        .count()
+    )
