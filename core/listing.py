@@ -269,7 +269,10 @@ class IdsFirstPaginator(Paginator):
         """The page's rows and one more (is there a next page?), in the one page query."""
         rows = self.object_list
         bottom = (number - 1) * self.per_page
-        page_keys = rows.values("pk")[bottom : bottom + self.per_page + 1]
+        keys = rows
+        if self.sort_matches and self.count <= SORT_MATCHES_BELOW:
+            keys = unindexed_order(rows)  # as an exactly counted search (`page`)
+        page_keys = keys.values("pk")[bottom : bottom + self.per_page + 1]
         found = list(rows.filter(pk__in=page_keys))
         if not found and number > 1:  # the estimate was high: the real last page
             return self._exact_page(number)

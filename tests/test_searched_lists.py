@@ -128,3 +128,25 @@ def test_a_searched_list_sorted_by_a_count_keeps_that_sort(rf, omarovs):
     page = listing.paginate(rf.get("/", {"q": "Омарова"}), rows, 25)
     assert page.paginator.sort_matches and page.paginator.count == 60
     assert [p.full_name for p in page.object_list] == omarovs[:25]
+
+
+def test_an_estimated_search_sorts_its_matches_too(rf, omarovs):
+    """A search whose count is estimated ("about N", above ESTIMATE_ABOVE) picks its first
+    pages' keys as an exactly counted one does: sorted matches, the same rows in order."""
+    from core.listing import Estimate, paginate
+
+    matches = Participant.objects.filter(full_name__startswith="Омарова").order_by("full_name")
+    shown, number = [], 1
+    while True:
+        with CaptureQueriesContext(connection) as ctx:
+            page = paginate(
+                rf.get("/", {"q": "Омарова", "page": number}), matches, 25, count=Estimate(70)
+            )
+        sql = [q["sql"] for q in ctx.captured_queries]
+        if page.paginator.estimated and page.has_next():
+            assert any("||" in q for q in sql)  # the name as an expression: sorted, not walked
+        shown += [p.full_name for p in page.object_list]
+        if not page.has_next():
+            break
+        number += 1
+    assert shown == omarovs
