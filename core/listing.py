@@ -198,6 +198,13 @@ class IdsFirstPaginator(Paginator):
     # 24 ms. A search that matches more than SORT_MATCHES_BELOW rows walks the index, which
     # then meets a match every few rows.
     sort_matches = False
+    # Where the page's keys are read from when not from the rows themselves (set by
+    # `paginate(keys=...)`): a queryset of another table ordered as the list is (totally, the
+    # order `with_total_order` gives the rows) and the name of its column holding the rows'
+    # primary keys. A summary kept in the list's order pages through one index range where
+    # the rows' own query would walk a larger index testing each row.
+    key_rows: QuerySet | None = None
+    key_name = "pk"
     _exact: Callable[[], int] | None = None
 
     def __init__(self, object_list: Any, per_page: int, **kwargs: Any) -> None:
@@ -248,16 +255,18 @@ class IdsFirstPaginator(Paginator):
             top = self.count
         # The inner query keeps the filters and the ORDER BY (with what it orders by, a count
         # included) but selects the key only; Django keeps the ordering of a sliced subquery.
-        keys = rows
-        if self.sort_matches and self.count <= SORT_MATCHES_BELOW:
+        keys, key = rows, "pk"
+        if self.key_rows is not None:
+            keys, key = self.key_rows, self.key_name
+        elif self.sort_matches and self.count <= SORT_MATCHES_BELOW:
             keys = unindexed_order(rows)
         if bottom > self.count - top and rows.ordered:
             # Nearer the end than the start: the same rows read from the end, in the reversed
             # order (exact, because the order is total: with_total_order), so the last page
             # costs what the first does instead of walking the whole list to its offset.
-            page_keys = keys.reverse().values("pk")[self.count - top : self.count - bottom]
+            page_keys = keys.reverse().values(key)[self.count - top : self.count - bottom]
         else:
-            page_keys = keys.values("pk")[bottom:top]
+            page_keys = keys.values(key)[bottom:top]
         return self._get_page(rows.filter(pk__in=page_keys), number, self)
 
     def _exact_page(self, number: int) -> Page:
@@ -295,14 +304,19 @@ def paginate(
     *,
     param: str = "page",
     count: int | Estimate | None = None,
+    keys: tuple[QuerySet, str] | None = None,
 ) -> Page:
     """The page of `rows` that `?page=` asks for (not a number: the first; past the end: the
     last), read ids first when `rows` is a queryset (`IdsFirstPaginator`). `count`: how many
     rows there are when the caller has a cheaper way to know it than counting `rows`; an
     `Estimate` when that is not exact (the page then says "about": `paginator.estimated`).
+    `keys`: (a queryset in the rows' order, its column of their primary keys) to pick the
+    page's keys from (`IdsFirstPaginator.key_rows`), with an exact `count` of the same rows.
     A list searched with `?q=` sorts its matches when they are few (`sort_matches`)."""
     paginator = IdsFirstPaginator(rows, per_page)
     paginator.sort_matches = bool(search_term(request))
+    if keys is not None:
+        paginator.key_rows, paginator.key_name = keys
     if count is not None:
         paginator.set_count(count)
     return paginator.get_page(request.GET.get(param))

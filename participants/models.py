@@ -948,6 +948,11 @@ class Reach(models.Model):
     sex = models.CharField(max_length=1)
     category_id = models.BigIntegerField()
     wgss = models.CharField(max_length=8)
+    # The person's name on "seen" rows (None on the others): a region's people by name are
+    # paged through `reach_seen_name`, one index range of that region, instead of the whole
+    # country's name index tested row by row against the region (participants.selectors
+    # `seen_in_name_order`).
+    name = models.CharField(max_length=255, db_collation="kazakh", null=True, blank=True)
 
     class Meta:
         verbose_name = _("person reached")
@@ -959,7 +964,14 @@ class Reach(models.Model):
                 name="reach_once",
             )
         ]
-        indexes = [models.Index(fields=["participant_id"], name="reach_participant")]
+        indexes = [
+            models.Index(fields=["participant_id"], name="reach_participant"),
+            models.Index(
+                fields=["place", "name", "participant_id"],
+                condition=models.Q(period="seen"),
+                name="reach_seen_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant_id} reached in {self.place} {self.period}"

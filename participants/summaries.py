@@ -317,9 +317,10 @@ def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QueryS
             sx=F("sex"),
             ct=F("category_id"),
             wg=disability.status_expression(),
+            nm=F("full_name"),
         )
         .order_by()
-        .values("pid", "rg", "sx", "ct", "wg")
+        .values("pid", "rg", "sx", "ct", "wg", "nm")
     )
     came = (
         Enrolment.objects.filter(participant_id__in=participant_ids)
@@ -329,9 +330,10 @@ def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QueryS
             sx=F(f"{person}sex"),
             ct=F(f"{person}category_id"),
             wg=disability.status_expression(f"{person}disability_answers__"),
+            nm=F(f"{person}full_name"),
         )
         .order_by()
-        .values("pid", "rg", "sx", "ct", "wg")
+        .values("pid", "rg", "sx", "ct", "wg", "nm")
     )
     return lives, came
 
@@ -382,11 +384,11 @@ _INSERT_REACH = """
     )
 """
 # Each person once in the country and once in every region they are visible in ("people
-# registered" on the dashboard).
+# registered" on the dashboard), with their name (a region's people list pages by it).
 _INSERT_SEEN = """
     WITH moved AS (
-        INSERT INTO {reach} (participant_id, place, period, sex, category_id, wgss)
-        SELECT DISTINCT b.pid, x.place, 'seen', b.sx, b.ct, b.wg
+        INSERT INTO {reach} (participant_id, place, period, sex, category_id, wgss, name)
+        SELECT DISTINCT b.pid, x.place, 'seen', b.sx, b.ct, b.wg, b.nm
         FROM ({source}) b CROSS JOIN LATERAL (VALUES ('r:' || b.rg), ('all')) AS x(place)
         WHERE x.place IS NOT NULL
         RETURNING place, period, sex, category_id, wgss
@@ -424,8 +426,8 @@ def _quarter(day) -> str:
 
 
 def _reach_rows(ids: list[int]) -> set[tuple]:
-    """(person, place, period, sex, category, disability status) of these people: what
-    _INSERT_REACH and _INSERT_SEEN insert."""
+    """(person, place, period, sex, category, disability status, name) of these people: what
+    _INSERT_REACH and _INSERT_SEEN insert (the name on "seen" rows only)."""
     person = "enrolment__participant__"
     attended = (
         Attendance.objects.filter(enrolment__participant_id__in=ids)
@@ -451,10 +453,10 @@ def _reach_rows(ids: list[int]) -> set[tuple]:
             places += [(r, quarter), (r, year), (r, EVER)]
         if district is not None:
             places.append((district_place(district), EVER))
-        rows.update((pid, place, period, *who) for place, period in places)
+        rows.update((pid, place, period, *who, None) for place, period in places)
     seen_source = _seen_source_querysets(ids)
     for query in seen_source:
-        for pid, region, *who in query.values_list("pid", "rg", "sx", "ct", "wg"):
+        for pid, region, *who in query.values_list("pid", "rg", "sx", "ct", "wg", "nm"):
             rows.add((pid, NATIONAL, SEEN, *who))
             if region is not None:
                 rows.add((pid, region_place(region), SEEN, *who))
@@ -472,12 +474,20 @@ def _refresh_people_portable(ids: list[int], *, fresh: bool) -> set[int]:
     new = _reach_rows(ids)
     Reach.objects.bulk_create(
         (
-            Reach(participant_id=pid, place=place, period=period, sex=sx, category_id=ct, wgss=wg)
-            for pid, place, period, sx, ct, wg in new
+            Reach(
+                participant_id=pid,
+                place=place,
+                period=period,
+                sex=sx,
+                category_id=ct,
+                wgss=wg,
+                name=name,
+            )
+            for pid, place, period, sx, ct, wg, name in new
         ),
         batch_size=CHUNK,
     )
-    for _pid, *key in new:
+    for _pid, *key, _name in new:
         delta[tuple(key)] = delta.get(tuple(key), 0) + 1
     _move_counts(delta)
     return {int(key[0][2:]) for key in delta if key[0].startswith("r:")}

@@ -53,6 +53,7 @@ from .selectors import (
     people_visible_count,
     person_enrolments,
     search_people,
+    seen_in_name_order,
     session_counts,
 )
 from .services import (
@@ -127,7 +128,10 @@ def person_list(request):
                 lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
             )
         count = count_or_estimate(filterset.qs, lambda: kept_people_count(scope, filters, exact))
-    page = paginate(request, filterset.qs, 25, count=count)
+    keys = None
+    if not has_filters(request) and (not filterset.is_bound or filterset.is_valid()):
+        keys = seen_in_name_order(scope, filterset.qs)
+    page = paginate(request, filterset.qs, 25, count=count, keys=keys)
     # A coordinator's list is read from the summaries: only rows the records still show.
     page.object_list = keep_visible(scope, page.object_list)
     event = None

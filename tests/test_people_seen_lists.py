@@ -6,6 +6,8 @@ totals, after moves and enrolments, and never a person the records no longer sho
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -73,7 +75,16 @@ def _walk(client, params: dict) -> tuple[list[int], int, list[str]]:
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": "Seen"}, {"q": "Visitor"}, {"sex": "F"}, {"sort": "-birth_year"}, {"q": "nobody"}],
+    [
+        {},
+        {"sort": "name"},
+        {"sort": "-name"},
+        {"q": "Seen"},
+        {"q": "Visitor"},
+        {"sex": "F"},
+        {"sort": "-birth_year"},
+        {"q": "nobody"},
+    ],
 )
 def test_the_list_from_the_summaries_is_the_list_from_the_records(
     client, login_as, seen, monkeypatch, params
@@ -87,6 +98,13 @@ def test_the_list_from_the_summaries_is_the_list_from_the_records(
     from_records, records_total, records_sql = _walk(client, params)
     assert not any("participants_reach" in q for q in records_sql)
 
+    # The whole list by name picks its pages' keys from the "seen" rows' names.
+    by_seen_names = any(
+        re.search(r'FROM "participants_reach" U\d.* ORDER BY U\d\."name"', q) for q in sql
+    )
+    assert by_seen_names == (
+        set(params) <= {"sort"} and params.get("sort", "name") in ("name", "-name")
+    )
     assert from_summaries == from_records  # the same people, order and pages
     assert total == records_total == len(from_records)
     assert len(set(from_summaries)) == len(from_summaries)  # the visitor who came twice: once
@@ -189,3 +207,28 @@ def test_a_searched_count_is_kept_until_the_regions_data_changes(client, login_a
         .filter(full_name__startswith="Seen Resident")
         .count()
     )
+
+
+def test_the_list_by_name_follows_a_renaming_once_committed(
+    client, login_as, seen, django_capture_on_commit_callbacks
+):
+    """The pages of the list by name are picked from the names the summaries keep: a person
+    renamed moves to their new place in the list (both ways), once and only once."""
+    login_as("coord.mangystau")
+    scope = scope_for(User.objects.get(username="coord.mangystau"))
+    person = Participant.objects.filter(full_name="Seen Resident 3").order_by("pk").first()
+    before, _, _ = _walk(client, {"sort": "name"})
+    with django_capture_on_commit_callbacks(execute=True):
+        person.full_name = "Seen Aaron"  # from among the residents to before them
+        person.save()
+    for sort in ("name", "-name"):
+        shown, total, _ = _walk(client, {"sort": sort})
+        records = people_visible(scope).order_by(
+            *(("full_name", "pk") if sort == "name" else ("-full_name", "-pk"))
+        )
+        assert shown == list(records.values_list("pk", flat=True))
+        assert len(shown) == len(set(shown)) == total
+    after, _, _ = _walk(client, {"sort": "name"})
+    assert after.index(person.pk) < before.index(person.pk)
+    names = Reach.objects.filter(participant_id=person.pk, period=summaries.SEEN)
+    assert set(names.values_list("name", flat=True)) == {"Seen Aaron"}
