@@ -186,7 +186,7 @@ def main() -> None:
         for name, url, param in lists:
             join = "&" if "?" in url else "?"
             pages = [("first", url), ("last", None)]
-            if name.startswith("people, by name"):
+            if name.startswith("people"):
                 pages.insert(1, ("middle", None))
             first_page = client.get(url).content.decode()
             if _says_about(first_page):

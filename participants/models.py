@@ -948,10 +948,10 @@ class Reach(models.Model):
     sex = models.CharField(max_length=1)
     category_id = models.BigIntegerField()
     wgss = models.CharField(max_length=8)
-    # The person's name on "seen" rows (None on the others): a region's people by name are
-    # paged through `reach_seen_name`, one index range of that region, instead of the whole
-    # country's name index tested row by row against the region (participants.selectors
-    # `seen_in_name_order`).
+    # The person's name on "seen" rows (None on the others): a region's people by name, all or
+    # of one sex or category, are paged through `reach_seen_name`, one index range of that
+    # region, instead of the whole country's name index tested row by row against the region
+    # (participants.selectors `listed_from_seen`).
     name = models.CharField(max_length=255, db_collation="kazakh", null=True, blank=True)
 
     class Meta:
@@ -968,6 +968,7 @@ class Reach(models.Model):
             models.Index(fields=["participant_id"], name="reach_participant"),
             models.Index(
                 fields=["place", "name", "participant_id"],
+                include=["sex", "category_id"],
                 condition=models.Q(period="seen"),
                 name="reach_seen_name",
             ),

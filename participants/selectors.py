@@ -65,27 +65,46 @@ def people_listed(scope: Scope) -> QuerySet[Participant]:
     return Participant.objects.filter(pk__in=seen)
 
 
-def seen_in_name_order(scope: Scope, people: QuerySet[Participant]) -> tuple[QuerySet, str] | None:
-    """Where a coordinator's whole list by name (`people`: `people_list`, no search or filter,
-    by name either way) picks its pages' keys (core.listing `paginate(keys=...)`): the
-    region's "seen" rows in name order (index `reach_seen_name`, one range of the region),
-    which hold the same people as `people_listed`. The people's own query walks the country's
-    name index and tests every person on the way against the region: half-way down the
-    largest region's 25,000 people that is about 100,000 index entries (120 ms at 200,000
-    people, 520 ms at 1,000,000). None when the list is read otherwise: every region, several
-    (a person seen in two would be read twice), another order, or while this transaction has
-    writes the summaries do not show yet. The rows are read from the records and ordered by
-    their own names; a name changed a moment ago may sort by the old one until its refresh."""
+@dataclass(frozen=True)
+class SeenListing:
+    """How a coordinator's list is paged and counted from the summaries: the page's keys are
+    read from `keys` (a queryset in the list's order) in its column `key`, the total is
+    `count` (core.listing `paginate(keys=..., count=...)`)."""
+
+    keys: QuerySet
+    key: str
+    count: int
+
+
+def listed_from_seen(
+    scope: Scope, people: QuerySet[Participant], *, sex: str = "", category_id: int | None = None
+) -> SeenListing | None:
+    """A coordinator's list by name (`people`: `people_list`, by name either way), whole or
+    filtered by sex or category alone (`PeopleFilter.summarised`), paged and counted from the
+    region's "seen" rows: in name order in the index `reach_seen_name` (one range of the
+    region, with each person's sex and category), the same people as `people_listed` with
+    the filters. The people's own query walks the country's name index and tests every person
+    on the way: half-way down the largest region's 25,000 people that is about 100,000 index
+    entries (102-131 ms at 200,000 people, 520 ms at 1,000,000). None when the list is read
+    otherwise: every region, several (a person seen in two would be read twice), another
+    order, or while this transaction has writes the summaries do not show yet. The rows are
+    read from the records and ordered by their own names; a name changed a moment ago may
+    sort by the old one until its refresh (milliseconds)."""
     if not scope.can_see_people or scope.all_regions or len(scope.region_ids) != 1:
         return None
     order = [key for key in people.query.order_by if key not in ("pk", "-pk")]
     if order not in (["full_name"], ["-full_name"]) or summaries.has_pending():
         return None
     (region_id,) = scope.region_ids
-    seen = Reach.objects.filter(place=summaries.region_place(region_id), period=summaries.SEEN)
-    if order == ["-full_name"]:
-        return seen.order_by("-name", "-participant_id"), "participant_id"
-    return seen.order_by("name", "participant_id"), "participant_id"
+    only = {"sex": sex} if sex else {}
+    if category_id is not None:
+        only["category_id"] = category_id
+    seen = Reach.objects.filter(
+        place=summaries.region_place(region_id), period=summaries.SEEN, **only
+    )
+    keys = ("-name", "-participant_id") if order == ["-full_name"] else ("name", "participant_id")
+    count = summaries.people_seen([region_id], sex=sex, category_id=category_id)
+    return SeenListing(seen.order_by(*keys), "participant_id", count)
 
 
 def keep_visible(scope: Scope, people: Iterable[Participant]) -> list[Participant]:

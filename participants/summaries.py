@@ -615,19 +615,25 @@ def reach_groups(region_ids: Iterable[int] | None, period_key: str) -> list[dict
     return list(rows.annotate(n=Count("participant_id", distinct=True)))
 
 
-def people_seen(region_ids: Iterable[int] | None) -> int:
+def people_seen(
+    region_ids: Iterable[int] | None, *, sex: str = "", category_id: int | None = None
+) -> int:
     """How many people are visible in these regions (None: the country), as
-    participants.selectors.count_people_visible counts them."""
+    participants.selectors.count_people_visible counts them; of one sex or category only
+    when given (a copy of the person's on their rows)."""
     if region_ids is None:
         places = [NATIONAL]
     else:
         places = [region_place(pk) for pk in sorted(set(region_ids))]
     if not places:
         return 0
+    only = {"sex": sex} if sex else {}
+    if category_id is not None:
+        only["category_id"] = category_id
     if len(places) == 1:
-        rows = ReachCount.objects.filter(place=places[0], period=SEEN)
+        rows = ReachCount.objects.filter(place=places[0], period=SEEN, **only)
         return rows.aggregate(n=Coalesce(Sum("n"), 0))["n"]
-    rows = Reach.objects.filter(place__in=places, period=SEEN)
+    rows = Reach.objects.filter(place__in=places, period=SEEN, **only)
     return rows.aggregate(n=Count("participant_id", distinct=True))["n"]
 
 

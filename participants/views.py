@@ -46,6 +46,7 @@ from .selectors import (
     keep_visible,
     kept_people_count,
     likely_duplicates,
+    listed_from_seen,
     merge_plan,
     merge_refusal,
     people_list,
@@ -53,7 +54,6 @@ from .selectors import (
     people_visible_count,
     person_enrolments,
     search_people,
-    seen_in_name_order,
     session_counts,
 )
 from .services import (
@@ -107,12 +107,19 @@ def person_list(request):
     require(scope.can_see_people)
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
-    # The whole list (no search, no filter) is counted from the summaries or the indexes, or
-    # estimated above ESTIMATE_ABOVE people (issue 23: the page says "about"); a searched or
-    # filtered one is estimated by the planner when it expects more than ESTIMATE_ABOVE, else
-    # counted (a coordinator's among the people the summaries say the regions see), the count
-    # kept until the data of the scope's regions changes.
-    if not has_filters(request):
+    # A coordinator's list by name, whole or by sex or category, is paged and counted from the
+    # summaries' "seen" rows of the region (issue 23). Otherwise the whole list (no search, no
+    # filter) is counted from the summaries or the indexes, or estimated above ESTIMATE_ABOVE
+    # people (the page says "about"); a searched or filtered one is estimated by the planner
+    # when it expects more than ESTIMATE_ABOVE, else counted (a coordinator's among the people
+    # the summaries say the regions see), the count kept until the data of the scope's
+    # regions changes.
+    keys = None
+    only = filterset.summarised()
+    from_seen = listed_from_seen(scope, filterset.qs, **only) if only is not None else None
+    if from_seen is not None:
+        keys, count = (from_seen.keys, from_seen.key), from_seen.count
+    elif not has_filters(request):
         count = people_visible_count(scope)
     elif not filterset.is_valid():
         count = None
@@ -128,9 +135,6 @@ def person_list(request):
                 lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
             )
         count = count_or_estimate(filterset.qs, lambda: kept_people_count(scope, filters, exact))
-    keys = None
-    if not has_filters(request) and (not filterset.is_bound or filterset.is_valid()):
-        keys = seen_in_name_order(scope, filterset.qs)
     page = paginate(request, filterset.qs, 25, count=count, keys=keys)
     # A coordinator's list is read from the summaries: only rows the records still show.
     page.object_list = keep_visible(scope, page.object_list)
