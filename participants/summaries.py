@@ -516,6 +516,13 @@ def _move_counts(delta: dict[tuple, int]) -> None:
     ReachCount.objects.bulk_create(created, batch_size=CHUNK)
 
 
+def rename_seen(participant_id: int, name: str) -> None:
+    """Write a person's name on their "seen" rows now, in the caller's transaction: an erasure
+    must leave the name nowhere once it commits, not once the refresh after it has run (which
+    a failure could leave undone)."""
+    Reach.objects.filter(participant_id=participant_id, period=SEEN).update(name=name)
+
+
 def rebuild() -> None:
     """Count every summary again from the records (a migration, generate_synthetic, a repair
     after writes that bypassed the signals), then make every cached figure stale."""
