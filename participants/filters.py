@@ -75,19 +75,25 @@ class PeopleFilter(django_filters.FilterSet):
         fields = ["q", "region", "category", "sex", "age_band", "event"]
 
     def summarised(self) -> dict | None:
-        """The filters given when they are only those the summaries' "seen" rows carry (a copy
-        of each person's sex and category: participants.selectors `listed_from_seen`), as
-        {"sex": "" or a sex, "category_id": None or an id}; None when any other is given or
-        the form is not valid. An empty value is no filter (the form sends every field)."""
+        """The search and filters given when they are only those the summaries' "seen" rows
+        carry (a copy of each person's searched columns, sex and category: participants.
+        selectors `listed_from_seen`), as {"q": "" or the search, "sex": "" or a sex,
+        "category_id": None or an id}; None when any other is given or the form is not
+        valid. An empty value is no filter (the form sends every field)."""
         if not self.is_bound:
-            return {"sex": "", "category_id": None}
+            return {"q": "", "sex": "", "category_id": None}
         if not self.is_valid():
             return None
         data = self.form.cleaned_data
-        if any(value for name, value in data.items() if name not in ("sex", "category", "sort")):
+        carried = ("q", "sex", "category", "sort")
+        if any(value for name, value in data.items() if name not in carried):
             return None
         category = data.get("category")
-        return {"sex": data.get("sex") or "", "category_id": category.pk if category else None}
+        return {
+            "q": data.get("q") or "",
+            "sex": data.get("sex") or "",
+            "category_id": category.pk if category else None,
+        }
 
     def filter_q(self, queryset, name, value):
         for term in search_terms(value):

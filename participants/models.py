@@ -948,11 +948,16 @@ class Reach(models.Model):
     sex = models.CharField(max_length=1)
     category_id = models.BigIntegerField()
     wgss = models.CharField(max_length=8)
-    # The person's name on "seen" rows (None on the others): a region's people by name, all or
-    # of one sex or category, are paged through `reach_seen_name`, one index range of that
-    # region, instead of the whole country's name index tested row by row against the region
-    # (participants.selectors `listed_from_seen`).
+    # The person's name on "seen" rows (None on the others): a region's people by name, all,
+    # searched or of one sex or category, are paged through `reach_seen_name`, one index range
+    # of that region, instead of the whole country's name index tested row by row against the
+    # region (participants.selectors `listed_from_seen`). What the people search reads is
+    # copied too (participants.selectors `search_terms`): the folded name and the
+    # organisation, as typed and chosen.
     name = models.CharField(max_length=255, db_collation="kazakh", null=True, blank=True)
+    name_normalised = models.CharField(max_length=255, null=True, blank=True)
+    organisation_name = models.CharField(max_length=255, null=True, blank=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("person reached")
@@ -968,7 +973,13 @@ class Reach(models.Model):
             models.Index(fields=["participant_id"], name="reach_participant"),
             models.Index(
                 fields=["place", "name", "participant_id"],
-                include=["sex", "category_id"],
+                include=[
+                    "sex",
+                    "category_id",
+                    "name_normalised",
+                    "organisation_name",
+                    "organisation_id",
+                ],
                 condition=models.Q(period="seen"),
                 name="reach_seen_name",
             ),

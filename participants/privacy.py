@@ -290,7 +290,7 @@ def erase_person(person: Participant, by, *, request=None, reason: str = "") -> 
     person._history_user = by
     person.save()
     # The summaries' copy of the name (the people list's order) goes in this transaction too.
-    summaries.rename_seen(pk, person.full_name)
+    summaries.copy_to_seen(person)
     # History rows of this person keep no trace of the name or contacts either.
     Participant.history.filter(id=pk).update(
         birth_year=person.birth_year, is_anonymised=True, **anonymous

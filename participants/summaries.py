@@ -307,6 +307,11 @@ def _seen_source(participant_ids: list[int]) -> tuple[str, tuple]:
     return lives.union(came).query.sql_with_params()
 
 
+# What the "seen" rows copy of their person (Reach.name, name_normalised, organisation_name,
+# organisation_id): the people list's order and search.
+SEEN_COPY = ("nm", "nn", "on", "oi")
+
+
 def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QuerySet]:
     person = "participant__"
     lives = (
@@ -318,9 +323,12 @@ def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QueryS
             ct=F("category_id"),
             wg=disability.status_expression(),
             nm=F("full_name"),
+            nn=F("name_normalised"),
+            on=F("organisation_name"),
+            oi=F("organisation_id"),
         )
         .order_by()
-        .values("pid", "rg", "sx", "ct", "wg", "nm")
+        .values("pid", "rg", "sx", "ct", "wg", *SEEN_COPY)
     )
     came = (
         Enrolment.objects.filter(participant_id__in=participant_ids)
@@ -331,9 +339,12 @@ def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QueryS
             ct=F(f"{person}category_id"),
             wg=disability.status_expression(f"{person}disability_answers__"),
             nm=F(f"{person}full_name"),
+            nn=F(f"{person}name_normalised"),
+            on=F(f"{person}organisation_name"),
+            oi=F(f"{person}organisation_id"),
         )
         .order_by()
-        .values("pid", "rg", "sx", "ct", "wg", "nm")
+        .values("pid", "rg", "sx", "ct", "wg", *SEEN_COPY)
     )
     return lives, came
 
@@ -387,8 +398,9 @@ _INSERT_REACH = """
 # registered" on the dashboard), with their name (a region's people list pages by it).
 _INSERT_SEEN = """
     WITH moved AS (
-        INSERT INTO {reach} (participant_id, place, period, sex, category_id, wgss, name)
-        SELECT DISTINCT b.pid, x.place, 'seen', b.sx, b.ct, b.wg, b.nm
+        INSERT INTO {reach} (participant_id, place, period, sex, category_id, wgss, name,
+                             name_normalised, organisation_name, organisation_id)
+        SELECT DISTINCT b.pid, x.place, 'seen', b.sx, b.ct, b.wg, b.nm, b.nn, b.on, b.oi
         FROM ({source}) b CROSS JOIN LATERAL (VALUES ('r:' || b.rg), ('all')) AS x(place)
         WHERE x.place IS NOT NULL
         RETURNING place, period, sex, category_id, wgss
@@ -426,8 +438,9 @@ def _quarter(day) -> str:
 
 
 def _reach_rows(ids: list[int]) -> set[tuple]:
-    """(person, place, period, sex, category, disability status, name) of these people: what
-    _INSERT_REACH and _INSERT_SEEN insert (the name on "seen" rows only)."""
+    """(person, place, period, sex, category, disability status, *the copy of the person) of
+    these people: what _INSERT_REACH and _INSERT_SEEN insert (the copy, SEEN_COPY, on "seen"
+    rows only)."""
     person = "enrolment__participant__"
     attended = (
         Attendance.objects.filter(enrolment__participant_id__in=ids)
@@ -453,10 +466,11 @@ def _reach_rows(ids: list[int]) -> set[tuple]:
             places += [(r, quarter), (r, year), (r, EVER)]
         if district is not None:
             places.append((district_place(district), EVER))
-        rows.update((pid, place, period, *who, None) for place, period in places)
+        none = (None,) * len(SEEN_COPY)
+        rows.update((pid, place, period, *who, *none) for place, period in places)
     seen_source = _seen_source_querysets(ids)
     for query in seen_source:
-        for pid, region, *who in query.values_list("pid", "rg", "sx", "ct", "wg", "nm"):
+        for pid, region, *who in query.values_list("pid", "rg", "sx", "ct", "wg", *SEEN_COPY):
             rows.add((pid, NATIONAL, SEEN, *who))
             if region is not None:
                 rows.add((pid, region_place(region), SEEN, *who))
@@ -481,14 +495,18 @@ def _refresh_people_portable(ids: list[int], *, fresh: bool) -> set[int]:
                 sex=sx,
                 category_id=ct,
                 wgss=wg,
-                name=name,
+                name=copy[0],
+                name_normalised=copy[1],
+                organisation_name=copy[2],
+                organisation_id=copy[3],
             )
-            for pid, place, period, sx, ct, wg, name in new
+            for pid, place, period, sx, ct, wg, *copy in new
         ),
         batch_size=CHUNK,
     )
-    for _pid, *key, _name in new:
-        delta[tuple(key)] = delta.get(tuple(key), 0) + 1
+    for row in new:
+        key = row[1:6]  # place, period, sex, category, disability status
+        delta[key] = delta.get(key, 0) + 1
     _move_counts(delta)
     return {int(key[0][2:]) for key in delta if key[0].startswith("r:")}
 
@@ -516,11 +534,16 @@ def _move_counts(delta: dict[tuple, int]) -> None:
     ReachCount.objects.bulk_create(created, batch_size=CHUNK)
 
 
-def rename_seen(participant_id: int, name: str) -> None:
-    """Write a person's name on their "seen" rows now, in the caller's transaction: an erasure
-    must leave the name nowhere once it commits, not once the refresh after it has run (which
-    a failure could leave undone)."""
-    Reach.objects.filter(participant_id=participant_id, period=SEEN).update(name=name)
+def copy_to_seen(person: Participant) -> None:
+    """Write what the "seen" rows copy of a person (name, folded name, organisation) on them
+    now, in the caller's transaction: an erasure must leave the name nowhere once it commits,
+    not once the refresh after it has run (which a failure could leave undone)."""
+    Reach.objects.filter(participant_id=person.pk, period=SEEN).update(
+        name=person.full_name,
+        name_normalised=person.name_normalised,
+        organisation_name=person.organisation_name,
+        organisation_id=person.organisation_id,
+    )
 
 
 def rebuild() -> None:

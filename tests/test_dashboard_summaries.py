@@ -182,8 +182,9 @@ def test_summaries_stay_exact_after_random_writes(demo, django_capture_on_commit
 
 
 def _reach() -> set:
-    fields = ("participant_id", "place", "period", "sex", "category_id", "wgss", "name")
-    return set(Reach.objects.values_list(*fields))
+    fields = ("participant_id", "place", "period", "sex", "category_id", "wgss")
+    copy = ("name", "name_normalised", "organisation_name", "organisation_id")
+    return set(Reach.objects.values_list(*fields, *copy))
 
 
 @pytest.mark.postgres

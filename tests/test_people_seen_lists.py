@@ -18,6 +18,7 @@ from accounts.scope import scope_for
 from participants import summaries
 from participants.models import Enrolment, Participant, ParticipantCategory, Reach
 from participants.selectors import count_people_visible, people_visible
+from regions.models import PartnerOrganisation
 
 from .factories import EnrolmentFactory, EventFactory, ParticipantFactory, region
 
@@ -105,10 +106,12 @@ def test_the_list_from_the_summaries_is_the_list_from_the_records(
     by_seen_names = any(
         re.search(r'FROM "participants_reach" U\d.* ORDER BY U\d\."name"', q) for q in sql
     )
-    # So does the list by name of one sex or category (the form sends empty fields too).
+    # So does the list by name searched or of one sex or category (the form sends empty
+    # fields too).
     given = {name for name, value in params.items() if value}
     by_name = params.get("sort", "name") in ("name", "-name")
-    assert by_seen_names == (given <= {"sort", "sex", "category"} and by_name)
+    if total:  # an empty list reads no page
+        assert by_seen_names == (given <= {"sort", "q", "sex", "category"} and by_name)
     assert from_summaries == from_records  # the same people, order and pages
     assert total == records_total == len(from_records)
     assert len(set(from_summaries)) == len(from_summaries)  # the visitor who came twice: once
@@ -279,3 +282,37 @@ def test_the_countrys_list_of_one_sex_is_the_list_from_the_records(
     assert from_summaries == from_records
     assert total == records_total == len(from_records)
     assert total == Participant.objects.filter(sex=params["sex"]).count()
+
+
+def test_a_search_by_organisation_is_the_list_from_the_records(
+    client, login_as, seen, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A region's search reads the seen rows' copy of the organisation, as typed and chosen
+    from the partners, and follows a change of it once committed."""
+    login_as("coord.mangystau")
+    partner = PartnerOrganisation.objects.create(
+        name="Seaside Youth Centre", region=region("KZ-47")
+    )
+    residents = list(Participant.objects.filter(full_name__startswith="Seen Resident")[:4])
+    visitor = Participant.objects.filter(full_name__startswith="Seen Visitor").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        for person in residents[:2]:
+            person.organisation_name = "Seaside akimat"
+            person.save()
+        visitor.organisation = partner
+        visitor.save()
+    for params in ({"q": "seaside"}, {"q": "Seaside Youth", "sort": "-name"}, {"q": "akimat"}):
+        from_summaries, total, sql = _walk(client, params)
+        assert any(re.search(r'ORDER BY U\d\."name"', q) for q in sql)
+        monkeypatch.setattr(summaries, "has_pending", lambda: True)
+        from_records, records_total, _ = _walk(client, params)
+        monkeypatch.undo()
+        assert from_summaries == from_records
+        assert total == records_total == len(from_records)
+    assert sorted(_walk(client, {"q": "seaside"})[0]) == sorted(
+        [residents[0].pk, residents[1].pk, visitor.pk]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        residents[0].organisation_name = ""
+        residents[0].save()
+    assert sorted(_walk(client, {"q": "seaside"})[0]) == sorted([residents[1].pk, visitor.pk])

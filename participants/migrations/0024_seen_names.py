@@ -2,15 +2,24 @@
 
 from django.db import migrations, models
 
+# What the "seen" rows copy of their person (the refresh writes it from now on).
+COPIED = {
+    "name": "full_name",
+    "name_normalised": "name_normalised",
+    "organisation_name": "organisation_name",
+    "organisation_id": "organisation_id",
+}
 
-def name_the_seen_rows(apps, schema_editor):
-    # The "seen" rows already there get their person's name (the refresh writes it from now on).
+
+def copy_to_the_seen_rows(apps, schema_editor):
     Participant = apps.get_model("participants", "Participant")
     Reach = apps.get_model("participants", "Reach")
+    person = Participant.objects.filter(pk=models.OuterRef("participant_id"))
     Reach.objects.filter(period="seen").update(
-        name=models.Subquery(
-            Participant.objects.filter(pk=models.OuterRef("participant_id")).values("full_name")[:1]
-        )
+        **{
+            column: models.Subquery(person.values(source)[:1])
+            for column, source in COPIED.items()
+        }
     )
 
 
@@ -25,17 +34,38 @@ class Migration(migrations.Migration):
             name="name",
             field=models.CharField(blank=True, db_collation="kazakh", max_length=255, null=True),
         ),
+        migrations.AddField(
+            model_name="reach",
+            name="name_normalised",
+            field=models.CharField(blank=True, max_length=255, null=True),
+        ),
+        migrations.AddField(
+            model_name="reach",
+            name="organisation_name",
+            field=models.CharField(blank=True, max_length=255, null=True),
+        ),
+        migrations.AddField(
+            model_name="reach",
+            name="organisation_id",
+            field=models.BigIntegerField(blank=True, null=True),
+        ),
         migrations.AddIndex(
             model_name="reach",
             index=models.Index(
                 condition=models.Q(("period", "seen")),
                 fields=["place", "name", "participant_id"],
-                include=["sex", "category_id"],
+                include=[
+                    "sex",
+                    "category_id",
+                    "name_normalised",
+                    "organisation_name",
+                    "organisation_id",
+                ],
                 name="reach_seen_name",
             ),
         ),
         # After the index: filling the rows first and indexing them in the same transaction
         # would leave the index unused by every transaction older than this one
         # (pg_index.indcheckxmin), a long report or import included.
-        migrations.RunPython(name_the_seen_rows, migrations.RunPython.noop),
+        migrations.RunPython(copy_to_the_seen_rows, migrations.RunPython.noop),
     ]
