@@ -241,6 +241,19 @@ def test_the_list_by_name_follows_a_renaming_once_committed(
     assert set(names.values_list("name", flat=True)) == {"Seen Aaron"}
 
 
+def _seen_list_is_records_list(client, monkeypatch, params: dict) -> int:
+    """The list paged from the seen rows' name index shows what the records' list shows (the
+    same people, order, pages and total); returns the total."""
+    from_summaries, total, sql = _walk(client, params)
+    assert any(re.search(r'ORDER BY U\d\."name"', q) for q in sql)
+    monkeypatch.setattr(summaries, "has_pending", lambda: True)
+    from_records, records_total, _ = _walk(client, params)
+    monkeypatch.undo()
+    assert from_summaries == from_records
+    assert total == records_total == len(from_records)
+    return total
+
+
 def test_the_list_of_one_category_is_the_list_from_the_records(
     client, login_as, seen, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -253,14 +266,10 @@ def test_the_list_of_one_category_is_the_list_from_the_records(
             person.category = other
             person.save()
     for sort in ("name", "-name"):
-        params = {"category": other.code, "sort": sort}
-        from_summaries, total, sql = _walk(client, params)
-        assert any(re.search(r'ORDER BY U\d\."name"', q) for q in sql)
-        monkeypatch.setattr(summaries, "has_pending", lambda: True)
-        from_records, records_total, _ = _walk(client, params)
-        monkeypatch.undo()
-        assert from_summaries == from_records
-        assert total == records_total == len(from_records) >= len(moved)
+        total = _seen_list_is_records_list(
+            client, monkeypatch, {"category": other.code, "sort": sort}
+        )
+        assert total >= len(moved)
 
 
 @pytest.mark.parametrize(
@@ -302,13 +311,7 @@ def test_a_search_by_organisation_is_the_list_from_the_records(
         visitor.organisation = partner
         visitor.save()
     for params in ({"q": "seaside"}, {"q": "Seaside Youth", "sort": "-name"}, {"q": "akimat"}):
-        from_summaries, total, sql = _walk(client, params)
-        assert any(re.search(r'ORDER BY U\d\."name"', q) for q in sql)
-        monkeypatch.setattr(summaries, "has_pending", lambda: True)
-        from_records, records_total, _ = _walk(client, params)
-        monkeypatch.undo()
-        assert from_summaries == from_records
-        assert total == records_total == len(from_records)
+        _seen_list_is_records_list(client, monkeypatch, params)
     assert sorted(_walk(client, {"q": "seaside"})[0]) == sorted(
         [residents[0].pk, residents[1].pk, visitor.pk]
     )
