@@ -67,7 +67,7 @@ def people_listed(scope: Scope) -> QuerySet[Participant]:
 
 @dataclass(frozen=True)
 class SeenListing:
-    """How a coordinator's list is paged and counted from the summaries: the page's keys are
+    """How the people list is paged and counted from the summaries: the page's keys are
     read from `keys` (a queryset in the list's order) in its column `key`, the total is
     `count` (core.listing `paginate(keys=..., count=...)`)."""
 
