@@ -953,11 +953,13 @@ class Reach(models.Model):
     # of that region, instead of the whole country's name index tested row by row against the
     # region (participants.selectors `listed_from_seen`). What the people search reads is
     # copied too (participants.selectors `search_terms`): the folded name and the
-    # organisation, as typed and chosen.
+    # organisation, as typed and chosen. The birth year too: the list by birth year pages
+    # through `reach_seen_born` the same way.
     name = models.CharField(max_length=255, db_collation="kazakh", null=True, blank=True)
     name_normalised = models.CharField(max_length=255, null=True, blank=True)
     organisation_name = models.CharField(max_length=255, null=True, blank=True)
     organisation_id = models.BigIntegerField(null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("person reached")
@@ -982,6 +984,12 @@ class Reach(models.Model):
                 ],
                 condition=models.Q(period="seen"),
                 name="reach_seen_name",
+            ),
+            models.Index(
+                fields=["place", "birth_year", "participant_id"],
+                include=["sex", "category_id"],
+                condition=models.Q(period="seen"),
+                name="reach_seen_born",
             ),
         ]
 

@@ -65,6 +65,11 @@ def people_listed(scope: Scope) -> QuerySet[Participant]:
     return Participant.objects.filter(pk__in=seen)
 
 
+# The people list's orders the "seen" rows hold (the list's key -> their copy of it), each
+# with its index: reach_seen_name, reach_seen_born.
+SEEN_ORDERS = {"full_name": "name", "birth_year": "birth_year"}
+
+
 @dataclass(frozen=True)
 class SeenListing:
     """How the people list is paged and counted from the summaries: the page's keys are
@@ -84,22 +89,23 @@ def listed_from_seen(
     sex: str = "",
     category_id: int | None = None,
 ) -> SeenListing | None:
-    """The people list by name (`people`: `people_list`, by name either way) paged and
-    counted from the summaries' "seen" rows, in name order in the index `reach_seen_name`
-    (one range per place, with each person's sex and category): a coordinator's of one
-    region whole, searched (`q`: the rows copy what the search reads) or filtered by sex or
-    category (`PeopleFilter.summarised`), and the whole country's filtered by sex or category
-    (its searches use the trigram indexes). The people's own query walks the country's name index
-    and tests every person on the way: half-way down the largest region's 25,000 people that
-    is about 100,000 index entries (102-131 ms at 200,000 people, 520 ms at 1,000,000), and
-    half-way down the country's women 100,000 rows read (200-270 ms; 1.1 s at 1,000,000).
-    A two-letter search of the largest region read every name in the country to sort the
-    region's matches (118-154 ms). The count is exact (the summaries' counts, or the region's
-    rows that match a search), not an estimate. None when the list is read
-    otherwise: several regions (a person seen in two would be read twice), other filters,
-    another order, or while this transaction has writes the summaries do not show yet. The
-    rows are read from the records and ordered by their own names; a name changed a moment
-    ago may sort by the old one until its refresh (milliseconds)."""
+    """The people list by name or by birth year (`people`: `people_list`, either way) paged
+    and counted from the summaries' "seen" rows, in that order in the index `reach_seen_name`
+    or `reach_seen_born` (one range per place, with each person's sex and category): a
+    coordinator's of one region whole, searched (`q`: the rows copy what the search reads) or
+    filtered by sex or category (`PeopleFilter.summarised`), and the whole country's filtered
+    by sex or category (its searches use the trigram indexes). The people's own query walks
+    the country's name or birth-year index and tests every person on the way: half-way down
+    the largest region's 25,000 people that is about 100,000 index entries (by name 102-131 ms
+    at 200,000 people, 520 ms at 1,000,000; by birth year 71-104 ms, 318-417 ms), and half-way
+    down the country's women 100,000 rows read (200-270 ms; 1.1 s at 1,000,000). A two-letter
+    search of the largest region read every name in the country to sort the region's matches
+    (118-154 ms). The count is exact (the summaries' counts, or the region's rows that match a
+    search), not an estimate. None when the list is read otherwise: several regions (a person
+    seen in two would be read twice), other filters, another order, or while this transaction
+    has writes the summaries do not show yet. The rows are read from the records and ordered
+    by their own values; a name or birth year changed a moment ago may sort by the old one
+    until its refresh (milliseconds)."""
     only = {"sex": sex} if sex else {}
     if category_id is not None:
         only["category_id"] = category_id
@@ -117,7 +123,8 @@ def listed_from_seen(
     else:
         return None
     order = [key for key in people.query.order_by if key not in ("pk", "-pk")]
-    if order not in (["full_name"], ["-full_name"]) or summaries.has_pending():
+    column = SEEN_ORDERS.get(order[0].lstrip("-")) if len(order) == 1 else None
+    if column is None or summaries.has_pending():
         return None
     seen = Reach.objects.filter(place=place, period=summaries.SEEN, **only)
     if q:
@@ -127,7 +134,10 @@ def listed_from_seen(
         count = kept_people_count(scope, asked, seen.count)
     else:
         count = summaries.people_seen(region_ids, sex=sex, category_id=category_id)
-    keys = ("-name", "-participant_id") if order == ["-full_name"] else ("name", "participant_id")
+    # Ties go by person the way of the list (core.listing `with_total_order`), NULL birth
+    # years where the records' own order puts them (the same column type on both sides).
+    descending = order[0].startswith("-")
+    keys = (f"-{column}", "-participant_id") if descending else (column, "participant_id")
     return SeenListing(seen.order_by(*keys), "participant_id", count)
 
 

@@ -308,8 +308,8 @@ def _seen_source(participant_ids: list[int]) -> tuple[str, tuple]:
 
 
 # What the "seen" rows copy of their person (Reach.name, name_normalised, organisation_name,
-# organisation_id): the people list's order and search.
-SEEN_COPY = ("nm", "nn", "on", "oi")
+# organisation_id, birth_year): the people list's orders and search.
+SEEN_COPY = ("nm", "nn", "on", "oi", "by")
 
 
 def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QuerySet]:
@@ -326,6 +326,7 @@ def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QueryS
             nn=F("name_normalised"),
             on=F("organisation_name"),
             oi=F("organisation_id"),
+            by=F("birth_year"),
         )
         .order_by()
         .values("pid", "rg", "sx", "ct", "wg", *SEEN_COPY)
@@ -342,6 +343,7 @@ def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QueryS
             nn=F(f"{person}name_normalised"),
             on=F(f"{person}organisation_name"),
             oi=F(f"{person}organisation_id"),
+            by=F(f"{person}birth_year"),
         )
         .order_by()
         .values("pid", "rg", "sx", "ct", "wg", *SEEN_COPY)
@@ -395,12 +397,13 @@ _INSERT_REACH = """
     )
 """
 # Each person once in the country and once in every region they are visible in ("people
-# registered" on the dashboard), with their name (a region's people list pages by it).
+# registered" on the dashboard), with their name and birth year (a region's people list pages
+# by them).
 _INSERT_SEEN = """
     WITH moved AS (
         INSERT INTO {reach} (participant_id, place, period, sex, category_id, wgss, name,
-                             name_normalised, organisation_name, organisation_id)
-        SELECT DISTINCT b.pid, x.place, 'seen', b.sx, b.ct, b.wg, b.nm, b.nn, b.on, b.oi
+                             name_normalised, organisation_name, organisation_id, birth_year)
+        SELECT DISTINCT b.pid, x.place, 'seen', b.sx, b.ct, b.wg, b.nm, b.nn, b.on, b.oi, b.by
         FROM ({source}) b CROSS JOIN LATERAL (VALUES ('r:' || b.rg), ('all')) AS x(place)
         WHERE x.place IS NOT NULL
         RETURNING place, period, sex, category_id, wgss
@@ -499,6 +502,7 @@ def _refresh_people_portable(ids: list[int], *, fresh: bool) -> set[int]:
                 name_normalised=copy[1],
                 organisation_name=copy[2],
                 organisation_id=copy[3],
+                birth_year=copy[4],
             )
             for pid, place, period, sx, ct, wg, *copy in new
         ),
@@ -535,14 +539,16 @@ def _move_counts(delta: dict[tuple, int]) -> None:
 
 
 def copy_to_seen(person: Participant) -> None:
-    """Write what the "seen" rows copy of a person (name, folded name, organisation) on them
-    now, in the caller's transaction: an erasure must leave the name nowhere once it commits,
-    not once the refresh after it has run (which a failure could leave undone)."""
+    """Write what the "seen" rows copy of a person (name, folded name, organisation, birth
+    year) on them now, in the caller's transaction: an erasure must leave the name and the
+    exact birth year nowhere once it commits, not once the refresh after it has run (which a
+    failure could leave undone)."""
     Reach.objects.filter(participant_id=person.pk, period=SEEN).update(
         name=person.full_name,
         name_normalised=person.name_normalised,
         organisation_name=person.organisation_name,
         organisation_id=person.organisation_id,
+        birth_year=person.birth_year,
     )
 
 

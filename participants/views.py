@@ -107,14 +107,14 @@ def person_list(request):
     require(scope.can_see_people)
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
-    # The list by name of one region whole, searched or by sex or category, and the country's
-    # by sex or category, is paged and counted from the summaries' "seen" rows (issue 23:
-    # participants.selectors `listed_from_seen`). Otherwise the whole list (no search, no
-    # filter) is counted from the summaries or the indexes, or estimated above ESTIMATE_ABOVE
-    # people (the page says "about"); a searched or filtered one is estimated by the planner
-    # when it expects more than ESTIMATE_ABOVE, else counted (a coordinator's among the people
-    # the summaries say the regions see), the count kept until the data of the scope's
-    # regions changes.
+    # The list by name or birth year of one region whole, searched or by sex or category, and
+    # the country's by sex or category, is paged and counted from the summaries' "seen" rows
+    # (issue 23: participants.selectors `listed_from_seen`). Otherwise the whole list (no
+    # search, no filter) is counted from the summaries or the indexes, or estimated above
+    # ESTIMATE_ABOVE people (the page says "about"); a searched or filtered one is estimated by
+    # the planner when it expects more than ESTIMATE_ABOVE, else counted (a coordinator's among
+    # the people the summaries say the regions see), the count kept until the data of the
+    # scope's regions changes.
     keys = None
     only = filterset.summarised()
     from_seen = listed_from_seen(scope, filterset.qs, **only) if only is not None else None

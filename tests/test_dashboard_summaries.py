@@ -183,7 +183,7 @@ def test_summaries_stay_exact_after_random_writes(demo, django_capture_on_commit
 
 def _reach() -> set:
     fields = ("participant_id", "place", "period", "sex", "category_id", "wgss")
-    copy = ("name", "name_normalised", "organisation_name", "organisation_id")
+    copy = ("name", "name_normalised", "organisation_name", "organisation_id", "birth_year")
     return set(Reach.objects.values_list(*fields, *copy))
 
 

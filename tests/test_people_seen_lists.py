@@ -47,7 +47,10 @@ def seen(db, django_capture_on_commit_callbacks):
                 EnrolmentFactory(participant=person, event=events[0])
         for i in range(12):
             visitor = ParticipantFactory(
-                full_name=f"Seen Visitor {i % 4}", sex="F" if i % 2 else "M", region=almaty
+                full_name=f"Seen Visitor {i % 4}",
+                sex="F" if i % 2 else "M",
+                birth_year=None if i % 3 == 0 else 1990,  # the list by birth year: no year
+                region=almaty,
             )
             EnrolmentFactory(participant=visitor, event=events[i % 2])
             if i == 0:
@@ -87,6 +90,10 @@ def _walk(client, params: dict) -> tuple[list[int], int, list[str]]:
         {"q": "", "region": "", "category": "", "sex": "F", "age_band": "", "event": ""},
         {"sex": "F", "sort": "-birth_year"},
         {"sort": "-birth_year"},
+        {"sort": "birth_year"},
+        {"q": "Visitor", "sort": "birth_year"},
+        {"sort": "region"},
+        {"sex": "M", "age_band": "unknown"},
         {"q": "nobody"},
     ],
 )
@@ -102,16 +109,17 @@ def test_the_list_from_the_summaries_is_the_list_from_the_records(
     from_records, records_total, records_sql = _walk(client, params)
     assert not any("participants_reach" in q for q in records_sql)
 
-    # The whole list by name picks its pages' keys from the "seen" rows' names.
-    by_seen_names = any(
-        re.search(r'FROM "participants_reach" U\d.* ORDER BY U\d\."name"', q) for q in sql
-    )
-    # So does the list by name searched or of one sex or category (the form sends empty
+    # The whole list by name or birth year picks its pages' keys from the "seen" rows' copy
+    # of them; so does that list searched or of one sex or category (the form sends empty
     # fields too).
+    by_seen_keys = any(
+        re.search(r'FROM "participants_reach" U\d.* ORDER BY U\d\."(name|birth_year)"', q)
+        for q in sql
+    )
     given = {name for name, value in params.items() if value}
-    by_name = params.get("sort", "name") in ("name", "-name")
+    copied = params.get("sort", "name").lstrip("-") in ("name", "birth_year")
     if total:  # an empty list reads no page
-        assert by_seen_names == (given <= {"sort", "q", "sex", "category"} and by_name)
+        assert by_seen_keys == (given <= {"sort", "q", "sex", "category"} and copied)
     assert from_summaries == from_records  # the same people, order and pages
     assert total == records_total == len(from_records)
     assert len(set(from_summaries)) == len(from_summaries)  # the visitor who came twice: once
@@ -241,11 +249,38 @@ def test_the_list_by_name_follows_a_renaming_once_committed(
     assert set(names.values_list("name", flat=True)) == {"Seen Aaron"}
 
 
+def test_the_list_by_birth_year_follows_a_change_once_committed(
+    client, login_as, seen, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The pages of the list by birth year are picked from the years the summaries keep: a
+    year corrected, or taken away, moves the person to their new place, both ways."""
+    login_as("coord.mangystau")
+    older, unknown = Participant.objects.filter(full_name="Seen Resident 2").order_by("pk")[:2]
+    with django_capture_on_commit_callbacks(execute=True):
+        older.birth_year = 1950
+        older.save()
+        unknown.birth_year = None
+        unknown.save()
+    for sort in ("birth_year", "-birth_year"):
+        _seen_list_is_records_list(client, monkeypatch, {"sort": sort})
+    shown, _, _ = _walk(client, {"sort": "birth_year"})
+    # First of those with a year (people with none go last on PostgreSQL, first on SQLite,
+    # as in the records' list).
+    born = set(Participant.objects.filter(birth_year__isnull=False).values_list("pk", flat=True))
+    assert [pk for pk in shown if pk in born][0] == older.pk
+    assert unknown.pk in shown
+    years = Reach.objects.filter(participant_id=older.pk, period=summaries.SEEN)
+    assert set(years.values_list("birth_year", flat=True)) == {1950}
+    assert not Reach.objects.filter(
+        participant_id=unknown.pk, period=summaries.SEEN, birth_year__isnull=False
+    ).exists()
+
+
 def _seen_list_is_records_list(client, monkeypatch, params: dict) -> int:
-    """The list paged from the seen rows' name index shows what the records' list shows (the
-    same people, order, pages and total); returns the total."""
+    """The list paged from the seen rows' name or birth-year index shows what the records'
+    list shows (the same people, order, pages and total); returns the total."""
     from_summaries, total, sql = _walk(client, params)
-    assert any(re.search(r'ORDER BY U\d\."name"', q) for q in sql)
+    assert any(re.search(r'ORDER BY U\d\."(name|birth_year)"', q) for q in sql)
     monkeypatch.setattr(summaries, "has_pending", lambda: True)
     from_records, records_total, _ = _walk(client, params)
     monkeypatch.undo()
@@ -265,7 +300,7 @@ def test_the_list_of_one_category_is_the_list_from_the_records(
         for person in moved:
             person.category = other
             person.save()
-    for sort in ("name", "-name"):
+    for sort in ("name", "-name", "birth_year", "-birth_year"):
         total = _seen_list_is_records_list(
             client, monkeypatch, {"category": other.code, "sort": sort}
         )
@@ -273,19 +308,27 @@ def test_the_list_of_one_category_is_the_list_from_the_records(
 
 
 @pytest.mark.parametrize(
-    "params", [{"sex": "F"}, {"sex": "M", "sort": "-name"}, {"sex": "F", "sort": "-birth_year"}]
+    "params",
+    [
+        {"sex": "F"},
+        {"sex": "M", "sort": "-name"},
+        {"sex": "F", "sort": "-birth_year"},
+        {"sex": "M", "sort": "birth_year"},
+    ],
 )
 def test_the_countrys_list_of_one_sex_is_the_list_from_the_records(
     client, login_as, seen, monkeypatch, params
 ):
-    """Staff's list of one sex by name pages through the country's "seen" rows (every person
-    once) and says the exact count; the same people, order and pages as the records."""
+    """Staff's list of one sex by name or birth year pages through the country's "seen" rows
+    (every person once) and says the exact count; the same people, order and pages as the
+    records."""
     login_as("undp.staff")
     from_summaries, total, sql = _walk(client, params)
-    by_seen_names = any(
-        re.search(r'FROM "participants_reach" U\d.* ORDER BY U\d\."name"', q) for q in sql
+    by_seen_keys = any(
+        re.search(r'FROM "participants_reach" U\d.* ORDER BY U\d\."(name|birth_year)"', q)
+        for q in sql
     )
-    assert by_seen_names == (params.get("sort", "name") in ("name", "-name"))
+    assert by_seen_keys
     monkeypatch.setattr(summaries, "has_pending", lambda: True)
     from_records, records_total, _ = _walk(client, params)
     assert from_summaries == from_records

@@ -11,8 +11,9 @@ from django.db.models import Count
 
 from accounts.models import SecurityEvent, User
 from accounts.scope import scope_for
+from participants import summaries
 from participants.aggregates import people_reached
-from participants.models import Feedback, Participant
+from participants.models import Feedback, Participant, Reach
 from participants.privacy import (
     activity_years,
     anonymised_birth_year,
@@ -125,6 +126,21 @@ def test_erasure_keeps_counts_and_removes_the_name_everywhere(admin, person):
     assert all(h.full_name == person.full_name for h in Participant.history.filter(id=person.pk))
     event = SecurityEvent.objects.get(kind="person_erased")
     assert event.user == admin and event.detail["participant_id"] == person.pk
+
+
+def test_erasure_coarsens_the_birth_year_in_the_summaries_copy_in_its_transaction(admin, person):
+    """The people list's copy of the birth year (the summaries' "seen" rows) is coarsened
+    with the record when the erasure commits, not by the refresh after it (not run here)."""
+    Participant.objects.filter(pk=person.pk).update(birth_year=1931)  # 55+ when they came
+    summaries.refresh_people([person.pk])
+    seen = Reach.objects.filter(participant_id=person.pk, period=summaries.SEEN)
+    assert set(seen.values_list("birth_year", flat=True)) == {1931}
+
+    erase_person(person, admin, reason="Request of 2026-12-04 No. 9")
+
+    person.refresh_from_db()
+    assert person.birth_year == 1930
+    assert set(seen.values_list("birth_year", flat=True)) == {1930}
 
 
 def test_erasure_through_the_page_needs_confirmation(client, login_as, admin, person):
