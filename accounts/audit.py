@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from core.client import client_ip
+from core.listing import SEEK_PARAMS
 
 from .models import SecurityEvent
 
@@ -75,7 +76,9 @@ def record_download(
     (`what`, e.g. "report" or "participants"), its format and the filters it was built with.
     A free-text search is noted but not copied: it may be a person's name, and an erasure must
     leave no name behind."""
-    filters = {k: v for k, v in request.GET.items() if k not in ("page", "export", "q")}
+    filters = {
+        k: v for k, v in request.GET.items() if k not in ("page", "export", "q", *SEEK_PARAMS)
+    }
     if request.GET.get("q"):
         filters["q"] = "…"
     return record_event(

@@ -6,7 +6,9 @@
 For programme staff (every region), the coordinator of the region with the most people and an
 admin, requests the first and the last page of every list page the user may open (the people
 list also its middle page and sorted by birth year; the event list also sorted by people)
-through the full Django stack, and prints p50/p95 per page, the number of queries of each page
+through the full Django stack (the middle page also as "Next" reaches it from the page before,
+where the list's links read on from a row: core.listing `IdsFirstPaginator.seek`), and prints
+p50/p95 per page, the number of queries of each page
 and the time of the slowest query (the count or the page). The last page is asked for as
 the number of pages its first page shows ("Page 1 of N"); where the count is estimated ("of
 about N") and a list that shows no number, as `?page=<beyond the end>`, which every list
@@ -193,14 +195,22 @@ def main() -> None:
                 # The real last page (as "Next" reaches it; the list answers it past the end)
                 # and the page at the estimate, which is a middle page when it is low.
                 pages.append(("at the estimate", None))
+            if name.startswith("people"):
+                pages.insert(2, ("middle, by Next", None))
             for label, page_url in pages:
                 if page_url is None:  # the last page as the list numbers it ("of about N")
                     number = _page_total(first_page, param)
-                    if label == "middle":
+                    if label.startswith("middle"):
                         number = max(1, number // 2)
                     elif label == "last" and _says_about(first_page):
                         number = LAST
                     page_url = f"{url}{join}{param}={number}"
+                    if label == "middle, by Next":
+                        # As a user paging on reaches it: the link of the page before.
+                        before = client.get(f"{url}{join}{param}={max(1, number - 1)}")
+                        page_url = _next_link(url, before.content.decode())
+                        if page_url is None or "after=" not in page_url:
+                            continue  # read by its number like the middle page
                 timings, response, n_queries, slow = _time(client, page_url, args.repeat, args.cold)
                 if response.status_code != 200:
                     print(f"{name:<30} {response.status_code} (not for this user)", flush=True)
@@ -227,6 +237,15 @@ def _page_total(text: str, param: str) -> int:
         return LAST
     total = totals[0] if param == "events_page" else totals[-1]
     return int(re.sub(r"\D", "", total))
+
+
+def _next_link(url: str, text: str) -> str | None:
+    """The page's "Next" link as a URL of the list, or None."""
+    import re
+    from html import unescape
+
+    found = re.search(r'<a class="page-link" href="([^"]*)">Next</a>', text)
+    return url.split("?")[0] + unescape(found.group(1)) if found else None
 
 
 def _says_about(text: str) -> bool:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.scope import CONTACT_ROLES, Scope
 from core import taskqueue
+from core.listing import SEEK_PARAMS
 from core.tabular import csv_lines, write_xlsx
 
 from .exports import Export, build_export, file_name
@@ -120,7 +121,7 @@ def request_export(
             user=user,
             kind=kind,
             format=fmt,
-            params={k: v for k, v in params.lists() if k not in ("page", "export")},
+            params={k: v for k, v in params.lists() if k not in ("page", "export", *SEEK_PARAMS)},
             scope=scope_to_json(scope),
             language=language,
         )

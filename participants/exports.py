@@ -33,6 +33,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.audit import record_download
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
+from core.listing import SEEK_PARAMS
 from core.params import int_param
 from core.tabular import csv_response, xlsx_response
 from trainings.filters import EventFilter
@@ -249,7 +250,7 @@ def build_export(kind: str, params, scope: Scope, requester, lang: str) -> Expor
 def audit_filters(params) -> dict[str, Any]:
     """The filters an audit entry records: a free-text search is noted but not copied (it may
     be a person's name, and an erasure must leave no name behind)."""
-    filters = {k: v for k, v in params.items() if k not in ("page", "export", "q")}
+    filters = {k: v for k, v in params.items() if k not in ("page", "export", "q", *SEEK_PARAMS)}
     if params.get("q"):
         filters["q"] = "…"
     return filters

@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
-from core.listing import count_or_estimate, has_filters, paginate
+from core.listing import SEEK_PARAMS, count_or_estimate, has_filters, paginate
 from core.params import int_param
 from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
@@ -126,7 +126,10 @@ def person_list(request):
         count = None
     else:
         filters = [
-            (k, v) for k, values in request.GET.lists() if k not in ("page", "sort") for v in values
+            (k, v)
+            for k, values in request.GET.lists()
+            if k not in ("page", "sort", *SEEK_PARAMS)
+            for v in values
         ]
         exact = filterset.qs.count
         if not scope.all_regions:

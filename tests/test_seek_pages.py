@@ -1,0 +1,215 @@
+"""A long list's "Next" and "Previous" links name the row the page reads on from (core.listing
+`IdsFirstPaginator.seek`, issue 23): a user paging through a two-letter search of the whole
+country reads each page from one index range instead of walking (and testing) every row before
+it. The pages must be exactly the pages the numbers give: the same rows, order and ends, both
+ways, whatever the link names (another scope's person, a deleted one, garbage)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from core import listing
+from participants.models import Participant
+
+from .factories import EventFactory, ParticipantFactory, region
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("participants:person_list")
+
+
+@pytest.fixture
+def many(db, monkeypatch, django_capture_on_commit_callbacks):
+    """90 people born in 1990 in two regions, many sharing a name (ties go by id), a few with
+    another name; lists of more than 10 rows read on from a row (10,000 in production)."""
+    monkeypatch.setattr(listing, "SEEK_ABOVE", 10)
+    mangystau, almaty = region("KZ-47"), region("KZ-75")
+    with django_capture_on_commit_callbacks(execute=True):
+        EventFactory(region=mangystau)
+        for i in range(90):
+            ParticipantFactory(
+                full_name=f"Seek Person {i % 7}" if i % 10 else f"Другой Адам {i}",
+                birth_year=1990,
+                region=mangystau if i % 3 else almaty,
+            )
+
+
+def _links(response) -> dict[str, str]:
+    """The pager's links ("Next", "Previous") as query strings."""
+    html = response.content.decode()
+    found = re.findall(r'<a class="page-link" href="([^"]*)">(Next|Previous)</a>', html)
+    return {label: unescape(href) for href, label in found}
+
+
+def _keys(response) -> list[int]:
+    return [person.pk for person in response.context["page"].object_list]
+
+
+def _by_number(client, params: dict) -> list[list[int]]:
+    """Every page of the list asked for by its number alone (read by offset)."""
+    pages, number = [], 1
+    while True:
+        response = client.get(URL, {**params, "page": number})
+        assert response.status_code == 200
+        pages.append(_keys(response))
+        if not response.context["page"].has_next():
+            return pages
+        number += 1
+
+
+def _by_links(client, params: dict, *, start: str = "") -> tuple[list[list[int]], list[str]]:
+    """Every page reached by following "Next" from the first, then "Previous" back to it."""
+    response = client.get(URL + start, params if not start else None)
+    forward, hrefs = [_keys(response)], []
+    while "Next" in (links := _links(response)):
+        hrefs.append(links["Next"])
+        response = client.get(URL + links["Next"])
+        assert response.status_code == 200
+        forward.append(_keys(response))
+    backward = [_keys(response)]
+    while "Previous" in (links := _links(response)):
+        hrefs.append(links["Previous"])
+        response = client.get(URL + links["Previous"])
+        assert response.status_code == 200
+        backward.append(_keys(response))
+    assert backward[::-1] == forward  # back the same way, page by page
+    return forward, hrefs
+
+
+@pytest.mark.parametrize(
+    ("user", "params", "seeks"),
+    [
+        ("undp.staff", {}, True),
+        ("undp.staff", {"sort": "-name"}, True),
+        ("undp.staff", {"q": "Seek"}, True),
+        ("undp.staff", {"q": "Person", "sort": "-name"}, True),
+        # Paged from the summaries' seen rows (one index range already): numbered links.
+        ("undp.staff", {"sex": "F"}, False),
+        ("coord.mangystau", {}, False),
+        # A coordinator's search with another filter reads the records (born 1990).
+        ("coord.mangystau", {"q": "Seek", "age_band": "35-44"}, True),
+    ],
+)
+def test_pages_reached_by_the_links_are_the_pages_of_the_numbers(
+    client, login_as, many, user, params, seeks
+):
+    login_as(user)
+    numbered = _by_number(client, params)
+    assert len(numbered) > 2
+    linked, hrefs = _by_links(client, params)
+    assert linked == numbered
+    people = [pk for page in linked for pk in page]
+    assert len(people) == len(set(people))  # nobody twice, whatever the ties
+    # Past the second page the links name a row of the list: the page reads on from it.
+    assert any("after=" in href for href in hrefs) == seeks
+    assert any("before=" in href for href in hrefs) == seeks
+    assert all(re.search(r"[?&]page=\d+", href) for href in hrefs)
+
+
+def test_a_page_read_on_from_a_row_skips_no_rows_by_offset(client, login_as, many):
+    """The point of the links: the page's keys are read from the row on (no OFFSET)."""
+    login_as("undp.staff")
+    third = client.get(URL, {"q": "Seek", "page": 2})
+    after = _links(third)["Next"]
+    assert "after=" in after
+    sql = []
+
+    def record(execute, statement, params, many, context):
+        sql.append(statement)
+        return execute(statement, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(URL + after)
+    assert _keys(response) == _keys(client.get(URL, {"q": "Seek", "page": 3}))
+    people = [q for q in sql if "participants_participant" in q]
+    assert people and not any("OFFSET" in q for q in people)
+    # By number, the same page skips the rows before it.
+    seen = len(sql)
+    with connection.execute_wrapper(record):
+        client.get(URL, {"q": "Seek", "page": 3})
+    assert any("OFFSET" in q for q in sql[seen:])
+
+
+@pytest.mark.parametrize("who", ["other scope", "deleted", "garbage", "huge", "negative"])
+def test_a_link_naming_a_row_not_in_the_list_gives_the_page_of_its_number(
+    client, login_as, many, who
+):
+    """A coordinator's link naming a person of another region (or none at all) shows the page
+    its number gives: the list never reads on from a row it does not hold, so nothing of
+    that person (where their name sorts) shows."""
+    login_as("coord.mangystau")
+    stranger = Participant.objects.filter(region__code="KZ-75").exclude(
+        enrolments__event__region__code="KZ-47"
+    )[0]
+    gone = Participant.objects.filter(region__code="KZ-47").order_by("-pk")[0]
+    token = {
+        "other scope": stranger.pk,
+        "deleted": gone.pk,
+        "garbage": "1;DROP",
+        "huge": 10**30,
+        "negative": -5,
+    }[who]
+    if who == "deleted":
+        gone.delete()
+    expected = client.get(URL, {"page": 2})
+    for direction in ("after", "before"):
+        response = client.get(URL, {"page": 2, direction: token})
+        assert response.status_code == 200
+        assert _keys(response) == _keys(expected)
+
+
+def test_a_number_past_the_end_with_a_row_is_the_last_page(client, login_as, many):
+    login_as("undp.staff")
+    numbered = _by_number(client, {})
+    last = Participant.objects.order_by("full_name", "pk").first()
+    response = client.get(URL, {"page": 10_000, "after": last.pk})
+    assert response.status_code == 200
+    assert _keys(response) == numbered[-1]
+
+
+def test_the_list_goes_on_after_the_named_row_is_renamed_away(
+    client, login_as, many, django_capture_on_commit_callbacks
+):
+    """The row a link names was renamed out of the search meanwhile: the page is the page of
+    its number, not an error and not an empty page."""
+    login_as("undp.staff")
+    second = client.get(URL, {"q": "Seek", "page": 2})
+    after = _links(second)["Next"]
+    edge = Participant.objects.get(pk=_keys(second)[-1])
+    edge.full_name = "Renamed Elsewhere"
+    edge.save()
+    response = client.get(URL + after)
+    assert response.status_code == 200
+    assert _keys(response) == _keys(client.get(URL, {"q": "Seek", "page": 3}))
+
+
+@pytest.mark.parametrize("params", [{"sort": "region"}, {"sort": "birth_year"}])
+def test_lists_in_other_orders_keep_numbered_links(client, login_as, many, params):
+    """An order by a joined column or one with NULLs is not read on from a row: its links
+    are the page number alone, and its pages are still whole."""
+    login_as("undp.staff")
+    _, hrefs = _by_links(client, params)
+    assert hrefs and not any("after=" in h or "before=" in h for h in hrefs)
+
+
+def test_short_lists_keep_numbered_links(client, login_as, many, monkeypatch):
+    monkeypatch.setattr(listing, "SEEK_ABOVE", listing.ESTIMATE_ABOVE)
+    login_as("undp.staff")
+    _, hrefs = _by_links(client, {})
+    assert hrefs and not any("after=" in h or "before=" in h for h in hrefs)
+
+
+def test_the_link_is_no_filter(client, login_as, many):
+    """`after` is the pager's, not a filter: the whole list keeps its count from the summaries
+    (not re-estimated as a filtered list), and an export from that page exports the list."""
+    login_as("undp.staff")
+    first = client.get(URL)
+    after = _links(client.get(URL, {"page": 2}))["Next"]
+    third = client.get(URL + after)
+    assert third.context["page"].paginator.count == first.context["page"].paginator.count
+    assert not listing.has_filters(third.wsgi_request)
