@@ -205,8 +205,8 @@ def test_short_lists_keep_numbered_links(client, login_as, many, monkeypatch):
 
 
 def test_the_link_is_no_filter(client, login_as, many):
-    """`after` is the pager's, not a filter: the whole list keeps its count from the summaries
-    (not re-estimated as a filtered list), and an export from that page exports the list."""
+    """`after` is the pager's, not a filter: the whole list read on from a row keeps the
+    count of the whole list (not counted or estimated again as a filtered list)."""
     login_as("undp.staff")
     first = client.get(URL)
     after = _links(client.get(URL, {"page": 2}))["Next"]
