@@ -24,6 +24,16 @@ class CountOf(Subquery):
     output_field = IntegerField()
 
 
+class RowsOf(CountOf):
+    """COUNT(*) of a correlated subquery of one table filtered on a foreign key (no join that
+    could repeat a row): the same number as `CountOf`, read from the foreign key's index alone.
+    DISTINCT made PostgreSQL sort every id it counted: the districts' page (25 districts,
+    about 170,000 people at 1,000,000) took 170-180 ms; COUNT(*) of the same rows 13 ms, and
+    all 180 districts sorted by people 29 ms."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+
+
 def region_overview() -> list[Region]:
     """The 20 top-level units, each with `n_events`, `n_people` (unique people reached at its
     events, as `participants.aggregates.people_reached_by_place` counts them, read from the
@@ -66,10 +76,10 @@ def districts_with_counts() -> QuerySet[District]:
     """Districts with the events held there and the people registered there (what a merge
     moves)."""
     return District.objects.select_related("region").annotate(
-        n_events=CountOf(
+        n_events=RowsOf(
             TrainingEvent.objects.filter(district=OuterRef("pk")).order_by().values("id")
         ),
-        n_people=CountOf(
+        n_people=RowsOf(
             Participant.objects.filter(district=OuterRef("pk")).order_by().values("id")
         ),
     )
@@ -85,7 +95,7 @@ def partners_with_counts() -> QuerySet[PartnerOrganisation]:
             .order_by()
             .values("id")
         ),
-        n_people=CountOf(
+        n_people=RowsOf(
             Participant.objects.filter(organisation=OuterRef("pk")).order_by().values("id")
         ),
     )
@@ -120,19 +130,19 @@ def partner_people(scope: Scope, partner: PartnerOrganisation):
     )
 
 
-def _events_of(**lookup):
-    return CountOf(TrainingEvent.objects.filter(**lookup).order_by().values("id"))
+def _events_of(count=CountOf, **lookup):
+    return count(TrainingEvent.objects.filter(**lookup).order_by().values("id"))
 
 
 def programmes_with_counts():
     return Programme.objects.select_related("donor").annotate(
-        n_events=_events_of(programme=OuterRef("pk"))
+        n_events=_events_of(RowsOf, programme=OuterRef("pk"))
     )
 
 
 def activity_lines_with_counts():
     return ActivityLine.objects.select_related("programme").annotate(
-        n_events=_events_of(activity_line=OuterRef("pk"))
+        n_events=_events_of(RowsOf, activity_line=OuterRef("pk"))
     )
 
 
@@ -140,7 +150,7 @@ def categories_with_counts():
     """Categories with the people registered in each: from the summaries (a few rows per
     category) unless this transaction has written what they do not show yet."""
     if has_pending():
-        n_people = CountOf(
+        n_people = RowsOf(
             Participant.objects.filter(category=OuterRef("pk")).order_by().values("id")
         )
     else:

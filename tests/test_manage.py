@@ -327,6 +327,38 @@ def test_region_page_shows_district_and_people_counts(admin_client):
     assert "Beyneu District" in response.content.decode()
 
 
+def test_reference_lists_count_what_refers_to_each_row(demo, monkeypatch):
+    """The numbers the districts, partners, programmes, activity lines and categories pages
+    show: each row's events and people, as counting them one by one gives."""
+    from manage import selectors
+    from participants import summaries
+
+    def plain(model, **lookup):
+        return model.objects.filter(**lookup).count()
+
+    for row in selectors.districts_with_counts():
+        assert row.n_events == plain(TrainingEvent, district=row)
+        assert row.n_people == plain(Participant, district=row)
+    assert any(row.n_people for row in selectors.districts_with_counts())
+    for row in selectors.partners_with_counts():
+        assert row.n_people == plain(Participant, organisation=row)
+        hosted_or_implemented = TrainingEvent.objects.filter(
+            pk__in=TrainingEvent.objects.filter(host_partners=row).values("pk")
+        ) | TrainingEvent.objects.filter(implementing_partners=row)
+        assert row.n_events == hosted_or_implemented.distinct().count()
+    assert any(row.n_people for row in selectors.partners_with_counts())
+    for row in selectors.programmes_with_counts():
+        assert row.n_events == plain(TrainingEvent, programme=row)
+    assert any(row.n_events for row in selectors.programmes_with_counts())
+    for row in selectors.activity_lines_with_counts():
+        assert row.n_events == plain(TrainingEvent, activity_line=row)
+    monkeypatch.setattr(summaries, "has_pending", lambda: True)  # counted from the records
+    monkeypatch.setattr(selectors, "has_pending", lambda: True)
+    for row in selectors.categories_with_counts():
+        assert row.n_people == plain(Participant, category=row)
+    assert any(row.n_people for row in selectors.categories_with_counts())
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(
     "name",
