@@ -434,10 +434,12 @@ class IdsFirstPaginator(Paginator):
         """The page's rows and one more (is there a next page?), in the one page query."""
         rows = self.object_list
         bottom = (number - 1) * self.per_page
-        keys = rows
-        if self.sort_matches and self.count <= SORT_MATCHES_BELOW:
+        keys, key = rows, "pk"
+        if self.key_rows is not None:  # as an exactly counted list (`page`)
+            keys, key = self.key_rows, self.key_name
+        elif self.sort_matches and self.count <= SORT_MATCHES_BELOW:
             keys = unindexed_order(rows)  # as an exactly counted search (`page`)
-        page_keys = keys.values("pk")[bottom : bottom + self.per_page + 1]
+        page_keys = keys.values(key)[bottom : bottom + self.per_page + 1]
         found = list(rows.filter(pk__in=page_keys))
         if not found and number > 1:  # the estimate was high: the real last page
             return self._exact_page(number)
@@ -467,7 +469,7 @@ def paginate(
     rows there are when the caller has a cheaper way to know it than counting `rows`; an
     `Estimate` when that is not exact (the page then says "about": `paginator.estimated`).
     `keys`: (a queryset in the rows' order, its column of their primary keys) to pick the
-    page's keys from (`IdsFirstPaginator.key_rows`), with an exact `count` of the same rows.
+    page's keys from (`IdsFirstPaginator.key_rows`), with a `count` of the same rows.
     A list searched with `?q=` sorts its matches when they are few (`sort_matches`).
     `?after=` / `?before=` (the pager's links of a long list; `<param>_after` for another
     `param`) read the page on from the row they name (`IdsFirstPaginator.seek`)."""

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.dataversion import region_cached
-from core.listing import ESTIMATE_ABOVE, Estimate, table_size_estimate
+from core.listing import ESTIMATE_ABOVE, SORT_MATCHES_BELOW, Estimate, table_size_estimate
 from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
@@ -74,11 +74,12 @@ SEEN_ORDERS = {"full_name": "name", "birth_year": "birth_year"}
 class SeenListing:
     """How the people list is paged and counted from the summaries: the page's keys are
     read from `keys` (a queryset in the list's order) in its column `key`, the total is
-    `count` (core.listing `paginate(keys=..., count=...)`)."""
+    `count` (core.listing `paginate(keys=..., count=...)`); None for the country's searches,
+    which the caller counts or estimates as the records' (an exact count reads every match)."""
 
     keys: QuerySet
     key: str
-    count: int
+    count: int | None
 
 
 def listed_from_seen(
@@ -88,6 +89,7 @@ def listed_from_seen(
     q: str = "",
     sex: str = "",
     category_id: int | None = None,
+    country_search: bool = False,
 ) -> SeenListing | None:
     """The people list by name or by birth year (`people`: `people_list`, either way) paged
     and counted from the summaries' "seen" rows, in that order in the index `reach_seen_name`
@@ -112,9 +114,11 @@ def listed_from_seen(
     if not scope.can_see_people:
         return None
     if scope.all_regions:
-        # The whole country's list walks the records' name index (index only), its searches
-        # use the trigram indexes.
-        if not only or q:
+        # The whole country's list walks the records' name index (index only). Its searches
+        # by name read the country's seen rows when the caller found them broad
+        # (`country_search`: `broad_search`), index only where the records' name index reads
+        # every person it walks for the search's columns; the caller counts them.
+        if not (only or q) or (q and not country_search):
             return None
         region_ids, place = None, summaries.NATIONAL
     elif len(scope.region_ids) == 1:
@@ -127,7 +131,12 @@ def listed_from_seen(
     if column is None or summaries.has_pending():
         return None
     seen = Reach.objects.filter(place=place, period=summaries.SEEN, **only)
-    if q:
+    count = None
+    if q and scope.all_regions:
+        if column != "name":  # reach_seen_born holds no search column
+            return None
+        seen = seen.filter(*search_terms(q, organisation="organisation_id"))
+    elif q:
         seen = seen.filter(*search_terms(q, organisation="organisation_id"))
         # The region's rows, one index range; kept until the region's data changes.
         asked = [("q", q), ("sex", sex), ("category", str(category_id or ""))]
@@ -139,6 +148,20 @@ def listed_from_seen(
     descending = order[0].startswith("-")
     keys = (f"-{column}", "-participant_id") if descending else (column, "participant_id")
     return SeenListing(seen.order_by(*keys), "participant_id", count)
+
+
+def broad_search(matches: int) -> bool:
+    """Is a search of the whole country expected to match `matches` people broad enough to
+    page through the country's seen rows (`listed_from_seen`, index only) rather than the
+    records? More than SORT_MATCHES_BELOW and more than a quarter of everyone: half-way down
+    a two-letter search of 1,000,000 people (858,000 matches) the records' name index read
+    430,000 people for the search's columns (560-611 ms), the seen rows' index 90 ms. A
+    narrower search ("Динара": 1 person in 50) is found by the trigram indexes and sorted
+    (127 ms half-way down at 1,000,000): the seen rows have no trigram index, and walking
+    half of them testing every spelling of a name took 340-415 ms."""
+    if matches <= SORT_MATCHES_BELOW:
+        return False
+    return matches * 4 > summaries.people_seen(None)
 
 
 def keep_visible(scope: Scope, people: Iterable[Participant]) -> list[Participant]:

@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
-from core.listing import SEEK_PARAMS, count_or_estimate, has_filters, paginate
+from core.listing import SEEK_PARAMS, Estimate, count_or_estimate, has_filters, paginate
 from core.params import int_param
 from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
@@ -39,6 +39,7 @@ from .selectors import (
     attendance_grid as grid_of,
 )
 from .selectors import (
+    broad_search,
     count_people_passing,
     enrolments_visible,
     event_roster,
@@ -139,6 +140,11 @@ def person_list(request):
                 lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
             )
         count = count_or_estimate(filterset.qs, lambda: kept_people_count(scope, filters, exact))
+        if scope.all_regions and only and isinstance(count, Estimate) and broad_search(count.n):
+            # The country's broad search pages through the country's seen rows (`broad_search`).
+            from_seen = listed_from_seen(scope, filterset.qs, **only, country_search=True)
+            if from_seen is not None:
+                keys = (from_seen.keys, from_seen.key)
     page = paginate(request, filterset.qs, 25, count=count, keys=keys)
     # A coordinator's list is read from the summaries: only rows the records still show.
     page.object_list = keep_visible(scope, page.object_list)

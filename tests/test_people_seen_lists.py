@@ -336,6 +336,63 @@ def test_the_countrys_list_of_one_sex_is_the_list_from_the_records(
     assert total == Participant.objects.filter(sex=params["sex"]).count()
 
 
+@pytest.mark.parametrize(
+    "params", [{"q": "Seen"}, {"q": "Seen", "sort": "-name"}, {"q": "seen", "sex": "F"}]
+)
+def test_the_countrys_broad_search_is_the_list_from_the_records(
+    client, login_as, seen, monkeypatch, params
+):
+    """Staff's search matching more than SORT_MATCHES_BELOW people and a quarter of everyone
+    by the planner's estimate (both made up here: a test's tables are small) pages through
+    the country's seen rows in name order (index only); the same people, order, pages and
+    total as the records, the estimate said as "about" until the list's end is read."""
+    from core import listing
+    from participants import selectors
+
+    everyone = summaries.people_seen(None)
+    monkeypatch.setattr(listing, "planner_estimate", lambda rows: everyone // 2)
+    monkeypatch.setattr(listing, "ESTIMATE_ABOVE", 5)
+    monkeypatch.setattr(selectors, "SORT_MATCHES_BELOW", 5)
+    login_as("undp.staff")
+    first_sql = []
+
+    def record(execute, statement, *args):
+        first_sql.append(statement)
+        return execute(statement, *args)
+
+    with connection.execute_wrapper(record):
+        first = client.get(URL, params)
+    assert first.context["page"].paginator.estimated  # "about N"
+    # The first half's pages (estimated) read the seen rows too, not only the counted half.
+    assert any(re.search(r'FROM "participants_reach" .*ORDER BY .*"name"', q) for q in first_sql)
+    from_summaries, total, sql = _walk(client, params)
+    assert any(re.search(r'FROM "participants_reach" U\d.* ORDER BY U\d\."name"', q) for q in sql)
+    monkeypatch.setattr(summaries, "has_pending", lambda: True)
+    from_records, records_total, records_sql = _walk(client, params)
+    assert not any('"participants_reach"' in q for q in records_sql)
+    assert from_summaries == from_records
+    assert total == records_total == len(from_records) > 25
+    names = Participant.objects.filter(pk__in=from_summaries).values_list("full_name", flat=True)
+    assert any(name.startswith("Seen Stranger") for name in names)  # the whole country's
+
+
+def test_a_narrow_search_of_the_country_keeps_the_trigram_indexes(
+    client, login_as, seen, monkeypatch
+):
+    """Fewer matches than a quarter of everyone: the records' trigram indexes find them
+    (the seen rows have none), whatever the estimate above SORT_MATCHES_BELOW."""
+    from core import listing
+    from participants import selectors
+
+    everyone = summaries.people_seen(None)
+    monkeypatch.setattr(listing, "planner_estimate", lambda rows: everyone // 5)
+    monkeypatch.setattr(listing, "ESTIMATE_ABOVE", 5)
+    monkeypatch.setattr(selectors, "SORT_MATCHES_BELOW", 5)
+    login_as("undp.staff")
+    _, _, sql = _walk(client, {"q": "Seen"})
+    assert not any('"participants_reach"' in q for q in sql)  # (its counts table may be read)
+
+
 def test_a_search_by_organisation_is_the_list_from_the_records(
     client, login_as, seen, monkeypatch, django_capture_on_commit_callbacks
 ):
