@@ -96,7 +96,8 @@ def listed_from_seen(
     or `reach_seen_born` (one range per place, with each person's sex and category): a
     coordinator's of one region whole, searched (`q`: the rows copy what the search reads) or
     filtered by sex or category (`PeopleFilter.summarised`), and the whole country's filtered
-    by sex or category (its searches use the trigram indexes). The people's own query walks
+    by sex or category or searched broadly (`country_search`, counted by the caller: narrower
+    searches use the trigram indexes). The people's own query walks
     the country's name or birth-year index and tests every person on the way: half-way down
     the largest region's 25,000 people that is about 100,000 index entries (by name 102-131 ms
     at 200,000 people, 520 ms at 1,000,000; by birth year 71-104 ms, 318-417 ms), and half-way
@@ -156,9 +157,9 @@ def broad_search(matches: int) -> bool:
     records? More than SORT_MATCHES_BELOW and more than a quarter of everyone: half-way down
     a two-letter search of 1,000,000 people (858,000 matches) the records' name index read
     430,000 people for the search's columns (560-611 ms), the seen rows' index 90 ms. A
-    narrower search ("Динара": 1 person in 50) is found by the trigram indexes and sorted
-    (127 ms half-way down at 1,000,000): the seen rows have no trigram index, and walking
-    half of them testing every spelling of a name took 340-415 ms."""
+    narrower search ("Динара": 42,000 of 1,000,000) is found by the trigram indexes and
+    sorted (127-160 ms half-way down): the seen rows have no trigram index, and walking half of
+    them testing every spelling of a name took 340-415 ms."""
     if matches <= SORT_MATCHES_BELOW:
         return False
     return matches * 4 > summaries.people_seen(None)
