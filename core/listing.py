@@ -42,8 +42,9 @@ from django.db.models import (
     QuerySet,
     TextField,
     Value,
+    Window,
 )
-from django.db.models.functions import Collate
+from django.db.models.functions import Collate, RowNumber
 from django.http import HttpRequest
 
 # Counts above this many rows may be estimated where counting exactly is slow (and say so).
@@ -54,6 +55,11 @@ SEEK_ABOVE = ESTIMATE_ABOVE
 # A searched list with at most this many matches sorts its matches instead of walking the sort
 # key's index (`IdsFirstPaginator.sort_matches`).
 SORT_MATCHES_BELOW = 20_000
+# A page of a long list (`IdsFirstPaginator.seekable`) asked for by its number, more than
+# EDGES_FROM rows from either end of a list of at most EDGES_UPTO rows, is read on from the
+# last row of the page before, found in the list's kept page edges (`IdsFirstPaginator.edges`).
+EDGES_FROM = 2_500
+EDGES_UPTO = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -226,22 +232,27 @@ class SeekPage(ListPage):
 SEEK_PARAMS = ("after", "before")
 
 
-def seek_order(rows: QuerySet) -> tuple[str, bool] | None:
+def seek_order(
+    rows: QuerySet, *, key: str = "pk", nullable: bool = False
+) -> tuple[str, bool] | None:
     """(column, descending) when `rows` are ordered by one column of their own that is never
-    NULL, then by primary key the same way (`with_total_order`), or by primary key alone
-    ("pk"): the orders a page can be read on from a row in (`IdsFirstPaginator.seek`), with
-    one index range when the column has an index on (column, id). None otherwise (a joined
-    column, an annotation, NULLs, mixed directions)."""
+    NULL, then by their key column `key` (the primary key, or the column of another table's
+    primary keys in a list's `key_rows`) the same way (`with_total_order`), or by the key
+    alone (the key): the orders a page can be read on from a row in
+    (`IdsFirstPaginator.seek`), with one index range when the column has an index on
+    (column, key). With `nullable`, the column may hold NULLs (`_rows_beyond` places them
+    where the database sorts them). None otherwise (a joined column, an annotation, NULLs,
+    mixed directions)."""
     ordering = list(rows.query.order_by)
     if not ordering or len(ordering) > 2 or not all(isinstance(o, str) for o in ordering):
         return None
     meta = rows.model._meta
-    pk_names = {"pk", meta.pk.name, meta.pk.attname}
+    key_names = {"pk", meta.pk.name, meta.pk.attname} if key == "pk" else {key}
     descending = ordering[-1].startswith("-")
-    if ordering[-1].lstrip("-") not in pk_names:
+    if ordering[-1].lstrip("-") not in key_names:
         return None
     if len(ordering) == 1:
-        return "pk", descending
+        return key, descending
     first = ordering[0]
     name = first.lstrip("-")
     if first.startswith("-") != descending or "__" in name:
@@ -250,9 +261,54 @@ def seek_order(rows: QuerySet) -> tuple[str, bool] | None:
         field = meta.get_field(name)
     except FieldDoesNotExist:  # an annotation
         return None
-    if not getattr(field, "concrete", False) or field.null or field.is_relation:
+    if not getattr(field, "concrete", False) or field.is_relation:
+        return None
+    if field.null and not nullable:
         return None
     return field.attname, descending
+
+
+def _rows_beyond(rows: QuerySet, key: str, token: Any, direction: str) -> list[QuerySet] | None:
+    """The rows of `rows` (in a `seek_order` by `key`, NULLs allowed) that follow ("after")
+    or precede ("before") the row whose `key` is `token`, in the order they are read from
+    it, as querysets to read one after the other (the rows sorting as NULL last, each part
+    one index range); None when that row is not in `rows` or sorts as NULL (then the caller
+    reads by offset)."""
+    column, descending = seek_order(rows, key=key, nullable=True)
+    meta = rows.model._meta
+    field = meta.pk if key == "pk" else meta.get_field(key)
+    try:
+        value = field.to_python(token)
+        found = list(rows.filter(**{key: value}).order_by().values_list(column, flat=True)[:1])
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return None
+    if not found or found[0] is None:  # not in the list (any more, or never), or a NULL
+        return None
+    edge = found[0]
+    # Further along the list's order ("after") or back ("before").
+    op = "gt" if (direction == "after") != descending else "lt"
+    if column == key:
+        parts = [rows.filter(**{f"{key}__{op}": value})]
+    else:
+        beyond = Q(**{f"{column}__{op}e": edge}) & (
+            Q(**{f"{column}__{op}": edge}) | Q(**{f"{key}__{op}": value})
+        )
+        parts = [rows.filter(beyond)]
+        # PostgreSQL sorts NULLs last going up, SQLite first: they are beyond the row when
+        # they come later in the direction read (apart: OR-ed in, the range is no index's).
+        nulls_last = (connection.vendor == "postgresql") != descending
+        if meta.get_field(column).null and (direction == "after") == nulls_last:
+            parts.append(rows.filter(**{f"{column}__isnull": True}))
+    return [part.reverse() for part in parts] if direction == "before" else parts
+
+
+@dataclass(frozen=True)
+class PageEdges:
+    """A list's exact row count and the primary key of the last row of each of its pages (the
+    first page's, the second's, ...): page N is the rows after the (N-1)th key."""
+
+    count: int
+    last_keys: list[Any]
 
 
 class IdsFirstPaginator(Paginator):
@@ -290,6 +346,14 @@ class IdsFirstPaginator(Paginator):
     # typed or kept) is read by its offset, as before; so is a page whose row is no longer
     # in the list (deleted, renamed out of the search): the number stays the page's label.
     seek: tuple[str, str] | None = None
+    # How the list keeps its page edges (set by `paginate(keep_edges=...)`): called with a
+    # function that reads them (`_read_edges`), it returns them, kept until the list's rows
+    # may have changed. A page asked for by its number deep in a long list (a search of the
+    # whole country matching 42,000 of 1,000,000 people, half-way down) is otherwise read by
+    # sorting every match up to its offset: every match read from the table (about 150 ms
+    # there), on every request. With the edges, only the first deep page after a change reads
+    # them all; every page then reads on from its edge (`seek`), as its "Next" link does.
+    keep_edges: Callable[[Callable[[], PageEdges]], PageEdges] | None = None
 
     def __init__(self, object_list: Any, per_page: int, **kwargs: Any) -> None:
         if isinstance(object_list, QuerySet):
@@ -320,33 +384,23 @@ class IdsFirstPaginator(Paginator):
     def _get_page(self, *args: Any, **kwargs: Any) -> Page:
         return ListPage(*args, **kwargs)
 
-    def _seek_page(self, number: int) -> Page | None:
-        """Page `number` read on from the row `seek` names; None when it cannot be (the
-        row is not in the list, or the list ends there): the caller reads it by offset."""
-        direction, token = self.seek
+    def _seek_page(
+        self, number: int, direction: str, token: Any, *, from_keys: bool = False
+    ) -> Page | None:
+        """Page `number` read on from the row `token` names (`seek`), "after" or "before" it,
+        among the rows (or with `from_keys`, among the list's `key_rows`: `_edge_page`);
+        None when it cannot be (the row is not in the list, or the list ends there): the
+        caller reads it by offset."""
         rows = self.object_list
-        column, descending = seek_order(rows)
-        try:
-            key = rows.model._meta.pk.to_python(token)
-            value = rows.filter(pk=key).order_by().values_list(column, flat=True)[:1]
-            value = list(value)
-        except (ValidationError, ValueError, TypeError, OverflowError):
+        keys, key = self._key_source() if from_keys else (rows, "pk")
+        parts = _rows_beyond(keys, key, token, direction)
+        if parts is None:
             return None
-        if not value:  # not in the list (any more, or never: another scope, another search)
-            return None
-        value = value[0]
-        # Further along the list's order ("after") or back ("before").
-        op = "gt" if (direction == "after") != descending else "lt"
-        if column == "pk":
-            beyond = Q(**{f"pk__{op}": key})
-        else:
-            beyond = Q(**{f"{column}__{op}e": value}) & (
-                Q(**{f"{column}__{op}": value}) | Q(**{f"pk__{op}": key})
-            )
-        keys = rows.filter(beyond)
-        if direction == "before":
-            keys = keys.reverse()
-        page_keys = list(keys.values_list("pk", flat=True)[: self.per_page + 1])
+        page_keys = []
+        for part in parts:
+            wanted = self.per_page + 1 - len(page_keys)
+            if wanted > 0:
+                page_keys += list(part.values_list(key, flat=True)[:wanted])
         if not page_keys:
             return None
         more = len(page_keys) > self.per_page
@@ -374,7 +428,68 @@ class IdsFirstPaginator(Paginator):
                 raise
             return int(number)
 
+    def _key_source(self) -> tuple[QuerySet, str]:
+        """Where the page's keys are read from: the `key_rows` and their key column, or the
+        rows and their primary key."""
+        if self.key_rows is not None:
+            return self.key_rows, self.key_name
+        return self.object_list, "pk"
+
+    def _read_edges(self) -> PageEdges:
+        """The list's exact count and the key of every page's last row: every row of the list
+        numbered in its order (one index range, or the search's matches sorted), the keys of
+        the rows whose number is a multiple of the page size returned."""
+        keys, key = self._key_source()
+        if self.key_rows is None and self.sort_matches:
+            keys = unindexed_order(keys)  # the matches found by the search, then sorted
+        number = Window(RowNumber(), order_by=list(keys.query.order_by))
+        numbered = keys.annotate(_row=number, _edge=number % self.per_page).filter(_edge=0)
+        last_keys = [k for _, k in sorted(numbered.values_list("_row", key))]
+        if self.estimated:
+            count = self._exact() if self._exact else self.object_list.count()
+        else:
+            count = self.count
+        return PageEdges(count, last_keys)
+
+    def _edge_page(self, number: Any) -> Page | None:
+        """Page `number` read on from the last row of the page before, found in the kept page
+        edges (`keep_edges`), when the page lies deep in the list; None otherwise (the
+        caller reads it by offset, which is cheap near either end)."""
+        keys, key = self._key_source()
+        rows = self.object_list
+        if (
+            self.keep_edges is None
+            or not isinstance(rows, QuerySet)
+            or rows.query.distinct
+            or rows.query.combinator
+            or seek_order(keys, key=key, nullable=self.key_rows is not None) is None
+        ):
+            return None
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            return None
+        if wanted <= 1 or self.count > EDGES_UPTO:
+            return None
+        if not self.estimated and not self._deep(wanted):
+            return None
+        if self.estimated and (wanted - 1) * self.per_page <= EDGES_FROM:
+            return None
+        edges = self.keep_edges(self._read_edges)
+        self.set_count(edges.count)
+        wanted = min(wanted, self.num_pages)
+        if not self._deep(wanted) or wanted - 2 >= len(edges.last_keys):
+            return None
+        return self._seek_page(wanted, "after", edges.last_keys[wanted - 2], from_keys=True)
+
+    def _deep(self, number: int) -> bool:
+        """Is page `number` more than EDGES_FROM rows from both ends of the counted list?"""
+        bottom = (number - 1) * self.per_page
+        return min(bottom, self.count - bottom) > EDGES_FROM
+
     def get_page(self, number: Any) -> Page:
+        if self.seek is None and (page := self._edge_page(number)) is not None:
+            return page
         if self.seek is not None and self.seekable:
             try:
                 wanted = int(number)
@@ -383,7 +498,7 @@ class IdsFirstPaginator(Paginator):
             # An exactly counted list's page numbers stop at its count (a number past it is
             # answered by the last page, read by offset).
             fits = self.estimated or wanted <= self.num_pages
-            if wanted > 1 and fits and (page := self._seek_page(wanted)) is not None:
+            if wanted > 1 and fits and (page := self._seek_page(wanted, *self.seek)) is not None:
                 return page
         return super().get_page(number)
 
@@ -463,6 +578,7 @@ def paginate(
     param: str = "page",
     count: int | Estimate | None = None,
     keys: tuple[QuerySet, str] | None = None,
+    keep_edges: Callable[[Callable[[], PageEdges]], PageEdges] | None = None,
 ) -> Page:
     """The page of `rows` that `?page=` asks for (not a number: the first; past the end: the
     last), read ids first when `rows` is a queryset (`IdsFirstPaginator`). `count`: how many
@@ -472,8 +588,12 @@ def paginate(
     page's keys from (`IdsFirstPaginator.key_rows`), with a `count` of the same rows.
     A list searched with `?q=` sorts its matches when they are few (`sort_matches`).
     `?after=` / `?before=` (the pager's links of a long list; `<param>_after` for another
-    `param`) read the page on from the row they name (`IdsFirstPaginator.seek`)."""
+    `param`) read the page on from the row they name (`IdsFirstPaginator.seek`).
+    `keep_edges(read)`: `read()` kept until the rows may change (the caller's cache): a page
+    asked for by its number deep in a long list reads on from its edge
+    (`IdsFirstPaginator.keep_edges`)."""
     paginator = IdsFirstPaginator(rows, per_page)
+    paginator.keep_edges = keep_edges
     paginator.sort_matches = bool(search_term(request))
     for direction in SEEK_PARAMS:
         name = direction if param == "page" else f"{param}_{direction}"

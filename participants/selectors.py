@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.dataversion import region_cached
-from core.listing import ESTIMATE_ABOVE, SORT_MATCHES_BELOW, Estimate, table_size_estimate
+from core.listing import (
+    ESTIMATE_ABOVE,
+    SORT_MATCHES_BELOW,
+    Estimate,
+    PageEdges,
+    table_size_estimate,
+)
 from regions.models import PartnerOrganisation
 from trainings.models import Session, TrainingEvent
 from trainings.selectors import edit_refusal
@@ -154,15 +160,15 @@ def listed_from_seen(
 def broad_search(matches: int) -> bool:
     """Is a search of the whole country expected to match `matches` people broad enough to
     page through the country's seen rows (`listed_from_seen`, index only) rather than the
-    records? More than SORT_MATCHES_BELOW and more than a quarter of everyone: half-way down
-    a two-letter search of 1,000,000 people (858,000 matches) the records' name index read
-    430,000 people for the search's columns (560-611 ms), the seen rows' index 90 ms. A
-    narrower search ("Динара": 42,000 of 1,000,000) is found by the trigram indexes and
-    sorted (127-160 ms half-way down): the seen rows have no trigram index, and walking half of
-    them testing every spelling of a name took 340-415 ms."""
-    if matches <= SORT_MATCHES_BELOW:
-        return False
-    return matches * 4 > summaries.people_seen(None)
+    records? More than SORT_MATCHES_BELOW: the seen rows' name index holds the searched
+    columns, so walking it to a page tests each entry without reading the table. The records'
+    name index reads every person it walks: the first page of a first name ("Динара": 42,000
+    of 1,000,000, the first match 40,000 names down, past the men's surnames) took 130-140 ms
+    that way, 68 ms through the seen rows; half-way down a two-letter search 560-611 ms, 90
+    ms. A deep page asked for by its number reads on from the list's kept page edges (core.
+    listing `IdsFirstPaginator.keep_edges`). Fewer matches are found by the trigram indexes
+    and sorted (the seen rows have no trigram index)."""
+    return matches > SORT_MATCHES_BELOW
 
 
 def keep_visible(scope: Scope, people: Iterable[Participant]) -> list[Participant]:
@@ -251,9 +257,23 @@ def kept_people_count(
     every write to a person seen there). The second half of a broad search counts its matches
     exactly (60-90 ms for the largest region at 200,000 people): the first such page pays it,
     the others (paging back, going on from the last) read it."""
+    return _kept_for_list(scope, "people-count", filters, count)
+
+
+def kept_people_edges(
+    scope: Scope, asked: list[tuple[str, str]], read: Callable[[], PageEdges]
+) -> PageEdges:
+    """`read()`: the people list's page edges (core.listing `IdsFirstPaginator.keep_edges`)
+    as `asked` (the query string's pairs, the sort included, the page and the pager's keys
+    left out), kept as `kept_people_count` keeps a count: a page asked for by its number deep
+    in a search of the whole country reads on from its edge."""
+    return _kept_for_list(scope, "people-edges", asked, read)
+
+
+def _kept_for_list(scope: Scope, name: str, asked: list[tuple[str, str]], compute: Callable):
     regions = None if scope.all_regions else sorted(scope.region_ids)
-    digest = hashlib.sha256(repr((regions, sorted(filters))).encode()).hexdigest()[:24]
-    return region_cached(f"people-count:{digest}", regions, count)
+    digest = hashlib.sha256(repr((regions, sorted(asked))).encode()).hexdigest()[:24]
+    return region_cached(f"{name}:{digest}", regions, compute)
 
 
 def enrolments_visible(scope: Scope) -> QuerySet[Enrolment]:

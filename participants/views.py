@@ -46,6 +46,7 @@ from .selectors import (
     has_events_outside,
     keep_visible,
     kept_people_count,
+    kept_people_edges,
     likely_duplicates,
     listed_from_seen,
     merge_plan,
@@ -117,6 +118,12 @@ def person_list(request):
     # the people the summaries say the regions see), the count kept until the data of the
     # scope's regions changes.
     keys = None
+    asked = [
+        (k, v)
+        for k, values in request.GET.lists()
+        if k not in ("page", *SEEK_PARAMS)
+        for v in values
+    ]
     only = filterset.summarised()
     from_seen = listed_from_seen(scope, filterset.qs, **only) if only is not None else None
     if from_seen is not None:
@@ -126,12 +133,7 @@ def person_list(request):
     elif not filterset.is_valid():
         count = None
     else:
-        filters = [
-            (k, v)
-            for k, values in request.GET.lists()
-            if k not in ("page", "sort", *SEEK_PARAMS)
-            for v in values
-        ]
+        filters = [(k, v) for k, v in asked if k != "sort"]
         exact = filterset.qs.count
         if not scope.all_regions:
             exact = partial(
@@ -145,7 +147,15 @@ def person_list(request):
             from_seen = listed_from_seen(scope, filterset.qs, **only, country_search=True)
             if from_seen is not None:
                 keys = (from_seen.keys, from_seen.key)
-    page = paginate(request, filterset.qs, 25, count=count, keys=keys)
+    # A page asked for by its number deep in a long list reads on from its kept edge.
+    page = paginate(
+        request,
+        filterset.qs,
+        25,
+        count=count,
+        keys=keys,
+        keep_edges=partial(kept_people_edges, scope, asked),
+    )
     # A coordinator's list is read from the summaries: only rows the records still show.
     page.object_list = keep_visible(scope, page.object_list)
     event = None

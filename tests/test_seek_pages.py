@@ -25,16 +25,18 @@ URL = reverse("participants:person_list")
 
 @pytest.fixture
 def many(db, monkeypatch, django_capture_on_commit_callbacks):
-    """90 people born in 1990 in two regions, many sharing a name (ties go by id), a few with
-    another name; lists of more than 10 rows read on from a row (10,000 in production)."""
+    """110 people born in the late 1980s (a few with no birth year) in two regions, many
+    sharing a name (ties go by id), a few with another name, women and men; lists of more than
+    10 rows read on from a row (10,000 in production)."""
     monkeypatch.setattr(listing, "SEEK_ABOVE", 10)
     mangystau, almaty = region("KZ-47"), region("KZ-75")
     with django_capture_on_commit_callbacks(execute=True):
         EventFactory(region=mangystau)
-        for i in range(90):
+        for i in range(110):
             ParticipantFactory(
                 full_name=f"Seek Person {i % 7}" if i % 10 else f"Другой Адам {i}",
-                birth_year=1990,
+                birth_year=None if i % 11 == 0 else 1985 + i % 4,
+                sex="F" if i % 2 else "M",
                 region=mangystau if i % 3 else almaty,
             )
 
@@ -213,3 +215,126 @@ def test_the_link_is_no_filter(client, login_as, many):
     third = client.get(URL + after)
     assert third.context["page"].paginator.count == first.context["page"].paginator.count
     assert not listing.has_filters(third.wsgi_request)
+
+
+# A page asked for by its number deep in a long list reads on from the last row of the page
+# before, found in the list's kept page edges (core.listing `IdsFirstPaginator.keep_edges`).
+
+
+def _page_sql(client, params: dict) -> tuple[list[int], list[str]]:
+    """The page's people and the SQL it ran."""
+    sql = []
+
+    def record(execute, statement, params, many, context):
+        sql.append(statement)
+        return execute(statement, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(URL, params)
+    assert response.status_code == 200
+    return _keys(response), sql
+
+
+def _reads_every_key(sql: list[str]) -> bool:
+    """Did the page read every key of the list (its edges), not one page of them?"""
+    return any("ROW_NUMBER() OVER" in q for q in sql)
+
+
+@pytest.mark.parametrize(
+    ("user", "params"),
+    [
+        ("undp.staff", {}),
+        ("undp.staff", {"sort": "-name"}),
+        ("undp.staff", {"q": "Seek"}),
+        ("undp.staff", {"q": "Person", "sort": "-name"}),
+        # Paged from the summaries' seen rows: read on from their edges there.
+        ("undp.staff", {"sex": "F"}),
+        ("coord.mangystau", {}),
+        ("coord.mangystau", {"q": "Seek", "sort": "-name"}),
+        # Birth years with NULLs, both ways (the seen rows' order, where each database
+        # puts NULLs).
+        ("coord.mangystau", {"sort": "birth_year"}),
+        ("coord.mangystau", {"sort": "-birth_year"}),
+    ],
+)
+def test_deep_pages_by_number_are_read_on_from_their_edges(
+    client, login_as, many, monkeypatch, user, params
+):
+    """Every page the numbers give is the page offset paging gives, and a deep one reads its
+    rows on from the row before it (no OFFSET), the list's edges read once."""
+    login_as(user)
+    monkeypatch.setattr(listing, "EDGES_UPTO", 0)  # no edges: every page by its offset
+    by_offset = _by_number(client, params)
+    assert len(by_offset) > 2
+    monkeypatch.setattr(listing, "EDGES_UPTO", 250_000)
+    monkeypatch.setattr(listing, "EDGES_FROM", 10)  # 10,000 rows in production
+    assert _by_number(client, params) == by_offset
+    for number in range(2, len(by_offset)):
+        keys, sql = _page_sql(client, {**params, "page": number})
+        assert keys == by_offset[number - 1]
+        assert not any("OFFSET" in q for q in sql)
+    # Past the end: the last page, as before.
+    keys, _ = _page_sql(client, {**params, "page": 10_000})
+    assert keys == by_offset[-1]
+
+
+def test_pages_near_either_end_are_read_by_offset(client, login_as, many, monkeypatch):
+    """The edges are for deep pages only: near either end the offset is short."""
+    login_as("undp.staff")
+    monkeypatch.setattr(listing, "EDGES_FROM", 30)
+    numbered = _by_number(client, {})
+    for number, deep in [(2, False), (3, True), (len(numbered), False)]:
+        keys, sql = _page_sql(client, {"page": number})
+        assert keys == numbered[number - 1]
+        assert _reads_every_key(sql) == deep
+
+
+def test_an_estimated_search_deep_page_is_the_page_of_its_number(
+    client, login_as, many, monkeypatch
+):
+    """A search whose count is the planner's estimate (here: too high) asked for a deep page:
+    the page of its number in the real list, and the list then says its exact count."""
+    login_as("undp.staff")
+    params = {"q": "Seek"}
+    numbered = _by_number(client, params)
+    exact = sum(map(len, numbered))
+    monkeypatch.setattr(listing, "ESTIMATE_ABOVE", 10)
+    monkeypatch.setattr(listing, "planner_estimate", lambda rows: 400)
+    monkeypatch.setattr(listing, "EDGES_FROM", 10)
+    first = client.get(URL, params)
+    assert first.context["page"].paginator.estimated
+    response = client.get(URL, {**params, "page": 2})
+    assert _keys(response) == numbered[1]
+    paginator = response.context["page"].paginator
+    assert not paginator.estimated and paginator.count == exact
+    assert response.context["page"].has_next() == (len(numbered) > 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_edges_are_kept_until_the_list_may_change(
+    client, login_as, many, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Committed, as on the site: the first deep page reads the list's edges, the next deep
+    pages read on from them; a new person in the list makes the next deep page read them
+    again, and the pages move by that person."""
+    login_as("undp.staff")
+    monkeypatch.setattr(listing, "EDGES_FROM", 10)
+    params = {"q": "Seek"}
+    _, sql = _page_sql(client, {**params, "page": 2})
+    assert _reads_every_key(sql)
+    keys, sql = _page_sql(client, {**params, "page": 3})
+    assert not _reads_every_key(sql)
+    assert keys == _by_number_offset(client, monkeypatch, params)[2]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ParticipantFactory(full_name="Seek Person 0", birth_year=1990, region=region("KZ-47"))
+    keys, sql = _page_sql(client, {**params, "page": 3})
+    assert _reads_every_key(sql)
+    assert keys == _by_number_offset(client, monkeypatch, params)[2]
+
+
+def _by_number_offset(client, monkeypatch, params: dict) -> list[list[int]]:
+    """Every page by its offset alone (no edges)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(listing, "EDGES_UPTO", 0)
+        return _by_number(client, params)
