@@ -445,11 +445,7 @@ class IdsFirstPaginator(Paginator):
         number = Window(RowNumber(), order_by=list(keys.query.order_by))
         numbered = keys.annotate(_row=number, _edge=number % self.per_page).filter(_edge=0)
         last_keys = [k for _, k in sorted(numbered.values_list("_row", key))]
-        if self.estimated:
-            count = self._exact() if self._exact else self.object_list.count()
-        else:
-            count = self.count
-        return PageEdges(count, last_keys)
+        return PageEdges(self.count, last_keys)  # exact (`_edge_page`)
 
     def _edge_page(self, number: Any) -> Page | None:
         """Page `number` read on from the last row of the page before, found in the kept page
@@ -471,14 +467,18 @@ class IdsFirstPaginator(Paginator):
             return None
         if wanted <= 1 or self.count > EDGES_UPTO:
             return None
-        if not self.estimated and not self._deep(wanted):
-            return None
-        if self.estimated and (wanted - 1) * self.per_page <= EDGES_FROM:
+        if self.estimated:
+            if (wanted - 1) * self.per_page <= EDGES_FROM:
+                return None  # near the start: cheap by its offset, and no count needed
+            # How deep the page is depends on the real count (the caller's kept count).
+            self.set_count(self._exact() if self._exact else rows.count())
+            wanted = min(wanted, self.num_pages)
+        if not self._deep(wanted):
             return None
         edges = self.keep_edges(self._read_edges)
         self.set_count(edges.count)
         wanted = min(wanted, self.num_pages)
-        if not self._deep(wanted) or wanted - 2 >= len(edges.last_keys):
+        if wanted - 2 >= len(edges.last_keys):
             return None
         return self._seek_page(wanted, "after", edges.last_keys[wanted - 2], from_keys=True)
 

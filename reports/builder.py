@@ -115,11 +115,16 @@ class ReportData:
     version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        return copy.deepcopy(asdict(self))
+        # asdict copies every dict, list and tuple inside and deep-copies anything else.
+        return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ReportData:
+    def from_json(cls, data: dict[str, Any], *, copy_values: bool = True) -> ReportData:
+        """The report of `data` (`to_json`'s), with its own copies of the values unless
+        `copy_values` is False (`data` is a fresh structure nobody else holds)."""
         known = {f.name for f in fields(cls)}
+        if not copy_values:
+            return cls(**{k: v for k, v in data.items() if k in known})
         return cls(**{k: copy.deepcopy(v) for k, v in data.items() if k in known})
 
     @property

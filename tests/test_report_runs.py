@@ -135,7 +135,7 @@ def test_an_error_fails_the_run_with_the_reason_and_retry_builds_it(
 
     real_render = reports.renderers.render
 
-    def broken(data, fmt):
+    def broken(data, fmt, **options):
         raise ValueError("the chart library is missing")
 
     monkeypatch.setattr(reports.renderers, "render", broken)
