@@ -17,7 +17,11 @@ A list whose exact count is slow may pass an estimate instead (`paginate(count=E
 only above `ESTIMATE_ABOVE` rows): a page in the first half then says "about N" and finds out
 whether a next page exists by reading one row more than it shows, so a low estimate never hides
 rows; a page in the second half, or past the end, is counted exactly (`Estimate.exact`) and read
-from the end, so a high estimate never shows an empty page."""
+from the end, so a high estimate never shows an empty page.
+
+A long list's pager links name the row the next page follows (`IdsFirstPaginator.seek`), and a
+deep page asked for by its number reads on from the list's kept page edges (`keep_edges`): no
+page walks its offset through a long list, but the first deep page after a change."""
 
 from __future__ import annotations
 
@@ -55,9 +59,9 @@ SEEK_ABOVE = ESTIMATE_ABOVE
 # A searched list with at most this many matches sorts its matches instead of walking the sort
 # key's index (`IdsFirstPaginator.sort_matches`).
 SORT_MATCHES_BELOW = 20_000
-# A page of a long list (`IdsFirstPaginator.seekable`) asked for by its number, more than
-# EDGES_FROM rows from either end of a list of at most EDGES_UPTO rows, is read on from the
-# last row of the page before, found in the list's kept page edges (`IdsFirstPaginator.edges`).
+# A page asked for by its number, more than EDGES_FROM rows from both ends of a list of at most
+# EDGES_UPTO rows ordered by one column and its key, is read on from the last row of the page
+# before, found in the list's kept page edges (`IdsFirstPaginator.keep_edges`).
 EDGES_FROM = 2_500
 EDGES_UPTO = 1_000_000
 
