@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -21,6 +22,7 @@ from core.listing import (
     SORT_MATCHES_BELOW,
     Estimate,
     PageEdges,
+    count_or_estimate,
     table_size_estimate,
 )
 from regions.models import PartnerOrganisation
@@ -169,6 +171,59 @@ def broad_search(matches: int) -> bool:
     listing `IdsFirstPaginator.keep_edges`). Fewer matches are found by the trigram indexes
     and sorted (the seen rows have no trigram index)."""
     return matches > SORT_MATCHES_BELOW
+
+
+@dataclass(frozen=True)
+class PeoplePaging:
+    """How the people list is counted and paged (core.listing `paginate(count=..., keys=...,
+    keep_edges=...)`)."""
+
+    count: int | Estimate | None
+    keys: tuple[QuerySet, str] | None
+    keep_edges: Callable[[Callable[[], PageEdges]], PageEdges]
+
+
+def people_paging(
+    scope: Scope,
+    people: QuerySet[Participant],
+    *,
+    asked: list[tuple[str, str]],
+    summarised: dict | None,
+    filtered: bool,
+    valid: bool,
+    narrow: Callable[[QuerySet], QuerySet],
+) -> PeoplePaging:
+    """How to count and page `people` (`people_list` as filtered; `asked`: the query string's
+    pairs but the page and the pager's keys; `summarised`: `PeopleFilter.summarised`;
+    `filtered`: anything asked besides the page and sort; `valid`: the filters are; `narrow`:
+    the same filters on other rows). The list by name or birth year of one region whole,
+    searched or by sex or category, and the country's by sex or category or searched broadly,
+    is paged and counted from the summaries' "seen" rows (`listed_from_seen`). Otherwise the
+    whole list is counted from the summaries or the indexes, or estimated above
+    ESTIMATE_ABOVE people (the page says "about"); a searched or filtered one is estimated by
+    the planner when it expects more than ESTIMATE_ABOVE, else counted (a coordinator's among
+    the people the summaries say the regions see), the count kept until the data of the
+    scope's regions changes. A page asked for by its number deep in the list reads on from
+    its kept edge (`kept_people_edges`)."""
+    keys, count = None, None
+    from_seen = listed_from_seen(scope, people, **summarised) if summarised is not None else None
+    if from_seen is not None:
+        keys, count = (from_seen.keys, from_seen.key), from_seen.count
+    elif not filtered:
+        count = people_visible_count(scope)
+    elif valid:
+        filters = [(k, v) for k, v in asked if k != "sort"]
+        exact = people.count
+        if not scope.all_regions:
+            exact = partial(count_people_passing, scope, narrow)
+        count = count_or_estimate(people, lambda: kept_people_count(scope, filters, exact))
+        broad = isinstance(count, Estimate) and broad_search(count.n)
+        if scope.all_regions and summarised and broad:
+            # The country's broad search pages through its seen rows (`broad_search`).
+            from_seen = listed_from_seen(scope, people, **summarised, country_search=True)
+            if from_seen is not None:
+                keys = (from_seen.keys, from_seen.key)
+    return PeoplePaging(count, keys, partial(kept_people_edges, scope, asked))
 
 
 def keep_visible(scope: Scope, people: Iterable[Participant]) -> list[Participant]:

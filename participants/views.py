@@ -5,7 +5,6 @@ also a plain form post that redirects."""
 
 from __future__ import annotations
 
-from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.scope import Scope, scope_for
 from core.access import require, visible_or_404
-from core.listing import SEEK_PARAMS, Estimate, count_or_estimate, has_filters, paginate
+from core.listing import SEEK_PARAMS, has_filters, paginate
 from core.params import int_param
 from trainings.selectors import can_edit_event, edit_refusal, events_visible
 
@@ -39,21 +38,16 @@ from .selectors import (
     attendance_grid as grid_of,
 )
 from .selectors import (
-    broad_search,
-    count_people_passing,
     enrolments_visible,
     event_roster,
     has_events_outside,
     keep_visible,
-    kept_people_count,
-    kept_people_edges,
     likely_duplicates,
-    listed_from_seen,
     merge_plan,
     merge_refusal,
     people_list,
+    people_paging,
     people_visible,
-    people_visible_count,
     person_enrolments,
     search_people,
     session_counts,
@@ -109,52 +103,30 @@ def person_list(request):
     require(scope.can_see_people)
     people = people_list(scope)
     filterset = PeopleFilter(request.GET or None, queryset=people, request=request)
-    # The list by name or birth year of one region whole, searched or by sex or category, and
-    # the country's by sex or category, is paged and counted from the summaries' "seen" rows
-    # (issue 23: participants.selectors `listed_from_seen`). Otherwise the whole list (no
-    # search, no filter) is counted from the summaries or the indexes, or estimated above
-    # ESTIMATE_ABOVE people (the page says "about"); a searched or filtered one is estimated by
-    # the planner when it expects more than ESTIMATE_ABOVE, else counted (a coordinator's among
-    # the people the summaries say the regions see), the count kept until the data of the
-    # scope's regions changes.
-    keys = None
+    # The query string's pairs but the page and the pager's keys: the list's kept count and
+    # edges are kept under them (participants.selectors `people_paging`).
     asked = [
         (k, v)
         for k, values in request.GET.lists()
         if k not in ("page", *SEEK_PARAMS)
         for v in values
     ]
-    only = filterset.summarised()
-    from_seen = listed_from_seen(scope, filterset.qs, **only) if only is not None else None
-    if from_seen is not None:
-        keys, count = (from_seen.keys, from_seen.key), from_seen.count
-    elif not has_filters(request):
-        count = people_visible_count(scope)
-    elif not filterset.is_valid():
-        count = None
-    else:
-        filters = [(k, v) for k, v in asked if k != "sort"]
-        exact = filterset.qs.count
-        if not scope.all_regions:
-            exact = partial(
-                count_people_passing,
-                scope,
-                lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
-            )
-        count = count_or_estimate(filterset.qs, lambda: kept_people_count(scope, filters, exact))
-        if scope.all_regions and only and isinstance(count, Estimate) and broad_search(count.n):
-            # The country's broad search pages through the country's seen rows (`broad_search`).
-            from_seen = listed_from_seen(scope, filterset.qs, **only, country_search=True)
-            if from_seen is not None:
-                keys = (from_seen.keys, from_seen.key)
-    # A page asked for by its number deep in a long list reads on from its kept edge.
+    paging = people_paging(
+        scope,
+        filterset.qs,
+        asked=asked,
+        summarised=filterset.summarised(),
+        filtered=has_filters(request),
+        valid=filterset.is_valid(),
+        narrow=lambda rows: PeopleFilter(request.GET, queryset=rows, request=request).qs,
+    )
     page = paginate(
         request,
         filterset.qs,
         25,
-        count=count,
-        keys=keys,
-        keep_edges=partial(kept_people_edges, scope, asked),
+        count=paging.count,
+        keys=paging.keys,
+        keep_edges=paging.keep_edges,
     )
     # A coordinator's list is read from the summaries: only rows the records still show.
     page.object_list = keep_visible(scope, page.object_list)
