@@ -395,3 +395,58 @@ def test_sessions_partners_and_attendance_rate_equal_the_registry(demo):
     rate = RULES["attendance_rate"].compute(None, start, end, {})
     assert rate.total == round(100 * present / possible, 1) and rate.base == possible
     assert build().summary["partners"] == len(partners)
+
+
+def test_the_reports_people_cube_is_the_one_the_rules_count(demo):
+    """The report's breakdowns of the people reached come from the (event, person) pairs it
+    reads once (builder.Attended); the indicators count the same people with one GROUP BY in
+    the database (indicators.people_cube). Both must give the same cells: people at the edge
+    of an age band, without a birth year, with each disability status (answered, kept after
+    erasure, none), at two events, and enrolled without coming."""
+    from participants import disability
+    from participants.models import DisabilityAnswers, ParticipantCategory
+    from reports.builder import Attended, report_scope
+    from reports.indicators import people_cube, people_reached_qs
+
+    event = TrainingEvent.objects.filter(status="held", end_date__range=(Q3["start"], Q3["end"]))
+    first, second = event.order_by("pk")[:2]
+    neet = ParticipantCategory.objects.get(code="neet")
+    born = [2024 - 17, 2024 - 18, 2024 - 24, 2024 - 25, 2024 - 54, 2024 - 55, None, 1930]
+    for i, year in enumerate(born):
+        person = ParticipantFactory(
+            birth_year=year, sex="MF"[i % 2], region=second.region, category=neet
+        )
+        for ev in (first, second)[: 1 + i % 2]:
+            session = ev.sessions.order_by("pk").first()
+            Attendance.objects.create(
+                enrolment=EnrolmentFactory(event=ev, participant=person), session=session
+            )
+        if i % 3 == 0:
+            DisabilityAnswers.objects.create(
+                participant=person,
+                seeing=disability.Answer.A_LOT_OF_DIFFICULTY
+                if i % 2
+                else disability.Answer.NO_DIFFICULTY,
+                consent_given_on=Q3["start"],
+            )
+        elif i % 3 == 1:
+            answers = DisabilityAnswers.objects.create(
+                participant=person, consent_given_on=Q3["start"]
+            )
+            DisabilityAnswers.objects.filter(pk=answers.pk).update(kept_status="with")
+    EnrolmentFactory(event=first, participant=ParticipantFactory(birth_year=None))  # never came
+
+    for region_ids, basis in [
+        (None, {}),
+        (None, {"programme": first.programme_id}),
+        ([second.region_id], {}),
+    ]:
+        scope = report_scope(None, region_ids)
+        in_sql = people_cube(people_reached_qs(scope, Q3["start"], Q3["end"], basis), Q3["end"])
+        from_pairs = Attended.of(scope, Q3["start"], Q3["end"], basis).people_cube(Q3["end"])
+        assert sorted(from_pairs) == sorted(in_sql)
+        cells = {row[:-1] for row in in_sql}
+        assert len(cells) == len(in_sql)  # one row a cell on both sides
+    bands = {row[3] for row in in_sql}
+    assert {"<18", "18-24", "25-34", "45-54", "55+", "unknown"} <= bands
+    assert {row[4] for row in in_sql} >= {"with", "without", "unknown"}
