@@ -1031,7 +1031,7 @@ class Attended:
         c = self.columns
         fields = ("person", "sex", "home", "category", "born", "wgss")
         people = set(zip(*(c[f] for f in fields), strict=True))
-        born_in = Counter(person[1:] for person in people)
+        born_in = Counter(map(itemgetter(1, 2, 3, 4, 5), people))
         bands: dict = {}
         cells: Counter = Counter()
         for (sex, home, category, born, wgss), n in born_in.items():
@@ -1045,14 +1045,20 @@ class Attended:
 
     def people_by(self, *fields: str) -> dict[Any, tuple[int, int]]:
         """Unique people and unique women per key: the pairs' values of `fields` (one
-        field: that value; several: a tuple)."""
-        keys = [self.columns[f] for f in (*fields, "person")]
-        everyone = set(zip(*keys, strict=True))
-        of_women = set(compress(zip(*keys, strict=True), self.women()))
-        people = Counter(t[:-1] for t in everyone)
-        women = Counter(t[:-1] for t in of_women)
-        single = len(fields) == 1
-        return {(k[0] if single else k): (n, women[k]) for k, n in people.items()}
+        field: that value; several: a tuple). Each key is numbered and joined to the person's
+        id in one int (number << bits of the largest id | id), so the unique (key, person)
+        are a set of ints: half the time of a set of tuples at five times the data."""
+        c = self.columns
+        person = c["person"]
+        values = c[fields[0]] if len(fields) == 1 else zip(*(c[f] for f in fields), strict=True)
+        numbers: dict = {}
+        numbered = [numbers.setdefault(v, len(numbers)) for v in values]
+        bits = max(person, default=0).bit_length()
+        pairs = [n << bits | p for n, p in zip(numbered, person, strict=True)]
+        people = Counter(x >> bits for x in set(pairs))
+        women = Counter(x >> bits for x in set(compress(pairs, self.women())))
+        keys = list(numbers)
+        return {keys[n]: (count, women[n]) for n, count in people.items()}
 
 
 def _events(

@@ -386,7 +386,7 @@ def _build(run: ReportRun, progress: Callable[[str, int], None]) -> None:
     total = len(run.formats) or 1
     stored = []
     findings: list[iati_validation.Finding] = []
-    data = renderers.cleaned(data)  # once for every format
+    data = renderers.cleaned(data, as_json=snapshot)  # once for every format
     for i, fmt in enumerate(run.formats):
         progress(f"rendering {fmt}", 65 + int(30 * i / total))
         rendered = renderers.render(data, fmt, clean=False)
