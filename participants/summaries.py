@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Count,
     DecimalField,
@@ -75,6 +75,8 @@ logger = logging.getLogger(__name__)
 # again; two refreshes of the same person at once would count them twice).
 LOCK_KEY = 2_023_002
 CHUNK = 5000
+# A refresh the database failed is retried by a worker after this many seconds (then doubling).
+RETRY_FIRST_SECONDS = 5
 NATIONAL = "all"
 EVER = "ever"
 SEEN = "seen"  # "people registered": where a person lives or came to an event
@@ -133,7 +135,7 @@ def touch(
 
         def refresh_after_commit(state=state):
             state["done"] = True
-            refresh(**{kind: state[kind] for kind in _KINDS})
+            refresh_or_hand_over({kind: sorted(state[kind]) for kind in _KINDS})
 
         state["callback"] = refresh_after_commit
         connection.__dict__["qadam_summaries"] = state
@@ -183,6 +185,26 @@ def refresh(
     return changed
 
 
+def refresh_or_hand_over(work: dict[str, list[int]]) -> None:
+    """The refresh after a commit. If the database fails it (a lost connection, a deadlock, a
+    statement cancelled), the same work goes to a worker, which retries it with a growing pause
+    (participants.tasks `refresh_summaries`): the write is committed, so its figures must follow
+    even when this process cannot count them now."""
+    try:
+        refresh(**work)
+    except DatabaseError:
+        logger.exception("summaries: refresh after a commit failed, handed to a worker to retry")
+        from .tasks import refresh_summaries  # the tasks module imports the services above
+
+        try:
+            refresh_summaries.apply_async(kwargs=work, countdown=RETRY_FIRST_SECONDS)
+        except Exception:  # noqa: BLE001 - a broker outage must not fail the committed write
+            logger.exception(
+                "summaries: the retry failed too or could not be queued; "
+                "`manage.py rebuild_summaries` repairs them"
+            )
+
+
 def _lock() -> None:
     """One refresh at a time. SQLite (the embedded default) has one writer at a time anyway: a
     write that changes nothing makes this transaction that writer before it reads anything."""
@@ -191,7 +213,7 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         else:
             table = connection.ops.quote_name(ReachCount._meta.db_table)
-            cursor.execute(f"UPDATE {table} SET n = n WHERE 1 = 0")  # noqa: S608 # nosec B608
+            cursor.execute(f"UPDATE {table} SET n = n WHERE 1 = 0")  # noqa: S608
 
 
 # Events -------------------------------------------------------------------------------------
@@ -562,7 +584,7 @@ def rebuild() -> None:
         if connection.vendor == "postgresql":
             names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
             with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {names}")  # noqa: S608 # nosec B608 (model tables)
+                cursor.execute(f"TRUNCATE {names}")  # noqa: S608 (model tables)
         else:
             for model in tables:
                 model.objects.all().delete()
