@@ -205,6 +205,13 @@ def main() -> None:
         help="the donor report's programme code (default: the first active one; the synthetic "
         "events are the programme SYNTHETIC's)",
     )
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=5.0,
+        help="the goal in seconds: 5 at the national data set (issue 23 goal 5), 15 at five "
+        "times it (goal 6)",
+    )
     args = parser.parse_args()
     django_setup()
     label, start, end = periods.quarter(args.year, args.quarter)
@@ -271,10 +278,10 @@ def main() -> None:
         elapsed = time.perf_counter() - t
         t_donor += elapsed
         print(f"  render {fmt}: {elapsed:.2f} s, {size:,} bytes")
-    print(f"donor report, data + every format: {t_donor:.2f} s (target < 5 s, issue 23)")
+    print(f"donor report, data + every format: {t_donor:.2f} s (target < {args.target:g} s)")
     if not args.skip_run:
         elapsed = worker_run(start, end, label, args.programme)
-        print(f"as a worker builds it: {elapsed:.2f} s (target < 5 s)")
+        print(f"as a worker builds it: {elapsed:.2f} s (target < {args.target:g} s)")
 
     if not args.skip_naive:
         t = time.perf_counter()
