@@ -213,7 +213,7 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         else:
             table = connection.ops.quote_name(ReachCount._meta.db_table)
-            cursor.execute(f"UPDATE {table} SET n = n WHERE 1 = 0")  # noqa: S608
+            cursor.execute(f"UPDATE {table} SET n = n WHERE 1 = 0")  # noqa: S608 # nosec B608
 
 
 # Events -------------------------------------------------------------------------------------
@@ -393,6 +393,8 @@ _COUNT_DELTA = """
     ON CONFLICT (place, period, sex, category_id, wgss) DO UPDATE SET n = {counts}.n + EXCLUDED.n
     RETURNING place
 """
+# The data-modifying CTE runs to completion whatever the statement after it reads.
+_NO_DELTA = "SELECT NULL AS place WHERE false"
 _DELETE_REACH = """
     WITH moved AS (
         DELETE FROM {reach} WHERE participant_id = ANY(%s)
@@ -433,16 +435,18 @@ _INSERT_SEEN = """
 """
 
 
-def _refresh_people(ids: list[int], *, fresh: bool) -> set[int]:
+def _refresh_people(ids: list[int], *, fresh: bool, count: bool = True) -> set[int]:
+    """`count=False` (a rebuild, which counts ReachCount once at the end): Reach rows only."""
     if connection.vendor != "postgresql":
         return _refresh_people_portable(ids, fresh=fresh)
     quote = connection.ops.quote_name
     tables = {"reach": quote(Reach._meta.db_table), "counts": quote(ReachCount._meta.db_table)}
+    delta = _COUNT_DELTA if count else _NO_DELTA
     source, params = _reach_source(ids)
-    delete = (_DELETE_REACH + _COUNT_DELTA).format(sign="-", **tables)
-    insert = (_INSERT_REACH + _COUNT_DELTA).format(source=source, sign="", **tables)
+    delete = (_DELETE_REACH + delta).format(sign="-", **tables)
+    insert = (_INSERT_REACH + delta).format(source=source, sign="", **tables)
     seen_source, seen_params = _seen_source(ids)
-    seen = (_INSERT_SEEN + _COUNT_DELTA).format(source=seen_source, sign="", **tables)
+    seen = (_INSERT_SEEN + delta).format(source=seen_source, sign="", **tables)
     places: set[str] = set()
     with connection.cursor() as cursor:
         if not fresh:
@@ -580,18 +584,48 @@ def rebuild() -> None:
     with transaction.atomic():
         _lock()
         EventFigures.objects.all().delete()  # a few thousand rows (its FK's checks are deferred)
-        tables = (Reach, ReachCount)
-        if connection.vendor == "postgresql":
-            names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
-            with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {names}")  # noqa: S608 (model tables)
-        else:
-            for model in tables:
-                model.objects.all().delete()
         refresh_events(TrainingEvent.objects.values_list("pk", flat=True))
-        refresh_people(Participant.objects.values_list("pk", flat=True), fresh=True)
-        ReachCount.objects.filter(n=0).delete()
+        people = Participant.objects.values_list("pk", flat=True)
+        if connection.vendor == "postgresql":
+            _rebuild_reach_postgresql(list(people))
+        else:
+            for model in (Reach, ReachCount):
+                model.objects.all().delete()
+            refresh_people(people, fresh=True)
+            ReachCount.objects.filter(n=0).delete()
         transaction.on_commit(dataversion.forget_everything, robust=True)
+
+
+def _rebuild_reach_postgresql(participant_ids: list[int]) -> None:
+    """Reach from empty, as a bulk load: its secondary indexes are dropped, the rows inserted,
+    the indexes built again from their own definitions (a sorted build: compact, and several
+    times faster than 10 million rows inserted into five indexes at random places), and
+    ReachCount counted once from the result instead of moved chunk by chunk. All of it in the
+    rebuild's transaction: TRUNCATE already keeps readers out of both tables until the commit,
+    and a failure (a duplicate the unique index finds included) rolls everything back."""
+    quote = connection.ops.quote_name
+    reach, counts = quote(Reach._meta.db_table), quote(ReachCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {reach}, {counts}")  # noqa: S608 # nosec B608
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary ORDER BY 1",
+            [Reach._meta.db_table],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")  # names read from the catalogue
+    for start in range(0, len(participant_ids), CHUNK):
+        _refresh_people(participant_ids[start : start + CHUNK], fresh=True, count=False)
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute(
+            f"INSERT INTO {counts} (place, period, sex, category_id, wgss, n) "  # noqa: S608 # nosec B608
+            f"SELECT place, period, sex, category_id, wgss, COUNT(*) FROM {reach} "
+            "GROUP BY place, period, sex, category_id, wgss"
+        )
+        cursor.execute(f"ANALYZE {reach}, {counts}")
 
 
 # Reading ------------------------------------------------------------------------------------

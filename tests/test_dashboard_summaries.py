@@ -204,6 +204,43 @@ def test_the_orm_path_counts_what_the_postgresql_path_counts(demo):
     assert (_reach(), _counts()) == expected
 
 
+def _reach_indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = %s::regclass",
+            [Reach._meta.db_table],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_a_rebuild_builds_the_reach_indexes_again_as_they_were(demo, monkeypatch):
+    """PostgreSQL's rebuild drops Reach's indexes for the load and builds them again: the same
+    indexes after it, the same rows and counts as counting person by person, and a rebuild
+    that fails half-way leaves the indexes and the figures as they were."""
+    indexes = _reach_indexes()
+    assert {"reach_once", "reach_participant", "reach_seen_name"} <= indexes.keys()
+    summaries.rebuild()
+    assert _reach_indexes() == indexes
+    rebuilt = _reach(), _counts()
+    Reach.objects.all().delete()
+    ReachCount.objects.all().delete()
+    ids = list(Participant.objects.order_by("pk").values_list("pk", flat=True))
+    summaries.refresh_people(ids, fresh=True)  # chunk by chunk, moving the counts
+    ReachCount.objects.filter(n=0).delete()
+    assert (_reach(), _counts()) == rebuilt
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away half-way")
+
+    monkeypatch.setattr(summaries, "_refresh_people", broken)
+    with pytest.raises(RuntimeError):
+        summaries.rebuild()
+    assert _reach_indexes() == indexes
+    assert (_reach(), _counts()) == rebuilt
+
+
 def test_a_transaction_counts_its_own_writes_from_the_records(demo):
     """Inside a transaction that wrote (here: the test's), the summaries do not show its writes
     yet: the figures are counted from the records."""
