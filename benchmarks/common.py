@@ -9,12 +9,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def django_setup() -> None:
-    """Configure Django from the environment (DATABASE_URL must point at the big dataset)."""
+    """Configure Django from the environment (DATABASE_URL must point at the big dataset), as
+    gunicorn loads it: through config.wsgi, which also tunes the garbage collector."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    import config.wsgi  # noqa: F401 - django.setup() and the collector's settings
 
 
 def percentile(values: list[float], p: float) -> float:
