@@ -300,12 +300,13 @@ def _refresh_events(ids: list[int]) -> set[int]:
 
 
 # People reached -----------------------------------------------------------------------------
-def _reach_source(participant_ids: list[int]) -> tuple[str, tuple]:
+def _reach_source(participant_ids: list[int] | None) -> tuple[str, tuple]:
     """SQL of each person's attendance, one row per (person, region, district, quarter) with
-    the person's sex, category and disability status."""
+    the person's sex, category and disability status (None: everyone's)."""
     person = "enrolment__participant__"
+    of = {} if participant_ids is None else {"enrolment__participant_id__in": participant_ids}
     qs = (
-        Attendance.objects.filter(enrolment__participant_id__in=participant_ids)
+        Attendance.objects.filter(**of)
         .annotate(
             pid=F("enrolment__participant_id"),
             rg=F("session__event__region_id"),
@@ -322,7 +323,7 @@ def _reach_source(participant_ids: list[int]) -> tuple[str, tuple]:
     return qs.query.sql_with_params()
 
 
-def _seen_source(participant_ids: list[int]) -> tuple[str, tuple]:
+def _seen_source(participant_ids: list[int] | None) -> tuple[str, tuple]:
     """SQL of the regions each person is visible in (participants.selectors.people_visible):
     where they live and where the events they were enrolled in were held."""
     lives, came = _seen_source_querysets(participant_ids)
@@ -334,10 +335,11 @@ def _seen_source(participant_ids: list[int]) -> tuple[str, tuple]:
 SEEN_COPY = ("nm", "nn", "on", "oi", "by")
 
 
-def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QuerySet]:
+def _seen_source_querysets(participant_ids: list[int] | None) -> tuple[QuerySet, QuerySet]:
     person = "participant__"
+    everyone = participant_ids is None
     lives = (
-        Participant.objects.filter(pk__in=participant_ids)
+        Participant.objects.filter(**({} if everyone else {"pk__in": participant_ids}))
         .annotate(
             pid=F("pk"),
             rg=F("region_id"),
@@ -354,7 +356,7 @@ def _seen_source_querysets(participant_ids: list[int]) -> tuple[QuerySet, QueryS
         .values("pid", "rg", "sx", "ct", "wg", *SEEN_COPY)
     )
     came = (
-        Enrolment.objects.filter(participant_id__in=participant_ids)
+        Enrolment.objects.filter(**({} if everyone else {"participant_id__in": participant_ids}))
         .annotate(
             pid=F("participant_id"),
             rg=F("event__region_id"),
@@ -395,6 +397,7 @@ _COUNT_DELTA = """
 """
 # The data-modifying CTE runs to completion whatever the statement after it reads.
 _NO_DELTA = "SELECT NULL AS place WHERE false"
+_RETURNING = "RETURNING place, period, sex, category_id, wgss"
 _DELETE_REACH = """
     WITH moved AS (
         DELETE FROM {reach} WHERE participant_id = ANY(%s)
@@ -435,18 +438,26 @@ _INSERT_SEEN = """
 """
 
 
-def _refresh_people(ids: list[int], *, fresh: bool, count: bool = True) -> set[int]:
-    """`count=False` (a rebuild, which counts ReachCount once at the end): Reach rows only."""
+def _refresh_people(ids: list[int] | None, *, fresh: bool, count: bool = True) -> set[int]:
+    """`count=False` (a rebuild, which counts ReachCount once at the end): Reach rows only;
+    `ids` None (a rebuild on PostgreSQL): everyone at once."""
     if connection.vendor != "postgresql":
         return _refresh_people_portable(ids, fresh=fresh)
     quote = connection.ops.quote_name
     tables = {"reach": quote(Reach._meta.db_table), "counts": quote(ReachCount._meta.db_table)}
     delta = _COUNT_DELTA if count else _NO_DELTA
+
+    def statement(template: str, **sources) -> str:
+        sql = (template + delta).format(
+            sign="-" if template is _DELETE_REACH else "", **tables, **sources
+        )
+        return sql if count else sql.replace(_RETURNING, "")  # nothing reads the rows back
+
     source, params = _reach_source(ids)
-    delete = (_DELETE_REACH + delta).format(sign="-", **tables)
-    insert = (_INSERT_REACH + delta).format(source=source, sign="", **tables)
+    delete = statement(_DELETE_REACH)
+    insert = statement(_INSERT_REACH, source=source)
     seen_source, seen_params = _seen_source(ids)
-    seen = (_INSERT_SEEN + delta).format(source=seen_source, sign="", **tables)
+    seen = statement(_INSERT_SEEN, source=seen_source)
     places: set[str] = set()
     with connection.cursor() as cursor:
         if not fresh:
@@ -587,7 +598,7 @@ def rebuild() -> None:
         refresh_events(TrainingEvent.objects.values_list("pk", flat=True))
         people = Participant.objects.values_list("pk", flat=True)
         if connection.vendor == "postgresql":
-            _rebuild_reach_postgresql(list(people))
+            _rebuild_reach_postgresql()
         else:
             for model in (Reach, ReachCount):
                 model.objects.all().delete()
@@ -596,7 +607,7 @@ def rebuild() -> None:
         transaction.on_commit(dataversion.forget_everything, robust=True)
 
 
-def _rebuild_reach_postgresql(participant_ids: list[int]) -> None:
+def _rebuild_reach_postgresql() -> None:
     """Reach from empty, as a bulk load: its secondary indexes are dropped, the rows inserted,
     the indexes built again from their own definitions (a sorted build: compact, and several
     times faster than 10 million rows inserted into five indexes at random places), and
@@ -615,8 +626,8 @@ def _rebuild_reach_postgresql(participant_ids: list[int]) -> None:
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")  # names read from the catalogue
-    for start in range(0, len(participant_ids), CHUNK):
-        _refresh_people(participant_ids[start : start + CHUNK], fresh=True, count=False)
+    if Participant.objects.exists():
+        _refresh_people(None, fresh=True, count=False)
     with connection.cursor() as cursor:
         for _name, definition in indexes:
             cursor.execute(definition)
