@@ -617,7 +617,7 @@ def _rebuild_reach_postgresql() -> None:
     quote = connection.ops.quote_name
     reach, counts = quote(Reach._meta.db_table), quote(ReachCount._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {reach}, {counts}")  # noqa: S608 # nosec B608
+        cursor.execute(f"TRUNCATE {reach}, {counts}")  # noqa: S608
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary ORDER BY 1",
