@@ -17,6 +17,8 @@ __all__ = [
     "run_import_batch",
 ]
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(
     bind=True,
@@ -41,9 +43,6 @@ def run_export_job(self, job_id: int) -> str | None:
             return None
         raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
     return job.status if job else None
-
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(
