@@ -34,8 +34,6 @@ def run_export_job(self, job_id: int) -> str | None:
     try:
         job = export_jobs.run_export(job_id, heartbeat=not self.request.is_eager)
     except export_jobs.TRANSIENT_ERRORS as exc:
-        if self.request.is_eager:  # no worker to wait for: the caller logs it
-            raise
         if self.request.retries >= self.max_retries:
             export_jobs.fail_job(
                 job_id, _("The database could not be reached while writing the export.")
